@@ -1,0 +1,341 @@
+import { readFile } from 'node:fs/promises';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { loadConfig, type OutboxConfig } from '../core/config';
+import { Engine } from '../core/engine/engine';
+import type { TaskProgress } from '../core/engine/progress';
+import type { JobRecord } from '../core/engine/records';
+import { OutboxError, ValidationError } from '../core/errors';
+import { findRunningServer, startServer, type RunningServer } from '../core/server/outbox-server';
+import { formatBytes, formatDuration, jobSummary, renderJob } from './format';
+
+/**
+ * `outbox`: the command-line host. It calls the same core as the app; every
+ * command has --help, errors go to stderr as one actionable line.
+ */
+
+class UsageError extends Error {}
+
+type Command = {
+  usage: string;
+  summary: string;
+  options: NonNullable<ParseArgsConfig['options']>;
+  run: (args: {
+    values: Record<string, string | boolean | undefined>;
+    positionals: string[];
+  }) => Promise<number>;
+};
+
+const jsonOption = { json: { type: 'boolean' } } as const;
+const serveOption = { serve: { type: 'boolean' } } as const;
+
+const commands: Record<string, Command> = {
+  run: {
+    usage: 'outbox run JOB.json [--json] [--serve]',
+    summary:
+      'Validate and run a job (CloudConvert job JSON: {"tasks": {...}}). Exit code 0 only when every task finished.\n' +
+      '  --json   print {"status", "tasks": [{name, operation, status, result?, code?, message?}]}\n' +
+      '  --serve  keep serving the job’s temporary links in the foreground afterwards (Ctrl-C stops)',
+    options: { ...jsonOption, ...serveOption },
+    async run({ values, positionals }) {
+      const [file, ...extra] = positionals;
+      if (!file || extra.length) throw new UsageError('give exactly one job file');
+      const job = await readJson(file);
+      return runJob(job, { json: values.json === true, serve: values.serve === true });
+    },
+  },
+  export: {
+    usage: 'outbox export --task TASK.json FILE... [--json] [--serve]',
+    summary:
+      'Export files with one export task (a CloudConvert task object without "input"), e.g.\n' +
+      '  {"operation": "export/url", "inline": true}',
+    options: { task: { type: 'string' }, ...jsonOption, ...serveOption },
+    async run({ values, positionals }) {
+      if (typeof values.task !== 'string') throw new UsageError('--task TASK.json is required');
+      if (positionals.length === 0) throw new UsageError('name at least one FILE to export');
+      const task = await readJson(values.task);
+      if (typeof task !== 'object' || task === null || Array.isArray(task)) {
+        throw new UsageError(`${values.task} must contain one task object`);
+      }
+      if ('input' in task)
+        throw new UsageError(
+          `${values.task}: leave out "input"; the files come from the command line`,
+        );
+      const job = {
+        tasks: {
+          'import-files': { operation: 'import/file', path: positionals },
+          export: { ...task, input: 'import-files' },
+        },
+      };
+      return runJob(job, { json: values.json === true, serve: values.serve === true });
+    },
+  },
+  test: {
+    usage: 'outbox test --task TASK.json',
+    summary:
+      'Test a destination ("Test connection"): credentials and write access, leaving nothing behind.',
+    options: { task: { type: 'string' } },
+    async run({ values }) {
+      if (typeof values.task !== 'string') throw new UsageError('--task TASK.json is required');
+      const task = await readJson(values.task);
+      return withEngine(async (engine) => {
+        const result = await engine.probe({ input: 'probe', ...(task as object) });
+        console.log(result.message);
+        return 0;
+      });
+    },
+  },
+  serve: {
+    usage: 'outbox serve [--port PORT]',
+    summary:
+      'Run the local server in the foreground (temporary links, and the Outbox UI in a browser) until Ctrl-C.\n' +
+      '  --port  port to listen on (default: OUTBOX_PORT or 9797)',
+    options: { port: { type: 'string' } },
+    async run({ values }) {
+      const config = loadConfig(
+        typeof values.port === 'string'
+          ? { ...process.env, OUTBOX_PORT: values.port }
+          : process.env,
+      );
+      return withEngine(async (engine, cfg) => {
+        const server = await startServer({ config: cfg, links: engine.links });
+        console.log(`Outbox is serving on ${server.url}`);
+        console.log(`Data directory: ${cfg.home}. Press Ctrl-C to stop.`);
+        await untilSignal();
+        await server.close();
+        console.log('Outbox stopped.');
+        return 0;
+      }, config);
+    },
+  },
+  links: {
+    usage: 'outbox links [--json]\n       outbox links revoke ID',
+    summary: 'List temporary links (state, expiry, downloads), or revoke one at once.',
+    options: { ...jsonOption },
+    async run({ values, positionals }) {
+      const [action, id, ...extra] = positionals;
+      const config = loadConfig();
+      const engine = await Engine.open(config, { linkBaseUrl: await linkBaseUrl(config) });
+      try {
+        if (action === 'revoke') {
+          if (!id || extra.length) throw new UsageError('give the ID of the link to revoke');
+          const link = await engine.links.revoke(id);
+          if (!link)
+            throw new OutboxError('NOT_FOUND', `no link with ID ${id} (see "outbox links")`);
+          console.log(`Revoked ${id} (${link.filename}).`);
+          return 0;
+        }
+        if (action !== undefined) throw new UsageError(`unknown action "${action}"`);
+        const links = await engine.links.list();
+        if (values.json) {
+          console.log(
+            JSON.stringify(
+              links.map(({ token: _token, files, ...link }) => ({
+                ...link,
+                files: files.map((f) => ({ name: f.name, size: f.size })),
+              })),
+              null,
+              2,
+            ),
+          );
+        } else if (links.length === 0) {
+          console.log('No links yet. Create some with: outbox export --task url.json FILE...');
+        } else {
+          for (const link of links) {
+            const size = link.files.reduce((sum, f) => sum + f.size, 0);
+            console.log(
+              `${link.id}  ${link.state.padEnd(7)}  ${link.filename} (${formatBytes(size)})  ` +
+                `expires ${link.expires_at}  downloads ${link.downloads}\n    ${link.url}`,
+            );
+          }
+        }
+        return 0;
+      } finally {
+        await engine.close();
+      }
+    },
+  },
+  jobs: {
+    usage: 'outbox jobs [--json]',
+    summary: 'Jobs of the last 24 hours (the retention period), newest first.',
+    options: { ...jsonOption },
+    async run({ values }) {
+      return withEngine(async (engine) => {
+        const jobs = await engine.list();
+        if (values.json) console.log(JSON.stringify(jobs.map(jobSummary), null, 2));
+        else if (jobs.length === 0) console.log('No jobs in the last 24 hours.');
+        else
+          for (const job of jobs)
+            console.log(`${job.id}  ${job.status.padEnd(10)} ${job.created_at}`);
+        return 0;
+      });
+    },
+  },
+};
+
+async function readJson(path: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(
+      `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+    );
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`${path} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+/** Links point at the server that runs on this data directory, or at the configured port. */
+async function linkBaseUrl(config: OutboxConfig): Promise<string> {
+  return (await findRunningServer(config.home))?.url ?? `http://${config.host}:${config.port}`;
+}
+
+async function withEngine(
+  body: (engine: Engine, config: OutboxConfig) => Promise<number>,
+  config = loadConfig(),
+): Promise<number> {
+  const engine = await Engine.open(config, {
+    linkBaseUrl: await linkBaseUrl(config),
+    sweepEvery: true,
+  });
+  try {
+    return await body(engine, config);
+  } finally {
+    await engine.close();
+  }
+}
+
+function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
+async function runJob(job: unknown, options: { json: boolean; serve: boolean }): Promise<number> {
+  const config = loadConfig();
+  return withEngine(async (engine) => {
+    const running = await findRunningServer(config.home);
+    let server: RunningServer | undefined;
+    if (options.serve && !running) server = await startServer({ config, links: engine.links });
+
+    const showProgress = !options.json && process.stderr.isTTY;
+    const stopProgress = showProgress ? engine.on('progress', printProgress) : () => {};
+    const submitted = await engine.submit(job);
+    const onSignal = () => engine.cancel(submitted.id);
+    process.once('SIGINT', onSignal);
+    const record = await engine.wait(submitted.id);
+    process.off('SIGINT', onSignal);
+    stopProgress();
+    if (showProgress) process.stderr.write('\r\x1b[K');
+
+    if (options.json) console.log(JSON.stringify(jobSummary(record), null, 2));
+    else console.log(renderJob(record));
+    const hasLinks = record.tasks.some(
+      (t) => t.operation === 'export/url' && t.status === 'finished',
+    );
+    if (hasLinks && !running && !server) {
+      console.error(
+        `outbox: no Outbox server is running on ${config.home}: the links work once "outbox serve" runs ` +
+          `(they will be served at ${engine.linkBaseUrl}), or run again with --serve`,
+      );
+    }
+    if (server) {
+      console.error(`Serving the links on ${server.url} until Ctrl-C.`);
+      await untilSignal();
+      await server.close();
+    }
+    return exitCode(record);
+  }, config);
+}
+
+function exitCode(record: JobRecord): number {
+  return record.status === 'finished' ? 0 : 1;
+}
+
+function printProgress(progress: TaskProgress): void {
+  const eta = progress.eta_seconds === null ? '' : `, ${formatDuration(progress.eta_seconds)} left`;
+  process.stderr.write(
+    `\r\x1b[K${progress.task}: ${formatBytes(progress.bytes)} of ${formatBytes(progress.total)} ` +
+      `(${progress.files_done}/${progress.files_total} files) at ${formatBytes(progress.rate)}/s${eta}`,
+  );
+}
+
+function help(): string {
+  const lines = Object.values(commands).map((c) => `  ${c.usage.split('\n')[0]}`);
+  return [
+    'Outbox: managed exports to S3, Azure Blob, Google Cloud Storage, OpenStack, SFTP, HTTP PUT and temporary links.',
+    '',
+    'Usage:',
+    ...lines,
+    '',
+    'Run "outbox COMMAND --help" for details. Environment: OUTBOX_HOME (data directory), OUTBOX_PORT (link server port).',
+  ].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(help());
+    return name ? 0 : 2;
+  }
+  const command = commands[name];
+  if (!command) {
+    console.error(`outbox: unknown command "${name}". Run "outbox --help" for the list.`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    console.log(`Usage: ${command.usage}\n\n${command.summary}`);
+    return 0;
+  }
+  try {
+    const { values, positionals } = parseArgs({
+      args: rest,
+      options: command.options,
+      allowPositionals: true,
+      strict: true,
+    });
+    return await command.run({
+      values: values as Record<string, string | boolean | undefined>,
+      positionals,
+    });
+  } catch (error) {
+    if (
+      error instanceof UsageError ||
+      (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')
+    ) {
+      console.error(
+        `outbox ${name}: ${(error as Error).message}. Usage: ${command.usage.split('\n')[0]}`,
+      );
+      return 2;
+    }
+    if (error instanceof ValidationError) {
+      console.error(`outbox ${name}: ${error.message}`);
+      return 1;
+    }
+    if (error instanceof OutboxError) {
+      console.error(`outbox ${name}: ${error.message}`);
+      return 1;
+    }
+    console.error(`outbox ${name}: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error(`outbox: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+  },
+);

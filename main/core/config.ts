@@ -1,0 +1,67 @@
+import { availableParallelism, homedir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * Where Outbox keeps its data and which port it serves links on. Both are
+ * stable so that links survive a restart and the CLI, `outbox serve` and the
+ * app all find the same jobs and links.
+ */
+export type OutboxConfig = {
+  /** Data directory (jobs, links, profiles). */
+  home: string;
+  /** Host the link server binds to. */
+  host: string;
+  /** Port of the link server and browser host. */
+  port: number;
+  /** Seconds a job (and its history) is kept. */
+  retentionSeconds: number;
+  /** Exporter worker threads. */
+  workers: number;
+};
+
+export const DEFAULT_PORT = 9797;
+export const DEFAULT_RETENTION_SECONDS = 86400;
+
+/** The OS's per-user app data folder, the same one Electron's userData uses. */
+export function defaultHome(env: NodeJS.ProcessEnv = process.env): string {
+  switch (process.platform) {
+    case 'darwin':
+      return join(homedir(), 'Library', 'Application Support', 'Outbox');
+    case 'win32':
+      return join(env.APPDATA ?? join(homedir(), 'AppData', 'Roaming'), 'Outbox');
+    default:
+      return join(env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'Outbox');
+  }
+}
+
+function intFromEnv(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): OutboxConfig {
+  return {
+    home: env.OUTBOX_HOME || defaultHome(env),
+    host: '127.0.0.1',
+    port: intFromEnv(env, 'OUTBOX_PORT', DEFAULT_PORT, 1, 65535),
+    retentionSeconds: intFromEnv(
+      env,
+      'OUTBOX_RETENTION',
+      DEFAULT_RETENTION_SECONDS,
+      60,
+      365 * 86400,
+    ),
+    workers: intFromEnv(env, 'OUTBOX_WORKERS', Math.min(4, availableParallelism()), 1, 64),
+  };
+}

@@ -1,0 +1,394 @@
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { OutboxConfig } from '../config';
+import { OutboxError, ValidationError, toErrorInfo, type ErrorInfo } from '../errors';
+import { hasExporter } from '../exporters/registry';
+import type { ProbeResult } from '../exporters/exporter';
+import { createUrlExport } from '../links/url-export';
+import { LinkStore } from '../links/link-store';
+import { RecordDir } from '../store/record-dir';
+import type { ExportTask } from '../tasks/operations';
+import { withoutSecrets } from '../tasks/secrets';
+import { inputsOf, isExportTask, validateTask, type Job } from '../tasks/validate';
+import { planJob, type JobPlan } from './plan';
+import { ProgressTracker, type TaskProgress } from './progress';
+import {
+  jobRecordSchema,
+  jobStatusOf,
+  type JobRecord,
+  type ResultFile,
+  type TaskRecord,
+} from './records';
+import { WorkerPool } from './worker-pool';
+
+/** Links stay answerable (410 Gone) this long after they expire, then are deleted. */
+const LINK_TOMBSTONE_MS = 7 * 86400 * 1000;
+const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
+
+function bootId(): string {
+  try {
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  } catch {
+    return String(Math.round(Date.now() / 1000 - process.uptime()));
+  }
+}
+const BOOT = bootId();
+const liveEngines = new Set<string>();
+
+type ActiveJob = {
+  record: JobRecord;
+  job: Job;
+  cancels: Set<() => void>;
+  cancelled: boolean;
+  done: Promise<JobRecord>;
+};
+
+export type EngineEvents = {
+  job: [JobRecord];
+  progress: [TaskProgress];
+};
+
+/**
+ * Runs jobs: validates them whole, plans names, hands each file to a worker,
+ * and keeps every job's state on disk (atomic writes) so that any host — the
+ * app, `outbox serve`, the CLI — sees the same jobs and survives a crash.
+ */
+export class Engine {
+  readonly links: LinkStore;
+  private readonly jobs: RecordDir<JobRecord>;
+  private readonly pool: WorkerPool;
+  private readonly active = new Map<string, ActiveJob>();
+  private readonly events = new EventEmitter<EngineEvents>();
+  private readonly progress: ProgressTracker;
+  private readonly writes = new Map<string, Promise<void>>();
+  private readonly engineId = randomUUID();
+  private sweepTimer: NodeJS.Timeout | undefined;
+
+  private constructor(
+    readonly config: OutboxConfig,
+    readonly linkBaseUrl: string,
+  ) {
+    this.links = new LinkStore(config.home, linkBaseUrl);
+    this.jobs = new RecordDir(join(config.home, 'jobs'), jobRecordSchema);
+    this.pool = new WorkerPool({ size: config.workers });
+    this.progress = new ProgressTracker((update) => this.events.emit('progress', update));
+    liveEngines.add(this.engineId);
+  }
+
+  /** Opens the data directory: marks jobs of dead processes as interrupted, sweeps expired records. */
+  static async open(
+    config: OutboxConfig,
+    options: { linkBaseUrl?: string; sweepEvery?: boolean } = {},
+  ): Promise<Engine> {
+    const engine = new Engine(
+      config,
+      options.linkBaseUrl ?? `http://${config.host}:${config.port}`,
+    );
+    await engine.recoverInterrupted();
+    await engine.sweep();
+    if (options.sweepEvery) {
+      engine.sweepTimer = setInterval(() => void engine.sweep(), SWEEP_INTERVAL_MS);
+      engine.sweepTimer.unref();
+    }
+    return engine;
+  }
+
+  on<E extends keyof EngineEvents>(
+    event: E,
+    listener: (...args: EngineEvents[E]) => void,
+  ): () => void {
+    this.events.on(event, listener as never);
+    return () => this.events.off(event, listener as never);
+  }
+
+  /**
+   * Validates the job (parameters, graph, files, names) and starts it.
+   * Throws ValidationError/OutboxError before anything is stored or sent.
+   */
+  async submit(raw: unknown, options: { tag?: string } = {}): Promise<JobRecord> {
+    const plan = await planJob(raw);
+    for (const [name, task] of Object.entries(plan.job.tasks)) {
+      if (isExportTask(task) && task.operation !== 'export/url' && !hasExporter(task.operation)) {
+        throw ValidationError.of(
+          `tasks.${name}.operation`,
+          `${task.operation} is not available in this version of Outbox`,
+        );
+      }
+    }
+    const now = new Date();
+    const record: JobRecord = {
+      id: randomUUID(),
+      status: 'waiting',
+      ...(options.tag ? { tag: options.tag } : {}),
+      created_at: now.toISOString(),
+      expires_at: new Date(now.getTime() + this.config.retentionSeconds * 1000).toISOString(),
+      owner: { pid: process.pid, boot: `${BOOT}/${this.engineId}` },
+      tasks: Object.entries(plan.job.tasks).map(([name, task]) => ({
+        name,
+        operation: task.operation,
+        status: 'waiting',
+        input: inputsOf(task),
+        params: withoutSecrets(task) as TaskRecord['params'],
+        created_at: now.toISOString(),
+      })),
+    };
+    await this.save(record);
+    const active: ActiveJob = {
+      record,
+      job: plan.job,
+      cancels: new Set(),
+      cancelled: false,
+      done: Promise.resolve(record),
+    };
+    active.done = this.execute(active, plan);
+    this.active.set(record.id, active);
+    void active.done.finally(() => this.active.delete(record.id));
+    return structuredClone(record);
+  }
+
+  /** Resolves when the job has ended (finished or error). */
+  async wait(id: string): Promise<JobRecord> {
+    const active = this.active.get(id);
+    if (active) return structuredClone(await active.done);
+    const record = await this.jobs.get(id);
+    if (!record) throw new OutboxError('NOT_FOUND', `no job ${id}`);
+    return record;
+  }
+
+  /** Submits and waits. */
+  async run(raw: unknown, options: { tag?: string } = {}): Promise<JobRecord> {
+    const record = await this.submit(raw, options);
+    return this.wait(record.id);
+  }
+
+  async get(id: string): Promise<JobRecord | undefined> {
+    const active = this.active.get(id);
+    return active ? structuredClone(active.record) : this.jobs.get(id);
+  }
+
+  /** Jobs kept (the last `retentionSeconds`), newest first. */
+  async list(): Promise<JobRecord[]> {
+    const stored = await this.jobs.list();
+    const merged = stored.map((record) => this.active.get(record.id)?.record ?? record);
+    return structuredClone(merged).sort((a, b) => b.created_at.localeCompare(a.created_at));
+  }
+
+  /** Stops a running job promptly: queued files never start, running ones are aborted. */
+  cancel(id: string): boolean {
+    const active = this.active.get(id);
+    if (!active) return false;
+    active.cancelled = true;
+    for (const cancel of active.cancels) cancel();
+    return true;
+  }
+
+  /** Runs a job again. Needs the original (with credentials) from this session. */
+  async retry(id: string): Promise<JobRecord> {
+    const original = this.finishedJobs.get(id);
+    if (!original) {
+      throw new OutboxError(
+        'NOT_FOUND',
+        'This job can no longer be retried here (its credentials are not kept after Outbox restarts). Export the files again.',
+      );
+    }
+    const record = await this.get(id);
+    return this.submit(original, record?.tag ? { tag: record.tag } : {});
+  }
+
+  /** Deletes a job from history (not its links). */
+  async remove(id: string): Promise<void> {
+    if (this.active.has(id))
+      throw new OutboxError('INVALID_DATA', 'cancel the job before removing it');
+    await this.jobs.remove(id);
+  }
+
+  /** "Test connection" for a task's destination: credentials and write access, nothing left behind. */
+  async probe(raw: unknown): Promise<ProbeResult> {
+    const task = validateTask(raw);
+    if (!isExportTask(task))
+      throw ValidationError.of('operation', 'only export tasks have a destination to test');
+    if (task.operation === 'export/url') {
+      return { ok: true, message: `Links are served at ${this.linkBaseUrl}.` };
+    }
+    if (!hasExporter(task.operation)) {
+      throw ValidationError.of(
+        'operation',
+        `${task.operation} is not available in this version of Outbox`,
+      );
+    }
+    return this.pool.probe({ operation: task.operation, params: task });
+  }
+
+  async sweep(now = Date.now()): Promise<void> {
+    for (const record of await this.jobs.list()) {
+      if (Date.parse(record.expires_at) <= now && !this.active.has(record.id)) {
+        await this.jobs.remove(record.id);
+        this.finishedJobs.delete(record.id);
+      }
+    }
+    await this.links.sweep(now, LINK_TOMBSTONE_MS);
+  }
+
+  async close(): Promise<void> {
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    for (const id of this.active.keys()) this.cancel(id);
+    await Promise.allSettled([...this.active.values()].map((a) => a.done));
+    await Promise.all(this.writes.values());
+    await this.pool.close();
+    liveEngines.delete(this.engineId);
+  }
+
+  // Originals of jobs this engine ran, for retry (never persisted: they hold credentials).
+  private readonly finishedJobs = new Map<string, Job>();
+
+  private async execute(active: ActiveJob, plan: JobPlan): Promise<JobRecord> {
+    const { record } = active;
+    for (const task of record.tasks) {
+      const files = plan.sources.get(task.name);
+      if (files) {
+        task.status = 'finished';
+        task.ended_at = task.started_at = new Date().toISOString();
+        task.result = { files: files.map((file) => ({ filename: file.name, size: file.size })) };
+      }
+    }
+    await this.update(active);
+    await Promise.all(
+      record.tasks
+        .filter((task) => !plan.sources.has(task.name))
+        .map((task) => this.runExport(active, plan, task)),
+    );
+    record.ended_at = new Date().toISOString();
+    await this.update(active);
+    this.finishedJobs.set(record.id, active.job);
+    return record;
+  }
+
+  private async runExport(active: ActiveJob, plan: JobPlan, task: TaskRecord): Promise<void> {
+    const params = active.job.tasks[task.name] as ExportTask;
+    const files = plan.filesOf.get(task.name) ?? [];
+    const names = plan.names.get(task.name) ?? [];
+    task.status = 'processing';
+    task.started_at = new Date().toISOString();
+    await this.update(active);
+    const progressKey = { job_id: active.record.id, task: task.name };
+    this.progress.start(
+      progressKey,
+      files.map((f) => f.size),
+    );
+
+    const results: ResultFile[] = [];
+    const errors: ErrorInfo[] = [];
+    if (params.operation === 'export/url') {
+      try {
+        results.push(
+          ...(await createUrlExport(params, files, this.links, {
+            job_id: active.record.id,
+            task: task.name,
+          })),
+        );
+      } catch (error) {
+        errors.push(toErrorInfo(error));
+      }
+    } else {
+      const operation = params.operation;
+      await Promise.all(
+        files.map(async (source, i) => {
+          if (active.cancelled) {
+            errors.push({ code: 'CANCELLED', message: 'Cancelled.' });
+            return;
+          }
+          const upload = this.pool.upload(
+            {
+              operation,
+              params: params as Record<string, unknown>,
+              source,
+              name: names[i] ?? source.name,
+            },
+            (bytes) => this.progress.add(progressKey, bytes),
+          );
+          active.cancels.add(upload.cancel);
+          try {
+            results[i] = await upload.done;
+            this.progress.fileDone(progressKey);
+          } catch (error) {
+            errors.push(toErrorInfo(error));
+          } finally {
+            active.cancels.delete(upload.cancel);
+          }
+        }),
+      );
+    }
+    this.progress.end(progressKey);
+
+    task.ended_at = new Date().toISOString();
+    task.result = { files: results.filter(Boolean) };
+    if (active.cancelled) {
+      Object.assign(task, { status: 'error', code: 'CANCELLED', message: 'Cancelled.' });
+    } else if (errors.length > 0) {
+      const first = errors[0] as ErrorInfo;
+      task.status = 'error';
+      task.code = first.code;
+      task.message =
+        files.length > 1
+          ? `${errors.length} of ${files.length} files failed. ${first.message}`
+          : first.message;
+      if (first.detail) task.detail = first.detail;
+    } else {
+      task.status = 'finished';
+    }
+    await this.update(active);
+  }
+
+  private async update(active: ActiveJob): Promise<void> {
+    active.record.status = jobStatusOf(active.record.tasks);
+    this.events.emit('job', structuredClone(active.record));
+    await this.save(active.record);
+  }
+
+  /** Writes of one job are serialized so an older state never overwrites a newer one. */
+  private save(record: JobRecord): Promise<void> {
+    const snapshot = structuredClone(record);
+    const previous = this.writes.get(record.id) ?? Promise.resolve();
+    const next = previous.then(() => this.jobs.put(record.id, snapshot));
+    this.writes.set(
+      record.id,
+      next.catch(() => {}),
+    );
+    return next;
+  }
+
+  private async recoverInterrupted(): Promise<void> {
+    for (const record of await this.jobs.list()) {
+      if (record.status === 'finished' || record.status === 'error') continue;
+      if (ownerAlive(record.owner)) continue;
+      const now = new Date().toISOString();
+      for (const task of record.tasks) {
+        if (task.status === 'waiting' || task.status === 'processing') {
+          Object.assign(task, {
+            status: 'error',
+            code: 'INTERRUPTED',
+            message: 'Outbox stopped while this task was running. Export the files again.',
+            ended_at: now,
+          });
+        }
+      }
+      record.status = jobStatusOf(record.tasks);
+      record.ended_at = now;
+      await this.jobs.put(record.id, record);
+    }
+  }
+}
+
+function ownerAlive(owner: JobRecord['owner']): boolean {
+  const [boot, engineId] = owner.boot.split('/');
+  if (boot !== BOOT) return false;
+  if (owner.pid === process.pid) return engineId !== undefined && liveEngines.has(engineId);
+  try {
+    process.kill(owner.pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

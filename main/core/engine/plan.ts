@@ -1,0 +1,101 @@
+import { ValidationError, OutboxError, type FieldErrors } from '../errors';
+import {
+  formatPlaceholder,
+  hasPlaceholder,
+  namingRule,
+  planNames,
+  type NamingRule,
+  type NameStyle,
+} from '../naming';
+import type { ExportTask } from '../tasks/operations';
+import { addFieldError, inputsOf, isImportTask, validateJob, type Job } from '../tasks/validate';
+import { resolveSources, type SourceFile } from './sources';
+
+/** Everything decided before a byte moves. */
+export type JobPlan = {
+  job: Job;
+  /** import task → its files */
+  sources: Map<string, SourceFile[]>;
+  /** export task → the files it exports, in input order */
+  filesOf: Map<string, SourceFile[]>;
+  /** export task → destination name of each file */
+  names: Map<string, string[]>;
+};
+
+/** How each destination names what it stores (the shared naming rules, per operation). */
+function destinationNaming(task: ExportTask): { rule: NamingRule; style: NameStyle } {
+  const params = task as Record<string, unknown>;
+  switch (task.operation) {
+    case 'export/s3':
+      return { rule: namingRule(params, 'key', 'key_prefix'), style: 'object' };
+    case 'export/azure/blob':
+      return { rule: namingRule(params, 'blob', 'blob_prefix'), style: 'object' };
+    case 'export/google-cloud-storage':
+    case 'export/openstack':
+      return { rule: namingRule(params, 'file', 'file_prefix'), style: 'object' };
+    case 'export/sftp':
+      return { rule: namingRule(params, 'file', 'path', 'directory'), style: 'path' };
+    case 'export/url':
+    case 'export/upload':
+      return { rule: { kind: 'own' }, style: 'object' };
+  }
+}
+
+/** Destination names for `files`; a ValidationError names the task's field. */
+export function namesFor(task: ExportTask, files: SourceFile[]): string[] {
+  if (task.operation === 'export/upload') {
+    // A single PUT URL is used as given: presigned URLs contain %-escapes.
+    if (files.length <= 1) return files.map(() => task.url);
+    if (!hasPlaceholder(task.url)) {
+      throw ValidationError.of(
+        'url',
+        `${files.length} files need ${files.length} URLs: put a placeholder such as %d in the URL (…/file-%d.pdf)`,
+      );
+    }
+    return files.map((_, i) => formatPlaceholder(task.url, i + 1));
+  }
+  const { rule, style } = destinationNaming(task);
+  return planNames(
+    rule,
+    files.map((file) => file.name),
+    style,
+  );
+}
+
+/** Validates the job, resolves its files and names every output; throws on the first kind of problem. */
+export async function planJob(raw: unknown): Promise<JobPlan> {
+  const job = validateJob(raw);
+  const fields: FieldErrors = {};
+  const sources = new Map<string, SourceFile[]>();
+  for (const [name, task] of Object.entries(job.tasks)) {
+    if (!isImportTask(task)) continue;
+    const paths = typeof task.path === 'string' ? [task.path] : task.path;
+    try {
+      const files = await resolveSources(paths);
+      if (files.length === 0) addFieldError(fields, `tasks.${name}.path`, 'contains no files');
+      sources.set(name, files);
+    } catch (error) {
+      if (!(error instanceof OutboxError)) throw error;
+      addFieldError(fields, `tasks.${name}.path`, error.message);
+    }
+  }
+  if (Object.keys(fields).length > 0) throw new ValidationError(fields);
+
+  const filesOf = new Map<string, SourceFile[]>();
+  const names = new Map<string, string[]>();
+  for (const [name, task] of Object.entries(job.tasks)) {
+    if (isImportTask(task)) continue;
+    const files = inputsOf(task).flatMap((input) => sources.get(input) ?? []);
+    filesOf.set(name, files);
+    try {
+      names.set(name, namesFor(task, files));
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      for (const [field, messages] of Object.entries(error.fields)) {
+        for (const message of messages) addFieldError(fields, `tasks.${name}.${field}`, message);
+      }
+    }
+  }
+  if (Object.keys(fields).length > 0) throw new ValidationError(fields);
+  return { job, sources, filesOf, names };
+}

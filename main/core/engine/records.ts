@@ -1,0 +1,62 @@
+import { z } from 'zod';
+
+/**
+ * What Outbox persists about jobs, in CloudConvert's shape (snake_case,
+ * `result.files[]`). Secrets are never part of a record.
+ */
+
+export const taskStatuses = ['waiting', 'processing', 'finished', 'error'] as const;
+export type TaskStatus = (typeof taskStatuses)[number];
+
+const json = z.json();
+
+/** One delivered file; exporters add fields (bucket, key, checksum, verified…). */
+export const resultFileSchema = z.looseObject({
+  filename: z.string(),
+  size: z.number(),
+  url: z.string().optional(),
+});
+export type ResultFile = z.output<typeof resultFileSchema> & {
+  [extra: string]: z.output<typeof json> | undefined;
+};
+
+export const taskRecordSchema = z.object({
+  name: z.string(),
+  operation: z.string(),
+  status: z.enum(taskStatuses),
+  input: z.array(z.string()),
+  /** Parameters without secrets (and without profile references resolved). */
+  params: z.record(z.string(), json),
+  profile: z.string().optional(),
+  result: z.object({ files: z.array(resultFileSchema) }).optional(),
+  code: z.string().optional(),
+  message: z.string().optional(),
+  detail: z.string().optional(),
+  created_at: z.string(),
+  started_at: z.string().optional(),
+  ended_at: z.string().optional(),
+});
+export type TaskRecord = z.output<typeof taskRecordSchema>;
+
+export const jobRecordSchema = z.object({
+  id: z.string(),
+  status: z.enum(taskStatuses),
+  tag: z.string().optional(),
+  created_at: z.string(),
+  ended_at: z.string().optional(),
+  expires_at: z.string(),
+  /** The process that runs the job: a job whose owner died was interrupted. */
+  owner: z.object({ pid: z.number(), boot: z.string() }),
+  tasks: z.array(taskRecordSchema),
+});
+export type JobRecord = z.output<typeof jobRecordSchema>;
+
+/** A job is finished when every task is, failed as soon as one task failed and nothing runs. */
+export function jobStatusOf(tasks: TaskRecord[]): TaskStatus {
+  if (tasks.some((t) => t.status === 'processing')) return 'processing';
+  if (tasks.some((t) => t.status === 'error')) {
+    return tasks.some((t) => t.status === 'waiting') ? 'processing' : 'error';
+  }
+  if (tasks.every((t) => t.status === 'finished')) return 'finished';
+  return tasks.some((t) => t.status === 'finished') ? 'processing' : 'waiting';
+}

@@ -1,0 +1,121 @@
+import { parentPort } from 'node:worker_threads';
+import { OutboxError, toErrorInfo } from '../errors';
+import { asOutboxError } from '../exporters/classify';
+import type { TransferContext } from '../exporters/exporter';
+import { loadExporter, type UploadOperation } from '../exporters/registry';
+import { openSource } from '../exporters/source-stream';
+import { secretValuesOf, scrubSecrets } from '../tasks/secrets';
+import { withRetry } from './retry';
+import { WorkerSessions } from './session-cache';
+import type { WorkReply, WorkRequest } from './worker-protocol';
+
+/**
+ * An exporter worker thread: runs uploads and probes sent by the engine,
+ * several at once, and reports progress, results and errors. Credentials
+ * arrive with each request and live only as long as it does (and in cached
+ * sessions of this worker).
+ */
+
+const PROGRESS_INTERVAL_MS = 100;
+
+const port = parentPort;
+if (!port) throw new Error('worker.ts must run in a worker thread');
+
+const sessions = new WorkerSessions();
+const running = new Map<number, AbortController>();
+
+function reply(message: WorkReply): void {
+  port?.postMessage(message);
+}
+
+/** Batches progress so a fast transfer does not flood the main thread. */
+function progressReporter(id: number): {
+  add: (bytes: number) => void;
+  flush: () => void;
+  total: () => number;
+} {
+  let pending = 0;
+  let total = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const flush = () => {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    if (pending !== 0) reply({ type: 'progress', id, bytes: pending });
+    pending = 0;
+  };
+  return {
+    add(bytes) {
+      pending += bytes;
+      total += bytes;
+      timer ??= setTimeout(flush, PROGRESS_INTERVAL_MS);
+    },
+    flush,
+    total: () => total,
+  };
+}
+
+function targetOf(request: Extract<WorkRequest, { type: 'upload' | 'probe' }>): string {
+  return request.type === 'upload' ? `${request.operation} ${request.name}` : request.operation;
+}
+
+async function handle(request: Extract<WorkRequest, { type: 'upload' | 'probe' }>): Promise<void> {
+  const controller = new AbortController();
+  running.set(request.id, controller);
+  const { signal } = controller;
+  const progress = progressReporter(request.id);
+  const secrets = secretValuesOf({ ...request.params, operation: request.operation });
+  try {
+    const exporter = await loadExporter(request.operation as UploadOperation);
+    const params = request.params as never;
+    let result;
+    if (request.type === 'probe') {
+      result = await exporter.probe(params, { signal, sessions });
+    } else {
+      const context: TransferContext = {
+        signal,
+        progress,
+        sessions,
+        open: (range) => openSource(request.source, range, signal),
+      };
+      result = await withRetry(
+        async () => {
+          const before = progress.total();
+          try {
+            return await exporter.upload(
+              { params, source: request.source, name: request.name },
+              context,
+            );
+          } catch (error) {
+            progress.add(before - progress.total()); // the next try starts over
+            throw signal.aborted ? cancelled() : asOutboxError(error, targetOf(request));
+          }
+        },
+        { signal },
+      );
+    }
+    progress.flush();
+    reply({ type: 'done', id: request.id, result });
+  } catch (error) {
+    progress.flush();
+    const info = toErrorInfo(
+      signal.aborted ? cancelled() : asOutboxError(error, targetOf(request)),
+    );
+    info.message = scrubSecrets(info.message, secrets);
+    if (info.detail) info.detail = scrubSecrets(info.detail, secrets);
+    reply({ type: 'failed', id: request.id, error: info });
+  } finally {
+    running.delete(request.id);
+  }
+}
+
+function cancelled(): OutboxError {
+  return new OutboxError('CANCELLED', 'Cancelled.');
+}
+
+port.on('message', (request: WorkRequest) => {
+  if (request.type === 'cancel') {
+    running.get(request.id)?.abort();
+    return;
+  }
+  void handle(request);
+});

@@ -1,0 +1,63 @@
+import type { Readable } from 'node:stream';
+import type { ResultFile } from '../engine/records';
+import type { SourceFile } from '../engine/sources';
+import type { ExportOperation, TaskOf } from '../tasks/operations';
+
+/**
+ * The one interface every destination implements (one folder per backend,
+ * like rclone's). Exporters run inside worker threads; the engine gives them
+ * a validated task, one source file and its planned destination name, and
+ * shares naming, progress, retry, cancel and change detection between them.
+ */
+
+export type ByteRange = { start: number; end: number }; // end exclusive
+
+export type ProgressSink = {
+  /** Bytes actually sent since the last call (may be negative when a part restarts). */
+  add(bytes: number): void;
+};
+
+export type SessionCache = {
+  /**
+   * A connection/client reused across files of the same destination within a
+   * worker (SFTP connections, Keystone tokens, SDK clients).
+   */
+  get<T>(
+    key: string,
+    create: () => Promise<T>,
+    dispose?: (value: T) => Promise<void> | void,
+  ): Promise<T>;
+  /** Drops a broken session so the next `get` makes a new one. */
+  drop(key: string): Promise<void>;
+};
+
+export type TransferContext = {
+  signal: AbortSignal;
+  progress: ProgressSink;
+  sessions: SessionCache;
+  /**
+   * Reads the source (or a range of it) and fails with FILE_CHANGED if the
+   * file changed since the job started. Bytes read are not progress: call
+   * `progress.add` for bytes sent (or use `countSent`).
+   */
+  open(range?: ByteRange): Readable;
+};
+
+export type UploadRequest<O extends ExportOperation> = {
+  params: TaskOf<O>;
+  source: SourceFile;
+  /** Destination name from the shared naming rules (key, blob, file, path or URL). */
+  name: string;
+};
+
+export type ProbeResult = { ok: true; message: string };
+
+export interface Exporter<O extends ExportOperation> {
+  readonly operation: O;
+  upload(request: UploadRequest<O>, context: TransferContext): Promise<ResultFile>;
+  /** "Test connection": checks credentials and write access, leaving nothing behind. */
+  probe(
+    params: TaskOf<O>,
+    context: Pick<TransferContext, 'signal' | 'sessions'>,
+  ): Promise<ProbeResult>;
+}

@@ -1,0 +1,59 @@
+import { createHash, type Hash } from 'node:crypto';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { OutboxError } from '../errors';
+
+/** A checksum as reported in task results. */
+export type Checksum = { algorithm: 'md5' | 'md5-multipart' | 'crc32c' | 'sha256'; value: string };
+
+/** Hashes a stream as it passes; `digest()` once it has ended. */
+export function hashing(
+  stream: Readable,
+  algorithm: 'md5' | 'sha256' = 'md5',
+): {
+  stream: Readable;
+  digest: () => Buffer;
+} {
+  const hash: Hash = createHash(algorithm);
+  let result: Buffer | undefined;
+  const tap = new Transform({
+    transform(chunk: Buffer, _encoding, callback: TransformCallback) {
+      hash.update(chunk);
+      callback(null, chunk);
+    },
+  });
+  stream.on('error', (error) => tap.destroy(error));
+  return {
+    stream: stream.pipe(tap),
+    digest: () => (result ??= hash.digest()),
+  };
+}
+
+/** S3's ETag of a multipart upload: md5 of the parts' md5s, dash, part count. */
+export function multipartEtag(partMd5s: Buffer[]): string {
+  const md5 = createHash('md5');
+  for (const part of partMd5s) md5.update(part);
+  return `${md5.digest('hex')}-${partMd5s.length}`;
+}
+
+/** Fails loudly when what the server stored is not what was read. */
+export function verify(
+  what: string,
+  expected: { size: number; checksum?: Checksum },
+  stored: { size?: number; checksum?: string },
+): void {
+  if (stored.size !== undefined && stored.size !== expected.size) {
+    throw new OutboxError(
+      'INTEGRITY_ERROR',
+      `${what}: the server stored ${stored.size} bytes but ${expected.size} were sent. The upload was corrupted; retry it.`,
+    );
+  }
+  if (expected.checksum && stored.checksum !== undefined) {
+    const normalize = (value: string) => value.replace(/"/g, '').toLowerCase();
+    if (normalize(stored.checksum) !== normalize(expected.checksum.value)) {
+      throw new OutboxError(
+        'INTEGRITY_ERROR',
+        `${what}: the stored ${expected.checksum.algorithm} checksum ${stored.checksum} does not match ${expected.checksum.value} of the bytes sent. The upload was corrupted; retry it.`,
+      );
+    }
+  }
+}

@@ -1,0 +1,126 @@
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { posix } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { OutboxError } from '../../errors';
+import { httpError } from '../classify';
+import type { Exporter } from '../exporter';
+import { hashing, verify } from '../integrity';
+import { countSent } from '../source-stream';
+
+const IDLE_TIMEOUT_MS = 60_000;
+
+/** The URL without its query: presigned URLs carry signatures that must not be shown or stored. */
+export function publicUrl(url: URL): string {
+  return `${url.origin}${url.pathname}`;
+}
+
+async function readStart(response: IncomingMessage, limit = 512): Promise<string> {
+  const chunks: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of response as AsyncIterable<Buffer>) {
+    if (length < limit) chunks.push(chunk);
+    length += chunk.length;
+  }
+  return Buffer.concat(chunks).toString('utf8').slice(0, limit).replace(/\s+/g, ' ').trim();
+}
+
+/** The MD5 a server reports for a single PUT, if any (S3 ETag, Azure Content-MD5). */
+function reportedMd5(response: IncomingMessage): string | undefined {
+  const contentMd5 = response.headers['content-md5'];
+  if (typeof contentMd5 === 'string' && contentMd5)
+    return Buffer.from(contentMd5, 'base64').toString('hex');
+  const etag = response.headers.etag?.replace(/"/g, '');
+  return etag && /^[0-9a-f]{32}$/i.test(etag) ? etag : undefined;
+}
+
+/**
+ * export/upload: an HTTP PUT of each file to `url` with `headers`. The body is
+ * streamed with a Content-Length (presigned URLs refuse chunked bodies); the
+ * engine retries connection errors and 5xx answers by restarting the body.
+ */
+export const uploadExporter: Exporter<'export/upload'> = {
+  operation: 'export/upload',
+
+  async upload({ params, source, name }, context) {
+    const url = new URL(name);
+    const target = `PUT ${publicUrl(url)}`;
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    const headers: Record<string, string | number> = {
+      ...params.headers,
+      'Content-Length': source.size,
+    };
+    const body = hashing(countSent(context.open(), context.progress), 'md5');
+
+    const response = await new Promise<IncomingMessage>((resolve, reject) => {
+      const req = send(url, {
+        method: 'PUT',
+        headers,
+        signal: context.signal,
+        timeout: IDLE_TIMEOUT_MS,
+      });
+      req.on('response', resolve);
+      req.on('error', reject);
+      req.on('timeout', () =>
+        req.destroy(Object.assign(new Error('idle timeout'), { code: 'ETIMEDOUT' })),
+      );
+      pipeline(body.stream, req).catch((error: unknown) => {
+        // The server may answer (e.g. 403) before it has read the whole body.
+        if (!req.destroyed || (error as NodeJS.ErrnoException).code === 'FILE_CHANGED')
+          reject(error);
+      });
+    });
+
+    const status = response.statusCode ?? 0;
+    if (status < 200 || status >= 300) {
+      const start = await readStart(response);
+      const error = httpError(status, target, start);
+      throw new OutboxError(
+        error.code,
+        `${error.message}${start ? ` Server said: ${start}` : ''}`,
+        {
+          retryable: error.retryable,
+          detail: start,
+        },
+      );
+    }
+    response.resume();
+    const md5 = body.digest().toString('hex');
+    const stored = reportedMd5(response);
+    verify(
+      target,
+      { size: source.size, checksum: { algorithm: 'md5', value: md5 } },
+      stored ? { checksum: stored } : {},
+    );
+    return {
+      filename: posix.basename(source.name),
+      size: source.size,
+      location: publicUrl(url),
+      status,
+      checksum: { algorithm: 'md5', value: md5 },
+      verified: stored !== undefined,
+    };
+  },
+
+  async probe(params, { signal }) {
+    // A PUT URL accepts one request; probing must not write. A HEAD tells reachability and TLS.
+    const url = new URL(params.url);
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = send(url, { method: 'HEAD', signal, timeout: 15_000 });
+      req.on('response', (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      });
+      req.on('timeout', () =>
+        req.destroy(Object.assign(new Error('idle timeout'), { code: 'ETIMEDOUT' })),
+      );
+      req.on('error', reject);
+      req.end();
+    });
+    return {
+      ok: true,
+      message: `${publicUrl(url)} is reachable (HEAD answered ${status}); the PUT itself is not tried.`,
+    };
+  },
+};

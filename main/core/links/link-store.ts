@@ -1,0 +1,132 @@
+import { randomBytes, timingSafeEqual, createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import { RecordDir } from '../store/record-dir';
+import { linkRecordSchema, linkState, type LinkRecord, type LinkState } from './link-record';
+
+export type LinkSummary = LinkRecord & { url: string; state: LinkState; downloads: number };
+
+/** 256-bit token, URL-safe. */
+export function newToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+export function newId(): string {
+  return randomBytes(9).toString('base64url');
+}
+
+/** Constant-time comparison that does not leak the expected token's length either. */
+export function tokensMatch(expected: string, given: string): boolean {
+  const a = createHash('sha256').update(expected).digest();
+  const b = createHash('sha256').update(given).digest();
+  return timingSafeEqual(a, b);
+}
+
+/**
+ * Links on disk (`<home>/links`). The CLI and the app write them, the link
+ * server reads them per request, so a link works the moment it is written,
+ * whichever process serves it. Downloads are counted in an append-only file
+ * beside each link (safe with several writer processes).
+ */
+export class LinkStore {
+  private readonly records: RecordDir<LinkRecord>;
+
+  constructor(
+    home: string,
+    private readonly baseUrl: string,
+  ) {
+    this.records = new RecordDir(join(home, 'links'), linkRecordSchema);
+  }
+
+  urlOf(link: Pick<LinkRecord, 'id' | 'token' | 'filename'>): string {
+    return `${this.baseUrl}/d/${link.id}/${link.token}/${encodeURIComponent(link.filename)}`;
+  }
+
+  async create(link: Omit<LinkRecord, 'id' | 'token' | 'created_at'>): Promise<LinkRecord> {
+    const record: LinkRecord = {
+      ...link,
+      id: newId(),
+      token: newToken(),
+      created_at: new Date().toISOString(),
+    };
+    await this.records.put(record.id, record);
+    return record;
+  }
+
+  get(id: string): Promise<LinkRecord | undefined> {
+    return this.records.get(id);
+  }
+
+  /** The link if `token` is its token (checked in constant time), else undefined. */
+  async authorize(id: string, token: string): Promise<LinkRecord | undefined> {
+    const link = await this.records.get(id);
+    if (!link) {
+      tokensMatch(token, token); // same work as a real check
+      return undefined;
+    }
+    return tokensMatch(link.token, token) ? link : undefined;
+  }
+
+  private downloadsPath(id: string): string {
+    return join(this.records.dir, `${id}.downloads`);
+  }
+
+  async countDownload(id: string): Promise<void> {
+    await fs.appendFile(this.downloadsPath(id), '.', { mode: 0o600 });
+  }
+
+  async downloads(id: string): Promise<number> {
+    try {
+      return (await fs.stat(this.downloadsPath(id))).size;
+    } catch {
+      return 0;
+    }
+  }
+
+  async summarize(link: LinkRecord, now = Date.now()): Promise<LinkSummary> {
+    return {
+      ...link,
+      url: this.urlOf(link),
+      state: linkState(link, now),
+      downloads: await this.downloads(link.id),
+    };
+  }
+
+  async list(): Promise<LinkSummary[]> {
+    const links = await this.records.list();
+    const summaries = await Promise.all(links.map((link) => this.summarize(link)));
+    return summaries.sort((a, b) => b.created_at.localeCompare(a.created_at));
+  }
+
+  /** Revokes at once: the server checks every request against the stored record. */
+  async revoke(id: string): Promise<LinkRecord | undefined> {
+    const link = await this.records.get(id);
+    if (!link) return undefined;
+    if (!link.revoked_at) {
+      link.revoked_at = new Date().toISOString();
+      await this.records.put(id, link);
+    }
+    return link;
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.records.remove(id);
+    await fs.rm(this.downloadsPath(id), { force: true });
+  }
+
+  /** Deletes links that expired (or were revoked) more than `graceMs` ago. */
+  async sweep(now = Date.now(), graceMs = 0): Promise<number> {
+    let removed = 0;
+    for (const link of await this.records.list()) {
+      const end = Math.min(
+        Date.parse(link.expires_at),
+        link.revoked_at ? Date.parse(link.revoked_at) : Infinity,
+      );
+      if (end + graceMs <= now) {
+        await this.remove(link.id);
+        removed++;
+      }
+    }
+    return removed;
+  }
+}

@@ -1,0 +1,106 @@
+import { posix } from 'node:path';
+import { OutboxError } from '../errors';
+import type { ResultFile } from '../engine/records';
+import type { SourceFile } from '../engine/sources';
+import { fileError } from '../engine/sources';
+import type { ExportUrlTask } from '../tasks/operations';
+import { promises as fs } from 'node:fs';
+import type { LinkStore } from './link-store';
+import { zipStream } from './zip-stream';
+
+/** Unique entry names for a ZIP: `a.txt`, `a (2).txt`, … */
+function uniqueNames(names: string[]): string[] {
+  const seen = new Set<string>();
+  return names.map((name) => {
+    let candidate = name;
+    const ext = posix.extname(name);
+    for (let n = 2; seen.has(candidate); n++)
+      candidate = `${name.slice(0, name.length - ext.length)} (${n})${ext}`;
+    seen.add(candidate);
+    return candidate;
+  });
+}
+
+/** `photos.zip` when every file comes from one dropped folder, else `archive.zip`. */
+function archiveName(files: SourceFile[]): string {
+  const tops = new Set(
+    files.map((file) => (file.name.includes('/') ? file.name.split('/')[0] : '')),
+  );
+  const [top] = tops;
+  return tops.size === 1 && top ? `${top}.zip` : 'archive.zip';
+}
+
+async function snapshot(file: SourceFile): Promise<{ size: number; mtime_ms: number }> {
+  const stat = await fs.stat(file.path).catch((error: NodeJS.ErrnoException) => {
+    throw fileError(file.path, error);
+  });
+  if (stat.size !== file.size || stat.mtimeMs !== file.mtimeMs) {
+    throw new OutboxError(
+      'FILE_CHANGED',
+      `${file.path} changed after the export started; export it again.`,
+    );
+  }
+  return { size: stat.size, mtime_ms: stat.mtimeMs };
+}
+
+/**
+ * export/url: temporary links on Outbox's link server, one per file or one
+ * ZIP for all (`archive_multiple_files`). Nothing is copied: a link serves
+ * the file in place for as long as it is unchanged.
+ */
+export async function createUrlExport(
+  task: ExportUrlTask,
+  files: SourceFile[],
+  links: LinkStore,
+  origin: { job_id: string; task: string },
+): Promise<ResultFile[]> {
+  const expires_at = new Date(Date.now() + task.expires_in * 1000).toISOString();
+  const snapshots = await Promise.all(files.map(snapshot));
+
+  if (task.archive_multiple_files && files.length > 1) {
+    const names = uniqueNames(files.map((file) => file.name));
+    const entries = files.map((file, i) => ({
+      path: file.path,
+      name: names[i] ?? file.name,
+      size: snapshots[i]?.size ?? file.size,
+      mtime_ms: snapshots[i]?.mtime_ms ?? file.mtimeMs,
+    }));
+    const filename = archiveName(files);
+    const link = await links.create({
+      ...origin,
+      kind: 'zip',
+      filename,
+      inline: false,
+      expires_at,
+      files: entries,
+    });
+    const archive = zipStream(entries.map((e) => ({ ...e, mtimeMs: e.mtime_ms })));
+    archive.cancel();
+    return [
+      {
+        filename,
+        size: archive.size,
+        url: links.urlOf(link),
+        link_id: link.id,
+        expires_at,
+        files: files.length,
+      },
+    ];
+  }
+
+  return Promise.all(
+    files.map(async (file, i) => {
+      const filename = posix.basename(file.name);
+      const snap = snapshots[i] ?? { size: file.size, mtime_ms: file.mtimeMs };
+      const link = await links.create({
+        ...origin,
+        kind: 'file',
+        filename,
+        inline: task.inline,
+        expires_at,
+        files: [{ path: file.path, name: filename, ...snap }],
+      });
+      return { filename, size: snap.size, url: links.urlOf(link), link_id: link.id, expires_at };
+    }),
+  );
+}

@@ -1,0 +1,130 @@
+import { posix } from 'node:path';
+import { ValidationError } from './errors';
+
+/**
+ * Output names for every destination, decided in one place.
+ *
+ * - `own`: no name given, each file keeps its own (relative) name;
+ * - `prefix`: key_prefix / blob_prefix / file_prefix, prefix + own name;
+ * - `directory`: SFTP `path`, directory + '/' + own name;
+ * - `fixed`: key / blob / file; with several files it needs a printf-style
+ *   placeholder (`%d`, `%03d`), numbered from 1.
+ */
+export type NamingRule =
+  | { kind: 'own' }
+  | { kind: 'prefix'; field: string; prefix: string }
+  | { kind: 'directory'; field: string; directory: string }
+  | { kind: 'fixed'; field: string; name: string };
+
+/** `object`: keys inside a bucket (never absolute). `path`: a server path (may be absolute). */
+export type NameStyle = 'object' | 'path';
+
+const PLACEHOLDER = /%%|%(0?)(\d*)d/g;
+// eslint-disable-next-line no-control-regex -- control characters are exactly what we refuse
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+export function hasPlaceholder(template: string): boolean {
+  return [...template.matchAll(PLACEHOLDER)].some((m) => m[0] !== '%%');
+}
+
+/** printf-style numbering: `%d` → n, `%03d` → 00n, `%5d` → space-padded, `%%` → `%`. */
+export function formatPlaceholder(template: string, n: number): string {
+  return template.replace(PLACEHOLDER, (match, zero: string, width: string) => {
+    if (match === '%%') return '%';
+    const digits = String(n);
+    return width ? digits.padStart(Number(width), zero ? '0' : ' ') : digits;
+  });
+}
+
+/** Picks the rule from a task's parameters, given which fields name and prefix. */
+export function namingRule(
+  params: Record<string, unknown>,
+  nameField: string,
+  prefixField: string,
+  prefixKind: 'prefix' | 'directory' = 'prefix',
+): NamingRule {
+  const name = params[nameField];
+  const prefix = params[prefixField];
+  if (typeof name === 'string') return { kind: 'fixed', field: nameField, name };
+  if (typeof prefix === 'string') {
+    return prefixKind === 'prefix'
+      ? { kind: 'prefix', field: prefixField, prefix }
+      : { kind: 'directory', field: prefixField, directory: prefix };
+  }
+  return { kind: 'own' };
+}
+
+/**
+ * One output name per source file (same order). Throws a ValidationError that
+ * names the field when the rule cannot name these files safely.
+ */
+export function planNames(rule: NamingRule, ownNames: string[], style: NameStyle): string[] {
+  const fieldOf = rule.kind === 'own' ? 'input' : rule.field;
+  const fail = (message: string): never => {
+    throw ValidationError.of(fieldOf, message);
+  };
+
+  for (const own of ownNames) checkRelative(own, fail);
+
+  let names: string[];
+  switch (rule.kind) {
+    case 'own':
+      names = ownNames;
+      break;
+    case 'prefix':
+      names = ownNames.map((own) => rule.prefix + own);
+      break;
+    case 'directory': {
+      const dir = rule.directory.replace(/\/+$/, '');
+      names = ownNames.map((own) => (dir === '' ? '/' + own : `${dir}/${own}`));
+      break;
+    }
+    case 'fixed':
+      if (ownNames.length > 1 && !hasPlaceholder(rule.name)) {
+        fail(
+          `"${rule.name}" names one file but ${ownNames.length} files are exported: ` +
+            `add a placeholder such as %d (e.g. ${suggestPlaceholder(rule.name)})`,
+        );
+      }
+      names = ownNames.map((_, i) => formatPlaceholder(rule.name, i + 1));
+      break;
+  }
+
+  const seen = new Set<string>();
+  for (const name of names) {
+    checkName(name, style, fail);
+    if (seen.has(name)) fail(`two files would both be stored as "${name}"`);
+    seen.add(name);
+  }
+  return names;
+}
+
+function suggestPlaceholder(name: string): string {
+  const ext = posix.extname(name);
+  return `${name.slice(0, name.length - ext.length)}-%d${ext}`;
+}
+
+/** A file's own name must stay inside whatever it is appended to. */
+function checkRelative(own: string, fail: (message: string) => never): void {
+  if (own === '') fail('a file has an empty name');
+  if (own.startsWith('/')) fail(`"${own}" is an absolute path; file names must be relative`);
+  checkSegments(own, fail);
+}
+
+function checkName(name: string, style: NameStyle, fail: (message: string) => never): void {
+  if (CONTROL.test(name)) fail(`${JSON.stringify(name)} contains control characters`);
+  if (style === 'object' && name.startsWith('/')) {
+    fail(`"${name}" starts with "/"; object names are relative to the bucket or container`);
+  }
+  if (name.endsWith('/')) fail(`"${name}" ends with "/"; it must name a file`);
+  checkSegments(name, fail);
+}
+
+function checkSegments(name: string, fail: (message: string) => never): void {
+  if (CONTROL.test(name)) fail(`${JSON.stringify(name)} contains control characters`);
+  for (const segment of name.split('/')) {
+    if (segment === '..' || segment === '.') {
+      fail(`"${name}" contains "${segment}"; names may not leave their folder`);
+    }
+  }
+}

@@ -1,0 +1,51 @@
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+/**
+ * Writes a file so that readers (and a `kill -9` at any moment) see either
+ * the old content or the new, never a mix: temp file, fsync, rename, fsync dir.
+ */
+export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  const dir = dirname(path);
+  const tmp = join(dir, `.${randomBytes(6).toString('hex')}.tmp`);
+  const handle = await fs.open(tmp, 'w', 0o600);
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await fs.rename(tmp, path);
+  } catch (error) {
+    await fs.rm(tmp, { force: true });
+    throw error;
+  }
+  await syncDirectory(dir);
+}
+
+async function syncDirectory(dir: string): Promise<void> {
+  if (process.platform === 'win32') return; // directories cannot be opened for fsync there
+  const handle = await fs.open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Creates a private directory (0700): the data dir holds link tokens and job history. */
+export async function ensurePrivateDir(path: string): Promise<void> {
+  await fs.mkdir(path, { recursive: true, mode: 0o700 });
+}
+
+/** Leftovers of writes interrupted by a crash. */
+export async function removeStaleTempFiles(dir: string): Promise<void> {
+  const entries = await fs.readdir(dir).catch(() => [] as string[]);
+  await Promise.all(
+    entries
+      .filter((name) => name.startsWith('.') && name.endsWith('.tmp'))
+      .map((name) => fs.rm(join(dir, name), { force: true })),
+  );
+}

@@ -1,0 +1,73 @@
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import type { z } from 'zod';
+import { ensurePrivateDir, removeStaleTempFiles, writeFileAtomic } from './atomic-file';
+
+const ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * A folder of JSON records, one file per id, each written atomically and
+ * checked against its schema when read. Several processes may share it (the
+ * CLI writes links that a running `outbox serve` reads at once).
+ */
+export class RecordDir<T> {
+  private ready: Promise<void> | undefined;
+
+  constructor(
+    readonly dir: string,
+    private readonly schema: z.ZodType<T>,
+  ) {}
+
+  static isValidId(id: string): boolean {
+    return ID.test(id);
+  }
+
+  private init(): Promise<void> {
+    this.ready ??= ensurePrivateDir(this.dir).then(() => removeStaleTempFiles(this.dir));
+    return this.ready;
+  }
+
+  pathOf(id: string): string {
+    if (!ID.test(id)) throw new Error(`invalid record id ${JSON.stringify(id)}`);
+    return join(this.dir, `${id}.json`);
+  }
+
+  async put(id: string, record: T): Promise<void> {
+    await this.init();
+    await writeFileAtomic(this.pathOf(id), JSON.stringify(record, null, 2) + '\n');
+  }
+
+  /** The record, or undefined when it does not exist or is not valid. */
+  async get(id: string): Promise<T | undefined> {
+    if (!ID.test(id)) return undefined;
+    let text: string;
+    try {
+      text = await fs.readFile(this.pathOf(id), 'utf8');
+    } catch {
+      return undefined;
+    }
+    try {
+      const parsed = this.schema.safeParse(JSON.parse(text));
+      return parsed.success ? parsed.data : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async list(): Promise<T[]> {
+    await this.init();
+    const names = await fs.readdir(this.dir);
+    const records: T[] = [];
+    for (const name of names) {
+      if (!name.endsWith('.json')) continue;
+      const record = await this.get(name.slice(0, -'.json'.length));
+      if (record !== undefined) records.push(record);
+    }
+    return records;
+  }
+
+  async remove(id: string): Promise<void> {
+    if (!ID.test(id)) return;
+    await fs.rm(this.pathOf(id), { force: true });
+  }
+}

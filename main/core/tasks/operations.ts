@@ -1,0 +1,383 @@
+import { z } from 'zod';
+import { field } from './fields';
+
+/**
+ * The task model: one zod schema per operation, with exactly the parameter
+ * names, types and defaults of CloudConvert's export API (see README, "Task
+ * reference"). Outbox additions are marked `extension: true`.
+ */
+
+const nonEmpty = z.string().min(1, 'must not be empty');
+
+const input = field(
+  z.union([nonEmpty, z.array(nonEmpty).min(1, 'must name at least one task')], {
+    error: 'must be a task name or an array of task names',
+  }),
+  { help: 'The input task name(s) for this task.' },
+);
+
+const dictionary = z.record(z.string(), z.string({ error: 'values must be strings' }), {
+  error: 'must be an object of string values',
+});
+
+/** Size or count parameters: a positive integer, also accepted as a digit string. */
+const positiveInt = z.coerce
+  .number({ error: 'must be a number' })
+  .int('must be a whole number')
+  .positive('must be greater than 0');
+
+const partSize = field(positiveInt.min(5 * 1024 * 1024, 'must be at least 5 MiB').optional(), {
+  help: 'Size in bytes of each part of a large upload. Default: chosen from the file size (8 MiB or more).',
+  extension: true,
+});
+const concurrency = field(positiveInt.max(64, 'must be at most 64').optional(), {
+  help: 'Parts of one large file uploaded in parallel. Default: 4.',
+  extension: true,
+});
+
+/** `a` and `b` are alternatives: giving both is an error naming the pair. */
+function exclusive<T extends z.ZodObject>(
+  schema: T,
+  pairs: [string, string, { oneRequired?: boolean }?][],
+): z.ZodPipe<T, z.ZodTransform<z.output<T>, z.output<T>>> {
+  return schema.transform((value, ctx) => {
+    const present = (key: string) => (value as Record<string, unknown>)[key] !== undefined;
+    for (const [a, b, options] of pairs) {
+      if (present(a) && present(b)) {
+        ctx.issues.push({
+          code: 'custom',
+          path: [b],
+          message: `give either "${a}" or "${b}", not both`,
+          input: value,
+        });
+      } else if (options?.oneRequired && !present(a) && !present(b)) {
+        ctx.issues.push({
+          code: 'custom',
+          path: [a],
+          message: `give either "${a}" or "${b}"`,
+          input: value,
+        });
+      }
+    }
+    return value;
+  });
+}
+
+export const importFileSchema = z.strictObject({
+  operation: z.literal('import/file'),
+  path: field(
+    z.union([nonEmpty, z.array(nonEmpty).min(1, 'must name at least one path')], {
+      error: 'must be a path or an array of paths',
+    }),
+    {
+      help: 'Local file(s) to export. A folder is exported with everything in it, keeping relative paths.',
+      extension: true,
+    },
+  ),
+});
+
+export const exportUrlSchema = z.strictObject({
+  operation: z.literal('export/url'),
+  input,
+  inline: field(z.boolean().default(false), {
+    help: 'This option makes the export URLs return the Content-Disposition inline header, which tells browser to display the file instead of downloading it.',
+  }),
+  archive_multiple_files: field(z.boolean().default(false), {
+    help: 'By default, multiple files will create multiple export URLs. When enabling this option, one export URL with a ZIP file will be created.',
+  }),
+  expires_in: field(
+    positiveInt.max(365 * 86400, 'must be at most one year (31536000 seconds)').default(86400),
+    { help: 'Seconds until the links stop working. Default: 86400 (24 hours).', extension: true },
+  ),
+});
+
+export const s3AclValues = [
+  'private',
+  'public-read',
+  'public-read-write',
+  'authenticated-read',
+  'bucket-owner-read',
+  'bucket-owner-full-control',
+] as const;
+
+export const exportS3Schema = exclusive(
+  z.strictObject({
+    operation: z.literal('export/s3'),
+    input,
+    bucket: field(nonEmpty, { help: 'The Amazon S3 bucket where to store the file(s).' }),
+    region: field(nonEmpty, {
+      help: 'Specify the Amazon S3 endpoint, e.g. us-west-2 or eu-west-1.',
+    }),
+    endpoint: field(z.url({ error: 'must be a URL such as https://s3.example.com' }).optional(), {
+      help: 'Use a custom S3 API endpoint. The default endpoint is built from the configured region. Makes it possible to use other S3 compatible storage services (e.g. DigitalOcean).',
+    }),
+    force_path_style: field(z.boolean().optional(), {
+      help: 'Address the bucket in the path (https://endpoint/bucket/key) instead of the host name. Default: on for a custom endpoint, off for AWS.',
+      extension: true,
+    }),
+    key: field(nonEmpty.optional(), {
+      help: 'S3 key for storing the file (the filename in the bucket, including path). If there are multiple files to export, printf style placeholders are possible (e.g. myfile-%d.pdf produces the output files myfile-1.pdf, myfile-2.pdf and so on).',
+    }),
+    key_prefix: field(nonEmpty.optional(), {
+      help: 'Alternatively to using key, you can specify a key prefix for exporting files.',
+    }),
+    access_key_id: field(nonEmpty, {
+      help: 'The Amazon S3 access key id. It needs to have the s3:PutObject permission. When using a different ACL from private, it needs to have the s3:PutObjectAcl permission.',
+    }),
+    secret_access_key: field(nonEmpty, {
+      help: 'The Amazon S3 secret access key.',
+      secret: true,
+    }),
+    session_token: field(nonEmpty.optional(), {
+      help: 'Auth using temporary credentials (AWS Security Token Service).',
+      secret: true,
+    }),
+    acl: field(
+      z.enum(s3AclValues, { error: `must be one of ${s3AclValues.join(', ')}` }).optional(),
+      {
+        help: 'S3 ACL for storing the files. Possible values include: private, public-read, public-read-write, authenticated-read, bucket-owner-read, bucket-owner-full-control. Defaults to private.',
+        // Not sent when absent: buckets with ACLs disabled reject any ACL header.
+        impliedDefault: 'private',
+      },
+    ),
+    cache_control: field(nonEmpty.optional(), {
+      help: 'S3 CacheControl header to specify the lifetime of the file, for example: max-age=172800.',
+    }),
+    content_disposition: field(nonEmpty.optional(), {
+      help: 'Specify the Content-Disposition header for the file, for example: attachment or inline.',
+    }),
+    content_type: field(nonEmpty.optional(), {
+      help: 'Specify the Content-Type header for the file, for example: application/pdf. By default, it will automatically set the correct Content-Type based on the mime type.',
+    }),
+    metadata: field(dictionary.optional(), { help: 'Object of additional S3 meta data.' }),
+    server_side_encryption: field(
+      z.enum(['AES256', 'aws:kms'], { error: 'must be AES256 or aws:kms' }).optional(),
+      {
+        help: 'Enable the Server-side encryption algorithm used when storing this object in S3. Possible values include AES256 and aws:kms.',
+      },
+    ),
+    kms_key_id: field(nonEmpty.optional(), {
+      help: 'The KMS key to encrypt with when server_side_encryption is aws:kms. Default: the bucket’s or account’s default key.',
+      extension: true,
+    }),
+    tagging: field(dictionary.optional(), { help: 'Object of S3 tags to add to the keys.' }),
+    part_size: partSize,
+    concurrency,
+  }),
+  [['key', 'key_prefix']],
+).superRefine((value, ctx) => {
+  if (value.kms_key_id !== undefined && value.server_side_encryption !== 'aws:kms') {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['kms_key_id'],
+      message: 'needs server_side_encryption "aws:kms"',
+    });
+  }
+});
+
+export const exportAzureBlobSchema = exclusive(
+  z.strictObject({
+    operation: z.literal('export/azure/blob'),
+    input,
+    storage_account: field(
+      z.string().regex(/^[a-z0-9]{3,24}$/, 'must be 3–24 lowercase letters and digits'),
+      {
+        help: 'The name of the Azure storage account (This is the string before .blob.core.windows.net).',
+      },
+    ),
+    storage_access_key: field(nonEmpty.optional(), {
+      help: 'The Azure secret key. Only required alternatively, if you are not providing a SAS token.',
+      secret: true,
+    }),
+    sas_token: field(nonEmpty.optional(), { help: 'The Azure SAS token.', secret: true }),
+    container: field(nonEmpty, { help: 'Azure container name.' }),
+    blob: field(nonEmpty.optional(), {
+      help: 'Blob name for storing the file (the filename in the container, including path). If there are multiple files to export, printf style placeholders are possible (e.g. myfile-%d.pdf produces the output files myfile-1.pdf, myfile-2.pdf and so on).',
+    }),
+    blob_prefix: field(nonEmpty.optional(), {
+      help: 'Alternatively to using blob, you can specify a blob prefix for exporting files.',
+    }),
+    metadata: field(dictionary.optional(), { help: 'Object of additional Azure meta data.' }),
+    endpoint: field(z.url({ error: 'must be a URL' }).optional(), {
+      help: 'The blob service URL, for emulators and sovereign clouds (e.g. http://127.0.0.1:10000/devstoreaccount1). Default: https://<storage_account>.blob.core.windows.net.',
+      extension: true,
+    }),
+    part_size: partSize,
+    concurrency,
+  }),
+  [
+    ['blob', 'blob_prefix'],
+    ['storage_access_key', 'sas_token', { oneRequired: true }],
+  ],
+);
+
+export const exportGoogleCloudStorageSchema = exclusive(
+  z.strictObject({
+    operation: z.literal('export/google-cloud-storage'),
+    input,
+    project_id: field(nonEmpty, { help: 'The Google Cloud Project ID (api-project-...).' }),
+    bucket: field(nonEmpty, { help: 'The Google Cloud Storage Bucket name.' }),
+    client_email: field(z.email({ error: 'must be an e-mail address' }), {
+      help: 'The client email of the service account to use (...@api-project-....iam.gserviceaccount.com).',
+    }),
+    private_key: field(
+      // Keys pasted from a JSON key file often keep their escaped line breaks.
+      nonEmpty.transform((key) => key.replace(/\\n/g, '\n')),
+      { help: 'The private key of the service account.', secret: true, multiline: true },
+    ),
+    file: field(nonEmpty.optional(), {
+      help: 'Filename of the file to create (the filename in the bucket, including path).',
+    }),
+    file_prefix: field(nonEmpty.optional(), {
+      help: 'Alternatively to using file, you can specify a file prefix for exporting files.',
+    }),
+    endpoint: field(z.url({ error: 'must be a URL' }).optional(), {
+      help: 'The API root, for emulators (e.g. http://127.0.0.1:9199). Default: https://storage.googleapis.com.',
+      extension: true,
+    }),
+    part_size: partSize,
+  }),
+  [['file', 'file_prefix']],
+);
+
+export const exportOpenStackSchema = exclusive(
+  z.strictObject({
+    operation: z.literal('export/openstack'),
+    input,
+    auth_url: field(z.url({ error: 'must be a URL such as https://keystone.example.com:5000' }), {
+      help: 'The URL of the OpenStack Identity endpoint (without version).',
+    }),
+    region: field(nonEmpty, { help: 'Specify the OpenStack region.' }),
+    container: field(nonEmpty, { help: 'The name of the OpenStack Storage container.' }),
+    username: field(nonEmpty, { help: 'The OpenStack username.' }),
+    password: field(nonEmpty, { help: 'The OpenStack password.', secret: true }),
+    file: field(nonEmpty.optional(), {
+      help: 'File name of the file to create (the filename in container bucket, including path).',
+    }),
+    file_prefix: field(nonEmpty.optional(), {
+      help: 'Alternatively to using file, you can specify a file prefix for exporting files.',
+    }),
+    user_domain_name: field(nonEmpty.optional(), {
+      help: 'Keystone domain of the user. Default: Default.',
+      extension: true,
+      impliedDefault: 'Default',
+    }),
+    project_domain_name: field(nonEmpty.optional(), {
+      help: 'Keystone domain of the project. Default: Default.',
+      extension: true,
+      impliedDefault: 'Default',
+    }),
+    project_name: field(nonEmpty.optional(), {
+      help: 'Project to scope to. Default: the user’s default project.',
+      extension: true,
+    }),
+    project_id: field(nonEmpty.optional(), {
+      help: 'Project ID to scope to, instead of project_name.',
+      extension: true,
+    }),
+    segment_size: field(positiveInt.min(1024 * 1024, 'must be at least 1 MiB').optional(), {
+      help: 'Files larger than this go as a Static Large Object in parallel segments. Default: 1 GiB.',
+      extension: true,
+    }),
+    concurrency,
+  }),
+  [
+    ['file', 'file_prefix'],
+    ['project_name', 'project_id'],
+  ],
+);
+
+export const exportSftpSchema = exclusive(
+  z.strictObject({
+    operation: z.literal('export/sftp'),
+    input,
+    host: field(nonEmpty, { help: 'The SFTP server hostname.' }),
+    // Some official SDKs send the port as a string.
+    port: field(positiveInt.max(65535, 'must be at most 65535').default(22), {
+      help: 'The SFTP port. Defaults to 22.',
+    }),
+    username: field(nonEmpty, { help: 'The SFTP username.' }),
+    password: field(nonEmpty.optional(), { help: 'The SFTP password.', secret: true }),
+    private_key: field(nonEmpty.transform((key) => key.replace(/\\n/g, '\n')).optional(), {
+      help: 'Alternatively to using password, you can provide a private key.',
+      secret: true,
+      multiline: true,
+    }),
+    passphrase: field(nonEmpty.optional(), {
+      help: 'Passphrase of an encrypted private key.',
+      secret: true,
+      extension: true,
+    }),
+    file: field(nonEmpty.optional(), {
+      help: 'File name of the file to create (the filename on the server, including path).',
+    }),
+    path: field(nonEmpty.optional(), {
+      help: 'Alternatively to using file, you can specify a path for exporting files.',
+    }),
+    host_key_fingerprint: field(
+      z
+        .string()
+        .regex(/^SHA256:[A-Za-z0-9+/]{43}=?$/, 'must look like SHA256:<43 base64 characters>')
+        .optional(),
+      {
+        help: 'The server’s host key fingerprint. Recorded on first connection; a different key is refused.',
+        extension: true,
+      },
+    ),
+  }),
+  [
+    ['file', 'path'],
+    ['password', 'private_key', { oneRequired: true }],
+  ],
+);
+
+export const exportUploadSchema = z.strictObject({
+  operation: z.literal('export/upload'),
+  input,
+  url: field(z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }), {
+    help: 'The URL to send the PUT request to.',
+  }),
+  headers: field(dictionary.optional(), {
+    help: 'Object of additional headers to send with the PUT request. Can be used to access URLs that require authorization.',
+    secret: 'values',
+  }),
+});
+
+/** Every export operation, keyed by its name: the single list the rest of Outbox reads. */
+export const exportSchemas = {
+  'export/url': exportUrlSchema,
+  'export/s3': exportS3Schema,
+  'export/azure/blob': exportAzureBlobSchema,
+  'export/google-cloud-storage': exportGoogleCloudStorageSchema,
+  'export/openstack': exportOpenStackSchema,
+  'export/sftp': exportSftpSchema,
+  'export/upload': exportUploadSchema,
+} as const;
+
+export const taskSchemas = { 'import/file': importFileSchema, ...exportSchemas } as const;
+
+export type ExportOperation = keyof typeof exportSchemas;
+export type Operation = keyof typeof taskSchemas;
+export const exportOperations = Object.keys(exportSchemas) as ExportOperation[];
+export const operations = Object.keys(taskSchemas) as Operation[];
+
+export type ImportFileTask = z.output<typeof importFileSchema>;
+export type ExportUrlTask = z.output<typeof exportUrlSchema>;
+export type ExportS3Task = z.output<typeof exportS3Schema>;
+export type ExportAzureBlobTask = z.output<typeof exportAzureBlobSchema>;
+export type ExportGoogleCloudStorageTask = z.output<typeof exportGoogleCloudStorageSchema>;
+export type ExportOpenStackTask = z.output<typeof exportOpenStackSchema>;
+export type ExportSftpTask = z.output<typeof exportSftpSchema>;
+export type ExportUploadTask = z.output<typeof exportUploadSchema>;
+
+export type TaskOf<O extends Operation> = z.output<(typeof taskSchemas)[O]>;
+export type ExportTask = TaskOf<ExportOperation>;
+export type Task = TaskOf<Operation>;
+
+export function isOperation(value: unknown): value is Operation {
+  return typeof value === 'string' && Object.hasOwn(taskSchemas, value);
+}
+
+export function isExportOperation(value: unknown): value is ExportOperation {
+  return typeof value === 'string' && Object.hasOwn(exportSchemas, value);
+}

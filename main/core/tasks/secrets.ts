@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import { fieldInfo } from './fields';
+import { taskSchemas, type Operation } from './operations';
+
+/** The object schema behind an operation (its refinements peeled off). */
+export function shapeOf(operation: Operation): Record<string, z.ZodType> {
+  let schema: z.ZodType = taskSchemas[operation];
+  while (schema instanceof z.ZodPipe) schema = schema.in as z.ZodType;
+  if (!(schema instanceof z.ZodObject)) throw new Error(`no object schema for ${operation}`);
+  return schema.shape as Record<string, z.ZodType>;
+}
+
+export type SecretField = { name: string; mode: true | 'values' };
+
+/** Which parameters of an operation are secret, read from the schema's field facts. */
+export function secretFieldsOf(operation: Operation): SecretField[] {
+  return Object.entries(shapeOf(operation)).flatMap(([name, schema]) => {
+    const secret = fieldInfo(schema)?.secret;
+    return secret ? [{ name, mode: secret }] : [];
+  });
+}
+
+export function isSecretField(operation: Operation, name: string): boolean {
+  return secretFieldsOf(operation).some((field) => field.name === name);
+}
+
+/** A copy of task parameters with every secret removed: what may be logged, stored or shown. */
+export function withoutSecrets<T extends { operation: Operation }>(task: T): Partial<T> {
+  const copy: Record<string, unknown> = { ...task };
+  for (const { name } of secretFieldsOf(task.operation)) delete copy[name];
+  return copy as Partial<T>;
+}
+
+/** Every secret value in a task (for scrubbing messages and for tests that scan for leaks). */
+export function secretValuesOf(task: Record<string, unknown> & { operation: Operation }): string[] {
+  return secretFieldsOf(task.operation).flatMap(({ name, mode }) => {
+    const value = task[name];
+    if (typeof value === 'string') return [value];
+    if (mode === 'values' && value && typeof value === 'object') {
+      return Object.values(value).filter((v): v is string => typeof v === 'string');
+    }
+    return [];
+  });
+}
+
+/** Replaces any occurrence of a secret in a message (SDK errors sometimes echo requests). */
+export function scrubSecrets(text: string, secrets: string[]): string {
+  let out = text;
+  for (const secret of secrets) {
+    if (secret.length >= 4) out = out.split(secret).join('[secret]');
+  }
+  return out;
+}

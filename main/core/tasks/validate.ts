@@ -1,0 +1,164 @@
+import type { z } from 'zod';
+import { ValidationError, type FieldErrors } from '../errors';
+import {
+  isOperation,
+  operations,
+  taskSchemas,
+  type ExportTask,
+  type ImportFileTask,
+  type Operation,
+  type Task,
+} from './operations';
+
+/** A job as CloudConvert writes it: named tasks, linked by `input`. */
+export type Job = { tasks: Record<string, Task> };
+
+export function addFieldError(fields: FieldErrors, path: string, message: string): void {
+  (fields[path] ??= []).push(message);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** zod issues → messages keyed by dotted field path under `prefix`. */
+export function collectIssues(issues: z.core.$ZodIssue[], prefix: string, into: FieldErrors): void {
+  for (const issue of issues) {
+    const base = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys)
+        addFieldError(into, `${base ? base + '.' : ''}${key}`, 'unknown parameter');
+    } else if (issue.code === 'invalid_type' && issue.input === undefined) {
+      addFieldError(into, base, 'is required');
+    } else {
+      addFieldError(into, base, issue.message);
+    }
+  }
+}
+
+/** Validates one task object; errors are keyed under `path` (e.g. `tasks.upload`). */
+export function parseTask(raw: unknown, path: string, fields: FieldErrors = {}): Task | undefined {
+  if (!isRecord(raw)) {
+    addFieldError(fields, path, 'must be an object with an "operation"');
+    return undefined;
+  }
+  const operation = raw.operation;
+  if (!isOperation(operation)) {
+    addFieldError(
+      fields,
+      `${path ? path + '.' : ''}operation`,
+      operation === undefined
+        ? 'is required'
+        : `unknown operation ${JSON.stringify(operation)}; expected one of ${operations.join(', ')}`,
+    );
+    return undefined;
+  }
+  const schema: z.ZodType<Task> = taskSchemas[operation as Operation];
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    collectIssues(parsed.error.issues, path, fields);
+    return undefined;
+  }
+  return parsed.data;
+}
+
+/** Like parseTask, but throws a ValidationError naming every bad field. */
+export function validateTask(raw: unknown, path = ''): Task {
+  const fields: FieldErrors = {};
+  const task = parseTask(raw, path, fields);
+  if (!task) throw new ValidationError(fields);
+  return task;
+}
+
+export function inputsOf(task: Task): string[] {
+  if (task.operation === 'import/file') return [];
+  return typeof task.input === 'string' ? [task.input] : task.input;
+}
+
+export function isImportTask(task: Task): task is ImportFileTask {
+  return task.operation === 'import/file';
+}
+
+export function isExportTask(task: Task): task is ExportTask {
+  return task.operation !== 'import/file';
+}
+
+/**
+ * Validates a whole job: every task's parameters, then the graph (unknown
+ * inputs, cycles, exports fed by something other than an import). Throws one
+ * ValidationError listing every problem; nothing may run until this passes.
+ */
+export function validateJob(raw: unknown): Job {
+  const fields: FieldErrors = {};
+  if (!isRecord(raw) || !isRecord(raw.tasks)) {
+    throw ValidationError.of('tasks', 'a job needs a "tasks" object of named tasks');
+  }
+  const names = Object.keys(raw.tasks);
+  if (names.length === 0) throw ValidationError.of('tasks', 'must contain at least one task');
+
+  const tasks: Record<string, Task> = {};
+  for (const name of names) {
+    const task = parseTask(raw.tasks[name], `tasks.${name}`, fields);
+    if (task) tasks[name] = task;
+  }
+  validateGraph(tasks, new Set(names), fields);
+  if (Object.keys(fields).length > 0) throw new ValidationError(fields);
+
+  if (!Object.values(tasks).some(isExportTask)) {
+    throw ValidationError.of('tasks', 'the job has no export task: add one (e.g. export/url)');
+  }
+  return { tasks };
+}
+
+function validateGraph(tasks: Record<string, Task>, names: Set<string>, fields: FieldErrors): void {
+  for (const [name, task] of Object.entries(tasks)) {
+    for (const input of inputsOf(task)) {
+      if (input === name)
+        addFieldError(fields, `tasks.${name}.input`, 'a task cannot be its own input');
+      else if (!names.has(input))
+        addFieldError(fields, `tasks.${name}.input`, `unknown task "${input}"`);
+    }
+  }
+  const cycle = findCycle(tasks);
+  if (cycle) {
+    addFieldError(fields, `tasks.${cycle[0]}.input`, `cycle: ${cycle.join(' → ')}`);
+    return;
+  }
+  for (const [name, task] of Object.entries(tasks)) {
+    for (const input of inputsOf(task)) {
+      const source = tasks[input];
+      if (source && !isImportTask(source)) {
+        addFieldError(
+          fields,
+          `tasks.${name}.input`,
+          `"${input}" is an ${source.operation} task; an export takes files from an import/file task`,
+        );
+      }
+    }
+  }
+}
+
+function findCycle(tasks: Record<string, Task>): string[] | undefined {
+  const state = new Map<string, 'visiting' | 'done'>();
+  const stack: string[] = [];
+  const visit = (name: string): string[] | undefined => {
+    if (state.get(name) === 'done') return undefined;
+    if (state.get(name) === 'visiting') return [...stack.slice(stack.indexOf(name)), name];
+    state.set(name, 'visiting');
+    stack.push(name);
+    const task = tasks[name];
+    for (const input of task ? inputsOf(task) : []) {
+      if (input === name || !(input in tasks)) continue;
+      const cycle = visit(input);
+      if (cycle) return cycle;
+    }
+    stack.pop();
+    state.set(name, 'done');
+    return undefined;
+  };
+  for (const name of Object.keys(tasks)) {
+    const cycle = visit(name);
+    if (cycle) return cycle;
+  }
+  return undefined;
+}
