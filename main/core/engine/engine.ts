@@ -12,7 +12,7 @@ import { RecordDir } from '../store/record-dir';
 import type { ExportTask } from '../tasks/operations';
 import { withoutSecrets } from '../tasks/secrets';
 import { inputsOf, isExportTask, validateTask, type Job } from '../tasks/validate';
-import { planJob, type JobPlan } from './plan';
+import { expandProfiles, planJob, type JobPlan, type ProfileResolver } from './plan';
 import { ProgressTracker, type TaskProgress } from './progress';
 import {
   jobRecordSchema,
@@ -69,6 +69,7 @@ export class Engine {
   private constructor(
     readonly config: OutboxConfig,
     readonly linkBaseUrl: string,
+    private readonly resolveProfile: ProfileResolver | undefined,
   ) {
     this.links = new LinkStore(config.home, linkBaseUrl);
     this.jobs = new RecordDir(join(config.home, 'jobs'), jobRecordSchema);
@@ -80,11 +81,12 @@ export class Engine {
   /** Opens the data directory: marks jobs of dead processes as interrupted, sweeps expired records. */
   static async open(
     config: OutboxConfig,
-    options: { linkBaseUrl?: string; sweepEvery?: boolean } = {},
+    options: { linkBaseUrl?: string; sweepEvery?: boolean; resolveProfile?: ProfileResolver } = {},
   ): Promise<Engine> {
     const engine = new Engine(
       config,
       options.linkBaseUrl ?? `http://${config.host}:${config.port}`,
+      options.resolveProfile,
     );
     await engine.recoverInterrupted();
     await engine.sweep();
@@ -108,7 +110,7 @@ export class Engine {
    * Throws ValidationError/OutboxError before anything is stored or sent.
    */
   async submit(raw: unknown, options: { tag?: string } = {}): Promise<JobRecord> {
-    const plan = await planJob(raw);
+    const plan = await planJob(raw, this.resolveProfile);
     for (const [name, task] of Object.entries(plan.job.tasks)) {
       if (isExportTask(task) && task.operation !== 'export/url' && !hasExporter(task.operation)) {
         throw ValidationError.of(
@@ -131,6 +133,7 @@ export class Engine {
         status: 'waiting',
         input: inputsOf(task),
         params: withoutSecrets(task) as TaskRecord['params'],
+        ...(plan.profiles.has(name) ? { profile: plan.profiles.get(name) } : {}),
         created_at: now.toISOString(),
       })),
     };
@@ -206,7 +209,8 @@ export class Engine {
 
   /** "Test connection" for a task's destination: credentials and write access, nothing left behind. */
   async probe(raw: unknown): Promise<ProbeResult> {
-    const task = validateTask(raw);
+    const { job } = await expandProfiles({ tasks: { probe: raw } }, this.resolveProfile);
+    const task = validateTask((job as { tasks: { probe: unknown } }).tasks.probe);
     if (!isExportTask(task))
       throw ValidationError.of('operation', 'only export tasks have a destination to test');
     if (task.operation === 'export/url') {

@@ -20,6 +20,8 @@ export type JobPlan = {
   filesOf: Map<string, SourceFile[]>;
   /** export task → destination name of each file */
   names: Map<string, string[]>;
+  /** task → the profile it came from */
+  profiles: Map<string, string>;
 };
 
 /** How each destination names what it stores (the shared naming rules, per operation). */
@@ -62,9 +64,65 @@ export function namesFor(task: ExportTask, files: SourceFile[]): string[] {
   );
 }
 
+/** Full parameters (secrets included) of a saved destination profile. */
+export type ProfileResolver = (name: string) => Promise<Record<string, unknown>>;
+
+/**
+ * Tasks may name a saved profile (`"profile": "NAME"`) instead of repeating
+ * its parameters; the task's own parameters override the profile's.
+ */
+export async function expandProfiles(
+  raw: unknown,
+  resolveProfile: ProfileResolver | undefined,
+): Promise<{ job: unknown; profiles: Map<string, string> }> {
+  const profiles = new Map<string, string>();
+  if (typeof raw !== 'object' || raw === null) return { job: raw, profiles };
+  const tasks = (raw as { tasks?: unknown }).tasks;
+  if (typeof tasks !== 'object' || tasks === null || Array.isArray(tasks))
+    return { job: raw, profiles };
+  const fields: FieldErrors = {};
+  const expanded: Record<string, unknown> = {};
+  for (const [name, task] of Object.entries(tasks)) {
+    const profile = (task as { profile?: unknown } | null)?.profile;
+    if (profile === undefined) {
+      expanded[name] = task;
+      continue;
+    }
+    const path = `tasks.${name}.profile`;
+    if (typeof profile !== 'string' || profile === '') {
+      addFieldError(fields, path, 'must be the name of a saved profile');
+      continue;
+    }
+    if (!resolveProfile) {
+      addFieldError(fields, path, 'profiles are not available here');
+      continue;
+    }
+    try {
+      const { profile: _profile, ...own } = task as Record<string, unknown>;
+      const saved = await resolveProfile(profile);
+      if (own.operation !== undefined && own.operation !== saved.operation) {
+        addFieldError(
+          fields,
+          `tasks.${name}.operation`,
+          `profile "${profile}" is a ${String(saved.operation)} destination`,
+        );
+        continue;
+      }
+      expanded[name] = { ...saved, ...own };
+      profiles.set(name, profile);
+    } catch (error) {
+      if (!(error instanceof OutboxError)) throw error;
+      addFieldError(fields, path, error.message);
+    }
+  }
+  if (Object.keys(fields).length > 0) throw new ValidationError(fields);
+  return { job: { ...(raw as object), tasks: expanded }, profiles };
+}
+
 /** Validates the job, resolves its files and names every output; throws on the first kind of problem. */
-export async function planJob(raw: unknown): Promise<JobPlan> {
-  const job = validateJob(raw);
+export async function planJob(raw: unknown, resolveProfile?: ProfileResolver): Promise<JobPlan> {
+  const { job: expanded, profiles } = await expandProfiles(raw, resolveProfile);
+  const job = validateJob(expanded);
   const fields: FieldErrors = {};
   const sources = new Map<string, SourceFile[]>();
   for (const [name, task] of Object.entries(job.tasks)) {
@@ -97,5 +155,5 @@ export async function planJob(raw: unknown): Promise<JobPlan> {
     }
   }
   if (Object.keys(fields).length > 0) throw new ValidationError(fields);
-  return { job, sources, filesOf, names };
+  return { job, sources, filesOf, names, profiles };
 }

@@ -22,7 +22,8 @@ CEPH=(ceph -c "$CONF" --connect-timeout 5)
 health() { s3_ok "http://127.0.0.1:$PORT" "$ACCESS_KEY" "$SECRET_KEY" us-east-1; }
 
 stop() {
-  kill_pidfiles "$BASE/run/client.rgw.gw.pid" "$BASE/run/osd.0.pid" "$BASE/run/mon.a.pid"
+  kill_pidfiles "$BASE/run/client.rgw.gw.pid"   # first: radosgw hangs on TERM once its cluster is gone
+  kill_pidfiles "$BASE/run/osd.0.pid" "$BASE/run/mon.a.pid"
   # memstore data is gone with the OSD anyway: keep only the logs of the last run for post-mortems
   rm -rf "$BASE/mon" "$BASE/osd" "$BASE/rgw" "$BASE/run"
 }
