@@ -1,0 +1,96 @@
+import type { TaskProgress } from '../engine/progress';
+import type { JobRecord } from '../engine/records';
+import type { ErrorInfo } from '../errors';
+import type { ProbeResult } from '../exporters/exporter';
+import type { LinkState } from '../links/link-record';
+import type { ExportOperation } from '../tasks/operations';
+
+/**
+ * What the UI may ask of Outbox: one typed interface, implemented by the
+ * Electron host (over IPC, see preload/) and by the browser host (over
+ * HTTP + WebSocket, see main/core/server/). The renderer talks to nothing else.
+ * Secrets go in (as strings) but never come back out: reads show `{ set }`.
+ */
+
+export type JsonValue =
+  string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** A secret parameter as the UI sees it. */
+export type SecretState = { set: boolean };
+
+export type ProfileView = {
+  name: string;
+  operation: ExportOperation;
+  /** Non-secret parameters as values, secret ones as `{ set }`. */
+  params: Record<string, JsonValue | SecretState>;
+  created_at: string;
+  updated_at: string;
+};
+
+/**
+ * Saving a profile: secret fields may be a new value (string / dictionary),
+ * `null` to clear, or omitted / `{ set: true }` to keep what the keychain has.
+ */
+export type ProfileInput = {
+  name: string;
+  /** When renaming or editing: the profile's current name. */
+  originalName?: string;
+  operation: ExportOperation;
+  params: Record<string, JsonValue | SecretState | undefined>;
+};
+
+/** A file to export: a local path (Electron, CLI) or a file the browser already streamed to the host. */
+export type FileRef = { path: string } | { uploadId: string };
+
+export type Destination = { profile: string } | { task: Record<string, JsonValue> };
+
+export type LinkView = {
+  id: string;
+  url: string;
+  filename: string;
+  kind: 'file' | 'zip';
+  size: number;
+  state: LinkState;
+  created_at: string;
+  expires_at: string;
+  downloads: number;
+  job_id?: string;
+};
+
+export type HostInfo = {
+  host: 'electron' | 'browser';
+  version: string;
+  linkBaseUrl: string;
+  dataDir: string;
+};
+
+export type ApiEvent =
+  | { type: 'job'; job: JobRecord }
+  | { type: 'progress'; progress: TaskProgress }
+  | { type: 'links' };
+
+export type ApiError = ErrorInfo & { fields?: Record<string, string[]> };
+
+export interface OutboxApi {
+  info(): Promise<HostInfo>;
+
+  listProfiles(): Promise<ProfileView[]>;
+  saveProfile(input: ProfileInput): Promise<ProfileView>;
+  deleteProfile(name: string): Promise<void>;
+  /** "Test connection" for a saved profile or an unsaved task. */
+  testConnection(destination: Destination): Promise<ProbeResult>;
+
+  /** Starts exporting files to a destination; the job's progress arrives as events. */
+  startExport(destination: Destination, files: FileRef[]): Promise<JobRecord>;
+  listJobs(): Promise<JobRecord[]>;
+  cancelJob(id: string): Promise<void>;
+  retryJob(id: string): Promise<JobRecord>;
+  removeJob(id: string): Promise<void>;
+  clearHistory(): Promise<void>;
+
+  listLinks(): Promise<LinkView[]>;
+  revokeLink(id: string): Promise<void>;
+
+  /** Live updates; returns the function that unsubscribes. */
+  subscribe(listener: (event: ApiEvent) => void): () => void;
+}
