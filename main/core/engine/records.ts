@@ -16,9 +16,7 @@ export const resultFileSchema = z.looseObject({
   size: z.number(),
   url: z.string().optional(),
 });
-export type ResultFile = z.output<typeof resultFileSchema> & {
-  [extra: string]: z.output<typeof json> | undefined;
-};
+export type ResultFile = z.output<typeof resultFileSchema>;
 
 export const taskRecordSchema = z.object({
   name: z.string(),

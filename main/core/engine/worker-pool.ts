@@ -18,17 +18,26 @@ type Job = {
 
 type PooledWorker = { worker: Worker; running: Set<number> };
 
-/** Where the worker script is: built next to this bundle, or the TypeScript source under tsx. */
-function workerEntry(): { file: string; execArgv: string[] } {
+/**
+ * The worker script: built next to this bundle (out/main/worker.js), or — when
+ * running from source in tests — the TypeScript file loaded through tsx.
+ */
+function createWorker(): Worker {
   const here = dirname(fileURLToPath(import.meta.url));
-  const built = join(here, 'worker.js');
-  if (existsSync(built)) return { file: built, execArgv: [] };
-  const tsxLoader = join(
-    dirname(createRequire(import.meta.url).resolve('tsx/package.json')),
-    'dist',
-    'loader.mjs',
+  // The bundle may sit in out/main/ or in its chunks/ folder.
+  const built = [join(here, 'worker.js'), join(here, '..', 'worker.js')].find((path) =>
+    existsSync(path),
   );
-  return { file: join(here, 'worker.ts'), execArgv: ['--import', pathToFileURL(tsxLoader).href] };
+  if (built) return new Worker(built);
+  const resolve = createRequire(import.meta.url).resolve;
+  const tsx = join(dirname(resolve('tsx/package.json')), 'dist');
+  const url = (path: string) => JSON.stringify(pathToFileURL(path).href);
+  const bootstrap = [
+    `(await import(${url(join(tsx, 'esm/api/index.mjs'))})).register();`,
+    `(await import(${url(join(tsx, 'cjs/api/index.mjs'))})).register();`,
+    `await import(${url(join(here, 'worker.ts'))});`,
+  ].join('\n');
+  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`));
 }
 
 export type PoolOptions = {
@@ -119,11 +128,7 @@ export class WorkerPool {
   }
 
   private spawn(): PooledWorker {
-    const entry = workerEntry();
-    const pooled: PooledWorker = {
-      worker: new Worker(entry.file, { execArgv: entry.execArgv }),
-      running: new Set(),
-    };
+    const pooled: PooledWorker = { worker: createWorker(), running: new Set() };
     pooled.worker.on('message', (reply: WorkReply) => this.onReply(reply));
     const onDeath = (error?: Error) => {
       const index = this.workers.indexOf(pooled);

@@ -4,7 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import { contentDisposition, contentTypeOf, parseRange } from './http-headers';
 import { linkState, type LinkRecord } from './link-record';
 import type { LinkStore } from './link-store';
-import { zipStream, type ZipEntry } from './zip-stream';
+import { zipSize, zipStream, type ZipEntry } from './zip-stream';
 
 const LINK_PATH = /^\/d\/([A-Za-z0-9_-]{1,64})\/([A-Za-z0-9_-]{1,128})(?:\/[^/]*)?$/;
 
@@ -169,7 +169,8 @@ async function serveZip(
     size: file.size,
     mtimeMs: file.mtime_ms,
   }));
-  const zip = zipStream(entries);
+  const zip =
+    req.method === 'HEAD' ? { size: zipSize(entries), stream: undefined } : zipStream(entries);
   securityHeaders(res, 'application/zip');
   res.statusCode = 200;
   res.setHeader('Content-Type', 'application/zip');
@@ -179,10 +180,9 @@ async function serveZip(
   res.setHeader('Content-Length', zip.size);
   res.setHeader('Content-Disposition', contentDisposition('attachment', link.filename));
   if (req.method === 'HEAD') {
-    zip.cancel();
     res.end();
     return;
   }
-  await streamChecked(res, zip.stream, zip.size);
+  if (zip.stream) await streamChecked(res, zip.stream, zip.size);
   await store.countDownload(link.id);
 }

@@ -6,7 +6,7 @@ import { fileError } from '../engine/sources';
 import type { ExportUrlTask } from '../tasks/operations';
 import { promises as fs } from 'node:fs';
 import type { LinkStore } from './link-store';
-import { zipStream } from './zip-stream';
+import { zipSize } from './zip-stream';
 
 /** Unique entry names for a ZIP: `a.txt`, `a (2).txt`, … */
 function uniqueNames(names: string[]): string[] {
@@ -74,12 +74,11 @@ export async function createUrlExport(
       expires_at,
       files: entries,
     });
-    const archive = zipStream(entries.map((e) => ({ ...e, mtimeMs: e.mtime_ms })));
-    archive.cancel();
+    const size = zipSize(entries.map((e) => ({ ...e, mtimeMs: e.mtime_ms })));
     return [
       {
         filename,
-        size: archive.size,
+        size,
         url: links.urlOf(link),
         link_id: link.id,
         expires_at,

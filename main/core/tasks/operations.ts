@@ -7,10 +7,11 @@ import { field } from './fields';
  * reference"). Outbox additions are marked `extension: true`.
  */
 
-const nonEmpty = z.string().min(1, 'must not be empty');
+/** A fresh schema per field: field facts are attached to schema instances. */
+const text = () => z.string({ error: 'must be a string' }).min(1, 'must not be empty');
 
 const input = field(
-  z.union([nonEmpty, z.array(nonEmpty).min(1, 'must name at least one task')], {
+  z.union([text(), z.array(text()).min(1, 'must name at least one task')], {
     error: 'must be a task name or an array of task names',
   }),
   { help: 'The input task name(s) for this task.' },
@@ -66,7 +67,7 @@ function exclusive<T extends z.ZodObject>(
 export const importFileSchema = z.strictObject({
   operation: z.literal('import/file'),
   path: field(
-    z.union([nonEmpty, z.array(nonEmpty).min(1, 'must name at least one path')], {
+    z.union([text(), z.array(text()).min(1, 'must name at least one path')], {
       error: 'must be a path or an array of paths',
     }),
     {
@@ -104,8 +105,8 @@ export const exportS3Schema = exclusive(
   z.strictObject({
     operation: z.literal('export/s3'),
     input,
-    bucket: field(nonEmpty, { help: 'The Amazon S3 bucket where to store the file(s).' }),
-    region: field(nonEmpty, {
+    bucket: field(text(), { help: 'The Amazon S3 bucket where to store the file(s).' }),
+    region: field(text(), {
       help: 'Specify the Amazon S3 endpoint, e.g. us-west-2 or eu-west-1.',
     }),
     endpoint: field(z.url({ error: 'must be a URL such as https://s3.example.com' }).optional(), {
@@ -115,20 +116,20 @@ export const exportS3Schema = exclusive(
       help: 'Address the bucket in the path (https://endpoint/bucket/key) instead of the host name. Default: on for a custom endpoint, off for AWS.',
       extension: true,
     }),
-    key: field(nonEmpty.optional(), {
+    key: field(text().optional(), {
       help: 'S3 key for storing the file (the filename in the bucket, including path). If there are multiple files to export, printf style placeholders are possible (e.g. myfile-%d.pdf produces the output files myfile-1.pdf, myfile-2.pdf and so on).',
     }),
-    key_prefix: field(nonEmpty.optional(), {
+    key_prefix: field(text().optional(), {
       help: 'Alternatively to using key, you can specify a key prefix for exporting files.',
     }),
-    access_key_id: field(nonEmpty, {
+    access_key_id: field(text(), {
       help: 'The Amazon S3 access key id. It needs to have the s3:PutObject permission. When using a different ACL from private, it needs to have the s3:PutObjectAcl permission.',
     }),
-    secret_access_key: field(nonEmpty, {
+    secret_access_key: field(text(), {
       help: 'The Amazon S3 secret access key.',
       secret: true,
     }),
-    session_token: field(nonEmpty.optional(), {
+    session_token: field(text().optional(), {
       help: 'Auth using temporary credentials (AWS Security Token Service).',
       secret: true,
     }),
@@ -140,13 +141,13 @@ export const exportS3Schema = exclusive(
         impliedDefault: 'private',
       },
     ),
-    cache_control: field(nonEmpty.optional(), {
+    cache_control: field(text().optional(), {
       help: 'S3 CacheControl header to specify the lifetime of the file, for example: max-age=172800.',
     }),
-    content_disposition: field(nonEmpty.optional(), {
+    content_disposition: field(text().optional(), {
       help: 'Specify the Content-Disposition header for the file, for example: attachment or inline.',
     }),
-    content_type: field(nonEmpty.optional(), {
+    content_type: field(text().optional(), {
       help: 'Specify the Content-Type header for the file, for example: application/pdf. By default, it will automatically set the correct Content-Type based on the mime type.',
     }),
     metadata: field(dictionary.optional(), { help: 'Object of additional S3 meta data.' }),
@@ -156,7 +157,7 @@ export const exportS3Schema = exclusive(
         help: 'Enable the Server-side encryption algorithm used when storing this object in S3. Possible values include AES256 and aws:kms.',
       },
     ),
-    kms_key_id: field(nonEmpty.optional(), {
+    kms_key_id: field(text().optional(), {
       help: 'The KMS key to encrypt with when server_side_encryption is aws:kms. Default: the bucket’s or account’s default key.',
       extension: true,
     }),
@@ -185,16 +186,16 @@ export const exportAzureBlobSchema = exclusive(
         help: 'The name of the Azure storage account (This is the string before .blob.core.windows.net).',
       },
     ),
-    storage_access_key: field(nonEmpty.optional(), {
+    storage_access_key: field(text().optional(), {
       help: 'The Azure secret key. Only required alternatively, if you are not providing a SAS token.',
       secret: true,
     }),
-    sas_token: field(nonEmpty.optional(), { help: 'The Azure SAS token.', secret: true }),
-    container: field(nonEmpty, { help: 'Azure container name.' }),
-    blob: field(nonEmpty.optional(), {
+    sas_token: field(text().optional(), { help: 'The Azure SAS token.', secret: true }),
+    container: field(text(), { help: 'Azure container name.' }),
+    blob: field(text().optional(), {
       help: 'Blob name for storing the file (the filename in the container, including path). If there are multiple files to export, printf style placeholders are possible (e.g. myfile-%d.pdf produces the output files myfile-1.pdf, myfile-2.pdf and so on).',
     }),
-    blob_prefix: field(nonEmpty.optional(), {
+    blob_prefix: field(text().optional(), {
       help: 'Alternatively to using blob, you can specify a blob prefix for exporting files.',
     }),
     metadata: field(dictionary.optional(), { help: 'Object of additional Azure meta data.' }),
@@ -215,20 +216,20 @@ export const exportGoogleCloudStorageSchema = exclusive(
   z.strictObject({
     operation: z.literal('export/google-cloud-storage'),
     input,
-    project_id: field(nonEmpty, { help: 'The Google Cloud Project ID (api-project-...).' }),
-    bucket: field(nonEmpty, { help: 'The Google Cloud Storage Bucket name.' }),
+    project_id: field(text(), { help: 'The Google Cloud Project ID (api-project-...).' }),
+    bucket: field(text(), { help: 'The Google Cloud Storage Bucket name.' }),
     client_email: field(z.email({ error: 'must be an e-mail address' }), {
       help: 'The client email of the service account to use (...@api-project-....iam.gserviceaccount.com).',
     }),
     private_key: field(
       // Keys pasted from a JSON key file often keep their escaped line breaks.
-      nonEmpty.transform((key) => key.replace(/\\n/g, '\n')),
+      text().transform((key) => key.replace(/\\n/g, '\n')),
       { help: 'The private key of the service account.', secret: true, multiline: true },
     ),
-    file: field(nonEmpty.optional(), {
+    file: field(text().optional(), {
       help: 'Filename of the file to create (the filename in the bucket, including path).',
     }),
-    file_prefix: field(nonEmpty.optional(), {
+    file_prefix: field(text().optional(), {
       help: 'Alternatively to using file, you can specify a file prefix for exporting files.',
     }),
     endpoint: field(z.url({ error: 'must be a URL' }).optional(), {
@@ -247,31 +248,31 @@ export const exportOpenStackSchema = exclusive(
     auth_url: field(z.url({ error: 'must be a URL such as https://keystone.example.com:5000' }), {
       help: 'The URL of the OpenStack Identity endpoint (without version).',
     }),
-    region: field(nonEmpty, { help: 'Specify the OpenStack region.' }),
-    container: field(nonEmpty, { help: 'The name of the OpenStack Storage container.' }),
-    username: field(nonEmpty, { help: 'The OpenStack username.' }),
-    password: field(nonEmpty, { help: 'The OpenStack password.', secret: true }),
-    file: field(nonEmpty.optional(), {
+    region: field(text(), { help: 'Specify the OpenStack region.' }),
+    container: field(text(), { help: 'The name of the OpenStack Storage container.' }),
+    username: field(text(), { help: 'The OpenStack username.' }),
+    password: field(text(), { help: 'The OpenStack password.', secret: true }),
+    file: field(text().optional(), {
       help: 'File name of the file to create (the filename in container bucket, including path).',
     }),
-    file_prefix: field(nonEmpty.optional(), {
+    file_prefix: field(text().optional(), {
       help: 'Alternatively to using file, you can specify a file prefix for exporting files.',
     }),
-    user_domain_name: field(nonEmpty.optional(), {
+    user_domain_name: field(text().optional(), {
       help: 'Keystone domain of the user. Default: Default.',
       extension: true,
       impliedDefault: 'Default',
     }),
-    project_domain_name: field(nonEmpty.optional(), {
+    project_domain_name: field(text().optional(), {
       help: 'Keystone domain of the project. Default: Default.',
       extension: true,
       impliedDefault: 'Default',
     }),
-    project_name: field(nonEmpty.optional(), {
+    project_name: field(text().optional(), {
       help: 'Project to scope to. Default: the user’s default project.',
       extension: true,
     }),
-    project_id: field(nonEmpty.optional(), {
+    project_id: field(text().optional(), {
       help: 'Project ID to scope to, instead of project_name.',
       extension: true,
     }),
@@ -291,27 +292,32 @@ export const exportSftpSchema = exclusive(
   z.strictObject({
     operation: z.literal('export/sftp'),
     input,
-    host: field(nonEmpty, { help: 'The SFTP server hostname.' }),
+    host: field(text(), { help: 'The SFTP server hostname.' }),
     // Some official SDKs send the port as a string.
     port: field(positiveInt.max(65535, 'must be at most 65535').default(22), {
       help: 'The SFTP port. Defaults to 22.',
     }),
-    username: field(nonEmpty, { help: 'The SFTP username.' }),
-    password: field(nonEmpty.optional(), { help: 'The SFTP password.', secret: true }),
-    private_key: field(nonEmpty.transform((key) => key.replace(/\\n/g, '\n')).optional(), {
-      help: 'Alternatively to using password, you can provide a private key.',
-      secret: true,
-      multiline: true,
-    }),
-    passphrase: field(nonEmpty.optional(), {
+    username: field(text(), { help: 'The SFTP username.' }),
+    password: field(text().optional(), { help: 'The SFTP password.', secret: true }),
+    private_key: field(
+      text()
+        .transform((key) => key.replace(/\\n/g, '\n'))
+        .optional(),
+      {
+        help: 'Alternatively to using password, you can provide a private key.',
+        secret: true,
+        multiline: true,
+      },
+    ),
+    passphrase: field(text().optional(), {
       help: 'Passphrase of an encrypted private key.',
       secret: true,
       extension: true,
     }),
-    file: field(nonEmpty.optional(), {
+    file: field(text().optional(), {
       help: 'File name of the file to create (the filename on the server, including path).',
     }),
-    path: field(nonEmpty.optional(), {
+    path: field(text().optional(), {
       help: 'Alternatively to using file, you can specify a path for exporting files.',
     }),
     host_key_fingerprint: field(
@@ -334,8 +340,10 @@ export const exportSftpSchema = exclusive(
 export const exportUploadSchema = z.strictObject({
   operation: z.literal('export/upload'),
   input,
+  // Presigned and SAS URLs carry their signature: kept like a password.
   url: field(z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }), {
     help: 'The URL to send the PUT request to.',
+    secret: true,
   }),
   headers: field(dictionary.optional(), {
     help: 'Object of additional headers to send with the PUT request. Can be used to access URLs that require authorization.',

@@ -21,14 +21,32 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+function valueAt(root: unknown, path: PropertyKey[]): unknown {
+  let value = root;
+  for (const key of path) {
+    if (typeof value !== 'object' || value === null) return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
 /** zod issues → messages keyed by dotted field path under `prefix`. */
-export function collectIssues(issues: z.core.$ZodIssue[], prefix: string, into: FieldErrors): void {
+export function collectIssues(
+  issues: z.core.$ZodIssue[],
+  prefix: string,
+  into: FieldErrors,
+  input?: unknown,
+): void {
   for (const issue of issues) {
     const base = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys)
         addFieldError(into, `${base ? base + '.' : ''}${key}`, 'unknown parameter');
-    } else if (issue.code === 'invalid_type' && issue.input === undefined) {
+    } else if (
+      issue.code !== 'custom' &&
+      issue.path.length > 0 &&
+      valueAt(input, issue.path) === undefined
+    ) {
       addFieldError(into, base, 'is required');
     } else {
       addFieldError(into, base, issue.message);
@@ -56,7 +74,7 @@ export function parseTask(raw: unknown, path: string, fields: FieldErrors = {}):
   const schema: z.ZodType<Task> = taskSchemas[operation as Operation];
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
-    collectIssues(parsed.error.issues, path, fields);
+    collectIssues(parsed.error.issues, path, fields, raw);
     return undefined;
   }
   return parsed.data;

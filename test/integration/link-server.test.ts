@@ -1,0 +1,272 @@
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Engine } from '../../main/core/engine/engine';
+import type { ResultFile } from '../../main/core/engine/records';
+import { startServer, type RunningServer } from '../../main/core/server/outbox-server';
+import {
+  exportFiles,
+  exportTaskOf,
+  makeFile,
+  openTestEngine,
+  sha256,
+  sha256File,
+  tempDir,
+} from '../support/engine';
+import { freePort, run } from '../support/net';
+
+let engine: Engine;
+let close: () => Promise<void>;
+let server: RunningServer;
+let dir: string;
+let port: number;
+
+beforeAll(async () => {
+  port = await freePort();
+  ({ engine, close } = await openTestEngine({ config: { port } }));
+  server = await startServer({ config: { ...engine.config, port }, links: engine.links });
+  dir = await tempDir('outbox-links-');
+});
+
+afterAll(async () => {
+  await server.close();
+  await close();
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+async function linksFor(task: Record<string, unknown>, paths: string[]): Promise<ResultFile[]> {
+  const record = await exportFiles(engine, { operation: 'export/url', ...task }, paths);
+  const exported = exportTaskOf(record);
+  expect(exported.status, exported.message).toBe('finished');
+  return exported.result?.files ?? [];
+}
+
+describe('export/url links', () => {
+  it('serve the exact bytes with the right headers, one URL per file', async () => {
+    const a = await makeFile(dir, 'résumé 2024.pdf', 300_000);
+    const b = await makeFile(dir, 'notes.txt', 'hello\n');
+    const [linkA, linkB] = await linksFor({}, [a, b]);
+    expect(linkA?.url).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${port}/d/`));
+    expect(linkA).toMatchObject({ filename: 'résumé 2024.pdf', size: 300_000 });
+
+    const response = await fetch(linkA!.url!);
+    expect(response.status).toBe(200);
+    expect(sha256(new Uint8Array(await response.arrayBuffer()))).toBe(await sha256File(a));
+    expect(response.headers.get('content-type')).toBe('application/pdf');
+    expect(response.headers.get('content-length')).toBe('300000');
+    expect(response.headers.get('content-disposition')).toBe(
+      `attachment; filename="r_sum_ 2024.pdf"; filename*=UTF-8''r%C3%A9sum%C3%A9%202024.pdf`,
+    );
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(response.headers.get('accept-ranges')).toBe('bytes');
+    expect(response.headers.get('etag')).toMatch(/^"[0-9a-f]+-[0-9a-f]+"$/);
+    expect(response.headers.get('last-modified')).toBeTruthy();
+
+    const text = await fetch(linkB!.url!);
+    expect(text.headers.get('content-type')).toBe('text/plain; charset=utf-8');
+    expect(await text.text()).toBe('hello\n');
+  });
+
+  it('inline: true answers Content-Disposition inline', async () => {
+    const file = await makeFile(dir, 'inline.txt', 'x');
+    const [link] = await linksFor({ inline: true }, [file]);
+    const response = await fetch(link!.url!);
+    expect(response.headers.get('content-disposition')).toMatch(/^inline; /);
+  });
+
+  it('HEAD, Range, conditional requests and unsatisfiable ranges', async () => {
+    const file = await makeFile(dir, 'range.bin', 'abcdefghijklmnopqrstuvwxyz');
+    const [link] = await linksFor({}, [file]);
+    const url = link!.url!;
+
+    const head = await fetch(url, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-length')).toBe('26');
+    expect(await head.text()).toBe('');
+
+    const partial = await fetch(url, { headers: { Range: 'bytes=2-4' } });
+    expect(partial.status).toBe(206);
+    expect(partial.headers.get('content-range')).toBe('bytes 2-4/26');
+    expect(await partial.text()).toBe('cde');
+
+    const suffix = await fetch(url, { headers: { Range: 'bytes=-3' } });
+    expect(await suffix.text()).toBe('xyz');
+
+    const etag = head.headers.get('etag') ?? '';
+    expect((await fetch(url, { headers: { 'If-None-Match': etag } })).status).toBe(304);
+    const stale = await fetch(url, { headers: { Range: 'bytes=0-1', 'If-Range': '"other"' } });
+    expect(stale.status).toBe(200);
+    expect(await stale.text()).toHaveLength(26);
+
+    const outside = await fetch(url, { headers: { Range: 'bytes=100-' } });
+    expect(outside.status).toBe(416);
+    expect(outside.headers.get('content-range')).toBe('bytes */26');
+  });
+
+  it('downloads correctly with curl, whole and resumed', async () => {
+    const file = await makeFile(dir, 'curl me.bin', 5_000_000);
+    const [link] = await linksFor({}, [file]);
+    const out = join(dir, 'curl-out.bin');
+    await run('curl', ['-fsS', '-o', out, link!.url!]);
+    expect(await sha256File(out)).toBe(await sha256File(file));
+    // Resume from the middle, as a download manager does.
+    await fs.truncate(out, 2_000_000);
+    await run('curl', ['-fsS', '-C', '-', '-o', out, link!.url!]);
+    expect(await sha256File(out)).toBe(await sha256File(file));
+    const { stdout } = await run('curl', [
+      '-sS',
+      '-o',
+      '/dev/null',
+      '-w',
+      '%{http_code} %{content_type}',
+      '-I',
+      link!.url!,
+    ]);
+    expect(stdout).toBe('200 application/octet-stream');
+  });
+
+  it('expire: after expires_in the server answers 410, not the file', async () => {
+    const file = await makeFile(dir, 'short.txt', 'soon gone');
+    const [link] = await linksFor({ expires_in: 1 }, [file]);
+    expect((await fetch(link!.url!)).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const response = await fetch(link!.url!);
+    expect(response.status).toBe(410);
+    expect(await response.text()).toMatch(/expired/);
+  });
+
+  it('can be revoked at once, and are listed with download counts', async () => {
+    const file = await makeFile(dir, 'revoke.txt', 'secret plans');
+    const [link] = await linksFor({}, [file]);
+    await fetch(link!.url!).then((r) => r.arrayBuffer());
+    await fetch(link!.url!).then((r) => r.arrayBuffer());
+    const listed = (await engine.links.list()).find((l) => l.id === link!.link_id);
+    expect(listed).toMatchObject({ state: 'active', downloads: 2, url: link!.url });
+
+    await engine.links.revoke(String(link!.link_id));
+    const response = await fetch(link!.url!);
+    expect(response.status).toBe(410);
+    expect(await response.text()).toMatch(/revoked/);
+    expect((await engine.links.list()).find((l) => l.id === link!.link_id)?.state).toBe('revoked');
+  });
+
+  it('never serve a file that changed or vanished after export', async () => {
+    const changed = await makeFile(dir, 'changed.txt', 'version 1');
+    const deleted = await makeFile(dir, 'deleted.txt', 'here');
+    const [linkChanged, linkDeleted] = await linksFor({}, [changed, deleted]);
+    await fs.writeFile(changed, 'version 2, longer');
+    await fs.rm(deleted);
+    for (const link of [linkChanged, linkDeleted]) {
+      const response = await fetch(link!.url!);
+      expect(response.status).toBe(410);
+      expect(await response.text()).toMatch(/changed or deleted after this link was created/);
+    }
+  });
+
+  it('refuse unknown tokens and traversal attempts without revealing files', async () => {
+    const file = await makeFile(dir, 'guarded.txt', 'GUARDED CONTENT');
+    const [link] = await linksFor({}, [file]);
+    const url = new URL(link!.url!);
+    const [, , id, token] = url.pathname.split('/');
+    const wrongToken = token!.slice(0, -2) + (token!.endsWith('AA') ? 'BB' : 'AA');
+    const attempts = [
+      `/d/${id}/${wrongToken}/guarded.txt`,
+      `/d/${id}/`,
+      `/d/nope/${token}/x`,
+      `/d/../../etc/passwd`,
+      `/d/%2e%2e/%2e%2e/etc/passwd`,
+      `/d/${id}/${token}/..%2f..%2f..%2fetc%2fpasswd/extra`,
+      `/d/..%2F${id}/${token}`,
+      `/${id}/${token}`,
+    ];
+    for (const path of attempts) {
+      const { stdout } = await run('curl', [
+        '-sS',
+        '--path-as-is',
+        '-w',
+        '\n%{http_code}',
+        `http://127.0.0.1:${port}${path}`,
+      ]);
+      const [body = '', status] = [
+        stdout.slice(0, stdout.lastIndexOf('\n')),
+        stdout.slice(stdout.lastIndexOf('\n') + 1),
+      ];
+      expect(['404', '421'], path).toContain(status);
+      expect(body, path).not.toContain('GUARDED');
+      expect(body, path).not.toContain('root:');
+    }
+    // Only GET and HEAD.
+    expect((await fetch(link!.url!, { method: 'PUT', body: 'x' })).status).toBe(405);
+  });
+
+  it('HTML and SVG are served so that they cannot run script on this origin', async () => {
+    const html = await makeFile(dir, 'page.html', '<script>alert(1)</script>');
+    const svg = await makeFile(
+      dir,
+      'image.svg',
+      '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+    );
+    for (const link of await linksFor({ inline: true }, [html, svg])) {
+      const response = await fetch(link.url!);
+      expect(response.headers.get('content-security-policy')).toMatch(
+        /^sandbox; default-src 'none'/,
+      );
+      expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    }
+  });
+});
+
+describe('archive_multiple_files', () => {
+  it('streams one ZIP that unzip verifies, with folders kept', async () => {
+    const folder = join(dir, 'album');
+    const a = await makeFile(folder, 'one.jpg', 100_000);
+    const b = await makeFile(folder, 'sub/two.txt', 'two');
+    await makeFile(folder, 'sub/ünï cødé.txt', 'three');
+    const [zipLink, ...rest] = await linksFor({ archive_multiple_files: true }, [folder]);
+    expect(rest).toHaveLength(0);
+    expect(zipLink).toMatchObject({ filename: 'album.zip', files: 3 });
+
+    const out = join(dir, 'album.zip');
+    await run('curl', ['-fsS', '-o', out, zipLink!.url!]);
+    expect((await fs.stat(out)).size).toBe(zipLink!.size);
+    const test = await run('unzip', ['-t', out]);
+    expect(test.stdout).toMatch(/No errors detected/);
+    const info = await run('zipinfo', ['-1', out]);
+    expect(info.stdout.split('\n').filter(Boolean).sort()).toEqual(
+      ['album/one.jpg', 'album/sub/two.txt', 'album/sub/ünï cødé.txt'].sort(),
+    );
+    const extracted = join(dir, 'extracted');
+    await run('unzip', ['-q', out, '-d', extracted]);
+    expect(await sha256File(join(extracted, 'album/one.jpg'))).toBe(await sha256File(a));
+    expect(await fs.readFile(join(extracted, 'album/sub/two.txt'), 'utf8')).toBe(
+      await fs.readFile(b, 'utf8'),
+    );
+  });
+
+  it('uses Zip64 for an entry over 4 GiB (sparse file)', async () => {
+    const big = join(dir, 'huge.bin');
+    await fs.writeFile(big, '');
+    await fs.truncate(big, 4 * 1024 ** 3 + 12345);
+    const small = await makeFile(dir, 'small.txt', 'small');
+    const [zipLink] = await linksFor({ archive_multiple_files: true }, [big, small]);
+    const out = join(dir, 'huge.zip');
+    try {
+      // dd conv=sparse keeps the 4 GiB of zeros off the disk; unzip still reads every byte.
+      await run('bash', [
+        '-c',
+        'set -o pipefail; curl -fsS "$1" | dd of="$2" bs=1M conv=sparse status=none',
+        '_',
+        zipLink!.url!,
+        out,
+      ]);
+      expect((await fs.stat(out)).size).toBe(zipLink!.size);
+      const info = await run('zipinfo', ['-l', out]);
+      expect(info.stdout).toMatch(/4294979641/);
+      const test = await run('unzip', ['-t', out], { maxBuffer: 10 * 1024 * 1024 });
+      expect(test.stdout).toMatch(/No errors detected/);
+    } finally {
+      await fs.rm(out, { force: true });
+      await fs.rm(big, { force: true });
+    }
+  }, 300_000);
+});

@@ -1,0 +1,73 @@
+import { createHash } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A tiny HTTP PUT receiver for tests of the ENGINE (progress, cancel, retry,
+ * crash recovery), where what matters is timing and failures we control. The
+ * exporters themselves are tested against real servers.
+ */
+export type PutServer = {
+  url: string;
+  received: Map<string, { bytes: number; sha256: string }>;
+  requests: number;
+  close: () => Promise<void>;
+};
+
+export type PutBehaviour = {
+  /** Answer this status to the first N requests (after reading the body). */
+  failFirst?: { count: number; status: number };
+  /** Slow reading: bytes per second. */
+  bytesPerSecond?: number;
+};
+
+export async function startPutServer(behaviour: PutBehaviour = {}): Promise<PutServer> {
+  const received = new Map<string, { bytes: number; sha256: string }>();
+  let requests = 0;
+  const handler = async (req: IncomingMessage, res: ServerResponse) => {
+    requests++;
+    const attempt = requests;
+    const hash = createHash('sha256');
+    let bytes = 0;
+    const started = Date.now();
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      hash.update(chunk);
+      bytes += chunk.length;
+      if (behaviour.bytesPerSecond) {
+        const due = started + (bytes / behaviour.bytesPerSecond) * 1000;
+        const wait = due - Date.now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+    }
+    if (behaviour.failFirst && attempt <= behaviour.failFirst.count) {
+      res.writeHead(behaviour.failFirst.status, { 'Content-Type': 'text/plain' });
+      res.end('Service temporarily unavailable, try again');
+      return;
+    }
+    if (req.url?.includes('missing')) {
+      res.writeHead(404, { 'Content-Type': 'text/plain' });
+      res.end('No such upload slot');
+      return;
+    }
+    received.set(req.url ?? '', { bytes, sha256: hash.digest('hex') });
+    res.writeHead(201);
+    res.end();
+  };
+  const server: Server = createServer((req, res) => {
+    handler(req, res).catch(() => res.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    received,
+    get requests() {
+      return requests;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

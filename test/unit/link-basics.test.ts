@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { contentDisposition, parseRange } from '../../main/core/links/http-headers';
+import { newId, newToken, tokensMatch } from '../../main/core/links/link-store';
+
+describe('tokens', () => {
+  it('carry at least 128 bits of randomness and are URL-safe', () => {
+    const token = newToken();
+    expect(Buffer.from(token, 'base64url').length * 8).toBeGreaterThanOrEqual(128);
+    expect(token).toMatch(/^[A-Za-z0-9_-]+$/);
+    const many = new Set(Array.from({ length: 1000 }, newToken));
+    expect(many.size).toBe(1000);
+    expect(newId()).toMatch(/^[A-Za-z0-9_-]{12}$/);
+  });
+
+  it('compare exactly, whatever the lengths', () => {
+    const token = newToken();
+    expect(tokensMatch(token, token)).toBe(true);
+    expect(tokensMatch(token, token.slice(0, -1))).toBe(false);
+    expect(tokensMatch(token, token + 'x')).toBe(false);
+    expect(tokensMatch(token, '')).toBe(false);
+  });
+});
+
+describe('Content-Disposition', () => {
+  it('keeps non-ASCII names with filename* and an ASCII fallback', () => {
+    expect(contentDisposition('attachment', 'résumé "final".pdf')).toBe(
+      `attachment; filename="r_sum_ _final_.pdf"; filename*=UTF-8''r%C3%A9sum%C3%A9%20%22final%22.pdf`,
+    );
+    expect(contentDisposition('inline', "it's (1).txt")).toContain(
+      "filename*=UTF-8''it%27s%20%281%29.txt",
+    );
+  });
+});
+
+describe('Range', () => {
+  it('parses single ranges and refuses impossible ones', () => {
+    expect(parseRange('bytes=0-9', 100)).toEqual({ start: 0, end: 9 });
+    expect(parseRange('bytes=90-', 100)).toEqual({ start: 90, end: 99 });
+    expect(parseRange('bytes=-10', 100)).toEqual({ start: 90, end: 99 });
+    expect(parseRange('bytes=50-500', 100)).toEqual({ start: 50, end: 99 });
+    expect(parseRange('bytes=100-', 100)).toBe('unsatisfiable');
+    expect(parseRange('bytes=5-2', 100)).toBe('unsatisfiable');
+    expect(parseRange('bytes=0-1,5-6', 100)).toBeUndefined();
+    expect(parseRange(undefined, 100)).toBeUndefined();
+  });
+});

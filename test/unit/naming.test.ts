@@ -1,0 +1,166 @@
+import { describe, expect, it } from 'vitest';
+import { ValidationError } from '../../main/core/errors';
+import { namesFor } from '../../main/core/engine/plan';
+import type { SourceFile } from '../../main/core/engine/sources';
+import { formatPlaceholder, hasPlaceholder, planNames } from '../../main/core/naming';
+import { validateTask } from '../../main/core/tasks/validate';
+import type { ExportTask } from '../../main/core/tasks/operations';
+
+const files = (...names: string[]): SourceFile[] =>
+  names.map((name) => ({ path: `/src/${name}`, name, size: 1, mtimeMs: 0 }));
+
+function errorOf(fn: () => unknown): ValidationError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof ValidationError) return error;
+    throw error;
+  }
+  throw new Error('expected a ValidationError');
+}
+
+const s3 = (params: Record<string, unknown>) =>
+  validateTask({
+    operation: 'export/s3',
+    input: 'i',
+    bucket: 'b',
+    region: 'r',
+    access_key_id: 'a',
+    secret_access_key: 's',
+    ...params,
+  }) as ExportTask;
+
+describe('placeholders', () => {
+  it('numbers from 1, pads with %03d, keeps %%', () => {
+    expect(formatPlaceholder('myfile-%d.pdf', 1)).toBe('myfile-1.pdf');
+    expect(formatPlaceholder('scan-%03d.png', 7)).toBe('scan-007.png');
+    expect(formatPlaceholder('%5d', 42)).toBe('   42');
+    expect(formatPlaceholder('100%%-%d', 2)).toBe('100%-2');
+    expect(hasPlaceholder('100%%.txt')).toBe(false);
+    expect(hasPlaceholder('a-%02d')).toBe(true);
+  });
+});
+
+describe('output names, shared by every destination', () => {
+  it('no name: the file’s own name', () => {
+    expect(namesFor(s3({}), files('a.pdf', 'b.pdf'))).toEqual(['a.pdf', 'b.pdf']);
+  });
+
+  it('a prefix: prefix + own name (also for folder drops)', () => {
+    expect(namesFor(s3({ key_prefix: 'out/' }), files('a.pdf', 'dir/b.pdf'))).toEqual([
+      'out/a.pdf',
+      'out/dir/b.pdf',
+    ]);
+  });
+
+  it('a fixed name for one file', () => {
+    expect(namesFor(s3({ key: 'report.pdf' }), files('a.pdf'))).toEqual(['report.pdf']);
+  });
+
+  it('a fixed name with a placeholder numbers several files', () => {
+    expect(namesFor(s3({ key: 'myfile-%d.pdf' }), files('x', 'y', 'z'))).toEqual([
+      'myfile-1.pdf',
+      'myfile-2.pdf',
+      'myfile-3.pdf',
+    ]);
+    expect(namesFor(s3({ key: 'p/%03d.pdf' }), files('x', 'y'))).toEqual([
+      'p/001.pdf',
+      'p/002.pdf',
+    ]);
+  });
+
+  it('a fixed name without a placeholder and several files is a validation error naming the field', () => {
+    const error = errorOf(() => namesFor(s3({ key: 'report.pdf' }), files('a', 'b')));
+    expect(error.fields.key?.[0]).toMatch(/add a placeholder such as %d \(e\.g\. report-%d\.pdf\)/);
+  });
+
+  it('each destination uses its own fields', () => {
+    const azure = validateTask({
+      operation: 'export/azure/blob',
+      input: 'i',
+      storage_account: 'acct',
+      storage_access_key: 'k',
+      container: 'c',
+      blob_prefix: 'in/',
+    }) as ExportTask;
+    expect(namesFor(azure, files('a'))).toEqual(['in/a']);
+    const sftp = validateTask({
+      operation: 'export/sftp',
+      input: 'i',
+      host: 'h',
+      username: 'u',
+      password: 'p',
+      path: '/upload/',
+    }) as ExportTask;
+    expect(namesFor(sftp, files('a', 'd/b'))).toEqual(['/upload/a', '/upload/d/b']);
+    const sftpFile = validateTask({
+      operation: 'export/sftp',
+      input: 'i',
+      host: 'h',
+      username: 'u',
+      password: 'p',
+      file: '/upload/x-%d.txt',
+    }) as ExportTask;
+    expect(namesFor(sftpFile, files('a', 'b'))).toEqual(['/upload/x-1.txt', '/upload/x-2.txt']);
+  });
+
+  it('export/upload: one URL as given (presigned URLs hold %-escapes), several need a placeholder', () => {
+    const upload = (url: string) =>
+      validateTask({ operation: 'export/upload', input: 'i', url }) as ExportTask;
+    const presigned = 'https://h/b/k?X-Amz-Credential=a%2Fb%2d';
+    expect(namesFor(upload(presigned), files('a'))).toEqual([presigned]);
+    expect(
+      errorOf(() => namesFor(upload('https://h/x'), files('a', 'b'))).fields.url,
+    ).toBeDefined();
+    expect(namesFor(upload('https://h/x-%d'), files('a', 'b'))).toEqual([
+      'https://h/x-1',
+      'https://h/x-2',
+    ]);
+  });
+
+  it('refuses names that escape their prefix or folder', () => {
+    expect(
+      errorOf(() =>
+        planNames({ kind: 'prefix', field: 'key_prefix', prefix: 'a/' }, ['../x'], 'object'),
+      ).fields.key_prefix?.[0],
+    ).toMatch(/may not leave/);
+    expect(
+      errorOf(() => planNames({ kind: 'fixed', field: 'key', name: 'a/../../x' }, ['f'], 'object'))
+        .fields.key?.[0],
+    ).toMatch(/may not leave/);
+    expect(
+      errorOf(() => planNames({ kind: 'fixed', field: 'key', name: '/etc/x' }, ['f'], 'object'))
+        .fields.key?.[0],
+    ).toMatch(/starts with "\/"/);
+    expect(
+      errorOf(() => planNames({ kind: 'own' }, ['/etc/passwd'], 'object')).fields.input?.[0],
+    ).toMatch(/absolute/);
+    expect(
+      errorOf(() =>
+        planNames({ kind: 'directory', field: 'path', directory: '/up' }, ['a\nb'], 'path'),
+      ).fields.path?.[0],
+    ).toMatch(/control characters/);
+    expect(
+      errorOf(() => planNames({ kind: 'fixed', field: 'key', name: 'a\u0000b' }, ['f'], 'object'))
+        .fields.key?.[0],
+    ).toMatch(/control characters/);
+  });
+
+  it('refuses two files landing on one name', () => {
+    expect(
+      errorOf(() =>
+        planNames({ kind: 'prefix', field: 'key_prefix', prefix: 'p/' }, ['a', 'a'], 'object'),
+      ).message,
+    ).toMatch(/both be stored as "p\/a"/);
+  });
+
+  it('keeps Unicode names', () => {
+    expect(
+      planNames(
+        { kind: 'prefix', field: 'key_prefix', prefix: 'äöü/' },
+        ['报告 📄.pdf', 'שלום.txt'],
+        'object',
+      ),
+    ).toEqual(['äöü/报告 📄.pdf', 'äöü/שלום.txt']);
+  });
+});
