@@ -1,29 +1,22 @@
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { loadConfig, type OutboxConfig } from '../core/config';
 import { Engine } from '../core/engine/engine';
 import type { TaskProgress } from '../core/engine/progress';
 import type { JobRecord } from '../core/engine/records';
 import { OutboxError, ValidationError } from '../core/errors';
 import { findRunningServer, startServer, type RunningServer } from '../core/server/outbox-server';
+import { startBrowserHost } from '../core/server/browser-host';
+import { UsageError, type Command } from './command';
 import { formatBytes, formatDuration, jobSummary, renderJob } from './format';
+import { openProfiles, profileCommand } from './profile-command';
 
 /**
  * `outbox`: the command-line host. It calls the same core as the app; every
  * command has --help, errors go to stderr as one actionable line.
  */
-
-class UsageError extends Error {}
-
-type Command = {
-  usage: string;
-  summary: string;
-  options: NonNullable<ParseArgsConfig['options']>;
-  run: (args: {
-    values: Record<string, string | boolean | undefined>;
-    positionals: string[];
-  }) => Promise<number>;
-};
 
 const jsonOption = { json: { type: 'boolean' } } as const;
 const serveOption = { serve: { type: 'boolean' } } as const;
@@ -44,15 +37,22 @@ const commands: Record<string, Command> = {
     },
   },
   export: {
-    usage: 'outbox export --task TASK.json FILE... [--json] [--serve]',
+    usage: 'outbox export (--task TASK.json | --profile NAME) FILE... [--json] [--serve]',
     summary:
       'Export files with one export task (a CloudConvert task object without "input"), e.g.\n' +
-      '  {"operation": "export/url", "inline": true}',
-    options: { task: { type: 'string' }, ...jsonOption, ...serveOption },
+      '  {"operation": "export/url", "inline": true}\n' +
+      '  --profile NAME  to a saved destination ("outbox profile list"); with --task too, the task’s parameters override the profile’s',
+    options: {
+      task: { type: 'string' },
+      profile: { type: 'string' },
+      ...jsonOption,
+      ...serveOption,
+    },
     async run({ values, positionals }) {
-      if (typeof values.task !== 'string') throw new UsageError('--task TASK.json is required');
+      if (typeof values.task !== 'string' && typeof values.profile !== 'string')
+        throw new UsageError('--task TASK.json or --profile NAME is required');
       if (positionals.length === 0) throw new UsageError('name at least one FILE to export');
-      const task = await readJson(values.task);
+      const task = typeof values.task === 'string' ? await readJson(values.task) : {};
       if (typeof task !== 'object' || task === null || Array.isArray(task)) {
         throw new UsageError(`${values.task} must contain one task object`);
       }
@@ -60,25 +60,28 @@ const commands: Record<string, Command> = {
         throw new UsageError(
           `${values.task}: leave out "input"; the files come from the command line`,
         );
+      const profile = typeof values.profile === 'string' ? { profile: values.profile } : {};
       const job = {
         tasks: {
           'import-files': { operation: 'import/file', path: positionals },
-          export: { ...task, input: 'import-files' },
+          export: { ...task, ...profile, input: 'import-files' },
         },
       };
       return runJob(job, { json: values.json === true, serve: values.serve === true });
     },
   },
   test: {
-    usage: 'outbox test --task TASK.json',
+    usage: 'outbox test (--task TASK.json | --profile NAME)',
     summary:
       'Test a destination ("Test connection"): credentials and write access, leaving nothing behind.',
-    options: { task: { type: 'string' } },
+    options: { task: { type: 'string' }, profile: { type: 'string' } },
     async run({ values }) {
-      if (typeof values.task !== 'string') throw new UsageError('--task TASK.json is required');
-      const task = await readJson(values.task);
+      if (typeof values.task !== 'string' && typeof values.profile !== 'string')
+        throw new UsageError('--task TASK.json or --profile NAME is required');
+      const task = typeof values.task === 'string' ? await readJson(values.task) : {};
+      const profile = typeof values.profile === 'string' ? { profile: values.profile } : {};
       return withEngine(async (engine) => {
-        const result = await engine.probe({ input: 'probe', ...(task as object) });
+        const result = await engine.probe({ input: 'probe', ...(task as object), ...profile });
         console.log(result.message);
         return 0;
       });
@@ -97,11 +100,20 @@ const commands: Record<string, Command> = {
           : process.env,
       );
       return withEngine(async (engine, cfg) => {
-        const server = await startServer({ config: cfg, links: engine.links });
-        console.log(`Outbox is serving on ${server.url}`);
+        const host = await startBrowserHost({
+          config: cfg,
+          engine,
+          profiles: openProfiles(cfg),
+          version: packageVersion(),
+          rendererDir: join(__dirname, '../renderer'),
+        });
+        console.log(`Outbox is serving on ${host.server.url}`);
+        console.log(
+          `Open the Outbox UI (this address is your key; keep it private):\n  ${host.uiUrl}`,
+        );
         console.log(`Data directory: ${cfg.home}. Press Ctrl-C to stop.`);
         await untilSignal();
-        await server.close();
+        await host.close();
         console.log('Outbox stopped.');
         return 0;
       }, config);
@@ -154,6 +166,7 @@ const commands: Record<string, Command> = {
       }
     },
   },
+  profile: profileCommand,
   jobs: {
     usage: 'outbox jobs [--json]',
     summary: 'Jobs of the last 24 hours (the retention period), newest first.',
@@ -200,11 +213,23 @@ async function withEngine(
   const engine = await Engine.open(config, {
     linkBaseUrl: await linkBaseUrl(config),
     sweepEvery: true,
+    resolveProfile: openProfiles(config).resolver,
   });
   try {
     return await body(engine, config);
   } finally {
     await engine.close();
+  }
+}
+
+/** The version in package.json (the CLI runs from out/main/cli.js). */
+function packageVersion(): string {
+  try {
+    return (
+      JSON.parse(readFileSync(join(__dirname, '../../package.json'), 'utf8')) as { version: string }
+    ).version;
+  } catch {
+    return 'unknown';
   }
 }
 
@@ -293,7 +318,9 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
-    console.log(`Usage: ${command.usage}\n\n${command.summary}`);
+    console.log(
+      command.help ? command.help(rest) : `Usage: ${command.usage}\n\n${command.summary}`,
+    );
     return 0;
   }
   try {
@@ -304,7 +331,7 @@ export async function main(argv: string[]): Promise<number> {
       strict: true,
     });
     return await command.run({
-      values: values as Record<string, string | boolean | undefined>,
+      values,
       positionals,
     });
   } catch (error) {
