@@ -119,7 +119,12 @@ export function validateJob(raw: unknown): Job {
     const task = parseTask(raw.tasks[name], `tasks.${name}`, fields);
     if (task) tasks[name] = task;
   }
-  validateGraph(tasks, new Set(names), fields);
+  validateGraph(
+    Object.fromEntries(
+      names.map((name) => [name, nodeOf((raw.tasks as Record<string, unknown>)[name])]),
+    ),
+    fields,
+  );
   if (Object.keys(fields).length > 0) throw new ValidationError(fields);
 
   if (!Object.values(tasks).some(isExportTask)) {
@@ -128,35 +133,50 @@ export function validateJob(raw: unknown): Job {
   return { tasks };
 }
 
-function validateGraph(tasks: Record<string, Task>, names: Set<string>, fields: FieldErrors): void {
-  for (const [name, task] of Object.entries(tasks)) {
-    for (const input of inputsOf(task)) {
+/** The graph as written, also for tasks whose parameters are invalid: every problem is reported at once. */
+type Node = { operation: unknown; inputs: string[] };
+
+function nodeOf(raw: unknown): Node {
+  const task = isRecord(raw) ? raw : {};
+  const input = task.input;
+  const inputs =
+    typeof input === 'string'
+      ? [input]
+      : Array.isArray(input)
+        ? input.filter((i): i is string => typeof i === 'string')
+        : [];
+  return { operation: task.operation, inputs: task.operation === 'import/file' ? [] : inputs };
+}
+
+function validateGraph(graph: Record<string, Node>, fields: FieldErrors): void {
+  for (const [name, node] of Object.entries(graph)) {
+    for (const input of node.inputs) {
       if (input === name)
         addFieldError(fields, `tasks.${name}.input`, 'a task cannot be its own input');
-      else if (!names.has(input))
+      else if (!(input in graph))
         addFieldError(fields, `tasks.${name}.input`, `unknown task "${input}"`);
     }
   }
-  const cycle = findCycle(tasks);
+  const cycle = findCycle(graph);
   if (cycle) {
     addFieldError(fields, `tasks.${cycle[0]}.input`, `cycle: ${cycle.join(' → ')}`);
     return;
   }
-  for (const [name, task] of Object.entries(tasks)) {
-    for (const input of inputsOf(task)) {
-      const source = tasks[input];
-      if (source && !isImportTask(source)) {
+  for (const [name, node] of Object.entries(graph)) {
+    for (const input of node.inputs) {
+      const source = graph[input];
+      if (source && input !== name && source.operation !== 'import/file') {
         addFieldError(
           fields,
           `tasks.${name}.input`,
-          `"${input}" is an ${source.operation} task; an export takes files from an import/file task`,
+          `"${input}" is an ${String(source.operation)} task; an export takes files from an import/file task`,
         );
       }
     }
   }
 }
 
-function findCycle(tasks: Record<string, Task>): string[] | undefined {
+function findCycle(graph: Record<string, Node>): string[] | undefined {
   const state = new Map<string, 'visiting' | 'done'>();
   const stack: string[] = [];
   const visit = (name: string): string[] | undefined => {
@@ -164,9 +184,8 @@ function findCycle(tasks: Record<string, Task>): string[] | undefined {
     if (state.get(name) === 'visiting') return [...stack.slice(stack.indexOf(name)), name];
     state.set(name, 'visiting');
     stack.push(name);
-    const task = tasks[name];
-    for (const input of task ? inputsOf(task) : []) {
-      if (input === name || !(input in tasks)) continue;
+    for (const input of graph[name]?.inputs ?? []) {
+      if (input === name || !(input in graph)) continue;
       const cycle = visit(input);
       if (cycle) return cycle;
     }
@@ -174,7 +193,7 @@ function findCycle(tasks: Record<string, Task>): string[] | undefined {
     state.set(name, 'done');
     return undefined;
   };
-  for (const name of Object.keys(tasks)) {
+  for (const name of Object.keys(graph)) {
     const cycle = visit(name);
     if (cycle) return cycle;
   }

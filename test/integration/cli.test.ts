@@ -1,0 +1,163 @@
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeFile, sha256File, tempDir } from '../support/engine';
+import { assertBuilt, outbox, spawnOutbox, until } from '../support/cli';
+import { freePort, run } from '../support/net';
+
+let dir: string;
+let env: Record<string, string>;
+let port: number;
+
+beforeAll(async () => {
+  assertBuilt();
+  dir = await tempDir('outbox-cli-');
+  port = await freePort();
+  env = { OUTBOX_HOME: join(dir, 'home'), OUTBOX_PORT: String(port) };
+  await fs.writeFile(join(dir, 'url.json'), JSON.stringify({ operation: 'export/url' }));
+});
+afterAll(async () => {
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+describe('outbox', () => {
+  it('has --help on every command', async () => {
+    const top = await outbox(['--help'], env);
+    expect(top.code).toBe(0);
+    for (const command of ['run', 'export', 'serve', 'links', 'test', 'jobs', 'profile']) {
+      expect(top.stdout).toContain(`outbox ${command}`);
+      const help = await outbox([command, '--help'], env);
+      expect(help.code, command).toBe(0);
+      expect(help.stdout, command).toMatch(/^Usage: outbox /);
+    }
+  });
+
+  it('says what is wrong in one line on stderr, with a non-zero exit', async () => {
+    const unknown = await outbox(['frobnicate'], env);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr.trim().split('\n')).toHaveLength(1);
+    expect(unknown.stderr).toMatch(/unknown command "frobnicate"/);
+
+    await fs.writeFile(
+      join(dir, 'bad.json'),
+      JSON.stringify({ tasks: { a: { operation: 'export/s3', input: 'b' } } }),
+    );
+    const invalid = await outbox(['run', join(dir, 'bad.json')], env);
+    expect(invalid.code).toBe(1);
+    expect(invalid.stderr.trim().split('\n')).toHaveLength(1);
+    expect(invalid.stderr).toMatch(/tasks\.a\.input: unknown task "b"/);
+    expect(invalid.stderr).toMatch(/tasks\.a\.bucket: is required/);
+
+    const missing = await outbox(
+      ['export', '--task', join(dir, 'url.json'), join(dir, 'nope.pdf')],
+      env,
+    );
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/nope\.pdf does not exist/);
+
+    const notJson = await outbox(['run', join(dir, 'url.json') + '.missing'], env);
+    expect(notJson.code).toBe(2);
+    expect(notJson.stderr).toMatch(/cannot read/);
+  });
+
+  it('runs a job and prints the CloudConvert-shaped --json result', async () => {
+    const file = await makeFile(dir, 'report.pdf', 1000);
+    await fs.writeFile(
+      join(dir, 'job.json'),
+      JSON.stringify({
+        tasks: {
+          'import-it': { operation: 'import/file', path: file },
+          'export-it': { operation: 'export/url', input: ['import-it'], inline: true },
+        },
+      }),
+    );
+    const result = await outbox(['run', join(dir, 'job.json'), '--json'], env);
+    expect(result.code).toBe(0);
+    const json = JSON.parse(result.stdout);
+    expect(Object.keys(json)).toEqual(['status', 'tasks']);
+    expect(json.status).toBe('finished');
+    expect(json.tasks).toEqual([
+      {
+        name: 'import-it',
+        operation: 'import/file',
+        status: 'finished',
+        result: { files: [{ filename: 'report.pdf', size: 1000 }] },
+      },
+      {
+        name: 'export-it',
+        operation: 'export/url',
+        status: 'finished',
+        result: {
+          files: [
+            expect.objectContaining({
+              filename: 'report.pdf',
+              size: 1000,
+              url: expect.stringMatching(`^http://127.0.0.1:${port}/d/`),
+            }),
+          ],
+        },
+      },
+    ]);
+    expect(result.stderr).toMatch(/no Outbox server is running/);
+  });
+
+  it('links made by another process work at once while `outbox serve` runs, and serve stops cleanly', async () => {
+    const server = spawnOutbox(['serve'], env);
+    let output = '';
+    server.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+    try {
+      await until(() => output.includes(`http://127.0.0.1:${port}`));
+      const file = await makeFile(dir, 'shared file.bin', 2_000_000);
+      const exported = await outbox(
+        ['export', '--task', join(dir, 'url.json'), file, '--json'],
+        env,
+      );
+      expect(exported.code).toBe(0);
+      expect(exported.stderr).toBe('');
+      const url = JSON.parse(exported.stdout).tasks[1].result.files[0].url as string;
+      const out = join(dir, 'downloaded.bin');
+      await run('curl', ['-fsS', '-o', out, url]);
+      expect(await sha256File(out)).toBe(await sha256File(file));
+
+      const human = await outbox(['links'], env);
+      expect(human.stdout).toContain('shared file.bin');
+      const listed = JSON.parse((await outbox(['links', '--json'], env)).stdout) as {
+        id: string;
+        url: string;
+        downloads: number;
+        token?: string;
+      }[];
+      const link = listed.find((l) => l.url === url);
+      expect(link).toMatchObject({ downloads: 1 });
+      expect(link?.token).toBeUndefined();
+
+      const revoked = await outbox(['links', 'revoke', link!.id], env);
+      expect(revoked.code).toBe(0);
+      const gone = await run('curl', ['-sS', '-o', '/dev/null', '-w', '%{http_code}', url]);
+      expect(gone.stdout).toBe('410');
+      expect((await outbox(['links', 'revoke', 'nope'], env)).code).toBe(1);
+    } finally {
+      const exited = new Promise<number | null>((resolve) => server.on('exit', resolve));
+      server.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    }
+    await expect(fs.stat(join(env.OUTBOX_HOME!, 'server.json'))).rejects.toThrow();
+  });
+
+  it('exits non-zero when a task fails', async () => {
+    const file = await makeFile(dir, 'fails.txt', 'x');
+    await fs.writeFile(
+      join(dir, 'put.json'),
+      JSON.stringify({ operation: 'export/upload', url: 'http://127.0.0.1:1/nothing-listens' }),
+    );
+    const result = await outbox(['export', '--task', join(dir, 'put.json'), file, '--json'], env);
+    expect(result.code).toBe(1);
+    const json = JSON.parse(result.stdout);
+    expect(json.status).toBe('error');
+    expect(json.tasks[1]).toMatchObject({
+      status: 'error',
+      code: 'UNREACHABLE',
+      message: expect.stringMatching(/connection refused/),
+    });
+  });
+});
