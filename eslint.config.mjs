@@ -57,9 +57,10 @@ export default tseslint.config(
           ...electronOnlyHere,
           patterns: [
             {
-              group: ['**/main/core/**', '!**/main/core/api/*', 'node:*'],
+              // gitignore-style: folders are excluded whole, so re-include the folders themselves.
+              group: ['**/main/core/*', '!**/main/core/api', '!**/main/core/tasks', 'node:*'],
               message:
-                'The renderer talks to the API object only (import types from main/core/api).',
+                'The renderer talks to the API object only (types from main/core/api, schemas from main/core/tasks).',
             },
           ],
         },

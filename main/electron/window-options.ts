@@ -26,6 +26,5 @@ export function mainWindowOptions(preloadPath: string): BrowserWindowConstructor
   };
 }
 
-/** Content-Security-Policy for the app's own pages. */
-export const appContentSecurityPolicy =
-  "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+/** Content-Security-Policy for the app's own pages: the same one the browser host sends. */
+export { uiContentSecurityPolicy as appContentSecurityPolicy } from '../core/server/browser-host';

@@ -85,7 +85,10 @@ export async function startServer(options: {
     });
   });
   server.headersTimeout = 15_000;
-  server.requestTimeout = 60_000;
+  // No cap on a whole request: the browser host receives uploads of any size.
+  // A client that goes quiet for a minute (slow body, stalled download) is dropped instead.
+  server.requestTimeout = 0;
+  server.timeout = 60_000;
   server.keepAliveTimeout = 5_000;
 
   await new Promise<void>((resolve, reject) => {

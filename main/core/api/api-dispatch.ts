@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import { ValidationError, type FieldErrors } from '../errors';
+import { exportOperations } from '../tasks/operations';
+import { collectIssues } from '../tasks/validate';
+import { apiErrorOf } from './core-api';
+import type { ApiArgs, ApiMethod, ApiResult } from './api-transport';
+import type { OutboxApi } from './outbox-api';
+
+/**
+ * The arguments each OutboxApi method accepts, checked before the core sees
+ * them: every host (IPC, HTTP) calls through `dispatch`, so a call from a
+ * compromised page or a stray request is refused the same way everywhere.
+ */
+
+const id = z.string().min(1).max(200);
+const name = z.string().min(1).max(500);
+const json = z.json();
+const secretState = z.strictObject({ set: z.boolean() });
+
+const destination = z.union([
+  z.strictObject({ profile: name }),
+  z.strictObject({ task: z.record(z.string(), json) }),
+]);
+
+const fileRef = z.union([
+  z.strictObject({ path: z.string().min(1).max(4096) }),
+  z.strictObject({ uploadId: id }),
+]);
+
+const profileInput = z.strictObject({
+  name: z.string().max(500),
+  originalName: name.optional(),
+  operation: z.enum(exportOperations as [string, ...string[]]),
+  params: z.record(z.string(), z.union([secretState, json])),
+});
+
+const none = z.tuple([]);
+
+export const apiArgSchemas = {
+  info: none,
+  listProfiles: none,
+  saveProfile: z.tuple([profileInput]),
+  deleteProfile: z.tuple([name]),
+  testConnection: z.tuple([destination]),
+  startExport: z.tuple([destination, z.array(fileRef).min(1).max(100_000)]),
+  listJobs: none,
+  cancelJob: z.tuple([id]),
+  retryJob: z.tuple([id]),
+  removeJob: z.tuple([id]),
+  clearHistory: none,
+  listLinks: none,
+  revokeLink: z.tuple([id]),
+} satisfies Record<ApiMethod, z.ZodType>;
+
+/** The arguments of `method`, or a ValidationError naming each bad one (`0.task.bucket`…). */
+export function parseArgs<M extends ApiMethod>(method: M, raw: unknown): ApiArgs<M> {
+  const parsed = apiArgSchemas[method].safeParse(raw);
+  if (parsed.success) return parsed.data as ApiArgs<M>;
+  const fields: FieldErrors = {};
+  collectIssues(parsed.error.issues, '', fields);
+  throw new ValidationError(fields);
+}
+
+/** Validates the arguments and calls the method; never throws: errors come back in the envelope. */
+export async function dispatch(
+  api: OutboxApi,
+  method: ApiMethod,
+  raw: unknown,
+): Promise<ApiResult<unknown>> {
+  try {
+    const args = parseArgs(method, raw);
+    const call = api[method] as (...a: unknown[]) => Promise<unknown>;
+    const value = await call(...args);
+    return { ok: true, value: value ?? null };
+  } catch (error) {
+    return { ok: false, error: apiErrorOf(error) };
+  }
+}

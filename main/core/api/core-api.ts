@@ -1,0 +1,220 @@
+import { EventEmitter } from 'node:events';
+import type { Engine } from '../engine/engine';
+import type { JobRecord } from '../engine/records';
+import { OutboxError, ValidationError, toErrorInfo, type FieldErrors } from '../errors';
+import type { ProfileService } from '../profiles/profile-service';
+import type {
+  ApiError,
+  ApiEvent,
+  Destination,
+  FileRef,
+  HostInfo,
+  LinkView,
+  OutboxApi,
+  ProfileInput,
+  ProfileView,
+} from './outbox-api';
+
+/** Where files the browser streamed to the host are (see main/core/server/upload-staging.ts). */
+export type UploadResolver = { pathOf(uploadId: string): Promise<string> };
+
+export type CoreApiOptions = {
+  host: HostInfo['host'];
+  version: string;
+  /**
+   * Whether startExport takes local paths. The Electron host does (dropped
+   * files have real paths); the browser host takes uploads only, so a page
+   * that got hold of the session cannot turn any file on the disk into a link.
+   */
+  allowPaths: boolean;
+};
+
+const IMPORT_TASK = 'import-files';
+const EXPORT_TASK = 'export';
+
+/** Any error as the UI receives it: code, words, optional detail and per-field messages. */
+export function apiErrorOf(error: unknown): ApiError {
+  if (error instanceof ValidationError) return { ...toErrorInfo(error), fields: error.fields };
+  return toErrorInfo(error);
+}
+
+/**
+ * Field paths of the job startExport builds, as the UI names them: the
+ * export task's parameters by their own name (`bucket`), the files as `files`.
+ */
+function uiFields(error: ValidationError): ValidationError {
+  const fields: FieldErrors = {};
+  for (const [path, messages] of Object.entries(error.fields)) {
+    let field = path;
+    if (path.startsWith(`tasks.${EXPORT_TASK}.`))
+      field = path.slice(`tasks.${EXPORT_TASK}.`.length);
+    else if (path === `tasks.${EXPORT_TASK}`) field = '';
+    else if (path.startsWith(`tasks.${IMPORT_TASK}`)) field = 'files';
+    (fields[field] ??= []).push(...messages);
+  }
+  return new ValidationError(fields);
+}
+
+function withUiFields<T>(work: Promise<T>): Promise<T> {
+  return work.catch((error: unknown) => {
+    throw error instanceof ValidationError ? uiFields(error) : error;
+  });
+}
+
+/** The export task of a destination (a saved profile is referenced, and resolved by the engine). */
+function exportTaskOf(destination: Destination): Record<string, unknown> {
+  if ('profile' in destination) return { profile: destination.profile };
+  const { input: _input, ...task } = destination.task;
+  return task;
+}
+
+function linkView(link: Awaited<ReturnType<Engine['links']['list']>>[number]): LinkView {
+  return {
+    id: link.id,
+    url: link.url,
+    filename: link.filename,
+    kind: link.kind,
+    size: link.files.reduce((sum, file) => sum + file.size, 0),
+    state: link.state,
+    created_at: link.created_at,
+    expires_at: link.expires_at,
+    downloads: link.downloads,
+    ...(link.job_id ? { job_id: link.job_id } : {}),
+  };
+}
+
+function isEnded(job: JobRecord): boolean {
+  return job.status === 'finished' || job.status === 'error';
+}
+
+/**
+ * OutboxApi on the core: the one implementation behind both hosts (Electron
+ * IPC and the browser host's HTTP API), so they cannot drift apart.
+ */
+export function createCoreApi(
+  engine: Engine,
+  profiles: ProfileService,
+  staging: UploadResolver | undefined,
+  options: CoreApiOptions,
+): OutboxApi {
+  // Changes to links that no job event announces (a revocation).
+  const linkEvents = new EventEmitter<{ links: [] }>();
+  linkEvents.setMaxListeners(0); // one per open window or browser tab
+
+  async function pathsOf(files: FileRef[]): Promise<string[]> {
+    const fields: FieldErrors = {};
+    const paths: string[] = [];
+    for (const [i, file] of files.entries()) {
+      try {
+        if ('uploadId' in file) {
+          if (!staging) throw new OutboxError('INVALID_DATA', 'this host takes no uploads');
+          paths.push(await staging.pathOf(file.uploadId));
+        } else if (options.allowPaths) {
+          paths.push(file.path);
+        } else {
+          throw new OutboxError(
+            'INVALID_DATA',
+            'in a browser, files are sent to Outbox first (uploads): local paths are not accepted',
+          );
+        }
+      } catch (error) {
+        if (!(error instanceof OutboxError)) throw error;
+        (fields[`files.${i}`] ??= []).push(error.message);
+      }
+    }
+    if (Object.keys(fields).length > 0) throw new ValidationError(fields);
+    if (paths.length === 0) throw ValidationError.of('files', 'choose at least one file');
+    return paths;
+  }
+
+  async function saveProfile(input: ProfileInput): Promise<ProfileView> {
+    const task = { operation: input.operation, ...input.params };
+    let view;
+    if (input.originalName === undefined) {
+      // A new profile has no stored secrets: "{ set }" placeholders (e.g. from a duplicate) mean nothing.
+      const fresh = Object.fromEntries(
+        Object.entries(task).filter(
+          ([, value]) => !(typeof value === 'object' && value !== null && 'set' in value),
+        ),
+      );
+      view = await profiles.add(input.name, fresh);
+    } else {
+      view = await profiles.edit(input.originalName, task);
+      if (input.name.trim() !== input.originalName.trim()) {
+        view = await profiles.rename(input.originalName, input.name);
+      }
+    }
+    return view as ProfileView;
+  }
+
+  return {
+    async info() {
+      return {
+        host: options.host,
+        version: options.version,
+        linkBaseUrl: engine.linkBaseUrl,
+        dataDir: engine.config.home,
+      };
+    },
+
+    async listProfiles() {
+      return (await profiles.list()) as ProfileView[];
+    },
+    saveProfile,
+    async deleteProfile(name) {
+      await profiles.remove(name);
+    },
+    testConnection(destination) {
+      return withUiFields(engine.probe({ input: IMPORT_TASK, ...exportTaskOf(destination) }));
+    },
+
+    async startExport(destination, files) {
+      const task = exportTaskOf(destination);
+      const paths = await pathsOf(files);
+      return withUiFields(
+        engine.submit({
+          tasks: {
+            [IMPORT_TASK]: { operation: 'import/file', path: paths },
+            [EXPORT_TASK]: { ...task, input: IMPORT_TASK },
+          },
+        }),
+      );
+    },
+    listJobs: () => engine.list(),
+    async cancelJob(id) {
+      if (!engine.cancel(id)) {
+        throw new OutboxError('NOT_FOUND', 'This job is not running (it ended already).');
+      }
+    },
+    retryJob: (id) => engine.retry(id),
+    removeJob: (id) => engine.remove(id),
+    async clearHistory() {
+      for (const job of await engine.list()) if (isEnded(job)) await engine.remove(job.id);
+    },
+
+    async listLinks() {
+      return (await engine.links.list()).map(linkView);
+    },
+    async revokeLink(id) {
+      if (!(await engine.links.revoke(id))) throw new OutboxError('NOT_FOUND', `no link ${id}`);
+      linkEvents.emit('links');
+    },
+
+    subscribe(listener: (event: ApiEvent) => void) {
+      const onLinks = () => listener({ type: 'links' });
+      const stops = [
+        engine.on('job', (job) => {
+          listener({ type: 'job', job });
+          const madeLinks = job.tasks.some(
+            (task) => task.operation === 'export/url' && task.status === 'finished',
+          );
+          if (isEnded(job) && madeLinks) listener({ type: 'links' });
+        }),
+        engine.on('progress', (progress) => listener({ type: 'progress', progress })),
+        () => linkEvents.off('links', onLinks),
+      ];
+      linkEvents.on('links', onLinks);
+      return () => stops.forEach((stop) => stop());
+    },
+  };
+}
