@@ -14,15 +14,28 @@ alive() { [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null && [ "$(awk '{print $3}' "
 # pid_alive FILE : the pid in FILE is a live process
 pid_alive() { [ -s "$1" ] && alive "$(cat "$1" 2>/dev/null)"; }
 
-# kill_pidfiles FILE... : TERM every pid found in the FILEs at once, wait up to 5 s, KILL survivors; remove FILEs
+
+# ours FILE PID : PID is still the process FILE was written for. A process we started began before its pid
+# file was written; one that began later got the number after ours died (e.g. pid files left over from
+# before a reboot or a killed session): never signal that one.
+ours() {
+  local age started written
+  age=$(ps -o etimes= -p "$2" 2>/dev/null | tr -d ' ') || return 1
+  [ -n "$age" ] || return 1
+  started=$(( $(date +%s) - age )); written=$(stat -c %Y "$1" 2>/dev/null || echo 0)
+  [ "$started" -le $(( written + 2 )) ]
+}
+
+# [KILL_SIGNAL=sig] kill_pidfiles FILE... : TERM (or KILL_SIGNAL) every pid found in the FILEs at once,
+# wait up to 5 s, KILL survivors; remove the FILEs
 kill_pidfiles() {
-  local f pid i pids=()
+  local f pid pids=()
   for f in "$@"; do
     [ -f "$f" ] || continue
     pid=$(cat "$f" 2>/dev/null || true)
-    if alive "$pid"; then kill -TERM "$pid" 2>/dev/null || true; pids+=("$pid"); fi
+    if alive "$pid" && ours "$f" "$pid"; then kill -"${KILL_SIGNAL:-TERM}" "$pid" 2>/dev/null || true; pids+=("$pid"); fi
   done
-  for i in $(seq 1 50); do
+  for _ in $(seq 1 50); do
     local left=()
     for pid in "${pids[@]}"; do alive "$pid" && left+=("$pid"); done
     pids=("${left[@]}")
@@ -44,7 +57,8 @@ spawn() {
 }
 
 # http_code URL [curl args...] : prints the HTTP status (000 when nothing answers)
-http_code() { local url=$1; shift; curl -s -o /dev/null -w '%{http_code}' --max-time 3 "$@" "$url" 2>/dev/null || true; }
+# (generous timeout: on a loaded 2-core box Keystone-backed requests can take several seconds)
+http_code() { local url=$1; shift; curl -s -o /dev/null -w '%{http_code}' --max-time "${HTTP_TIMEOUT:-10}" "$@" "$url" 2>/dev/null || true; }
 
 # s3_ok ENDPOINT ACCESS SECRET [REGION] : a SigV4-signed ListBuckets answers 200 (server up AND user known)
 s3_ok() {
@@ -56,17 +70,20 @@ s3_ok() {
 # tcp_banner HOST PORT PREFIX : something listens on HOST:PORT and greets with PREFIX (e.g. SSH-2.0-)
 tcp_banner() {
   local line
-  line=$(timeout 3 bash -c 'exec 3<>/dev/tcp/$0/$1 && head -c 64 <&3 | head -n1' "$1" "$2" 2>/dev/null || true)
+  # builtins only (read -t): no child process may keep the command substitution's pipe open
+  line=$(timeout 10 bash -c 'exec 3<>/dev/tcp/$0/$1 && IFS= read -r -t 8 l <&3; printf %s "$l"' "$1" "$2" 2>/dev/null || true)
   [[ $line == "$3"* ]]
 }
 
-# wait_until SECONDS PIDFILE_OR_EMPTY CMD... : retry CMD every 0.2 s; fail early if PIDFILE's process died
+# wait_until SECONDS PIDFILE_OR_EMPTY CMD... : retry CMD every 0.2 s until SECONDS (wall clock) have passed;
+# fail early if PIDFILE's process died
 wait_until() {
-  local t=$1 pidfile=$2 i=0; shift 2
+  local t=$1 pidfile=$2 deadline; shift 2
+  deadline=$(( $(date +%s) + t ))
   while :; do
     "$@" && return 0
-    if [ -n "$pidfile" ] && ! pid_alive "$pidfile"; then echo "process of $pidfile died" >&2; return 1; fi
-    i=$((i+1)); [ $i -ge $((t*5)) ] && { echo "timeout after ${t}s waiting for: $*" >&2; return 1; }
+    if [ -n "$pidfile" ] && ! pid_alive "$pidfile"; then echo "the process of $pidfile died" >&2; return 1; fi
+    [ "$(date +%s)" -ge "$deadline" ] && { echo "timeout after ${t}s waiting for: $*" >&2; return 1; }
     sleep 0.2
   done
 }

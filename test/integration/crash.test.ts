@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import { promises as fs, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../main/core/engine/engine';
@@ -96,7 +96,7 @@ describe('a killed engine', () => {
       for (const sub of ['jobs', 'links']) {
         for (const path of await jsonFiles(join(home, sub))) {
           expect(
-            () => JSON.parse(require('node:fs').readFileSync(path, 'utf8')),
+            () => JSON.parse(readFileSync(path, 'utf8')),
             path,
           ).not.toThrow();
         }

@@ -9,6 +9,13 @@ type Loaders = { [O in UploadOperation]?: () => Promise<Exporter<O>> };
 // Loaded on first use so a worker only pays for the SDKs it needs.
 const loaders: Loaders = {
   'export/upload': async () => (await import('./upload/upload-exporter')).uploadExporter,
+  'export/s3': async () => (await import('./s3/s3-exporter')).s3Exporter,
+  'export/sftp': async () => (await import('./sftp/sftp-exporter')).sftpExporter,
+  'export/openstack': async () =>
+    (await import('./openstack/openstack-exporter')).openstackExporter,
+  'export/azure/blob': async () =>
+    (await import('./azure-blob/azure-blob-exporter')).azureBlobExporter,
+  'export/google-cloud-storage': async () => (await import('./gcs/gcs-exporter')).gcsExporter,
 };
 
 export function hasExporter(operation: ExportOperation): operation is UploadOperation {

@@ -22,15 +22,18 @@ CEPH=(ceph -c "$CONF" --connect-timeout 5)
 health() { s3_ok "http://127.0.0.1:$PORT" "$ACCESS_KEY" "$SECRET_KEY" us-east-1; }
 
 stop() {
-  kill_pidfiles "$BASE/run/client.rgw.gw.pid"   # first: radosgw hangs on TERM once its cluster is gone
-  kill_pidfiles "$BASE/run/osd.0.pid" "$BASE/run/mon.a.pid"
+  # radosgw takes ~5 s to exit on TERM (and hangs once its cluster is gone); its data is thrown away anyway
+  KILL_SIGNAL=KILL kill_pidfiles "$BASE/run/client.rgw.gw.pid"
+  kill_pidfiles "$BASE/run/osd.0.pid"   # one after the other: the osd lingers 5 s when the mon goes first
+  kill_pidfiles "$BASE/run/mon.a.pid"
   # memstore data is gone with the OSD anyway: keep only the logs of the last run for post-mortems
   rm -rf "$BASE/mon" "$BASE/osd" "$BASE/rgw" "$BASE/run"
 }
 
 start() {
   stop
-  rm -rf "$BASE"; mkdir -p "$BASE"/{mon,osd,log,run,rgw}
+  rm -rf "$BASE"/{mon,osd,log,run,rgw,monmap,keyring}   # not $BASE itself: servers.sh writes start.log there
+  mkdir -p "$BASE"/{mon,osd,log,run,rgw}
   local fsid; fsid=$(uuidgen)
   cat > "$CONF" <<CONF
 [global]

@@ -1,0 +1,133 @@
+import { randomUUID } from 'node:crypto';
+import { posix } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { File } from '@google-cloud/storage';
+import { contentTypeOf } from '../../links/http-headers';
+import type { TaskOf } from '../../tasks/operations';
+import type { Exporter } from '../exporter';
+import { hashing, verify } from '../integrity';
+import { countSent } from '../source-stream';
+import { apiRootOf, objectUrlOf, storageOf } from './client';
+import { gcsError, type GcsScope } from './errors';
+
+type GcsParams = TaskOf<'export/google-cloud-storage'>;
+
+/** Larger files go as a resumable upload; smaller ones in one multipart request. */
+export const RESUMABLE_THRESHOLD = 8 * 1024 * 1024;
+const CHUNK_GRANULE = 256 * 1024; // GCS wants resumable chunks in multiples of 256 KiB
+const SESSION_CANCEL_TIMEOUT_MS = 10_000;
+
+function scopeOf(params: GcsParams, file?: string): GcsScope {
+  return {
+    endpoint: apiRootOf(params),
+    bucket: params.bucket,
+    clientEmail: params.client_email,
+    ...(file === undefined ? {} : { file }),
+  };
+}
+
+/**
+ * With `part_size`, a resumable upload sends one request per chunk (each
+ * chunk buffered, so the SDK can resend it); without, the whole file streams
+ * in one request of the session.
+ */
+function chunkSizeOf(params: GcsParams): number | undefined {
+  if (params.part_size === undefined) return undefined;
+  return Math.max(CHUNK_GRANULE, Math.floor(params.part_size / CHUNK_GRANULE) * CHUNK_GRANULE);
+}
+
+/**
+ * Cancels a resumable session so nothing of it stays on the server (GCS
+ * answers 499). The session URI is the credential; failures are ignored:
+ * an abandoned session never becomes an object and expires after a week.
+ */
+async function cancelSession(uri: string): Promise<void> {
+  try {
+    const response = await fetch(uri, {
+      method: 'DELETE',
+      signal: AbortSignal.timeout(SESSION_CANCEL_TIMEOUT_MS),
+    });
+    await response.body?.cancel();
+  } catch {
+    // best effort, see above
+  }
+}
+
+function storedMd5Of(file: File): string | undefined {
+  const md5 = file.metadata.md5Hash;
+  return typeof md5 === 'string' && md5 ? Buffer.from(md5, 'base64').toString('hex') : undefined;
+}
+
+/**
+ * export/google-cloud-storage: the file streams from disk through an MD5
+ * into the SDK's write stream; the object resource the server answers with
+ * (its size and md5Hash, computed by GCS) is checked against what was read.
+ */
+export const gcsExporter: Exporter<'export/google-cloud-storage'> = {
+  operation: 'export/google-cloud-storage',
+
+  async upload({ params, source, name }, context) {
+    const scope = scopeOf(params, name);
+    let session: string | undefined;
+    try {
+      const storage = await storageOf(params, context.sessions);
+      const file = storage.bucket(params.bucket).file(name);
+      const contentType = contentTypeOf(name);
+      const resumable = source.size > RESUMABLE_THRESHOLD;
+      const chunkSize = resumable ? chunkSizeOf(params) : undefined;
+      const body = hashing(countSent(context.open(), context.progress), 'md5');
+      const sink = file.createWriteStream({
+        resumable,
+        ...(chunkSize === undefined ? {} : { chunkSize }),
+        contentType,
+        metadata: { contentType },
+        validation: false, // checked below, against the bytes actually read
+      });
+      sink.on('uri', (uri: string) => (session = uri));
+      await pipeline(body.stream, sink, { signal: context.signal });
+
+      const checksum = { algorithm: 'md5' as const, value: body.digest().toString('hex') };
+      const storedMd5 = storedMd5Of(file);
+      const storedSize = Number(file.metadata.size);
+      verify(
+        `gcs ${params.bucket}/${name}`,
+        { size: source.size, checksum },
+        {
+          ...(Number.isFinite(storedSize) ? { size: storedSize } : {}),
+          ...(storedMd5 === undefined ? {} : { checksum: storedMd5 }),
+        },
+      );
+      return {
+        filename: posix.basename(source.name),
+        size: source.size,
+        bucket: params.bucket,
+        file: name,
+        checksum,
+        verified: storedMd5 !== undefined && Number.isFinite(storedSize),
+        url: objectUrlOf(params, name),
+      };
+    } catch (error) {
+      if (session !== undefined) await cancelSession(session);
+      throw gcsError(error, scope);
+    }
+  },
+
+  async probe(params, { signal, sessions }) {
+    const scope = scopeOf(params);
+    try {
+      const storage = await storageOf(params, sessions);
+      // Opening a resumable session checks sign-in, the bucket and the right to
+      // create objects; cancelling it leaves no object behind.
+      const file = storage.bucket(params.bucket).file(`.outbox-probe-${randomUUID()}`);
+      signal.throwIfAborted();
+      const [uri] = await file.createResumableUpload({ metadata: { contentType: 'text/plain' } });
+      await cancelSession(uri);
+      return {
+        ok: true,
+        message: `Signed in as ${params.client_email}; bucket "${params.bucket}" accepts new files (an upload session was opened and cancelled: nothing was stored).`,
+      };
+    } catch (error) {
+      throw gcsError(error, scope);
+    }
+  },
+};

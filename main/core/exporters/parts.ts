@@ -1,0 +1,205 @@
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { OutboxError } from '../errors';
+import { withRetry } from '../engine/retry';
+import type { ByteRange, ProgressSink, TransferContext } from './exporter';
+import { hashing } from './integrity';
+import { countSent } from './source-stream';
+
+/**
+ * Large files as parallel parts, shared by every exporter that has them (S3
+ * multipart, Azure blocks, Swift segments): how big the parts are, how many
+ * fly at once within a memory budget, and sending them with per-part retries.
+ */
+
+const MiB = 1024 * 1024;
+export const DEFAULT_PART_SIZE = 8 * MiB;
+const DEFAULT_CONCURRENCY = 4;
+/** Parts held in memory at once may take this much, whatever the task asks for. */
+export const MEMORY_BUDGET = 256 * MiB;
+/** Larger parts are not held in memory: they are read twice (hash, then send). */
+const BUFFERED_PART_LIMIT = 64 * MiB;
+const SEND_CHUNK = MiB;
+
+export type PartPlan = {
+  partSize: number;
+  /** 1 means a single PUT. */
+  partCount: number;
+  concurrency: number;
+};
+
+/** A service's limits on parts, e.g. S3: 10,000 parts of at most 5 GiB. */
+export type PartLimits = { service: string; maxParts: number; maxPartSize: number };
+
+/**
+ * Part size and parallelism for one file: at least 8 MiB (or `part_size`),
+ * grown in whole MiB until the file fits in the service's part count; parallel
+ * parts limited so that buffered parts stay within MEMORY_BUDGET.
+ */
+export function planParts(
+  size: number,
+  options: { partSize?: number | undefined; concurrency?: number | undefined },
+  limits: PartLimits,
+): PartPlan {
+  const fit = Math.ceil(Math.ceil(size / limits.maxParts) / MiB) * MiB;
+  const partSize = Math.min(
+    limits.maxPartSize,
+    Math.max(options.partSize ?? DEFAULT_PART_SIZE, fit),
+  );
+  if (size > partSize * limits.maxParts) {
+    throw new OutboxError(
+      'INVALID_DATA',
+      `the file is ${size} bytes: larger than ${limits.service}'s limit of ${limits.maxParts} parts of ${limits.maxPartSize / MiB} MiB`,
+    );
+  }
+  const partCount = Math.max(1, Math.ceil(size / partSize));
+  const wanted = options.concurrency ?? DEFAULT_CONCURRENCY;
+  const buffered = partSize <= BUFFERED_PART_LIMIT;
+  const concurrency = Math.max(
+    1,
+    Math.min(wanted, partCount, buffered ? Math.floor(MEMORY_BUDGET / partSize) : wanted),
+  );
+  return { partSize, partCount, concurrency };
+}
+
+export function rangeOf(plan: PartPlan, size: number, index: number): ByteRange {
+  const start = index * plan.partSize;
+  return { start, end: Math.min(size, start + plan.partSize) };
+}
+
+/** A part (or whole small file) ready to send: its MD5 known up front for Content-MD5. */
+export type PreparedPart = {
+  length: number;
+  md5: Buffer;
+  /** A fresh body for each try, counted into `progress` as the request pulls it. */
+  body: (progress: ProgressSink) => Readable;
+};
+
+function sliced(buffer: Buffer): Readable {
+  let offset = 0;
+  return new Readable({
+    read() {
+      if (offset >= buffer.length) {
+        this.push(null);
+        return;
+      }
+      const end = Math.min(buffer.length, offset + SEND_CHUNK);
+      this.push(buffer.subarray(offset, end));
+      offset = end;
+    },
+  });
+}
+
+async function readAll(stream: Readable, length: number): Promise<Buffer> {
+  const buffer = Buffer.allocUnsafe(length);
+  let offset = 0;
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    chunk.copy(buffer, offset);
+    offset += chunk.length;
+  }
+  return buffer; // the source guard has already failed the stream if the length differed
+}
+
+/**
+ * Reads a byte range once for its MD5. Parts up to BUFFERED_PART_LIMIT are
+ * kept in memory and sent from there; larger ones are read again to send
+ * (the source guard fails with FILE_CHANGED if the file changed in between).
+ */
+export async function preparePart(
+  open: TransferContext['open'],
+  range: ByteRange,
+): Promise<PreparedPart> {
+  const length = range.end - range.start;
+  if (length <= BUFFERED_PART_LIMIT) {
+    const data = await readAll(open(range), length);
+    return {
+      length,
+      md5: createHash('md5').update(data).digest(),
+      body: (progress) => countSent(sliced(data), progress),
+    };
+  }
+  const hashed = hashing(open(range), 'md5');
+  for await (const _chunk of hashed.stream); // drain: only the digest is wanted
+  return {
+    length,
+    md5: hashed.digest(),
+    body: (progress) => countSent(open(range), progress),
+  };
+}
+
+/** Progress of one part that can be taken back when the part is sent again. */
+export function retractableProgress(progress: ProgressSink): ProgressSink & { retract(): void } {
+  let sent = 0;
+  return {
+    add(bytes) {
+      sent += bytes;
+      progress.add(bytes);
+    },
+    retract() {
+      progress.add(-sent);
+      sent = 0;
+    },
+  };
+}
+
+/** Sends one prepared part; must throw classified (OutboxError) errors so retries know what to do. */
+export type SendPart<T> = (
+  index: number,
+  part: PreparedPart,
+  progress: ProgressSink,
+  signal: AbortSignal,
+) => Promise<T>;
+
+/**
+ * Sends every part of a file, `plan.concurrency` at a time, read in order
+ * (so `open` may hash the whole file on the way), each retried on its own.
+ * The first part that fails for good stops the others; this returns only
+ * once nothing is in flight, so callers can clean up safely.
+ */
+export async function sendParts<T>(
+  plan: PartPlan,
+  size: number,
+  context: Pick<TransferContext, 'open' | 'progress' | 'signal'>,
+  send: SendPart<T>,
+  open: TransferContext['open'] = context.open,
+): Promise<{ results: T[]; md5s: Buffer[] }> {
+  const stop = new AbortController();
+  const signal = AbortSignal.any([context.signal, stop.signal]);
+  const results = new Array<T>(plan.partCount);
+  const md5s = new Array<Buffer>(plan.partCount);
+  const running = new Set<Promise<void>>();
+  let failure: { error: unknown } | undefined;
+  try {
+    for (let index = 0; index < plan.partCount && !signal.aborted; index++) {
+      const part = await preparePart(open, rangeOf(plan, size, index));
+      md5s[index] = part.md5;
+      const progress = retractableProgress(context.progress);
+      const sending = withRetry(
+        async () => {
+          try {
+            results[index] = await send(index, part, progress, signal);
+          } catch (error) {
+            progress.retract(); // this try's bytes will be sent again
+            throw error;
+          }
+        },
+        { signal },
+      ).catch((error: unknown) => {
+        failure ??= { error };
+        stop.abort();
+      });
+      running.add(sending);
+      void sending.finally(() => running.delete(sending));
+      while (running.size >= plan.concurrency) await Promise.race(running);
+    }
+  } catch (error) {
+    // Reading failed (e.g. FILE_CHANGED): stop the parts in flight before giving up.
+    stop.abort();
+    await Promise.allSettled(running);
+    throw error;
+  }
+  await Promise.all(running);
+  if (failure) throw failure.error;
+  context.signal.throwIfAborted();
+  return { results, md5s };
+}
