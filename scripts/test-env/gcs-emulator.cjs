@@ -45,7 +45,9 @@ const projectId = process.env.PROJECT_ID || 'demo-outbox';
   emu._rulesManager.start = async () => {};
   emu._rulesManager.stop = async () => {};
   await EmulatorRegistry.start(emu);
-  console.log(`firebase-tools ${version} storage emulator (rules disabled) on http://${host}:${port}, project ${projectId}, ${Date.now() - t0} ms`);
+  console.log(
+    `firebase-tools ${version} storage emulator (rules disabled) on http://${host}:${port}, project ${projectId}, ${Date.now() - t0} ms`,
+  );
   let stopping = false;
   const stop = async () => {
     if (stopping) return;

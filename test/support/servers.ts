@@ -30,7 +30,7 @@
  *   emulator creates a bucket on the fly for ANY request whose path holds `/b/<name>/`: the first
  *   upload into `bucket('x')`, or `bucket('x').getFiles()`, makes bucket `x` (it then shows in
  *   `storage.getBuckets()`). So tests simply pick a unique name and upload. The bucket
- *   `GCS_EMULATOR.defaultBucket` always exists. Bucket metadata (`bucket.exists()`,
+ *   `GCS_EMULATOR.defaultBucket` exists too (listing buckets creates it; servers.sh's readiness check does). Bucket metadata (`bucket.exists()`,
  *   `bucket.getMetadata()`, GET /storage/v1/b/<name>) is NOT implemented: it answers 404 (or 501)
  *   even for a bucket that exists, so an exporter's "does the bucket exist" probe must not rely on
  *   it against the emulator (list objects with maxResults 1 instead). Simple and small resumable
@@ -155,7 +155,7 @@ export const GCS_EMULATOR = {
   /** API root: `apiEndpoint` for @google-cloud/storage, and the STORAGE_EMULATOR_HOST value. */
   endpoint: 'http://127.0.0.1:9199',
   projectId: 'demo-outbox',
-  /** Always present (the emulator's default bucket for the project). */
+  /** The emulator's default bucket for the project (present once buckets were listed). */
   defaultBucket: 'demo-outbox.appspot.com',
 } as const;
 
