@@ -95,10 +95,7 @@ describe('a killed engine', () => {
       }
       for (const sub of ['jobs', 'links']) {
         for (const path of await jsonFiles(join(home, sub))) {
-          expect(
-            () => JSON.parse(readFileSync(path, 'utf8')),
-            path,
-          ).not.toThrow();
+          expect(() => JSON.parse(readFileSync(path, 'utf8')), path).not.toThrow();
         }
         const leftovers = (await fs.readdir(join(home, sub)).catch(() => [] as string[])).filter(
           (n) => n.endsWith('.tmp'),

@@ -1,0 +1,85 @@
+import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+
+const IDLE_TIMEOUT_MS = 60_000;
+
+export type HttpResponse = {
+  status: number;
+  headers: IncomingHttpHeaders;
+  /** The whole body as text (JSON answers, error pages). */
+  text(): Promise<string>;
+};
+
+export type HttpRequest = {
+  method: string;
+  headers?: Record<string, string | number>;
+  /** A stream needs a Content-Length header: Swift and presigned URLs refuse chunked bodies. */
+  body?: Readable | string | Buffer;
+  signal: AbortSignal;
+};
+
+/**
+ * One HTTP request with node:http (keep-alive agent), streaming a body. A
+ * streamed body waits for `100 Continue`, so an early refusal (401, 404)
+ * comes back before gigabytes are sent.
+ */
+export function sendRequest(url: URL, options: HttpRequest): Promise<HttpResponse> {
+  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  const { body } = options;
+  const streamed = body !== undefined && typeof body !== 'string' && !Buffer.isBuffer(body);
+  const headers: Record<string, string | number> = { ...options.headers };
+  if (body !== undefined && !streamed) headers['Content-Length'] = Buffer.byteLength(body);
+  if (streamed) headers.Expect = '100-continue';
+
+  return new Promise<HttpResponse>((resolve, reject) => {
+    const req = send(url, {
+      method: options.method,
+      headers,
+      signal: options.signal,
+      timeout: IDLE_TIMEOUT_MS,
+    });
+    req.on('error', reject);
+    req.on('timeout', () =>
+      req.destroy(Object.assign(new Error('idle timeout'), { code: 'ETIMEDOUT' })),
+    );
+    req.on('response', (response: IncomingMessage) => {
+      if (streamed && !req.writableEnded) {
+        // Answered before the body was sent (or while it was): it will not be read.
+        body.destroy();
+      }
+      resolve({
+        status: response.statusCode ?? 0,
+        headers: response.headers,
+        text: async () => {
+          const chunks: Buffer[] = [];
+          for await (const chunk of response as AsyncIterable<Buffer>) chunks.push(chunk);
+          return Buffer.concat(chunks).toString('utf8');
+        },
+      });
+    });
+    if (streamed) {
+      req.on('continue', () => {
+        pipeline(body, req).catch((error: unknown) => {
+          // A refused body (the server answered early) is not the failure: its answer is.
+          if (!req.destroyed || (error as NodeJS.ErrnoException).code === 'FILE_CHANGED')
+            reject(error);
+        });
+      });
+      req.flushHeaders();
+    } else {
+      req.end(body);
+    }
+  });
+}
+
+/** The first characters of an error body, on one line, for messages. */
+export async function bodyStart(response: HttpResponse, limit = 300): Promise<string> {
+  const text = await response.text().catch(() => '');
+  return text
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, limit);
+}

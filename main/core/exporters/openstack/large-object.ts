@@ -1,0 +1,228 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { OutboxError } from '../../errors';
+import { withRetry } from '../../engine/retry';
+import type { ExportOpenStackTask } from '../../tasks/operations';
+import type { TransferContext } from '../exporter';
+import { verify, type Checksum } from '../integrity';
+import { putObject } from './put-object';
+import { encodeObjectPath, swiftError, type SwiftAccount } from './swift-client';
+
+const GiB = 1024 * 1024 * 1024;
+export const DEFAULT_SEGMENT_SIZE = GiB;
+/** Swift's default object size limit: no segment may exceed it. */
+const MAX_SEGMENT_SIZE = 5 * GiB;
+/** Swift's default `max_manifest_segments`. */
+const MAX_SEGMENTS = 1000;
+const DEFAULT_CONCURRENCY = 4;
+const CLEANUP_TIMEOUT_MS = 30_000;
+
+export type SegmentPlan = { size: number; count: number; concurrency: number };
+
+/** Segment size (grown so the file fits in 1,000 segments) and parallel segments. */
+export function planSegments(
+  size: number,
+  params: Pick<ExportOpenStackTask, 'segment_size' | 'concurrency'>,
+): SegmentPlan {
+  const wanted = Math.min(params.segment_size ?? DEFAULT_SEGMENT_SIZE, MAX_SEGMENT_SIZE);
+  const segmentSize = Math.max(wanted, Math.ceil(size / MAX_SEGMENTS));
+  if (segmentSize > MAX_SEGMENT_SIZE) {
+    throw new OutboxError(
+      'INVALID_DATA',
+      `the file is ${size} bytes: larger than Swift's ${MAX_SEGMENTS} segments of 5 GiB`,
+    );
+  }
+  const count = Math.max(1, Math.ceil(size / segmentSize));
+  return {
+    size: segmentSize,
+    count,
+    concurrency: Math.min(count, params.concurrency ?? DEFAULT_CONCURRENCY),
+  };
+}
+
+type Segment = { path: string; etag: string; size_bytes: number };
+
+/** Segments of the SLO currently stored under `name`, to delete once it is replaced. */
+async function currentSegments(
+  account: SwiftAccount,
+  path: string,
+  signal: AbortSignal,
+): Promise<string[]> {
+  const { response } = await account.request({ method: 'HEAD', path, signal });
+  await response.text();
+  if (response.headers['x-static-large-object'] !== 'True') return [];
+  const { response: manifest } = await account.request({
+    method: 'GET',
+    path,
+    query: 'multipart-manifest=get&format=raw',
+    signal,
+  });
+  const text = await manifest.text();
+  if (manifest.status !== 200) return [];
+  return (JSON.parse(text) as { path?: string }[]).flatMap((s) =>
+    s.path ? [s.path.replace(/^\//, '')] : [],
+  );
+}
+
+/**
+ * Deletes objects (segments); missing ones are fine; never throws. One
+ * bulk-delete request where Swift offers it (most clusters do), otherwise one
+ * DELETE per object, a few at a time, each with its own time limit.
+ */
+async function deleteAll(account: SwiftAccount, paths: string[]): Promise<void> {
+  if (paths.length === 0) return;
+  const bulk = await account
+    .request({
+      method: 'POST',
+      path: '',
+      query: 'bulk-delete',
+      headers: { 'Content-Type': 'text/plain', Accept: 'application/json' },
+      body: () => paths.map((path) => `/${encodeObjectPath(path)}`).join('\n'),
+      signal: AbortSignal.timeout(CLEANUP_TIMEOUT_MS),
+    })
+    .then(async ({ response }) => {
+      const text = await response.text();
+      if (response.status !== 200) return false;
+      const answer = JSON.parse(text) as { 'Response Status'?: string };
+      return answer['Response Status']?.startsWith('200') === true;
+    })
+    .catch(() => false);
+  if (bulk) return;
+  const queue = [...paths];
+  const worker = async () => {
+    for (let path = queue.shift(); path !== undefined; path = queue.shift()) {
+      const { response } = await account
+        .request({ method: 'DELETE', path, signal: AbortSignal.timeout(CLEANUP_TIMEOUT_MS) })
+        .catch(() => ({ response: undefined }));
+      await response?.text().catch(() => '');
+    }
+  };
+  await Promise.all(Array.from({ length: DEFAULT_CONCURRENCY }, worker));
+}
+
+/** Object paths under `prefix` in `container` (one listing page is plenty for one upload). */
+async function listed(account: SwiftAccount, container: string, prefix: string): Promise<string[]> {
+  const { response } = await account
+    .request({
+      method: 'GET',
+      path: container,
+      query: `format=json&prefix=${encodeURIComponent(prefix)}`,
+      signal: AbortSignal.timeout(CLEANUP_TIMEOUT_MS),
+    })
+    .catch(() => ({ response: undefined }));
+  const text = (await response?.text().catch(() => '')) ?? '';
+  if (response?.status !== 200) return [];
+  return (JSON.parse(text) as { name: string }[]).map((o) => `${container}/${o.name}`);
+}
+
+/**
+ * A Static Large Object: segments uploaded in parallel (each with its ETag
+ * and its own retries) to `<container>_segments`, then the manifest, whose
+ * ETag Swift checks against the segments'. A failure or cancel deletes the
+ * segments already stored; replacing an SLO deletes the old one's segments.
+ */
+export async function uploadLargeObject(
+  account: SwiftAccount,
+  context: TransferContext,
+  file: { container: string; name: string; size: number; plan: SegmentPlan; contentType: string },
+): Promise<{ location: string; checksum: Checksum; segments: number }> {
+  const { container } = file;
+  const segmentContainer = `${container}_segments`;
+  const { signal } = context;
+  const path = `${container}/${file.name}`;
+
+  // The target container must exist: never create it (a typo would go unnoticed).
+  const head = await account.expectOk(
+    { method: 'HEAD', path: container, signal },
+    `Swift container ${container}`,
+  );
+  await head.text();
+  const created = await account.expectOk(
+    { method: 'PUT', path: segmentContainer, signal },
+    `Swift PUT container ${segmentContainer}`,
+  );
+  await created.text();
+  const previous = await currentSegments(account, path, signal);
+
+  // Like the swift CLI: <name>/slo/<upload>/<size>/<segment size>/<index>.
+  const upload = `${Date.now()}-${randomBytes(4).toString('hex')}`;
+  const prefix = `${file.name}/slo/${upload}/${file.size}/${file.plan.size}`;
+  const segments: (Segment | undefined)[] = new Array<Segment | undefined>(file.plan.count);
+  const stop = new AbortController();
+  const onAbort = () => stop.abort();
+  signal.addEventListener('abort', onAbort, { once: true });
+  let failure: unknown;
+  let next = 0;
+  // Every segment begun: an aborted PUT may still have been stored by the server.
+  const started: string[] = [];
+
+  const runner = async () => {
+    while (failure === undefined && !stop.signal.aborted && next < file.plan.count) {
+      const index = next++;
+      const start = index * file.plan.size;
+      const range = { start, end: Math.min(file.size, start + file.plan.size) };
+      const name = `${prefix}/${String(index).padStart(8, '0')}`;
+      started.push(`${segmentContainer}/${name}`);
+      try {
+        const stored = await withRetry(
+          () =>
+            putObject(
+              account,
+              { ...context, signal: stop.signal },
+              { path: `${segmentContainer}/${name}`, range },
+            ),
+          { signal: stop.signal },
+        );
+        segments[index] = {
+          path: `/${segmentContainer}/${name}`,
+          etag: stored.md5,
+          size_bytes: range.end - range.start,
+        };
+      } catch (error) {
+        failure ??= error;
+        stop.abort();
+      }
+    }
+  };
+
+  try {
+    await Promise.all(Array.from({ length: file.plan.concurrency }, runner));
+    if (failure !== undefined || signal.aborted) throw failure ?? signal.reason;
+
+    const manifest = segments as Segment[];
+    // Swift's SLO ETag: the MD5 of the segments' MD5 hex strings, checked on PUT.
+    const sloEtag = createHash('md5')
+      .update(manifest.map((s) => s.etag).join(''))
+      .digest('hex');
+    const body = JSON.stringify(manifest);
+    const { response, url } = await account.request({
+      method: 'PUT',
+      path,
+      query: 'multipart-manifest=put',
+      headers: { 'Content-Type': file.contentType, ETag: sloEtag },
+      body: () => body,
+      signal,
+    });
+    if (response.status < 200 || response.status >= 300) {
+      throw await swiftError(response, `Swift PUT manifest ${path}`, container);
+    }
+    await response.text();
+    const checksum: Checksum = { algorithm: 'md5-multipart', value: sloEtag };
+    verify(
+      `Swift PUT manifest ${path}`,
+      { size: file.size, checksum },
+      {
+        checksum: String(response.headers.etag ?? ''),
+      },
+    );
+    await deleteAll(account, previous);
+    return { location: `${url.origin}${url.pathname}`, checksum, segments: manifest.length };
+  } catch (error) {
+    stop.abort();
+    await deleteAll(account, started);
+    // Whatever the listing still shows under this upload's prefix (stored just as we deleted).
+    await deleteAll(account, await listed(account, segmentContainer, `${prefix}/`));
+    throw error;
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}

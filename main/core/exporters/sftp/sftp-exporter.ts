@@ -1,0 +1,175 @@
+import { randomBytes } from 'node:crypto';
+import { posix } from 'node:path';
+import type { SFTPWrapper, Stats } from 'ssh2';
+import { OutboxError } from '../../errors';
+import type { Exporter } from '../exporter';
+import { hashing, verify } from '../integrity';
+import { writePipelined } from './pipelined-write';
+import { destinationOf, sftpError, sftpSession, type SftpSession } from './sftp-session';
+
+// ssh2 callbacks as promises (the channel methods are overloaded, so no util.promisify).
+const call = <T>(run: (done: (error: Error | undefined | null, value: T) => void) => void) =>
+  new Promise<T>((resolve, reject) =>
+    run((error, value) => (error ? reject(error) : resolve(value))),
+  );
+
+const stat = (sftp: SFTPWrapper, path: string) => call<Stats>((done) => sftp.stat(path, done));
+const unlink = (sftp: SFTPWrapper, path: string) =>
+  call<void>((done) => sftp.unlink(path, (error) => done(error, undefined)));
+const close = (sftp: SFTPWrapper, handle: Buffer) =>
+  call<void>((done) => sftp.close(handle, (error) => done(error, undefined)));
+
+const NO_SUCH_FILE = 2;
+const isMissing = (error: unknown) => (error as { code?: unknown }).code === NO_SUCH_FILE;
+
+/**
+ * The hidden name a file is written under until it is complete, in the same
+ * directory so that the final rename never crosses file systems.
+ */
+export function temporaryNameFor(path: string): string {
+  const dir = posix.dirname(path);
+  return posix.join(dir, `.${posix.basename(path)}.outbox-${randomBytes(4).toString('hex')}.part`);
+}
+
+/** `mkdir -p`, remembering what exists so a folder of files walks the tree once. */
+async function ensureDirectory(session: SftpSession, dir: string): Promise<void> {
+  if (dir === '.' || dir === '/' || dir === '' || session.knownDirs.has(dir)) return;
+  const { sftp } = session;
+  try {
+    const stats = await stat(sftp, dir);
+    if (!stats.isDirectory()) {
+      throw new OutboxError('REMOTE_ERROR', `${dir} exists on the server but is not a directory.`);
+    }
+  } catch (error) {
+    if (!isMissing(error)) throw sftpError(error, 'Cannot use directory', dir);
+    await ensureDirectory(session, posix.dirname(dir));
+    try {
+      await call<void>((done) => sftp.mkdir(dir, (e) => done(e, undefined)));
+    } catch (mkdirError) {
+      // Another upload of this job may have created it meanwhile.
+      const exists = await stat(sftp, dir).then(
+        (s) => s.isDirectory(),
+        () => false,
+      );
+      if (!exists) throw sftpError(mkdirError, 'Cannot create directory', dir);
+    }
+  }
+  session.knownDirs.add(dir);
+}
+
+/** Atomic replace where the server offers posix-rename; otherwise delete, then rename. */
+async function moveIntoPlace(sftp: SFTPWrapper, from: string, to: string): Promise<void> {
+  try {
+    await call<void>((done) => sftp.ext_openssh_rename(from, to, (e) => done(e, undefined)));
+    return;
+  } catch (error) {
+    // Without the extension ssh2 throws before sending anything (no SFTP status code).
+    if (typeof (error as { code?: unknown }).code === 'number') throw error;
+  }
+  // Plain SFTP rename refuses to overwrite: remove an older file of that name first.
+  await unlink(sftp, to).catch((error: unknown) => {
+    if (!isMissing(error)) throw error;
+  });
+  await call<void>((done) => sftp.rename(from, to, (e) => done(e, undefined)));
+}
+
+async function openForWrite(sftp: SFTPWrapper, path: string): Promise<Buffer> {
+  return call<Buffer>((done) => sftp.open(path, 'w', { mode: 0o644 }, done));
+}
+
+/**
+ * export/sftp: each file is written under a hidden temporary name next to its
+ * destination, checked (size: SFTP has no checksum request that OpenSSH's
+ * internal-sftp answers) and renamed into place, so a half-written file never
+ * appears under its final name. The host key is checked on every connection.
+ */
+export const sftpExporter: Exporter<'export/sftp'> = {
+  operation: 'export/sftp',
+
+  async upload({ params, source, name }, context) {
+    const session = await sftpSession(params, context.sessions, context.signal);
+    const { sftp } = session;
+    await ensureDirectory(session, posix.dirname(name));
+
+    const temporary = temporaryNameFor(name);
+    let handle: Buffer | undefined;
+    let stored = false;
+    try {
+      handle = await openForWrite(sftp, temporary).catch((error: unknown) => {
+        throw sftpError(error, 'Cannot write to', posix.dirname(name) || '.');
+      });
+      const body = hashing(context.open(), 'sha256');
+      const onAbort = () => body.stream.destroy(new OutboxError('CANCELLED', 'Cancelled.'));
+      context.signal.addEventListener('abort', onAbort, { once: true });
+      try {
+        await writePipelined(sftp, handle, body.stream, context.progress);
+      } finally {
+        context.signal.removeEventListener('abort', onAbort);
+      }
+      const written = await call<Stats>((done) => sftp.fstat(handle as Buffer, done));
+      const sha256 = body.digest().toString('hex');
+      verify(`${destinationOf(params)}${name}`, { size: source.size }, { size: written.size });
+      await close(sftp, handle);
+      handle = undefined;
+      await moveIntoPlace(sftp, temporary, name).catch((error: unknown) => {
+        throw sftpError(error, 'Cannot rename the finished upload to', name);
+      });
+      stored = true;
+      return {
+        filename: posix.basename(name),
+        size: source.size,
+        file: name,
+        host: params.host,
+        host_key_fingerprint: session.hostKeyFingerprint,
+        checksum: { algorithm: 'sha256', value: sha256 },
+        // The remote size was checked before the rename; SFTP offers no remote checksum.
+        verified: true,
+        verified_by: 'size',
+      };
+    } catch (error) {
+      throw sftpError(error, 'Upload failed for', name);
+    } finally {
+      if (!stored) await removeTemporary(session, handle, temporary);
+    }
+  },
+
+  async probe(params, context) {
+    const session = await sftpSession(params, context.sessions, context.signal);
+    const target = params.path ?? posix.dirname(params.file ?? '.');
+    // The nearest existing folder: missing ones would be created there.
+    let dir = target.replace(/\/+$/, '') || '/';
+    for (;;) {
+      const exists = await stat(session.sftp, dir).then(
+        () => true,
+        (error: unknown) => {
+          if (isMissing(error)) return false;
+          throw sftpError(error, 'Cannot use directory', dir);
+        },
+      );
+      if (exists || dir === '.' || dir === '/') break;
+      dir = posix.dirname(dir);
+    }
+    const probe = temporaryNameFor(posix.join(dir, 'outbox-probe'));
+    const handle = await openForWrite(session.sftp, probe).catch((error: unknown) => {
+      throw sftpError(error, 'Cannot write to', dir);
+    });
+    await close(session.sftp, handle);
+    await unlink(session.sftp, probe);
+    const where = dir === target ? target : `${dir} (${target} will be created)`;
+    return {
+      ok: true,
+      message: `Connected to ${destinationOf(params)} (host key ${session.hostKeyFingerprint}); ${where} is writable.`,
+    };
+  },
+};
+
+/** A failed or cancelled upload leaves nothing behind (best effort: the connection may be gone). */
+async function removeTemporary(
+  session: SftpSession,
+  handle: Buffer | undefined,
+  temporary: string,
+): Promise<void> {
+  if (session.closed) return;
+  if (handle) await close(session.sftp, handle).catch(() => undefined);
+  await unlink(session.sftp, temporary).catch(() => undefined);
+}

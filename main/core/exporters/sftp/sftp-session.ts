@@ -1,0 +1,268 @@
+import { createHash } from 'node:crypto';
+import { connect as tcpConnect, type Socket } from 'node:net';
+import ssh2, { type ConnectConfig, type SFTPWrapper } from 'ssh2';
+import { OutboxError, ValidationError } from '../../errors';
+import type { ExportSftpTask } from '../../tasks/operations';
+import { networkError } from '../classify';
+import type { SessionCache } from '../exporter';
+
+const { Client, utils } = ssh2;
+
+const CONNECT_TIMEOUT_MS = 20_000;
+
+/** One SSH connection with its SFTP channel, shared by the uploads of a worker. */
+export type SftpSession = {
+  sftp: SFTPWrapper;
+  /** The server's host key as `ssh-keygen -lf` prints it: `SHA256:<base64 without padding>`. */
+  hostKeyFingerprint: string;
+  /** Directories known to exist, so many files into one folder cost one mkdir walk. */
+  knownDirs: Set<string>;
+  /** Set once the connection closed: the session must not be used again. */
+  closed: boolean;
+  end(): void;
+};
+
+/** The fingerprint OpenSSH shows for a public key blob. */
+export function hostKeyFingerprint(keyBlob: Buffer): string {
+  return `SHA256:${createHash('sha256').update(keyBlob).digest('base64').replace(/=+$/, '')}`;
+}
+
+export function destinationOf(params: ExportSftpTask): string {
+  return `sftp://${params.username}@${params.host}:${params.port}`;
+}
+
+/** Credentials are part of the key: a task with other credentials gets its own connection. */
+function sessionKey(params: ExportSftpTask): string {
+  const secret = createHash('sha256')
+    .update(JSON.stringify([params.password, params.private_key, params.passphrase]))
+    .digest('hex')
+    .slice(0, 16);
+  return `sftp:${destinationOf(params)}:${secret}:${params.host_key_fingerprint ?? ''}`;
+}
+
+/** The connection for these parameters, opened on first use and reused. */
+export async function sftpSession(
+  params: ExportSftpTask,
+  sessions: SessionCache,
+  signal: AbortSignal,
+): Promise<SftpSession> {
+  const key = sessionKey(params);
+  const session = await sessions.get(
+    key,
+    () => openSession(params, signal, () => void sessions.drop(key)),
+    (s) => s.end(),
+  );
+  if (!session.closed) return session;
+  await sessions.drop(key);
+  return sessions.get(
+    key,
+    () => openSession(params, signal, () => void sessions.drop(key)),
+    (s) => s.end(),
+  );
+}
+
+/** Refuses an unreadable key before any connection, naming the field to fix. */
+function privateKeyOf(params: ExportSftpTask): Pick<ConnectConfig, 'privateKey' | 'passphrase'> {
+  if (params.private_key === undefined) return {};
+  const parsed = utils.parseKey(params.private_key, params.passphrase);
+  if (parsed instanceof Error) {
+    const encrypted = /encrypted|passphrase|bad decrypt/i.test(parsed.message);
+    throw ValidationError.of(
+      encrypted ? 'passphrase' : 'private_key',
+      encrypted
+        ? params.passphrase === undefined
+          ? 'the private key is encrypted: give its passphrase'
+          : 'the passphrase does not decrypt the private key'
+        : `the private key cannot be read (${parsed.message}); give an OpenSSH or PEM private key`,
+    );
+  }
+  return {
+    privateKey: params.private_key,
+    ...(params.passphrase !== undefined ? { passphrase: params.passphrase } : {}),
+  };
+}
+
+async function openSocket(params: ExportSftpTask, signal: AbortSignal): Promise<Socket> {
+  const target = `${params.host}:${params.port}`;
+  return new Promise<Socket>((resolve, reject) => {
+    // No `signal` option: it would also destroy the shared connection after it opened.
+    const socket = tcpConnect({ host: params.host, port: params.port });
+    const onAbort = () => socket.destroy(new OutboxError('CANCELLED', 'Cancelled.'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    socket.setTimeout(CONNECT_TIMEOUT_MS, () =>
+      socket.destroy(Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' })),
+    );
+    socket.once('connect', () => {
+      signal.removeEventListener('abort', onAbort);
+      socket.setTimeout(0);
+      // Without it, pipelined SFTP writes wait on Nagle's algorithm and crawl.
+      socket.setNoDelay(true);
+      resolve(socket);
+    });
+    socket.once('error', (error) => {
+      signal.removeEventListener('abort', onAbort);
+      if (error instanceof OutboxError) return reject(error);
+      reject(
+        networkError(error, target) ??
+          new OutboxError('UNREACHABLE', `${target}: ${error.message}`, { cause: error }),
+      );
+    });
+  });
+}
+
+async function openSession(
+  params: ExportSftpTask,
+  signal: AbortSignal,
+  onClose: () => void,
+): Promise<SftpSession> {
+  const keyConfig = privateKeyOf(params);
+  const destination = destinationOf(params);
+  const socket = await openSocket(params, signal);
+  const client = new Client();
+  let seen: string | undefined;
+
+  const ready = new Promise<void>((resolve, reject) => {
+    const onAbort = () => {
+      client.end();
+      reject(new OutboxError('CANCELLED', 'Cancelled.'));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    client.once('ready', () => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    });
+    client.once('error', (error: Error & { level?: string }) => {
+      signal.removeEventListener('abort', onAbort);
+      reject(connectError(error, params, seen));
+    });
+  });
+
+  client.connect({
+    sock: socket,
+    username: params.username,
+    ...(params.password !== undefined ? { password: params.password } : {}),
+    ...keyConfig,
+    readyTimeout: CONNECT_TIMEOUT_MS,
+    keepaliveInterval: 15_000,
+    hostVerifier: (keyBlob: Buffer) => {
+      seen = hostKeyFingerprint(keyBlob);
+      // No silent trust of a changed key: only the recorded one (if any) is accepted.
+      return params.host_key_fingerprint === undefined || seen === params.host_key_fingerprint;
+    },
+  });
+  await ready;
+
+  const sftp = await new Promise<SFTPWrapper>((resolve, reject) =>
+    client.sftp((error, channel) =>
+      error
+        ? reject(
+            new OutboxError(
+              'REMOTE_ERROR',
+              `${destination}: the server refused the SFTP subsystem (${error.message}). Is SFTP enabled for this account?`,
+              { cause: error },
+            ),
+          )
+        : resolve(channel),
+    ),
+  );
+
+  const session: SftpSession = {
+    sftp,
+    hostKeyFingerprint: seen ?? '',
+    knownDirs: new Set(),
+    closed: false,
+    end: () => client.end(),
+  };
+  const markClosed = () => {
+    if (session.closed) return;
+    session.closed = true;
+    onClose();
+  };
+  client.on('close', markClosed);
+  client.on('error', markClosed);
+  sftp.on('close', markClosed);
+  return session;
+}
+
+function connectError(
+  error: Error & { level?: string },
+  params: ExportSftpTask,
+  seen: string | undefined,
+): OutboxError {
+  const destination = destinationOf(params);
+  if (
+    params.host_key_fingerprint !== undefined &&
+    seen !== undefined &&
+    seen !== params.host_key_fingerprint
+  ) {
+    return new OutboxError(
+      'HOST_KEY_MISMATCH',
+      `${destination}: the server's host key has changed. Expected ${params.host_key_fingerprint} but the server presented ${seen}. ` +
+        'Someone may be intercepting the connection, or the server was reinstalled. Connect only after checking the new key with the server administrator, then update host_key_fingerprint.',
+    );
+  }
+  if (error.level === 'client-authentication') {
+    return new OutboxError(
+      'AUTH_FAILED',
+      `${destination}: authentication failed. Check the username and ${params.private_key !== undefined ? 'private key' : 'password'}.`,
+      { cause: error },
+    );
+  }
+  if (error.level === 'client-timeout') {
+    return new OutboxError(
+      'TIMEOUT',
+      `${destination}: the SSH handshake did not complete in time.`,
+      {
+        retryable: true,
+        cause: error,
+      },
+    );
+  }
+  return (
+    networkError(error, destination) ??
+    new OutboxError(
+      'UNREACHABLE',
+      `${destination}: the SSH connection failed (${error.message}).`,
+      {
+        retryable: true,
+        cause: error,
+      },
+    )
+  );
+}
+
+/** SFTP status codes (draft-ietf-secsh-filexfer-02) as errors that name the path. */
+export function sftpError(error: unknown, what: string, path: string): OutboxError {
+  if (error instanceof OutboxError) return error;
+  const code = (error as { code?: unknown }).code;
+  const message = error instanceof Error ? error.message : String(error);
+  if (code === 2) {
+    return new OutboxError('NOT_FOUND', `${what} ${path}: no such file or directory.`, {
+      cause: error,
+    });
+  }
+  if (code === 3) {
+    return new OutboxError(
+      'ACCESS_DENIED',
+      `${what} ${path}: permission denied. The SFTP user may not write there; choose another path or ask for write access.`,
+      { cause: error },
+    );
+  }
+  if (code === 4 && /no space|quota/i.test(message)) {
+    return new OutboxError(
+      'REMOTE_ERROR',
+      `${what} ${path}: the server is out of space or quota.`,
+      {
+        cause: error,
+      },
+    );
+  }
+  return (
+    networkError(error, path) ??
+    new OutboxError('REMOTE_ERROR', `${what} ${path}: ${message}`, {
+      // A dropped connection (no SFTP status) may work on a new one.
+      retryable: typeof code !== 'number',
+      cause: error,
+    })
+  );
+}
