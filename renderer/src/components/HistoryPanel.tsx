@@ -1,0 +1,111 @@
+import { useMemo, useState } from 'react';
+import { formatBytes, formatWhen } from '../lib/format';
+import { isRunning, jobTitle, sourceFilesOf } from '../lib/jobs';
+import { useStore } from '../store/app-store';
+import { Dialog } from './Dialog';
+import { EmptyState } from './EmptyState';
+import { JobCard } from './JobCard';
+import { VirtualList } from './VirtualList';
+
+const statusWords = {
+  waiting: 'Waiting',
+  processing: 'Sending',
+  finished: 'Done',
+  error: 'Failed',
+};
+
+/** Every job of the last 24 hours (Outbox's retention), one line each; clearable. */
+export function HistoryPanel() {
+  const jobsById = useStore((s) => s.jobs);
+  const clearHistory = useStore((s) => s.clearHistory);
+  const [openId, setOpenId] = useState<string>();
+  const [confirm, setConfirm] = useState(false);
+  const jobs = useMemo(
+    () => Object.values(jobsById).sort((a, b) => b.created_at.localeCompare(a.created_at)),
+    [jobsById],
+  );
+  const open = openId ? jobsById[openId] : undefined;
+  const clearable = jobs.some((job) => !isRunning(job));
+
+  if (jobs.length === 0) {
+    return (
+      <EmptyState
+        icon="clock"
+        title="No history"
+        text="Exports of the last 24 hours are listed here. Older ones are forgotten automatically."
+      />
+    );
+  }
+  return (
+    <div className="stack">
+      <div className="panel-head">
+        <p className="muted small">Last 24 hours · {jobs.length.toLocaleString()} jobs</p>
+        {confirm ? (
+          <span className="confirm-inline">
+            <span className="small">Forget all finished jobs?</span>
+            <button
+              type="button"
+              className="button button-small button-danger"
+              onClick={() => {
+                setConfirm(false);
+                void clearHistory();
+              }}
+            >
+              Clear
+            </button>
+            <button
+              type="button"
+              className="button button-small button-quiet"
+              onClick={() => setConfirm(false)}
+            >
+              Keep
+            </button>
+          </span>
+        ) : (
+          <button
+            type="button"
+            className="button button-small"
+            disabled={!clearable}
+            onClick={() => setConfirm(true)}
+          >
+            Clear history
+          </button>
+        )}
+      </div>
+      <VirtualList
+        items={jobs}
+        rowHeight={48}
+        height={560}
+        label="History"
+        itemKey={(job) => job.id}
+        render={(job) => {
+          const files = sourceFilesOf(job);
+          const cancelled = job.tasks.some((t) => t.code === 'CANCELLED');
+          return (
+            <button type="button" className="history-row" onClick={() => setOpenId(job.id)}>
+              <span
+                className={`dot dot-${cancelled && !isRunning(job) ? 'cancelled' : job.status}`}
+                aria-hidden="true"
+              />
+              <span className="history-title">{jobTitle(job)}</span>
+              <span
+                className={`small history-status status-${cancelled && !isRunning(job) ? 'cancelled' : job.status}`}
+              >
+                {cancelled && !isRunning(job) ? 'Cancelled' : statusWords[job.status]}
+              </span>
+              <span className="muted small history-size">
+                {formatBytes(files.reduce((sum, f) => sum + f.size, 0))}
+              </span>
+              <span className="muted small history-when">{formatWhen(job.created_at)}</span>
+            </button>
+          );
+        }}
+      />
+      {open && (
+        <Dialog title="Job details" onClose={() => setOpenId(undefined)}>
+          <JobCard job={open} />
+        </Dialog>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,291 @@
+import { memo, useState } from 'react';
+import { formatBytes, formatDuration, formatRate, formatWhen, plural } from '../lib/format';
+import {
+  destinationOf,
+  filesTitle,
+  exportTasksOf,
+  isRunning,
+  jobTitle,
+  locationOf,
+  sourceFilesOf,
+  type SourceFile,
+} from '../lib/jobs';
+import type { JobRecord, LinkView, ResultFile, TaskProgress, TaskRecord } from '../lib/types';
+import { progressKey, useStore } from '../store/app-store';
+import { CopyButton } from './CopyButton';
+import { ErrorBox } from './ErrorBox';
+import { Icon } from './Icons';
+import { CompactLinkRow, LinkRow } from './LinkRow';
+import { ProgressBar } from './ProgressBar';
+import { VirtualList } from './VirtualList';
+
+const statusWords: Record<JobRecord['status'], string> = {
+  waiting: 'Waiting',
+  processing: 'Sending',
+  finished: 'Done',
+  error: 'Failed',
+};
+
+/** One job: its files, each destination's progress, errors and results, and its actions. */
+export const JobCard = memo(function JobCard({ job }: { job: JobRecord }) {
+  const cancel = useStore((s) => s.cancelJob);
+  const retry = useStore((s) => s.retryJob);
+  const remove = useStore((s) => s.removeJob);
+  const [showFiles, setShowFiles] = useState(false);
+  const files = sourceFilesOf(job);
+  const tasks = exportTasksOf(job);
+  const title = jobTitle(job);
+  const running = isRunning(job);
+  const cancelled = tasks.some((t) => t.code === 'CANCELLED');
+  const status = cancelled && !running ? 'Cancelled' : statusWords[job.status];
+  const totalBytes = files.reduce((sum, f) => sum + f.size, 0);
+
+  return (
+    <article
+      className={`job job-${cancelled && !running ? 'cancelled' : job.status}`}
+      aria-label={title}
+    >
+      <header className="job-head">
+        <span className="job-status-icon" aria-hidden="true">
+          <Icon
+            name={
+              job.status === 'finished'
+                ? 'check'
+                : job.status === 'error'
+                  ? cancelled
+                    ? 'stop'
+                    : 'alert'
+                  : 'upload'
+            }
+            size={16}
+          />
+        </span>
+        <div className="job-titles">
+          <h3 className="job-title" title={title}>
+            {filesTitle(files)}
+          </h3>
+          <p className="muted small">
+            {plural(files.length, 'file')} · {formatBytes(totalBytes)} ·{' '}
+            {formatWhen(job.created_at)}
+          </p>
+        </div>
+        <span className={`pill pill-${job.status}`} data-testid="job-status">
+          {status}
+        </span>
+        <div className="job-actions">
+          {running && (
+            <button
+              type="button"
+              className="button button-small"
+              onClick={() => void cancel(job.id)}
+            >
+              <Icon name="stop" size={14} /> Cancel
+            </button>
+          )}
+          {job.status === 'error' && (
+            <button
+              type="button"
+              className="button button-small"
+              onClick={() => void retry(job.id)}
+            >
+              <Icon name="retry" size={14} /> Retry
+            </button>
+          )}
+          {!running && (
+            <button
+              type="button"
+              className="icon-button"
+              aria-label={`Remove ${title} from history`}
+              title="Remove from history"
+              onClick={() => void remove(job.id)}
+            >
+              <Icon name="close" size={15} />
+            </button>
+          )}
+        </div>
+      </header>
+
+      {tasks.map((task) => (
+        <TaskSection key={task.name} job={job} task={task} />
+      ))}
+
+      {files.length > 0 && (
+        <div className="job-files">
+          <button
+            type="button"
+            className="link-button small"
+            aria-expanded={showFiles}
+            onClick={() => setShowFiles(!showFiles)}
+          >
+            {showFiles ? 'Hide files' : `Show ${plural(files.length, 'file')}`}
+          </button>
+          {showFiles && (
+            <VirtualList
+              items={files}
+              rowHeight={30}
+              height={240}
+              label={`Files of ${title}`}
+              itemKey={(file, i) => `${i}:${file.filename}`}
+              render={(file: SourceFile) => (
+                <div className="file-row">
+                  <span className="file-name" title={file.filename}>
+                    {file.filename}
+                  </span>
+                  <span className="muted small">{formatBytes(file.size)}</span>
+                </div>
+              )}
+            />
+          )}
+        </div>
+      )}
+    </article>
+  );
+});
+
+function TaskSection({ job, task }: { job: JobRecord; task: TaskRecord }) {
+  const progress = useStore((s) => s.progress[progressKey(job.id, task.name)]);
+  const destination = destinationOf(task);
+  const results = task.result?.files ?? [];
+  return (
+    <section className="task" aria-label={`To ${destination}`}>
+      <TaskProgressLine task={task} progress={progress} destination={destination} />
+      {task.status === 'error' && task.code !== 'CANCELLED' && (
+        <ErrorBox
+          error={{
+            code: task.code ?? 'REMOTE_ERROR',
+            message: task.message ?? 'The export failed.',
+            ...(task.detail ? { detail: task.detail } : {}),
+          }}
+        />
+      )}
+      {results.length > 0 && <Results task={task} results={results} />}
+    </section>
+  );
+}
+
+function TaskProgressLine({
+  task,
+  progress,
+  destination,
+}: {
+  task: TaskRecord;
+  progress: TaskProgress | undefined;
+  destination: string;
+}) {
+  const done = task.status === 'finished';
+  const failed = task.status === 'error';
+  const bytes = done ? (progress?.total ?? 1) : (progress?.bytes ?? 0);
+  const total = progress?.total ?? (done ? 1 : 0);
+  let words: string;
+  if (done) {
+    const took =
+      task.started_at && task.ended_at
+        ? (Date.parse(task.ended_at) - Date.parse(task.started_at)) / 1000
+        : undefined;
+    const count = task.result?.files.length ?? 0;
+    const time =
+      took === undefined ? '' : took < 1 ? ' in under a second' : ` in ${formatDuration(took)}`;
+    words = `Sent ${plural(count, 'file')}${time}`;
+  } else if (failed) {
+    words = task.code === 'CANCELLED' ? 'Cancelled' : 'Failed';
+    if (progress && progress.bytes > 0) words += ` after ${formatBytes(progress.bytes)}`;
+  } else if (task.status === 'waiting' || !progress) {
+    words = 'Starting…';
+  } else {
+    const parts = [`${formatBytes(progress.bytes)} of ${formatBytes(progress.total)}`];
+    if (progress.rate > 0) parts.push(formatRate(progress.rate));
+    if (progress.eta_seconds !== null) parts.push(`${formatDuration(progress.eta_seconds)} left`);
+    if (progress.files_total > 1) {
+      parts.push(
+        `${progress.files_done.toLocaleString()} of ${plural(progress.files_total, 'file')}`,
+      );
+    }
+    words = parts.join(' · ');
+  }
+  return (
+    <div className="task-progress">
+      <div className="task-line">
+        <span className="task-dest">
+          <Icon name="upload" size={14} /> {destination}
+        </span>
+        <span className="task-words muted small" aria-live={done || failed ? 'polite' : 'off'}>
+          {words}
+        </span>
+      </div>
+      <ProgressBar
+        value={bytes}
+        max={total}
+        label={`Progress to ${destination}`}
+        tone={done ? 'done' : failed ? 'error' : task.status === 'waiting' ? 'waiting' : 'active'}
+      />
+    </div>
+  );
+}
+
+const MANY = 12;
+
+function Results({ task, results }: { task: TaskRecord; results: ResultFile[] }) {
+  const links = useStore((s) => s.links);
+  const byUrl = new Map<string, LinkView>(links.map((link) => [link.url, link]));
+  const isLink = task.operation === 'export/url';
+  const title = isLink ? 'Links' : 'Delivered to';
+  const row = (file: ResultFile) => {
+    if (isLink && file.url) {
+      return <LinkRow url={file.url} filename={file.filename} link={byUrl.get(file.url)} />;
+    }
+    const location = locationOf(file, task.operation) ?? file.filename;
+    return (
+      <div className="location-row">
+        <Icon name="check" size={14} />
+        <span className="location mono" title={location}>
+          {shortLocation(location)}
+        </span>
+        <span className="muted small">{formatBytes(file.size)}</span>
+        {file.verified === true && (
+          <span className="badge badge-ok" title="Checksum verified after upload">
+            verified
+          </span>
+        )}
+        <CopyButton text={location} label={`Copy location of ${file.filename}`} compact />
+      </div>
+    );
+  };
+  return (
+    <div className="results" aria-label={title} role="group">
+      <p className="results-title small">{title}</p>
+      {results.length <= MANY ? (
+        <ul className="results-list">
+          {results.map((file, i) => (
+            <li key={`${i}:${file.filename}`}>{row(file)}</li>
+          ))}
+        </ul>
+      ) : (
+        // Thousands of results: compact fixed-height rows, windowed.
+        <VirtualList
+          items={results}
+          rowHeight={38}
+          height={304}
+          label={`${title} (${results.length.toLocaleString()})`}
+          itemKey={(file, i) => `${i}:${file.filename}`}
+          render={(file) =>
+            isLink && file.url ? (
+              <CompactLinkRow url={file.url} filename={file.filename} size={file.size} />
+            ) : (
+              row(file)
+            )
+          }
+        />
+      )}
+    </div>
+  );
+}
+
+/** A URL shown by its path (bucket/container and name, the part that tells files apart). */
+function shortLocation(location: string): string {
+  if (!/^https?:\/\//.test(location)) return location;
+  try {
+    return decodeURIComponent(new URL(location).pathname.slice(1)) || location;
+  } catch {
+    return location;
+  }
+}

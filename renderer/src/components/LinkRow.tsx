@@ -1,0 +1,144 @@
+import { useState } from 'react';
+import { formatBytes, formatTimeLeft, plural } from '../lib/format';
+import type { LinkView } from '../lib/types';
+import { useStore } from '../store/app-store';
+import { useNow } from '../lib/use-now';
+import { CopyButton } from './CopyButton';
+import { Icon } from './Icons';
+import { QrCode } from './QrCode';
+
+/** A temporary link: the URL to copy, open or scan, its life left, downloads, and Revoke. */
+export function LinkRow({
+  url,
+  filename,
+  link,
+}: {
+  url: string;
+  filename: string;
+  link?: LinkView;
+}) {
+  const revoke = useStore((s) => s.revokeLink);
+  const [qr, setQr] = useState(false);
+  const [confirm, setConfirm] = useState(false);
+  const now = useNow(30_000);
+  const state = link?.state ?? 'active';
+  return (
+    <div className={`link-row link-${state}`} role="group" aria-label={`Link for ${filename}`}>
+      <div className="link-main">
+        <div className="link-line">
+          <span className="link-file" title={filename}>
+            <Icon name={link?.kind === 'zip' ? 'folder' : 'file'} size={15} /> {filename}
+          </span>
+          {link && (
+            <span className="link-meta muted small">
+              {formatBytes(link.size)} ·{' '}
+              {state === 'active'
+                ? formatTimeLeft(link.expires_at, now)
+                : state === 'revoked'
+                  ? 'revoked'
+                  : 'expired'}{' '}
+              · {plural(link.downloads, 'download')}
+            </span>
+          )}
+        </div>
+        <div className="link-url-row">
+          <input
+            className="link-url mono"
+            value={url}
+            readOnly
+            aria-label={`Link URL for ${filename}`}
+            onFocus={(event) => event.currentTarget.select()}
+          />
+          <CopyButton text={url} label={`Copy link for ${filename}`} />
+          <a
+            className="icon-button"
+            href={url}
+            target="_blank"
+            rel="noreferrer noopener"
+            aria-label={`Open link for ${filename}`}
+            title="Open in the browser"
+          >
+            <Icon name="open" size={16} />
+          </a>
+          <button
+            type="button"
+            className={`icon-button${qr ? ' is-on' : ''}`}
+            aria-label={`${qr ? 'Hide' : 'Show'} QR code for ${filename}`}
+            aria-expanded={qr}
+            title="QR code"
+            onClick={() => setQr(!qr)}
+          >
+            <Icon name="qr" size={16} />
+          </button>
+          {link &&
+            state === 'active' &&
+            (confirm ? (
+              <span className="confirm-inline">
+                <button
+                  type="button"
+                  className="button button-small button-danger"
+                  onClick={() => void revoke(link.id)}
+                >
+                  Revoke now
+                </button>
+                <button
+                  type="button"
+                  className="button button-small button-quiet"
+                  onClick={() => setConfirm(false)}
+                >
+                  Keep
+                </button>
+              </span>
+            ) : (
+              <button
+                type="button"
+                className="icon-button icon-danger"
+                aria-label={`Revoke link for ${filename}`}
+                title="Revoke: the link stops working at once"
+                onClick={() => setConfirm(true)}
+              >
+                <Icon name="trash" size={16} />
+              </button>
+            ))}
+        </div>
+      </div>
+      {qr && (
+        <div className="link-qr">
+          <QrCode text={url} label={`QR code for the link to ${filename}`} />
+          <p className="muted small">Scan with a phone to download {filename}.</p>
+        </div>
+      )}
+    </div>
+  );
+}
+
+/** One line per link, for lists of thousands (windowed, fixed height). */
+export function CompactLinkRow({
+  url,
+  filename,
+  size,
+}: {
+  url: string;
+  filename: string;
+  size: number;
+}) {
+  return (
+    <div className="location-row">
+      <Icon name="link" size={14} />
+      <span className="location" title={filename}>
+        {filename}
+      </span>
+      <span className="muted small">{formatBytes(size)}</span>
+      <CopyButton text={url} label={`Copy link for ${filename}`} compact />
+      <a
+        className="icon-button"
+        href={url}
+        target="_blank"
+        rel="noreferrer noopener"
+        aria-label={`Open link for ${filename}`}
+      >
+        <Icon name="open" size={15} />
+      </a>
+    </div>
+  );
+}

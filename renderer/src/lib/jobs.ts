@@ -1,0 +1,81 @@
+import { operationLabels, TEMPORARY_LINK } from './destinations';
+import { isExportOperation } from '../../../main/core/tasks/operations';
+import type { JobRecord, ResultFile, TaskRecord } from './types';
+
+/** What a job means to a person: which files, where to, how far. */
+
+export type SourceFile = { filename: string; size: number };
+
+export function sourceFilesOf(job: JobRecord): SourceFile[] {
+  return job.tasks
+    .filter((task) => task.operation.startsWith('import/'))
+    .flatMap((task) => task.result?.files ?? []);
+}
+
+export function exportTasksOf(job: JobRecord): TaskRecord[] {
+  return job.tasks.filter((task) => isExportOperation(task.operation));
+}
+
+export function destinationOf(task: TaskRecord): string {
+  if (task.profile) return task.profile;
+  return isExportOperation(task.operation) ? operationLabels[task.operation] : task.operation;
+}
+
+/** "report.pdf and 2 more". */
+export function filesTitle(files: SourceFile[]): string {
+  const first = files[0]?.filename ?? 'Files';
+  return files.length > 1 ? `${first} and ${(files.length - 1).toLocaleString()} more` : first;
+}
+
+/** "report.pdf and 2 more → Backups": the job's accessible name. */
+export function jobTitle(job: JobRecord): string {
+  const name = filesTitle(sourceFilesOf(job));
+  const where = exportTasksOf(job).map(destinationOf);
+  return `${name} → ${where.join(', ') || TEMPORARY_LINK}`;
+}
+
+export function isRunning(job: JobRecord): boolean {
+  return job.status === 'waiting' || job.status === 'processing';
+}
+
+/** Where a delivered file now lives, in the words its destination uses. */
+export function locationOf(file: ResultFile, operation: string): string | undefined {
+  const text = (key: string) => {
+    const value = file[key];
+    return typeof value === 'string' ? value : undefined;
+  };
+  switch (operation) {
+    case 'export/s3':
+      return text('bucket') && text('key') ? `s3://${text('bucket')}/${text('key')}` : undefined;
+    case 'export/google-cloud-storage':
+      return text('bucket') && text('file') ? `gs://${text('bucket')}/${text('file')}` : undefined;
+    case 'export/azure/blob':
+      return text('url') ?? joined(text('container'), text('blob'));
+    case 'export/openstack':
+      return text('url') ?? joined(text('container'), text('file'));
+    case 'export/sftp':
+      return text('path') ?? text('file');
+    case 'export/upload':
+      return text('url');
+    default:
+      return text('url');
+  }
+}
+
+function joined(a: string | undefined, b: string | undefined): string | undefined {
+  return a && b ? `${a}/${b}` : undefined;
+}
+
+/** Explanations for error codes, so a person knows what to try. */
+export const errorHints: Record<string, string> = {
+  AUTH_FAILED: 'Check the credentials in the destination’s settings.',
+  ACCESS_DENIED: 'The account lacks permission: check its rights or the destination’s settings.',
+  NOT_FOUND: 'Check the bucket, container or path name.',
+  UNREACHABLE: 'Check the address and your network connection.',
+  TLS_ERROR: 'The server’s certificate was not accepted.',
+  TIMEOUT: 'The server took too long to answer. Retry in a moment.',
+  INTERRUPTED: 'Outbox stopped during the transfer. Send the files again.',
+  FILE_CHANGED: 'A file changed while it was being sent. Send it again.',
+  INTEGRITY_ERROR: 'What arrived differs from what was sent. Retry.',
+  HOST_KEY_MISMATCH: 'The server’s identity changed. Verify it before trusting it.',
+};
