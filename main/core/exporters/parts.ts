@@ -127,8 +127,10 @@ export async function preparePart(
   };
 }
 
+export type RetractableProgress = ProgressSink & { retract(): void };
+
 /** Progress of one part that can be taken back when the part is sent again. */
-export function retractableProgress(progress: ProgressSink): ProgressSink & { retract(): void } {
+export function retractableProgress(progress: ProgressSink): RetractableProgress {
   let sent = 0;
   return {
     add(bytes) {
@@ -146,7 +148,7 @@ export function retractableProgress(progress: ProgressSink): ProgressSink & { re
 export type SendPart<T> = (
   index: number,
   part: PreparedPart,
-  progress: ProgressSink,
+  progress: RetractableProgress,
   signal: AbortSignal,
 ) => Promise<T>;
 

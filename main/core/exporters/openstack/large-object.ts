@@ -1,42 +1,28 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { OutboxError } from '../../errors';
-import { withRetry } from '../../engine/retry';
 import type { ExportOpenStackTask } from '../../tasks/operations';
 import type { TransferContext } from '../exporter';
 import { verify, type Checksum } from '../integrity';
+import { planParts, sendParts, type PartLimits, type PartPlan } from '../parts';
 import { putObject } from './put-object';
 import { encodeObjectPath, swiftError, type SwiftAccount } from './swift-client';
 
 const GiB = 1024 * 1024 * 1024;
 export const DEFAULT_SEGMENT_SIZE = GiB;
-/** Swift's default object size limit: no segment may exceed it. */
-const MAX_SEGMENT_SIZE = 5 * GiB;
-/** Swift's default `max_manifest_segments`. */
-const MAX_SEGMENTS = 1000;
-const DEFAULT_CONCURRENCY = 4;
+/** Swift's default object size limit and `max_manifest_segments`. */
+const SWIFT_LIMITS: PartLimits = { service: 'Swift', maxParts: 1000, maxPartSize: 5 * GiB };
+const CLEANUP_CONCURRENCY = 4;
 const CLEANUP_TIMEOUT_MS = 30_000;
-
-export type SegmentPlan = { size: number; count: number; concurrency: number };
 
 /** Segment size (grown so the file fits in 1,000 segments) and parallel segments. */
 export function planSegments(
   size: number,
   params: Pick<ExportOpenStackTask, 'segment_size' | 'concurrency'>,
-): SegmentPlan {
-  const wanted = Math.min(params.segment_size ?? DEFAULT_SEGMENT_SIZE, MAX_SEGMENT_SIZE);
-  const segmentSize = Math.max(wanted, Math.ceil(size / MAX_SEGMENTS));
-  if (segmentSize > MAX_SEGMENT_SIZE) {
-    throw new OutboxError(
-      'INVALID_DATA',
-      `the file is ${size} bytes: larger than Swift's ${MAX_SEGMENTS} segments of 5 GiB`,
-    );
-  }
-  const count = Math.max(1, Math.ceil(size / segmentSize));
-  return {
-    size: segmentSize,
-    count,
-    concurrency: Math.min(count, params.concurrency ?? DEFAULT_CONCURRENCY),
-  };
+): PartPlan {
+  return planParts(
+    size,
+    { partSize: params.segment_size ?? DEFAULT_SEGMENT_SIZE, concurrency: params.concurrency },
+    SWIFT_LIMITS,
+  );
 }
 
 type Segment = { path: string; etag: string; size_bytes: number };
@@ -96,7 +82,7 @@ async function deleteAll(account: SwiftAccount, paths: string[]): Promise<void> 
       await response?.text().catch(() => '');
     }
   };
-  await Promise.all(Array.from({ length: DEFAULT_CONCURRENCY }, worker));
+  await Promise.all(Array.from({ length: CLEANUP_CONCURRENCY }, worker));
 }
 
 /** Object paths under `prefix` in `container` (one listing page is plenty for one upload). */
@@ -123,7 +109,7 @@ async function listed(account: SwiftAccount, container: string, prefix: string):
 export async function uploadLargeObject(
   account: SwiftAccount,
   context: TransferContext,
-  file: { container: string; name: string; size: number; plan: SegmentPlan; contentType: string },
+  file: { container: string; name: string; size: number; plan: PartPlan; contentType: string },
 ): Promise<{ location: string; checksum: Checksum; segments: number }> {
   const { container } = file;
   const segmentContainer = `${container}_segments`;
@@ -145,50 +131,25 @@ export async function uploadLargeObject(
 
   // Like the swift CLI: <name>/slo/<upload>/<size>/<segment size>/<index>.
   const upload = `${Date.now()}-${randomBytes(4).toString('hex')}`;
-  const prefix = `${file.name}/slo/${upload}/${file.size}/${file.plan.size}`;
-  const segments: (Segment | undefined)[] = new Array<Segment | undefined>(file.plan.count);
-  const stop = new AbortController();
-  const onAbort = () => stop.abort();
-  signal.addEventListener('abort', onAbort, { once: true });
-  let failure: unknown;
-  let next = 0;
+  const prefix = `${file.name}/slo/${upload}/${file.size}/${file.plan.partSize}`;
   // Every segment begun: an aborted PUT may still have been stored by the server.
   const started: string[] = [];
 
-  const runner = async () => {
-    while (failure === undefined && !stop.signal.aborted && next < file.plan.count) {
-      const index = next++;
-      const start = index * file.plan.size;
-      const range = { start, end: Math.min(file.size, start + file.plan.size) };
-      const name = `${prefix}/${String(index).padStart(8, '0')}`;
-      started.push(`${segmentContainer}/${name}`);
-      try {
-        const stored = await withRetry(
-          () =>
-            putObject(
-              account,
-              { ...context, signal: stop.signal },
-              { path: `${segmentContainer}/${name}`, range },
-            ),
-          { signal: stop.signal },
-        );
-        segments[index] = {
-          path: `/${segmentContainer}/${name}`,
-          etag: stored.md5,
-          size_bytes: range.end - range.start,
-        };
-      } catch (error) {
-        failure ??= error;
-        stop.abort();
-      }
-    }
-  };
-
   try {
-    await Promise.all(Array.from({ length: file.plan.concurrency }, runner));
-    if (failure !== undefined || signal.aborted) throw failure ?? signal.reason;
-
-    const manifest = segments as Segment[];
+    const { results: manifest } = await sendParts<Segment>(
+      file.plan,
+      file.size,
+      context,
+      async (index, part, progress, partSignal) => {
+        const name = `${prefix}/${String(index).padStart(8, '0')}`;
+        started.push(`${segmentContainer}/${name}`);
+        const stored = await putObject(account, progress, partSignal, {
+          path: `${segmentContainer}/${name}`,
+          part,
+        });
+        return { path: `/${segmentContainer}/${name}`, etag: stored.md5, size_bytes: part.length };
+      },
+    );
     // Swift's SLO ETag: the MD5 of the segments' MD5 hex strings, checked on PUT.
     const sloEtag = createHash('md5')
       .update(manifest.map((s) => s.etag).join(''))
@@ -217,12 +178,9 @@ export async function uploadLargeObject(
     await deleteAll(account, previous);
     return { location: `${url.origin}${url.pathname}`, checksum, segments: manifest.length };
   } catch (error) {
-    stop.abort();
     await deleteAll(account, started);
     // Whatever the listing still shows under this upload's prefix (stored just as we deleted).
     await deleteAll(account, await listed(account, segmentContainer, `${prefix}/`));
     throw error;
-  } finally {
-    signal.removeEventListener('abort', onAbort);
   }
 }

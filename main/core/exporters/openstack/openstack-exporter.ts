@@ -4,6 +4,7 @@ import { contentTypeOf } from '../../links/http-headers';
 import type { Exporter } from '../exporter';
 import { verify } from '../integrity';
 import { uploadLargeObject, planSegments } from './large-object';
+import { preparePart, retractableProgress } from '../parts';
 import { putObject } from './put-object';
 import { SwiftAccount } from './swift-client';
 
@@ -22,11 +23,11 @@ export const openstackExporter: Exporter<'export/openstack'> = {
     const contentType = contentTypeOf(name);
     const plan = planSegments(source.size, params);
     const stored =
-      plan.count === 1
+      plan.partCount === 1
         ? {
-            ...(await putObject(account, context, {
+            ...(await putObject(account, retractableProgress(context.progress), context.signal, {
               path: `${params.container}/${name}`,
-              range: { start: 0, end: source.size },
+              part: await preparePart(context.open, { start: 0, end: source.size }),
               contentType,
             })),
             segments: undefined,
