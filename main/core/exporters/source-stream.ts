@@ -1,7 +1,7 @@
 import { createReadStream, promises as fs } from 'node:fs';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { OutboxError } from '../errors';
-import type { SourceFile } from '../engine/sources';
+import { fileError, type SourceFile } from '../engine/sources';
 import type { ByteRange, ProgressSink } from './exporter';
 
 const READ_CHUNK = 1024 * 1024;
@@ -16,11 +16,16 @@ export function openSource(source: SourceFile, range?: ByteRange, signal?: Abort
   const end = range?.end ?? source.size;
   const expected = end - start;
   let read = 0;
+  // The last chunk is held back until the final check passed: a server that got the whole
+  // Content-Length would store the object before a late FILE_CHANGED could stop the request.
+  let held: Buffer | undefined;
   const guard = new Transform({
     transform(chunk: Buffer, _encoding, callback: TransformCallback) {
       read += chunk.length;
       if (read > expected) return callback(changed(source, 'it grew while it was read'));
-      callback(null, chunk);
+      const previous = held;
+      held = chunk;
+      callback(null, previous);
     },
     flush(callback: TransformCallback) {
       if (read !== expected) return callback(changed(source, 'it shrank while it was read'));
@@ -28,7 +33,7 @@ export function openSource(source: SourceFile, range?: ByteRange, signal?: Abort
         (stat) => {
           if (stat.size !== source.size || stat.mtimeMs !== source.mtimeMs) {
             callback(changed(source, 'it was modified during the upload'));
-          } else callback();
+          } else callback(null, held);
         },
         () => callback(changed(source, 'it was deleted during the upload')),
       );
@@ -45,7 +50,14 @@ export function openSource(source: SourceFile, range?: ByteRange, signal?: Abort
     highWaterMark: READ_CHUNK,
     ...(signal ? { signal } : {}),
   });
-  file.on('error', (error) => guard.destroy(error));
+  // A file deleted or locked after planning: say so in the user's terms, not as a raw errno.
+  file.on('error', (error: NodeJS.ErrnoException) =>
+    guard.destroy(
+      error.code === 'ENOENT'
+        ? changed(source, 'it was deleted during the upload')
+        : fileError(source.path, error),
+    ),
+  );
   return file.pipe(guard);
 }
 

@@ -36,6 +36,35 @@ const concurrency = field(positiveInt.max(64, 'must be at most 64').optional(), 
   extension: true,
 });
 
+/** S3 SigV4 presigned URLs and GCS V4 signed URLs are valid for at most 7 days. */
+export const SHARE_LINK_MAX_SECONDS = 7 * 86400;
+
+/**
+ * Outbox extension of the cloud exports: a time-limited download link per
+ * exported file, in the result's `url` (with `expires_at`). `true` is
+ * `{}`: every setting at its default. One definition, used by each schema.
+ */
+const shareLink = () =>
+  field(
+    z
+      .preprocess(
+        (value) => (value === true ? {} : value),
+        z.strictObject(
+          {
+            expires_in: positiveInt
+              .max(SHARE_LINK_MAX_SECONDS, 'must be at most 604800 seconds (7 days)')
+              .default(86400),
+          },
+          { error: 'must be true or an object such as { "expires_in": 3600 }' },
+        ),
+      )
+      .optional(),
+    {
+      help: 'Create a download link for each exported file that works without credentials until it expires: a presigned URL (S3), a read-only SAS URL (Azure, needs storage_access_key), a V4 signed URL (Google Cloud Storage) or a TempURL (OpenStack; sets the account’s Temp-URL key if it has none). true, or { "expires_in": seconds } (default 86400 = 24 hours, at most 604800 = 7 days). The link is in the result’s url, with expires_at. Anyone with the link can download the file until then.',
+      extension: true,
+    },
+  );
+
 /** `a` and `b` are alternatives: giving both is an error naming the pair. */
 function exclusive<T extends z.ZodObject>(
   schema: T,
@@ -90,6 +119,19 @@ export const exportUrlSchema = z.strictObject({
     positiveInt.max(365 * 86400, 'must be at most one year (31536000 seconds)').default(86400),
     { help: 'Seconds until the links stop working. Default: 86400 (24 hours).', extension: true },
   ),
+  max_downloads: field(positiveInt.max(1_000_000, 'must be at most 1000000').optional(), {
+    help: 'Full downloads each link allows; after that it answers 410 Gone. Default: no limit.',
+    extension: true,
+  }),
+  password: field(z.string().min(1, 'must not be empty').max(1024).optional(), {
+    help: 'A password people must enter (on the download page) before downloading. Only a scrypt hash is kept.',
+    secret: true,
+    extension: true,
+  }),
+  lan: field(z.boolean().default(false), {
+    help: 'Also serve the links on the local network (needs LAN sharing turned on in the settings).',
+    extension: true,
+  }),
 });
 
 export const s3AclValues = [
@@ -164,6 +206,7 @@ export const exportS3Schema = exclusive(
     tagging: field(dictionary.optional(), { help: 'Object of S3 tags to add to the keys.' }),
     part_size: partSize,
     concurrency,
+    share_link: shareLink(),
   }),
   [['key', 'key_prefix']],
 ).superRefine((value, ctx) => {
@@ -205,12 +248,25 @@ export const exportAzureBlobSchema = exclusive(
     }),
     part_size: partSize,
     concurrency,
+    share_link: shareLink(),
   }),
   [
     ['blob', 'blob_prefix'],
     ['storage_access_key', 'sas_token', { oneRequired: true }],
   ],
-);
+).superRefine((value, ctx) => {
+  // A read-only SAS is signed with the account key; a SAS token cannot sign another
+  // (a user delegation key needs Entra ID), and handing out the task's own token
+  // would share its write rights and its expiry.
+  if (value.share_link !== undefined && value.storage_access_key === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['share_link'],
+      message:
+        'needs storage_access_key: a read-only SAS link is signed with the account key, not with a SAS token',
+    });
+  }
+});
 
 export const exportGoogleCloudStorageSchema = exclusive(
   z.strictObject({
@@ -237,6 +293,7 @@ export const exportGoogleCloudStorageSchema = exclusive(
       extension: true,
     }),
     part_size: partSize,
+    share_link: shareLink(),
   }),
   [['file', 'file_prefix']],
 );
@@ -281,6 +338,7 @@ export const exportOpenStackSchema = exclusive(
       extension: true,
     }),
     concurrency,
+    share_link: shareLink(),
   }),
   [
     ['file', 'file_prefix'],

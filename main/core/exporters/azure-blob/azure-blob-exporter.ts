@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { posix } from 'node:path';
-import type { BlockBlobClient } from '@azure/storage-blob';
+import {
+  BlobSASPermissions,
+  SASProtocol,
+  StorageSharedKeyCredential,
+  generateBlobSASQueryParameters,
+  type BlockBlobClient,
+} from '@azure/storage-blob';
+import type { ResultFile } from '../../engine/records';
 import { OutboxError } from '../../errors';
 import { withRetry } from '../../engine/retry';
 import { contentTypeOf } from '../../links/http-headers';
@@ -8,6 +15,7 @@ import type { TaskOf } from '../../tasks/operations';
 import type { Exporter, TransferContext } from '../exporter';
 import { verify } from '../integrity';
 import { preparePart } from '../parts';
+import { withShareLink, type ShareLinkExpiry } from '../share-link';
 import { planBlocks, stageBlocks } from './blocks';
 import { containerClientOf, serviceUrlOf, withoutQuery } from './client';
 import { azureError, type AzureScope } from './errors';
@@ -56,6 +64,39 @@ async function putWhole(
     abortSignal: context.signal,
   });
   return part.md5;
+}
+
+/** A read-only service SAS for one blob, signed with the account key. */
+function readOnlySasUrl(
+  params: AzureParams,
+  blob: BlockBlobClient,
+  name: string,
+  expiry: ShareLinkExpiry,
+): string {
+  if (params.storage_access_key === undefined) {
+    // The schema refuses share_link without an account key; kept for the types.
+    throw new OutboxError(
+      'INVALID_DATA',
+      'share_link needs storage_access_key: a SAS token cannot sign a read-only link.',
+    );
+  }
+  const credential = new StorageSharedKeyCredential(
+    params.storage_account,
+    params.storage_access_key,
+  );
+  const https = new URL(blob.url).protocol === 'https:';
+  const sas = generateBlobSASQueryParameters(
+    {
+      containerName: params.container,
+      blobName: name,
+      permissions: BlobSASPermissions.parse('r'),
+      expiresOn: expiry.expiresAt,
+      // Plain http only where the service itself is (emulators).
+      protocol: https ? SASProtocol.Https : SASProtocol.HttpsAndHttp,
+    },
+    credential,
+  );
+  return `${withoutQuery(blob.url)}?${sas.toString()}`;
 }
 
 /**
@@ -118,12 +159,16 @@ export const azureBlobExporter: Exporter<'export/azure/blob'> = {
           if (mapped.code === 'ACCESS_DENIED') return undefined;
           throw mapped;
         });
+      const share = (verified: ResultFile) =>
+        withShareLink(verified, params.share_link, async (expiry) =>
+          readOnlySasUrl(params, blob, name, expiry),
+        );
       if (!stored) {
-        return {
+        return share({
           ...result,
           verified: false,
           verification: 'not read back: the credentials may not read blob properties',
-        };
+        });
       }
       const storedMd5 = stored.contentMD5
         ? Buffer.from(stored.contentMD5).toString('hex')
@@ -136,7 +181,7 @@ export const azureBlobExporter: Exporter<'export/azure/blob'> = {
           ...(storedMd5 === undefined ? {} : { checksum: storedMd5 }),
         },
       );
-      return { ...result, verified: storedMd5 !== undefined };
+      return share({ ...result, verified: storedMd5 !== undefined });
     } catch (error) {
       throw classify(error);
     }

@@ -6,6 +6,7 @@ import { contentTypeOf } from '../../links/http-headers';
 import type { TaskOf } from '../../tasks/operations';
 import type { Exporter } from '../exporter';
 import { hashing, verify } from '../integrity';
+import { withShareLink } from '../share-link';
 import { countSent } from '../source-stream';
 import { apiRootOf, objectUrlOf, storageOf } from './client';
 import { gcsError, type GcsScope } from './errors';
@@ -97,7 +98,7 @@ export const gcsExporter: Exporter<'export/google-cloud-storage'> = {
           ...(storedMd5 === undefined ? {} : { checksum: storedMd5 }),
         },
       );
-      return {
+      const result = {
         filename: posix.basename(source.name),
         size: source.size,
         bucket: params.bucket,
@@ -106,6 +107,15 @@ export const gcsExporter: Exporter<'export/google-cloud-storage'> = {
         verified: storedMd5 !== undefined && Number.isFinite(storedSize),
         url: objectUrlOf(params, name),
       };
+      // Signed locally with the service account's private key (no request is made).
+      return await withShareLink(result, params.share_link, async (expiry) => {
+        const [url] = await file.getSignedUrl({
+          version: 'v4',
+          action: 'read',
+          expires: expiry.expiresAt,
+        });
+        return url;
+      });
     } catch (error) {
       if (session !== undefined) await cancelSession(session);
       throw gcsError(error, scope);

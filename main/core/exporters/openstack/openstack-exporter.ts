@@ -6,6 +6,8 @@ import { verify } from '../integrity';
 import { uploadLargeObject, planSegments } from './large-object';
 import { preparePart, retractableProgress } from '../parts';
 import { putObject } from './put-object';
+import { withShareLink } from '../share-link';
+import { tempUrlOf } from './temp-url';
 import { SwiftAccount } from './swift-client';
 
 /**
@@ -39,7 +41,7 @@ export const openstackExporter: Exporter<'export/openstack'> = {
             plan,
             contentType,
           });
-    return {
+    const result = {
       filename: posix.basename(name),
       size: source.size,
       container: params.container,
@@ -49,6 +51,9 @@ export const openstackExporter: Exporter<'export/openstack'> = {
       verified: true,
       ...(stored.segments !== undefined ? { segments: stored.segments } : {}),
     };
+    return withShareLink(result, params.share_link, (expiry) =>
+      tempUrlOf(account, { container: params.container, name }, expiry, context.signal),
+    );
   },
 
   async probe(params, { signal, sessions }) {

@@ -2,12 +2,14 @@ import { randomBytes, createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import {
   DeleteObjectCommand,
+  GetObjectCommand,
   GetObjectTaggingCommand,
   HeadObjectCommand,
   PutObjectCommand,
   PutObjectTaggingCommand,
   type HeadObjectCommandOutput,
 } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { OutboxError } from '../../errors';
 import { withRetry } from '../../engine/retry';
 import type { ExportS3Task } from '../../tasks/operations';
@@ -18,6 +20,7 @@ import { s3Error, type S3ErrorScope } from './errors';
 import { uploadMultipart, type MultipartTarget } from './multipart';
 import { objectOptions, optionalFeaturesOf } from './object-options';
 import { planParts, preparePart, type PartLimits } from '../parts';
+import { withShareLink, type ShareLinkExpiry } from '../share-link';
 
 const S3_LIMITS: PartLimits = { service: 'S3', maxParts: 10_000, maxPartSize: 5 * 1024 ** 3 };
 
@@ -130,6 +133,15 @@ async function ensureTags(
   );
 }
 
+/** A SigV4 presigned GET of the object (signed locally with the task's credentials). */
+function presignedGet(target: MultipartTarget, expiry: ShareLinkExpiry): Promise<string> {
+  return getSignedUrl(
+    target.client,
+    new GetObjectCommand({ Bucket: target.bucket, Key: target.key }),
+    { expiresIn: expiry.seconds, signingDate: expiry.signedAt },
+  );
+}
+
 /** Where the connection test writes: next to the objects, so prefix-scoped permissions apply. */
 function probeKey(params: ExportS3Task): string {
   const name = `.outbox-probe-${randomBytes(6).toString('hex')}`;
@@ -180,7 +192,7 @@ export const s3Exporter: Exporter<'export/s3'> = {
     }
     const stored = await verifyStored(target, { size: source.size, checksum }, context.signal);
 
-    return {
+    const result = {
       filename: posix.basename(key),
       size: source.size,
       url: objectUrl(params, key),
@@ -195,6 +207,7 @@ export const s3Exporter: Exporter<'export/s3'> = {
         ? { server_side_encryption: stored.head.ServerSideEncryption ?? null }
         : {}),
     };
+    return withShareLink(result, params.share_link, (expiry) => presignedGet(target, expiry));
   },
 
   async probe(params, { signal, sessions }) {

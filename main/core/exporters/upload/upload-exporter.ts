@@ -3,7 +3,7 @@ import { request as httpsRequest } from 'node:https';
 import { posix } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { OutboxError } from '../../errors';
-import { httpError } from '../classify';
+import { httpError, networkError } from '../classify';
 import type { Exporter } from '../exporter';
 import { hashing, verify } from '../integrity';
 import { countSent } from '../source-stream';
@@ -69,6 +69,9 @@ export const uploadExporter: Exporter<'export/upload'> = {
         if (!req.destroyed || (error as NodeJS.ErrnoException).code === 'FILE_CHANGED')
           reject(error);
       });
+    }).catch((error: unknown) => {
+      // Named here by its public URL: the worker only knows the whole URL, a secret.
+      throw error instanceof OutboxError ? error : (networkError(error, target) ?? error);
     });
 
     const status = response.statusCode ?? 0;
