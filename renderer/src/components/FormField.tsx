@@ -21,6 +21,7 @@ export function FormField({ field, value, onChange, errors, secret, onSecretMode
   const invalid = (errors?.length ?? 0) > 0;
   const describedBy = [invalid ? errorId : '', field.info.help ? helpId : ''].join(' ').trim();
   const placeholderOf = () => {
+    if (field.kind === 'json') return 'JSON, as described below';
     const fallback = field.defaultValue ?? field.info.impliedDefault;
     return fallback === undefined ? undefined : `${fallback} (default)`;
   };
@@ -140,8 +141,14 @@ export function FormField({ field, value, onChange, errors, secret, onSecretMode
     return (
       <input
         {...common}
-        type={isSecret ? 'password' : field.kind === 'number' ? 'text' : 'text'}
-        inputMode={field.kind === 'number' ? 'numeric' : field.format === 'url' ? 'url' : undefined}
+        type={isSecret ? 'password' : 'text'}
+        inputMode={
+          field.kind === 'number'
+            ? 'numeric'
+            : field.kind === 'text' && field.format === 'url'
+              ? 'url'
+              : undefined
+        }
         value={text}
         spellCheck={false}
         autoComplete={isSecret ? 'new-password' : 'off'}

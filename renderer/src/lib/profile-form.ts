@@ -84,6 +84,13 @@ function paramOf(field: FormField, value: FieldValue | undefined): JsonValue | u
   if (value.trim() === '') return undefined;
   if (field.kind === 'boolean') return value === 'true';
   if (field.kind === 'number') return /^\d+$/.test(value.trim()) ? Number(value.trim()) : value;
+  if (field.kind === 'json') {
+    try {
+      return JSON.parse(value) as JsonValue;
+    } catch {
+      return value; // the schema says what it expects
+    }
+  }
   return field.info.multiline ? value : value.trim();
 }
 

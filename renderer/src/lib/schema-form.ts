@@ -13,7 +13,9 @@ export type FieldKind =
   | { kind: 'number' }
   | { kind: 'boolean'; tristate: boolean }
   | { kind: 'enum'; options: string[] }
-  | { kind: 'dictionary' };
+  | { kind: 'dictionary' }
+  /** A small object (e.g. share_link), typed as JSON: `true` or `{ "expires_in": 3600 }`. */
+  | { kind: 'json' };
 
 export type FormField = {
   name: string;
@@ -60,7 +62,8 @@ function unwrap(schema: z.ZodType): Unwrapped {
       defaultValue = current.def.defaultValue;
       current = current.unwrap() as z.ZodType;
     } else if (current instanceof z.ZodPipe) {
-      current = current.in as z.ZodType;
+      // A preprocessing step (z.preprocess) says nothing about the shape: look past it.
+      current = (current.in instanceof z.ZodTransform ? current.out : current.in) as z.ZodType;
     } else {
       return { core: current, required, defaultValue };
     }
@@ -72,6 +75,7 @@ function kindOf(core: z.ZodType, required: boolean, hasDefault: boolean): FieldK
   if (core instanceof z.ZodNumber) return { kind: 'number' };
   if (core instanceof z.ZodEnum) return { kind: 'enum', options: core.options.map(String) };
   if (core instanceof z.ZodRecord) return { kind: 'dictionary' };
+  if (core instanceof z.ZodObject) return { kind: 'json' };
   const format = (core.def as { format?: string }).format;
   if (format === 'url' || format === 'email') return { kind: 'text', format };
   return { kind: 'text' };
