@@ -9,6 +9,8 @@ import type { JobRecord } from '../core/engine/records';
 import { OutboxError, ValidationError } from '../core/errors';
 import { findRunningServer, startServer, type RunningServer } from '../core/server/outbox-server';
 import { startBrowserHost } from '../core/server/browser-host';
+import { lanSharingSchema, loadLanSharing, saveLanSharing } from '../core/server/lan-settings';
+import type { LinkChange } from '../core/links/link-store';
 import { UsageError, type Command } from './command';
 import { formatBytes, formatDuration, jobSummary, renderJob } from './format';
 import { openProfiles, profileCommand } from './profile-command';
@@ -111,6 +113,7 @@ const commands: Record<string, Command> = {
         console.log(
           `Open the Outbox UI (this address is your key; keep it private):\n  ${host.uiUrl}`,
         );
+        printLanStatus(host.server);
         console.log(`Data directory: ${cfg.home}. Press Ctrl-C to stop.`);
         await untilSignal();
         await host.close();
@@ -120,14 +123,59 @@ const commands: Record<string, Command> = {
     },
   },
   links: {
-    usage: 'outbox links [--json]\n       outbox links revoke ID',
-    summary: 'List temporary links (state, expiry, downloads), or revoke one at once.',
-    options: { ...jsonOption },
+    usage:
+      'outbox links [--json]\n       outbox links revoke ID\n' +
+      '       outbox links share ID [--max-downloads N] [--expires-in SECONDS] [--password-stdin]\n' +
+      '       outbox links unshare ID',
+    summary:
+      'List temporary links (state, expiry, downloads), revoke one at once, or share one on the local network.\n' +
+      '  share ID            serve the link on the LAN too (needs "outbox settings lan on"); prints its LAN URLs\n' +
+      '  unshare ID          serve it on this machine only again\n' +
+      '  --max-downloads N   (share) full downloads allowed, then 410\n' +
+      '  --expires-in S      (share) the link works S more seconds from now\n' +
+      '  --password-stdin    (share) read a password for the link from standard input (its first line)',
+    options: {
+      ...jsonOption,
+      'max-downloads': { type: 'string' },
+      'expires-in': { type: 'string' },
+      'password-stdin': { type: 'boolean' },
+    },
     async run({ values, positionals }) {
       const [action, id, ...extra] = positionals;
       const config = loadConfig();
       const engine = await Engine.open(config, { linkBaseUrl: await linkBaseUrl(config) });
       try {
+        if (action === 'share' || action === 'unshare') {
+          if (!id || extra.length) throw new UsageError(`give the ID of the link to ${action}`);
+          const change: LinkChange = { lan: action === 'share' };
+          if (action === 'share') {
+            if (typeof values['max-downloads'] === 'string')
+              change.max_downloads = wholeNumber('--max-downloads', values['max-downloads']);
+            if (typeof values['expires-in'] === 'string')
+              change.expires_in = wholeNumber('--expires-in', values['expires-in']);
+            if (values['password-stdin'] === true) change.password = await passwordFromStdin();
+          }
+          const link = await engine.links.update(id, change);
+          if (!link)
+            throw new OutboxError('NOT_FOUND', `no link with ID ${id} (see "outbox links")`);
+          if (action === 'unshare') {
+            console.log(`${id} (${link.filename}) is served on this machine only.`);
+            return 0;
+          }
+          const server = await findRunningServer(config.home);
+          const lanUrls = (server?.lan_urls ?? []).map((base) =>
+            engine.links.pageUrlOf(link, base),
+          );
+          const lan = await loadLanSharing(config.home);
+          console.log(`${id} (${link.filename}) is shared on the local network.`);
+          if (lanUrls.length > 0) for (const url of lanUrls) console.log(`  ${url}`);
+          else if (!lan.enabled)
+            console.log(
+              'LAN sharing is off: turn it on with "outbox settings lan on", then run "outbox serve".',
+            );
+          else console.log('It is served once "outbox serve" runs (it prints the LAN addresses).');
+          return 0;
+        }
         if (action === 'revoke') {
           if (!id || extra.length) throw new UsageError('give the ID of the link to revoke');
           const link = await engine.links.revoke(id);
@@ -141,7 +189,8 @@ const commands: Record<string, Command> = {
         if (values.json) {
           console.log(
             JSON.stringify(
-              links.map(({ token: _token, files, ...link }) => ({
+              links.map(({ token: _token, password_hash, files, ...link }) => ({
+                has_password: password_hash !== undefined,
                 ...link,
                 files: files.map((f) => ({ name: f.name, size: f.size })),
               })),
@@ -156,7 +205,7 @@ const commands: Record<string, Command> = {
             const size = link.files.reduce((sum, f) => sum + f.size, 0);
             console.log(
               `${link.id}  ${link.state.padEnd(7)}  ${link.filename} (${formatBytes(size)})  ` +
-                `expires ${link.expires_at}  downloads ${link.downloads}\n    ${link.url}`,
+                `expires ${link.expires_at}  downloads ${link.downloads}${link.lan ? '  shared on LAN' : ''}\n    ${link.url}`,
             );
           }
         }
@@ -164,6 +213,46 @@ const commands: Record<string, Command> = {
       } finally {
         await engine.close();
       }
+    },
+  },
+  settings: {
+    usage:
+      'outbox settings [--json]\n       outbox settings lan on [--interface ADDRESS]...\n       outbox settings lan off',
+    summary:
+      'Show settings, or turn LAN sharing on or off. With LAN sharing on, a running Outbox also listens on\n' +
+      "this machine's network addresses (all non-internal IPv4 ones, or each --interface) and serves there\n" +
+      'the links shared with "outbox links share ID" (only those: never the UI or the API). Off by default.',
+    options: { ...jsonOption, interface: { type: 'string', multiple: true } },
+    async run({ values, positionals }) {
+      const config = loadConfig();
+      const [section, state, ...extra] = positionals;
+      if (section !== undefined) {
+        if (section !== 'lan' || (state !== 'on' && state !== 'off') || extra.length)
+          throw new UsageError('say "outbox settings lan on" or "outbox settings lan off"');
+        const interfaces = (values.interface as string[] | undefined) ?? [];
+        const parsed = lanSharingSchema.safeParse({
+          enabled: state === 'on',
+          ...(state === 'on' && interfaces.length ? { interfaces } : {}),
+        });
+        if (!parsed.success)
+          throw new UsageError('--interface takes an IPv4 address of this machine');
+        await saveLanSharing(config.home, parsed.data);
+        console.log(
+          `LAN sharing is ${state} (a running "outbox serve" applies it within seconds).`,
+        );
+      }
+      const lan = await loadLanSharing(config.home);
+      const server = await findRunningServer(config.home);
+      if (values.json) {
+        console.log(
+          JSON.stringify({ lan_sharing: lan, lan_urls: server?.lan_urls ?? [] }, null, 2),
+        );
+      } else {
+        const where = lan.interfaces?.join(', ') ?? 'all non-internal IPv4 addresses';
+        console.log(`LAN sharing: ${lan.enabled ? `ON (${where})` : 'off'}`);
+        for (const url of server?.lan_urls ?? []) console.log(`  served at ${url}`);
+      }
+      return 0;
     },
   },
   profile: profileCommand,
@@ -184,6 +273,33 @@ const commands: Record<string, Command> = {
     },
   },
 };
+
+/** What `outbox serve` says about LAN sharing: on (and where) or off, impossible to miss. */
+function printLanStatus(server: RunningServer): void {
+  const urls = server.lanUrls();
+  if (urls.length > 0) {
+    console.log('LAN SHARING IS ON: links shared on the network are served to other devices at');
+    for (const url of urls) console.log(`  ${url}/d/…`);
+  } else {
+    console.log('LAN sharing is off: links are served on this machine only.');
+  }
+  for (const error of server.lanErrors()) console.log(`  could not listen on ${error}`);
+}
+
+function wholeNumber(option: string, text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value <= 0)
+    throw new UsageError(`${option} takes a whole number > 0`);
+  return value;
+}
+
+async function passwordFromStdin(): Promise<string> {
+  let text = '';
+  for await (const chunk of process.stdin) text += String(chunk);
+  const password = text.split(/\r?\n/)[0] ?? '';
+  if (!password) throw new UsageError('--password-stdin read no password');
+  return password;
+}
 
 async function readJson(path: string): Promise<unknown> {
   let text: string;

@@ -5,6 +5,7 @@ import { DestinationGrid } from './components/DestinationGrid';
 import { DropChooser } from './components/DropChooser';
 import { ErrorBox } from './components/ErrorBox';
 import { Icon } from './components/Icons';
+import { LanBanner } from './components/LanSharing';
 import { ProfileEditor } from './components/ProfileEditor';
 import { Toasts } from './components/Toasts';
 import { useStore } from './store/app-store';
@@ -88,6 +89,7 @@ export function App() {
           />
         </div>
       </header>
+      <LanBanner />
 
       {loadError ? (
         <main className="load-error">

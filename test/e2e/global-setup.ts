@@ -1,5 +1,5 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort } from '../support/net';
@@ -76,6 +76,11 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   }
   await ensureAzurite();
   const home = mkdtempSync(join(tmpdir(), 'outbox-e2e-'));
+  // LAN sharing (off until the UI turns it on) on a loopback alias only: tests never listen on real networks.
+  writeFileSync(
+    join(home, 'settings.json'),
+    JSON.stringify({ lan_sharing: { enabled: false, interfaces: ['127.0.0.2'] } }),
+  );
   const port = await freePort();
   const { child, url } = await startServe(home, port);
   child.removeAllListeners('exit');

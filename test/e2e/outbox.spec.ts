@@ -169,6 +169,50 @@ test('drop on "Temporary link": copy the link, download it, same bytes', async (
   expect((await fetch(url)).status).toBeGreaterThanOrEqual(400);
 });
 
+test('"Share on network": LAN sharing on, network URL and QR code, then off', async ({ page }) => {
+  await openOutbox(page);
+  const file: DropFile = { name: 'for-phone.bin', size: 40_000, seed: 7 };
+  await dropFiles(page, tile(page, 'Temporary link'), [file]);
+  const job = page.getByRole('article', { name: 'for-phone.bin → Temporary link' });
+  await expect(job.getByTestId('job-status')).toHaveText('Done');
+
+  await page.getByRole('tab', { name: /Links/ }).click();
+  await expect(page.getByRole('switch', { name: 'LAN sharing' })).toHaveAttribute(
+    'aria-checked',
+    'false',
+  );
+  const row = page.getByRole('group', { name: 'Link for for-phone.bin' });
+  await row.getByRole('button', { name: 'Share on network' }).click();
+  // Off by default: the button explains the setting before anything is exposed.
+  await expect(row.getByRole('note')).toContainText('LAN sharing is off');
+  await row.getByRole('button', { name: 'Turn on LAN sharing and share' }).click();
+
+  await expect(page.getByRole('status', { name: 'LAN sharing status' })).toBeVisible();
+  const lanUrl = await row.getByLabel('Network URL for for-phone.bin').inputValue();
+  expect(lanUrl).toMatch(/^http:\/\/127\.0\.0\.2:\d+\/d\/[\w-]+\/[\w-]+\/$/);
+  await expect(row.getByRole('img', { name: /QR code for the network link/ })).toBeVisible();
+  await screenshot(page, '07-share-on-network');
+
+  // The download page on the LAN address; the app itself is not there.
+  const pageResponse = await fetch(lanUrl);
+  expect(pageResponse.status).toBe(200);
+  expect(await pageResponse.text()).toContain('for-phone.bin');
+  const lanOrigin = new URL(lanUrl).origin;
+  expect((await fetch(`${lanOrigin}/healthz`)).status).toBe(404);
+  const file2 = await fetch(`${lanUrl}for-phone.bin`);
+  expect(Buffer.from(await file2.arrayBuffer()).equals(bytesOf(file))).toBe(true);
+
+  await page
+    .getByRole('status', { name: 'LAN sharing status' })
+    .getByRole('button', { name: 'Turn off' })
+    .click();
+  await expect(page.getByRole('switch', { name: 'LAN sharing' })).toHaveAttribute(
+    'aria-checked',
+    'false',
+  );
+  await expect(fetch(lanUrl)).rejects.toThrow();
+});
+
 test('a failing destination says what is wrong', async ({ page }) => {
   await openOutbox(page);
   const missing = `missing-${suffix}`;

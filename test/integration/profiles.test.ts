@@ -347,9 +347,13 @@ describe('saved profiles with secrets in the Secret Service', () => {
     );
     expect(add.stderr).toMatch(/shell history/); // x-ms-blob-type is a header value: secret
     expect(add.code).toBe(0);
-    expect(add.stdout).toMatch(/Saved profile .*headers\.x-ms-blob-type, headers\.x-ms-meta-token/);
+    expect(add.stdout).toMatch(
+      /Saved profile .*headers\.x-ms-blob-type, headers\.x-ms-meta-token, url\./,
+    );
     const { id } = await recordOf(cliHome, name);
+    // The SAS URL carries a signature: it is a secret too.
     expect(await itemsOf(id)).toEqual({
+      url,
       'headers.x-ms-blob-type': 'BlockBlob',
       'headers.x-ms-meta-token': secrets.headerToken,
     });
@@ -361,7 +365,7 @@ describe('saved profiles with secrets in the Secret Service', () => {
       expect.objectContaining({
         name,
         params: {
-          url,
+          url: { set: true },
           headers: { 'x-ms-blob-type': { set: true }, 'x-ms-meta-token': { set: true } },
         },
       }),
@@ -390,7 +394,7 @@ describe('saved profiles with secrets in the Secret Service', () => {
     // Renamed, it still exports (the secrets stay with the profile).
     const renamed = `${name} renamed`;
     expect((await outbox(['profile', 'rename', name, renamed], { home: cliHome })).code).toBe(0);
-    expect(Object.keys(await itemsOf(id))).toHaveLength(2);
+    expect(Object.keys(await itemsOf(id))).toHaveLength(3);
     const c = await makeFile(files, 'c.bin', 'third');
     const again = await outbox(['export', '--profile', renamed, c, a], { home: cliHome });
     expect(again.code).toBe(0);
@@ -412,7 +416,7 @@ describe('saved profiles with secrets in the Secret Service', () => {
 
     // Secrets are exported only on request; the export imports as a new profile.
     const plain = await outbox(['profile', 'export', renamed], { home: cliHome });
-    expect(JSON.parse(plain.stdout)).toEqual({ operation: 'export/upload', url });
+    expect(JSON.parse(plain.stdout)).toEqual({ operation: 'export/upload' });
     const full = await outbox(['profile', 'export', renamed, '--include-secrets'], {
       home: cliHome,
     });
@@ -433,6 +437,7 @@ describe('saved profiles with secrets in the Secret Service', () => {
     expect(Object.keys(await itemsOf(copyId)).sort()).toEqual([
       'headers.x-ms-blob-type',
       'headers.x-ms-meta-token',
+      'url',
     ]);
 
     // edit from the command line: one header value replaced via stdin, one removed.
@@ -450,6 +455,7 @@ describe('saved profiles with secrets in the Secret Service', () => {
     );
     expect(edit.code).toBe(0);
     expect(await itemsOf(copyId)).toEqual({
+      url,
       'headers.x-ms-blob-type': 'BlockBlob',
       'headers.Authorization': secrets.uploadAuth,
     });

@@ -263,7 +263,7 @@ describe('secrets are declared once, in the schemas', () => {
       { name: 'url', mode: true },
       { name: 'headers', mode: 'values' },
     ]);
-    expect(secrets('export/url')).toEqual([]);
+    expect(secrets('export/url')).toEqual(['password']); // the links' password: kept as a scrypt hash only
   });
 
   it('withoutSecrets removes them', () => {

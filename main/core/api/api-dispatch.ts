@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ValidationError, type FieldErrors } from '../errors';
+import { lanSharingSchema } from '../server/lan-settings';
 import { exportOperations } from '../tasks/operations';
 import { collectIssues } from '../tasks/validate';
 import { apiErrorOf } from './core-api';
@@ -36,6 +37,20 @@ const profileInput = z.strictObject({
 
 const none = z.tuple([]);
 
+const linkOptions = z.strictObject({
+  lan: z.boolean().optional(),
+  max_downloads: z.number().int().positive().max(1_000_000).nullable().optional(),
+  password: z.string().min(1).max(1024).nullable().optional(),
+  expires_in: z
+    .number()
+    .int()
+    .positive()
+    .max(365 * 86400)
+    .optional(),
+});
+
+const settingsInput = z.strictObject({ lan_sharing: lanSharingSchema });
+
 export const apiArgSchemas = {
   info: none,
   listProfiles: none,
@@ -50,6 +65,9 @@ export const apiArgSchemas = {
   clearHistory: none,
   listLinks: none,
   revokeLink: z.tuple([id]),
+  updateLink: z.tuple([id, linkOptions]),
+  getSettings: none,
+  saveSettings: z.tuple([settingsInput]),
 } satisfies Record<ApiMethod, z.ZodType>;
 
 /** The arguments of `method`, or a ValidationError naming each bad one (`0.task.bucket`…). */

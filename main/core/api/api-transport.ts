@@ -23,6 +23,9 @@ export const apiMethods = [
   'clearHistory',
   'listLinks',
   'revokeLink',
+  'updateLink',
+  'getSettings',
+  'saveSettings',
 ] as const satisfies readonly Exclude<keyof OutboxApi, 'subscribe'>[];
 
 export type ApiMethod = (typeof apiMethods)[number];

@@ -3,6 +3,8 @@ import type { Engine } from '../engine/engine';
 import type { JobRecord } from '../engine/records';
 import { OutboxError, ValidationError, toErrorInfo, type FieldErrors } from '../errors';
 import type { ProfileService } from '../profiles/profile-service';
+import { lanCandidates, loadLanSharing, saveLanSharing } from '../server/lan-settings';
+import { findRunningServer, refreshLanSharing } from '../server/outbox-server';
 import type {
   ApiError,
   ApiEvent,
@@ -13,6 +15,7 @@ import type {
   OutboxApi,
   ProfileInput,
   ProfileView,
+  SettingsView,
 } from './outbox-api';
 
 /** Where files the browser streamed to the host are (see main/core/server/upload-staging.ts). */
@@ -68,7 +71,9 @@ function exportTaskOf(destination: Destination): Record<string, unknown> {
   return task;
 }
 
-function linkView(link: Awaited<ReturnType<Engine['links']['list']>>[number]): LinkView {
+type LinkSummary = Awaited<ReturnType<Engine['links']['list']>>[number];
+
+function linkView(engine: Engine, link: LinkSummary, lanBases: string[]): LinkView {
   return {
     id: link.id,
     url: link.url,
@@ -80,6 +85,29 @@ function linkView(link: Awaited<ReturnType<Engine['links']['list']>>[number]): L
     expires_at: link.expires_at,
     downloads: link.downloads,
     ...(link.job_id ? { job_id: link.job_id } : {}),
+    page_url: engine.links.pageUrlOf(link),
+    lan: link.lan,
+    lan_urls: link.lan ? lanBases.map((base) => engine.links.pageUrlOf(link, base)) : [],
+    ...(link.max_downloads !== undefined ? { max_downloads: link.max_downloads } : {}),
+    has_password: link.password_hash !== undefined,
+  };
+}
+
+/** Where the server on this data directory serves links on the LAN now (any process). */
+async function lanBasesOf(engine: Engine): Promise<string[]> {
+  return (await findRunningServer(engine.config.home))?.lan_urls ?? [];
+}
+
+async function settingsView(engine: Engine): Promise<SettingsView> {
+  const server = await findRunningServer(engine.config.home);
+  return {
+    lan_sharing: await loadLanSharing(engine.config.home),
+    lan: {
+      urls: server?.lan_urls ?? [],
+      errors: server?.lan_errors ?? [],
+      candidates: lanCandidates(),
+      server_running: server !== undefined,
+    },
   };
 }
 
@@ -193,7 +221,22 @@ export function createCoreApi(
     },
 
     async listLinks() {
-      return (await engine.links.list()).map(linkView);
+      const lanBases = await lanBasesOf(engine);
+      return (await engine.links.list()).map((link) => linkView(engine, link, lanBases));
+    },
+    async updateLink(id, options) {
+      const updated = await engine.links.update(id, options);
+      if (!updated) throw new OutboxError('NOT_FOUND', `no link ${id}`);
+      linkEvents.emit('links');
+      return linkView(engine, await engine.links.summarize(updated), await lanBasesOf(engine));
+    },
+
+    getSettings: () => settingsView(engine),
+    async saveSettings(input) {
+      await saveLanSharing(engine.config.home, input.lan_sharing);
+      await refreshLanSharing(engine.config.home);
+      linkEvents.emit('links');
+      return settingsView(engine);
     },
     async revokeLink(id) {
       if (!(await engine.links.revoke(id))) throw new OutboxError('NOT_FOUND', `no link ${id}`);

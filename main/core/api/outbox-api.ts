@@ -3,6 +3,8 @@ import type { JobRecord } from '../engine/records';
 import type { ErrorInfo } from '../errors';
 import type { ProbeResult } from '../exporters/exporter';
 import type { LinkState } from '../links/link-record';
+import type { LinkChange } from '../links/link-store';
+import type { LanSharing, NetworkAddress } from '../server/lan-settings';
 import type { ExportOperation } from '../tasks/operations';
 
 /**
@@ -55,7 +57,35 @@ export type LinkView = {
   expires_at: string;
   downloads: number;
   job_id?: string;
+  /** The download page (names, sizes, time left, password) on this machine. */
+  page_url: string;
+  /** Served on the LAN listener too (when LAN sharing is on). */
+  lan: boolean;
+  /** The download page on each LAN address, while LAN sharing serves this link. */
+  lan_urls: string[];
+  max_downloads?: number;
+  has_password: boolean;
 };
+
+/** Changing a link's options (see LinkChange). */
+export type LinkOptions = LinkChange;
+
+export type SettingsView = {
+  lan_sharing: LanSharing;
+  /** What the running server does now, and what it could listen on. */
+  lan: {
+    /** Base URLs the link server listens on in the LAN (empty: off, or no server runs). */
+    urls: string[];
+    /** Addresses that could not be listened on, with why. */
+    errors: string[];
+    /** This machine's non-internal IPv4 addresses. */
+    candidates: NetworkAddress[];
+    /** Whether an Outbox server runs on this data directory (links work only then). */
+    server_running: boolean;
+  };
+};
+
+export type SettingsInput = { lan_sharing: LanSharing };
 
 export type HostInfo = {
   host: 'electron' | 'browser';
@@ -90,6 +120,11 @@ export interface OutboxApi {
 
   listLinks(): Promise<LinkView[]>;
   revokeLink(id: string): Promise<void>;
+  updateLink(id: string, options: LinkOptions): Promise<LinkView>;
+
+  getSettings(): Promise<SettingsView>;
+  /** Saves and applies at once (the LAN listeners open or close). */
+  saveSettings(input: SettingsInput): Promise<SettingsView>;
 
   /** Live updates; returns the function that unsubscribes. */
   subscribe(listener: (event: ApiEvent) => void): () => void;

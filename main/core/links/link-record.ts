@@ -14,6 +14,12 @@ export const linkRecordSchema = z.object({
   revoked_at: z.string().optional(),
   job_id: z.string().optional(),
   task: z.string().optional(),
+  /** Served on the LAN listener too (when LAN sharing is on); loopback always serves it. */
+  lan: z.boolean().default(false),
+  /** Full downloads allowed; past it the link answers 410. */
+  max_downloads: z.number().int().positive().optional(),
+  /** scrypt hash of the link's password (see link-password.ts); never the password itself. */
+  password_hash: z.string().optional(),
   /** Snapshots of the files at export time: a link never serves a file that changed since. */
   files: z
     .array(
@@ -28,9 +34,10 @@ export const linkRecordSchema = z.object({
 });
 export type LinkRecord = z.output<typeof linkRecordSchema>;
 
-export type LinkState = 'active' | 'expired' | 'revoked';
+export type LinkState = 'active' | 'expired' | 'revoked' | 'used_up';
 
-export function linkState(link: LinkRecord, now = Date.now()): LinkState {
+export function linkState(link: LinkRecord, now = Date.now(), downloads = 0): LinkState {
   if (link.revoked_at) return 'revoked';
-  return Date.parse(link.expires_at) <= now ? 'expired' : 'active';
+  if (Date.parse(link.expires_at) <= now) return 'expired';
+  return link.max_downloads !== undefined && downloads >= link.max_downloads ? 'used_up' : 'active';
 }

@@ -2,9 +2,22 @@ import { randomBytes, timingSafeEqual, createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { RecordDir } from '../store/record-dir';
+import { hashPassword } from './link-password';
 import { linkRecordSchema, linkState, type LinkRecord, type LinkState } from './link-record';
 
 export type LinkSummary = LinkRecord & { url: string; state: LinkState; downloads: number };
+
+/**
+ * A change to a link's options: `lan` shares it on the network (or stops),
+ * `max_downloads` / `password` set or (null) remove the limit / the password,
+ * `expires_in` gives it that many seconds from now.
+ */
+export type LinkChange = {
+  lan?: boolean;
+  max_downloads?: number | null;
+  password?: string | null;
+  expires_in?: number;
+};
 
 /** 256-bit token, URL-safe. */
 export function newToken(): string {
@@ -38,8 +51,13 @@ export class LinkStore {
     this.records = new RecordDir(join(home, 'links'), linkRecordSchema);
   }
 
-  urlOf(link: Pick<LinkRecord, 'id' | 'token' | 'filename'>): string {
-    return `${this.baseUrl}/d/${link.id}/${link.token}/${encodeURIComponent(link.filename)}`;
+  urlOf(link: Pick<LinkRecord, 'id' | 'token' | 'filename'>, base = this.baseUrl): string {
+    return `${base}/d/${link.id}/${link.token}/${encodeURIComponent(link.filename)}`;
+  }
+
+  /** The download page for people who receive the link (names, sizes, time left, password). */
+  pageUrlOf(link: Pick<LinkRecord, 'id' | 'token'>, base = this.baseUrl): string {
+    return `${base}/d/${link.id}/${link.token}/`;
   }
 
   async create(link: Omit<LinkRecord, 'id' | 'token' | 'created_at'>): Promise<LinkRecord> {
@@ -75,6 +93,41 @@ export class LinkStore {
     await fs.appendFile(this.downloadsPath(id), '.', { mode: 0o600 });
   }
 
+  private claims = Promise.resolve(true);
+
+  /**
+   * Counts a download before it starts, unless `max` were reached: false means
+   * refuse it. Claims run one at a time, so two requests cannot both take the last one.
+   */
+  claimDownload(id: string, max: number | undefined): Promise<boolean> {
+    const claim = this.claims.then(async () => {
+      if (max !== undefined && (await this.downloads(id)) >= max) return false;
+      await this.countDownload(id);
+      return true;
+    });
+    this.claims = claim.catch(() => true);
+    return claim;
+  }
+
+  /** Changes a link's options; the server sees them on the next request. */
+  async update(id: string, change: LinkChange): Promise<LinkRecord | undefined> {
+    const link = await this.records.get(id);
+    if (!link) return undefined;
+    const next: LinkRecord = { ...link };
+    if (change.lan !== undefined) next.lan = change.lan;
+    if (change.max_downloads === null) delete next.max_downloads;
+    else if (change.max_downloads !== undefined) next.max_downloads = change.max_downloads;
+    if (change.password === null) delete next.password_hash;
+    else if (change.password !== undefined)
+      next.password_hash = await hashPassword(change.password);
+    if (change.expires_in !== undefined) {
+      next.expires_at = new Date(Date.now() + change.expires_in * 1000).toISOString();
+    }
+    const updated = linkRecordSchema.parse(next);
+    await this.records.put(id, updated);
+    return updated;
+  }
+
   async downloads(id: string): Promise<number> {
     try {
       return (await fs.stat(this.downloadsPath(id))).size;
@@ -84,11 +137,12 @@ export class LinkStore {
   }
 
   async summarize(link: LinkRecord, now = Date.now()): Promise<LinkSummary> {
+    const downloads = await this.downloads(link.id);
     return {
       ...link,
       url: this.urlOf(link),
-      state: linkState(link, now),
-      downloads: await this.downloads(link.id),
+      state: linkState(link, now, downloads),
+      downloads,
     };
   }
 

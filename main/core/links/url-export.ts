@@ -5,6 +5,7 @@ import type { SourceFile } from '../engine/sources';
 import { fileError } from '../engine/sources';
 import type { ExportUrlTask } from '../tasks/operations';
 import { promises as fs } from 'node:fs';
+import { hashPassword } from './link-password';
 import type { LinkStore } from './link-store';
 import { zipSize } from './zip-stream';
 
@@ -56,6 +57,12 @@ export async function createUrlExport(
 ): Promise<ResultFile[]> {
   const expires_at = new Date(Date.now() + task.expires_in * 1000).toISOString();
   const snapshots = await Promise.all(files.map(snapshot));
+  // One hash for all the links of this task: scrypt is slow on purpose.
+  const options = {
+    lan: task.lan,
+    ...(task.max_downloads !== undefined ? { max_downloads: task.max_downloads } : {}),
+    ...(task.password !== undefined ? { password_hash: await hashPassword(task.password) } : {}),
+  };
 
   if (task.archive_multiple_files && files.length > 1) {
     const names = uniqueNames(files.map((file) => file.name));
@@ -68,6 +75,7 @@ export async function createUrlExport(
     const filename = archiveName(files);
     const link = await links.create({
       ...origin,
+      ...options,
       kind: 'zip',
       filename,
       inline: false,
@@ -93,6 +101,7 @@ export async function createUrlExport(
       const snap = snapshots[i] ?? { size: file.size, mtime_ms: file.mtimeMs };
       const link = await links.create({
         ...origin,
+        ...options,
         kind: 'file',
         filename,
         inline: task.inline,

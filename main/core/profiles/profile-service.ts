@@ -135,16 +135,24 @@ export class ProfileService {
       changes,
     );
     // Validate with stand-ins for the secrets that stay in the keychain: no need to read them.
-    validateTask({
-      ...joinSecrets(
-        record.operation,
-        patched.plain,
-        patched.keys,
-        (key) => patched.write.get(key) ?? STORED_SECRET,
-      ),
-      operation: record.operation,
-      input: PLACEHOLDER_INPUT,
-    });
+    try {
+      validateTask({
+        ...joinSecrets(
+          record.operation,
+          patched.plain,
+          patched.keys,
+          (key) => patched.write.get(key) ?? STORED_SECRET,
+        ),
+        operation: record.operation,
+        input: PLACEHOLDER_INPUT,
+      });
+    } catch (error) {
+      // Secrets kept in the keychain were valid when stored; their stand-in (e.g. for a URL) may not be.
+      if (!(error instanceof ValidationError)) throw error;
+      const kept = new Set(patched.keys.filter((key) => !patched.write.has(key)));
+      const remaining = Object.entries(error.fields).filter(([field]) => !kept.has(field));
+      if (remaining.length > 0) throw new ValidationError(Object.fromEntries(remaining));
+    }
     const updated: ProfileRecord = {
       ...record,
       params: patched.plain,

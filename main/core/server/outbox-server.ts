@@ -4,9 +4,16 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { OutboxConfig } from '../config';
-import { handleLinkRequest, isLinkPath, sendText } from '../links/link-handler';
+import {
+  handleLinkRequest,
+  isLinkPath,
+  sendText,
+  type LinkRequestContext,
+} from '../links/link-handler';
+import { PasswordAttempts } from '../links/link-password';
 import type { LinkStore } from '../links/link-store';
 import { writeFileAtomic } from '../store/atomic-file';
+import { lanAddresses, loadLanSharing } from './lan-settings';
 
 /** Routes other than links (the browser host's UI and API) plug in here. */
 export type AppRoutes = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
@@ -15,14 +22,51 @@ export const serverInfoSchema = z.object({
   pid: z.number(),
   url: z.string(),
   started_at: z.string(),
+  /** Base URLs of the LAN listeners (LAN sharing on), e.g. `http://192.168.1.20:9797`. */
+  lan_urls: z.array(z.string()).optional(),
+  /** LAN addresses from the settings that could not be listened on, with why. */
+  lan_errors: z.array(z.string()).optional(),
 });
 export type ServerInfo = z.output<typeof serverInfoSchema>;
 
 export type RunningServer = {
   server: Server;
   url: string;
+  /** Base URLs the LAN listeners serve links on now (empty: LAN sharing off). */
+  lanUrls(): string[];
+  /** Addresses from the settings that could not be listened on, with why. */
+  lanErrors(): string[];
+  /** Re-reads settings.json and opens/closes LAN listeners to match. */
+  applyLanSharing(): Promise<string[]>;
   close: () => Promise<void>;
 };
+
+/** Servers of this process by data directory: saving settings applies them at once. */
+const running = new Map<string, RunningServer>();
+
+/** Applies LAN settings to a server this process runs on `home`; other processes poll. */
+export async function refreshLanSharing(home: string): Promise<string[] | undefined> {
+  return running.get(home)?.applyLanSharing();
+}
+
+/** How often a server checks settings.json for changes made by another process. */
+const SETTINGS_POLL_MS = 2_000;
+
+function limitSlowClients(server: Server): void {
+  server.headersTimeout = 15_000;
+  // No cap on a whole request: the browser host receives uploads of any size.
+  // A client that goes quiet for a minute (slow body, stalled download) is dropped instead.
+  server.requestTimeout = 0;
+  server.timeout = 60_000;
+  server.keepAliveTimeout = 5_000;
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
 
 function serverInfoPath(home: string): string {
   return join(home, 'server.json');
@@ -58,11 +102,14 @@ export async function startServer(options: {
 }): Promise<RunningServer> {
   const { config, links, app } = options;
   let port = config.port;
+  const attempts = new PasswordAttempts();
+  const loopbackLinks: LinkRequestContext = { store: links, attempts, lanOnly: false };
+  const lanLinks: LinkRequestContext = { store: links, attempts, lanOnly: true };
 
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://outbox.invalid');
     const handle = async (): Promise<void> => {
-      if (isLinkPath(url.pathname)) return handleLinkRequest(req, res, url.pathname, links);
+      if (isLinkPath(url.pathname)) return handleLinkRequest(req, res, url, loopbackLinks);
       if (!isLoopbackHost(req.headers.host, port)) {
         return sendText(res, 421, 'This address only serves download links.');
       }
@@ -74,22 +121,9 @@ export async function startServer(options: {
       if (app && (await app(req, res, url))) return;
       sendText(res, 404, 'Not found.');
     };
-    handle().catch((error: unknown) => {
-      if (res.headersSent) res.destroy();
-      else
-        sendText(
-          res,
-          500,
-          `Internal error: ${error instanceof Error ? error.message : String(error)}`,
-        );
-    });
+    handle().catch((error: unknown) => internalError(res, error));
   });
-  server.headersTimeout = 15_000;
-  // No cap on a whole request: the browser host receives uploads of any size.
-  // A client that goes quiet for a minute (slow body, stalled download) is dropped instead.
-  server.requestTimeout = 0;
-  server.timeout = 60_000;
-  server.keepAliveTimeout = 5_000;
+  limitSlowClients(server);
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
@@ -107,19 +141,100 @@ export async function startServer(options: {
   port = (server.address() as AddressInfo).port;
   const url = `http://${config.host}:${port}`;
   await fs.mkdir(config.home, { recursive: true, mode: 0o700 });
-  const info: ServerInfo = { pid: process.pid, url, started_at: new Date().toISOString() };
-  await writeFileAtomic(serverInfoPath(config.home), JSON.stringify(info) + '\n');
+  const started_at = new Date().toISOString();
 
-  return {
+  // LAN listeners: links marked `lan` and their pages, nothing else (no API, UI or /healthz).
+  const lanServers = new Map<string, Server>();
+  let lanErrors: string[] = [];
+  const lanUrls = () => [...lanServers.keys()].map((address) => `http://${address}:${port}`);
+  const writeInfo = async () => {
+    const info: ServerInfo = {
+      pid: process.pid,
+      url,
+      started_at,
+      lan_urls: lanUrls(),
+      lan_errors: lanErrors,
+    };
+    await writeFileAtomic(serverInfoPath(config.home), JSON.stringify(info) + '\n');
+  };
+  const listenOnLan = async (address: string): Promise<void> => {
+    const lan = createServer((req, res) => {
+      const lanUrl = new URL(req.url ?? '/', 'http://outbox.invalid');
+      if (!isLinkPath(lanUrl.pathname)) return sendText(res, 404, 'Not found.');
+      handleLinkRequest(req, res, lanUrl, lanLinks).catch((error: unknown) =>
+        internalError(res, error),
+      );
+    });
+    limitSlowClients(lan);
+    await new Promise<void>((resolve, reject) => {
+      lan.once('error', reject);
+      lan.listen(port, address, () => resolve());
+    });
+    lanServers.set(address, lan);
+  };
+  let applying = Promise.resolve<string[]>([]);
+  const applyLanSharing = (): Promise<string[]> => {
+    applying = applying
+      .catch(() => [])
+      .then(async () => {
+        const wanted = new Set(lanAddresses(await loadLanSharing(config.home)));
+        for (const [address, lan] of lanServers) {
+          if (!wanted.has(address)) {
+            lanServers.delete(address);
+            await closeServer(lan);
+          }
+        }
+        lanErrors = [];
+        for (const address of wanted) {
+          if (lanServers.has(address)) continue;
+          await listenOnLan(address).catch((error: NodeJS.ErrnoException) => {
+            lanErrors.push(`${address}: ${error.code ?? error.message}`);
+          });
+        }
+        await writeInfo();
+        return lanUrls();
+      });
+    return applying;
+  };
+  await applyLanSharing();
+
+  let settingsStamp = '';
+  const stampOf = () =>
+    fs.stat(join(config.home, 'settings.json')).then(
+      (stat) => `${stat.mtimeMs}:${stat.size}:${stat.ino}`,
+      () => '',
+    );
+  settingsStamp = await stampOf();
+  const poll = setInterval(() => {
+    void stampOf().then((stamp) => {
+      if (stamp === settingsStamp) return;
+      settingsStamp = stamp;
+      void applyLanSharing();
+    });
+  }, SETTINGS_POLL_MS);
+  poll.unref();
+
+  const handle: RunningServer = {
     server,
     url,
+    lanUrls,
+    lanErrors: () => lanErrors,
+    applyLanSharing,
     close: async () => {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      clearInterval(poll);
+      if (running.get(config.home) === handle) running.delete(config.home);
+      await Promise.all([server, ...lanServers.values()].map(closeServer));
+      lanServers.clear();
       const current = await findRunningServer(config.home);
       if (current?.pid === process.pid) await fs.rm(serverInfoPath(config.home), { force: true });
     },
   };
+  running.set(config.home, handle);
+  return handle;
+}
+
+function internalError(res: ServerResponse, error: unknown): void {
+  if (res.headersSent) res.destroy();
+  else
+    sendText(res, 500, `Internal error: ${error instanceof Error ? error.message : String(error)}`);
 }

@@ -91,6 +91,9 @@ export function createBrowserClient(): OutboxApi {
     clearHistory: () => call('clearHistory', []),
     listLinks: () => call('listLinks', []),
     revokeLink: (...args) => call('revokeLink', args),
+    updateLink: (...args) => call('updateLink', args),
+    getSettings: () => call('getSettings', []),
+    saveSettings: (...args) => call('saveSettings', args),
     subscribe: eventHub(),
   };
 }

@@ -5,6 +5,7 @@ import { useStore } from '../store/app-store';
 import { useNow } from '../lib/use-now';
 import { CopyButton } from './CopyButton';
 import { Icon } from './Icons';
+import { LinkLanShare } from './LanSharing';
 import { QrCode } from './QrCode';
 
 /** A temporary link: the URL to copy, open or scan, its life left, downloads, and Revoke. */
@@ -36,7 +37,9 @@ export function LinkRow({
                 ? formatTimeLeft(link.expires_at, now)
                 : state === 'revoked'
                   ? 'revoked'
-                  : 'expired'}{' '}
+                  : state === 'used_up'
+                    ? 'download limit reached'
+                    : 'expired'}{' '}
               · {plural(link.downloads, 'download')}
             </span>
           )}
@@ -101,6 +104,7 @@ export function LinkRow({
               </button>
             ))}
         </div>
+        {link && <LinkLanShare link={link} />}
       </div>
       {qr && (
         <div className="link-qr">

@@ -3,8 +3,10 @@ import type {
   ApiEvent,
   Destination,
   HostInfo,
+  LinkOptions,
   LinkView,
   ProfileView,
+  SettingsView,
 } from '../../../main/core/api/outbox-api';
 import type { JobRecord, TaskProgress } from '../lib/types';
 import { getApi, toFileRefs, type PickedFile } from '../api';
@@ -35,6 +37,8 @@ type State = {
   jobs: Record<string, JobRecord>;
   progress: Record<string, TaskProgress>;
   links: LinkView[];
+  /** Settings (LAN sharing) and what the server does with them. */
+  settings?: SettingsView;
   /** Jobs of the Transfers tab: running, recent, or started since this window opened. */
   sessionJobs: string[];
   preparing: Preparing[];
@@ -56,6 +60,9 @@ type Actions = {
   removeJob(id: string): Promise<void>;
   clearHistory(): Promise<void>;
   revokeLink(id: string): Promise<void>;
+  updateLink(id: string, options: LinkOptions, done: string): Promise<boolean>;
+  refreshSettings(): Promise<void>;
+  setLanSharing(enabled: boolean): Promise<void>;
   toast(message: string, tone?: Toast['tone']): void;
   dropToast(id: number): void;
   openEditor(editor: EditorState): void;
@@ -140,6 +147,7 @@ export const useStore = create<State & Actions>()((set, get) => {
           jobs: Object.fromEntries(jobs.map((j) => [j.id, j])),
           sessionJobs: recent.map((j) => j.id),
         });
+        void get().refreshSettings();
       } catch (error) {
         set({ loaded: true, loadError: errorInfoOf(error) });
       }
@@ -156,6 +164,42 @@ export const useStore = create<State & Actions>()((set, get) => {
       } catch {
         // Keep showing what we had; the next event or refresh tries again.
       }
+    },
+
+    async refreshSettings() {
+      try {
+        set({ settings: await getApi().getSettings() });
+      } catch {
+        // An older host without settings: LAN sharing is simply not offered.
+      }
+    },
+
+    setLanSharing: (enabled) =>
+      guard('Could not change LAN sharing', async () => {
+        const current = get().settings?.lan_sharing;
+        const settings = await getApi().saveSettings({
+          lan_sharing: { ...current, enabled },
+        });
+        set({ settings });
+        await get().refreshLinks();
+        get().toast(
+          enabled
+            ? settings.lan.urls.length > 0
+              ? 'LAN sharing is on: shared links are reachable on your network.'
+              : 'LAN sharing is on; links are served on the network while Outbox’s server runs.'
+            : 'LAN sharing is off: links work on this computer only.',
+        );
+      }),
+
+    async updateLink(id, options, done) {
+      let ok = false;
+      await guard('Could not change the link', async () => {
+        await getApi().updateLink(id, options);
+        await get().refreshLinks();
+        get().toast(done);
+        ok = true;
+      });
+      return ok;
     },
 
     async exportFiles(destination, label, files) {

@@ -1,0 +1,69 @@
+import { promises as fs } from 'node:fs';
+import { networkInterfaces } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { writeFileAtomic } from '../store/atomic-file';
+
+/**
+ * LAN sharing settings in `<home>/settings.json`. Off by default: links are
+ * then served on loopback only. When on, the link server also listens on the
+ * chosen interface addresses (default: every non-internal IPv4 address), and
+ * serves there only the links marked `lan`.
+ */
+
+export const lanSharingSchema = z.strictObject({
+  enabled: z.boolean(),
+  /** IPv4 addresses to listen on; absent = every non-internal IPv4 address. */
+  interfaces: z.array(z.ipv4()).max(32).optional(),
+});
+export type LanSharing = z.output<typeof lanSharingSchema>;
+
+/** Other keys in the file are kept as they are (other settings may live there). */
+const settingsFileSchema = z.looseObject({ lan_sharing: lanSharingSchema.optional() });
+
+export const LAN_SHARING_OFF: LanSharing = { enabled: false };
+
+function settingsPath(home: string): string {
+  return join(home, 'settings.json');
+}
+
+async function readSettingsFile(home: string): Promise<z.output<typeof settingsFileSchema>> {
+  let text: string;
+  try {
+    text = await fs.readFile(settingsPath(home), 'utf8');
+  } catch {
+    return {};
+  }
+  const parsed = settingsFileSchema.safeParse(JSON.parse(text));
+  return parsed.success ? parsed.data : {};
+}
+
+export async function loadLanSharing(home: string): Promise<LanSharing> {
+  return (await readSettingsFile(home)).lan_sharing ?? LAN_SHARING_OFF;
+}
+
+export async function saveLanSharing(home: string, lan: LanSharing): Promise<void> {
+  const current = await readSettingsFile(home);
+  await fs.mkdir(home, { recursive: true, mode: 0o700 });
+  await writeFileAtomic(
+    settingsPath(home),
+    JSON.stringify({ ...current, lan_sharing: lanSharingSchema.parse(lan) }, null, 2) + '\n',
+  );
+}
+
+export type NetworkAddress = { name: string; address: string };
+
+/** This machine's non-internal IPv4 addresses, the ones a phone on the same network can reach. */
+export function lanCandidates(): NetworkAddress[] {
+  return Object.entries(networkInterfaces()).flatMap(([name, entries]) =>
+    (entries ?? [])
+      .filter((entry) => entry.family === 'IPv4' && !entry.internal)
+      .map((entry) => ({ name, address: entry.address })),
+  );
+}
+
+/** The addresses to listen on: none when off. */
+export function lanAddresses(lan: LanSharing): string[] {
+  if (!lan.enabled) return [];
+  return lan.interfaces ?? lanCandidates().map((candidate) => candidate.address);
+}
