@@ -288,8 +288,10 @@ describe('browser host: the UI files', () => {
 });
 
 describe('browser host: uploads, exports and events', () => {
-  it('streams a 20 MB upload to staging with bounded memory; its link downloads the same bytes', async () => {
-    const size = 20 * 1024 * 1024;
+  it('streams a 160 MB upload to staging with bounded memory; its link downloads the same bytes', async () => {
+    // Large enough to tell streaming from holding the body: V8 collects freed chunks only once
+    // ~64 MiB of them pile up, so a streamed upload peaks well below the file's size.
+    const size = 160 * 1024 * 1024;
     const source = await makeFile(home, 'src/big file.bin', size);
     const expected = await sha256File(source);
 
@@ -314,15 +316,15 @@ describe('browser host: uploads, exports and events', () => {
     const buffersGrew = buffersPeak.stop() - buffersBefore;
     const mib = (n: number) => (n / 1048576).toFixed(1);
     console.log(
-      `20 MiB upload: host RSS +${mib(rssGrew)} MiB, Buffers +${mib(buffersGrew)} MiB at peak`,
+      `160 MiB upload: host RSS +${mib(rssGrew)} MiB, Buffers +${mib(buffersGrew)} MiB at peak`,
     );
     const uploaded = JSON.parse(stdout) as ApiResult<{ uploadId: string; size: number }>;
     if (!uploaded.ok) throw new Error(stdout);
     expect(uploaded.value.size).toBe(size);
-    // Buffers (where a request body lives): streamed, 0-12 MiB of chunks not yet collected;
-    // a host that held the body measured +31 MiB. RSS alone cannot tell (the allocator reuses memory).
+    // Buffers (where a request body lives): a host that held the body grows by at least its size.
+    // RSS alone cannot tell (the allocator reuses memory).
     expect(rssGrew).toBeLessThan(size);
-    expect(buffersGrew).toBeLessThan(size);
+    expect(buffersGrew).toBeLessThan(size * 0.7);
     const staged = join(home, 'staging', uploaded.value.uploadId, 'photos/2024/big file.bin');
     expect(await sha256File(staged)).toBe(expected);
 
