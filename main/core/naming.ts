@@ -27,12 +27,25 @@ export function hasPlaceholder(template: string): boolean {
   return [...template.matchAll(PLACEHOLDER)].some((m) => m[0] !== '%%');
 }
 
-/** printf-style numbering: `%d` → n, `%03d` → 00n, `%5d` → space-padded, `%%` → `%`. */
-export function formatPlaceholder(template: string, n: number): string {
+/** Wider padding is a typo, and `%0999999999d` would build a gigabyte string (or crash). */
+export const MAX_PLACEHOLDER_WIDTH = 64;
+
+/**
+ * printf-style numbering: `%d` → n, `%03d` → 00n, `%5d` → space-padded, `%%` → `%`.
+ * A width over MAX_PLACEHOLDER_WIDTH is a ValidationError on `field`.
+ */
+export function formatPlaceholder(template: string, n: number, field = 'name'): string {
   return template.replace(PLACEHOLDER, (match, zero: string, width: string) => {
     if (match === '%%') return '%';
     const digits = String(n);
-    return width ? digits.padStart(Number(width), zero ? '0' : ' ') : digits;
+    if (!width) return digits;
+    if (Number(width) > MAX_PLACEHOLDER_WIDTH) {
+      throw ValidationError.of(
+        field,
+        `the placeholder "${match.length > 24 ? `${match.slice(0, 20)}…` : match}" pads to more than ${MAX_PLACEHOLDER_WIDTH} characters: use a smaller width such as %03d`,
+      );
+    }
+    return digits.padStart(Number(width), zero ? '0' : ' ');
   });
 }
 
@@ -86,7 +99,7 @@ export function planNames(rule: NamingRule, ownNames: string[], style: NameStyle
             `add a placeholder such as %d (e.g. ${suggestPlaceholder(rule.name)})`,
         );
       }
-      names = ownNames.map((_, i) => formatPlaceholder(rule.name, i + 1));
+      names = ownNames.map((_, i) => formatPlaceholder(rule.name, i + 1, rule.field));
       break;
   }
 

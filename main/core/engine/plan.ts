@@ -54,7 +54,7 @@ export function namesFor(task: ExportTask, files: SourceFile[]): string[] {
         `${files.length} files need ${files.length} URLs: put a placeholder such as %d in the URL (…/file-%d.pdf)`,
       );
     }
-    return files.map((_, i) => formatPlaceholder(task.url, i + 1));
+    return files.map((_, i) => formatPlaceholder(task.url, i + 1, 'url'));
   }
   const { rule, style } = destinationNaming(task);
   return planNames(

@@ -112,14 +112,33 @@ function sendError(res: ServerResponse, status: number, error: ApiError): void {
   res.end(body);
 }
 
+/** A JSON body over MAX_JSON_BYTES: answered 413, then the connection is dropped unread. */
+class BodyTooLarge extends OutboxError {
+  constructor() {
+    super(
+      'INVALID_DATA',
+      `the request body is larger than ${MAX_JSON_BYTES / 1024 / 1024} MiB; API arguments are small (files go to /api/uploads)`,
+    );
+  }
+}
+
 async function readJson(req: IncomingMessage): Promise<unknown> {
+  if (Number(req.headers['content-length'] ?? 0) > MAX_JSON_BYTES) throw new BodyTooLarge();
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_JSON_BYTES) throw new OutboxError('INVALID_DATA', 'request too large');
-    chunks.push(chunk);
-  }
+  // Not `for await`: leaving it destroys the socket before the 413 could be answered.
+  await new Promise<void>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_JSON_BYTES) return void chunks.push(chunk);
+      req.off('data', onData);
+      req.pause();
+      reject(new BodyTooLarge());
+    };
+    req.on('data', onData);
+    req.once('end', resolve);
+    req.once('error', reject);
+  });
   try {
     return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
   } catch {
@@ -277,7 +296,14 @@ export function createBrowserHost(options: {
     try {
       args = await readJson(req);
     } catch (error) {
-      sendResult(res, { ok: false, error: apiErrorOf(error) });
+      if (error instanceof BodyTooLarge) {
+        res.setHeader('Connection', 'close');
+        sendError(res, 413, apiErrorOf(error));
+        // Lingering close: drop what still arrives for a moment, so the client reads the 413
+        // instead of a reset, then cut the connection.
+        req.resume();
+        setTimeout(() => req.destroy(), 2_000).unref();
+      } else sendResult(res, { ok: false, error: apiErrorOf(error) });
       return true;
     }
     sendResult(res, await dispatch(api, route, args));

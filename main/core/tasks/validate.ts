@@ -116,6 +116,11 @@ export function validateJob(raw: unknown): Job {
 
   const tasks: Record<string, Task> = {};
   for (const name of names) {
+    if (name === '__proto__') {
+      // Assigning it would set the prototype of `tasks`: the task would silently vanish.
+      addFieldError(fields, `tasks.${name}`, 'is a reserved name: give the task another name');
+      continue;
+    }
     const task = parseTask(raw.tasks[name], `tasks.${name}`, fields);
     if (task) tasks[name] = task;
   }
@@ -153,7 +158,8 @@ function validateGraph(graph: Record<string, Node>, fields: FieldErrors): void {
     for (const input of node.inputs) {
       if (input === name)
         addFieldError(fields, `tasks.${name}.input`, 'a task cannot be its own input');
-      else if (!(input in graph))
+      // Own names only: "toString" or "constructor" is no task of the job.
+      else if (!Object.hasOwn(graph, input))
         addFieldError(fields, `tasks.${name}.input`, `unknown task "${input}"`);
     }
   }
@@ -164,7 +170,7 @@ function validateGraph(graph: Record<string, Node>, fields: FieldErrors): void {
   }
   for (const [name, node] of Object.entries(graph)) {
     for (const input of node.inputs) {
-      const source = graph[input];
+      const source = Object.hasOwn(graph, input) ? graph[input] : undefined;
       if (source && input !== name && source.operation !== 'import/file') {
         addFieldError(
           fields,
@@ -185,7 +191,7 @@ function findCycle(graph: Record<string, Node>): string[] | undefined {
     state.set(name, 'visiting');
     stack.push(name);
     for (const input of graph[name]?.inputs ?? []) {
-      if (input === name || !(input in graph)) continue;
+      if (input === name || !Object.hasOwn(graph, input)) continue;
       const cycle = visit(input);
       if (cycle) return cycle;
     }

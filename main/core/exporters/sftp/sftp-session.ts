@@ -119,6 +119,9 @@ async function openSession(
   const destination = destinationOf(params);
   const socket = await openSocket(params, signal);
   const client = new Client();
+  // ssh2 emits 'error' a second time when a socket that never finished the handshake closes
+  // (after readyTimeout): with no listener left, that would crash the export worker.
+  client.on('error', () => undefined);
   let seen: string | undefined;
 
   const ready = new Promise<void>((resolve, reject) => {

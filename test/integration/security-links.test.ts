@@ -1,0 +1,498 @@
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import { createServer, request, Agent, type Server } from 'node:http';
+import { connect, type AddressInfo, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Engine } from '../../main/core/engine/engine';
+import type { ResultFile } from '../../main/core/engine/records';
+import { ProfileService } from '../../main/core/profiles/profile-service';
+import type { SecretStore } from '../../main/core/profiles/secret-store';
+import { startBrowserHost } from '../../main/core/server/browser-host';
+import { exportFiles, exportTaskOf, makeFile, tempDir, testConfig } from '../support/engine';
+import { freePort, run } from '../support/net';
+
+/**
+ * Attacks on the local HTTP server (download links + browser host), over real
+ * sockets: token guessing and timing, revoked links, odd traversal encodings,
+ * forged Host on control routes, simple-request CSRF, oversized requests,
+ * slowloris clients, and script in exported HTML/SVG run in Chromium.
+ * (Key/cookie basics, plain traversal, expiry and CORS are in
+ * browser-host.test.ts and link-server.test.ts.)
+ */
+
+class MemorySecrets implements SecretStore {
+  private readonly values = new Map<string, string>();
+  async set(account: string, value: string) {
+    this.values.set(account, value);
+  }
+  async get(account: string) {
+    return this.values.get(account);
+  }
+  async delete(account: string) {
+    return this.values.delete(account);
+  }
+  async accounts(prefix: string) {
+    return [...this.values.keys()].filter((a) => a.startsWith(prefix));
+  }
+  async check() {}
+}
+
+let home: string;
+let dir: string;
+let port: number;
+let base: string;
+let cookie: string;
+let engine: Engine;
+let host: Awaited<ReturnType<typeof startBrowserHost>>;
+/** Slowloris clients started first, checked last (so their wait overlaps the other tests). */
+let slowClients: { socket: Socket; opened: number; closedAt?: number }[] = [];
+
+async function linksFor(task: Record<string, unknown>, paths: string[]): Promise<ResultFile[]> {
+  const record = await exportFiles(engine, { operation: 'export/url', ...task }, paths);
+  const exported = exportTaskOf(record);
+  expect(exported.status, exported.message).toBe('finished');
+  return exported.result?.files ?? [];
+}
+
+/** One raw GET on a kept-alive connection: status and the time to the full answer (ms). */
+const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+function timedGet(path: string): Promise<{ status: number; ms: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const req = request({ host: '127.0.0.1', port, path, agent }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          ms: Number(process.hrtime.bigint() - started) / 1e6,
+          body,
+        }),
+      );
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
+}
+
+/** Opens a connection that sends a request header one byte per second, forever. */
+function slowloris(): { socket: Socket; opened: number; closedAt?: number } {
+  const client: { socket: Socket; opened: number; closedAt?: number } = {
+    socket: connect({ host: '127.0.0.1', port }),
+    opened: Date.now(),
+  };
+  const header = `GET /d/aaaa/bbbb/x HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nX-Slow: ${'a'.repeat(10_000)}`;
+  let sent = 0;
+  const timer = setInterval(() => {
+    if (client.socket.destroyed) return;
+    client.socket.write(header[sent % header.length] ?? 'a');
+    sent++;
+  }, 1000);
+  client.socket.on('error', () => undefined);
+  client.socket.on('close', () => {
+    clearInterval(timer);
+    client.closedAt = Date.now();
+  });
+  return client;
+}
+
+beforeAll(async () => {
+  home = await tempDir('outbox-security-');
+  dir = await tempDir('outbox-security-files-');
+  const renderer = join(home, 'renderer-fixture');
+  await makeFile(renderer, 'index.html', '<!doctype html><title>Outbox</title>');
+  port = await freePort();
+  const config = testConfig(home, { port });
+  const profiles = new ProfileService(home, new MemorySecrets());
+  engine = await Engine.open(config, { resolveProfile: profiles.resolver });
+  host = await startBrowserHost({
+    config,
+    engine,
+    profiles,
+    version: 'test',
+    rendererDir: renderer,
+  });
+  base = host.server.url;
+  const signIn = await fetch(host.uiUrl, { redirect: 'manual' });
+  cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+  expect(cookie).toMatch(/^outbox_session_\d+=/);
+  // 50 slowloris connections, opened before the rest of the tests run.
+  slowClients = Array.from({ length: 50 }, () => slowloris());
+});
+
+afterAll(async () => {
+  for (const client of slowClients) client.socket.destroy();
+  agent.destroy();
+  await host?.close();
+  await engine?.close();
+  await fs.rm(home, { recursive: true, force: true });
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+describe('link tokens', () => {
+  it('400 guessed tokens for a real link id: all 404, identical bodies, no timing signal', async () => {
+    const file = await makeFile(dir, 'secret.txt', 'SECRET CONTENT');
+    const [link] = await linksFor({}, [file]);
+    const url = new URL(link!.url!);
+    const [, , id, token] = url.pathname.split('/') as [string, string, string, string];
+    const name = 'secret.txt';
+    const randomToken = () => randomBytes(32).toString('base64url');
+    // Same length and all but the last character right: a prefix-comparing check would be slower here.
+    const nearToken = () => token.slice(0, -1) + (token.endsWith('A') ? 'B' : 'A');
+    const unknownId = () => randomBytes(9).toString('base64url');
+
+    await timedGet(`/d/${id}/${randomToken()}/${name}`); // warm up the connection and caches
+    const times = { random: [] as number[], near: [] as number[], unknownId: [] as number[] };
+    const bodies = new Set<string>();
+    for (let round = 0; round < 150; round++) {
+      // Interleaved, so drift (GC, other tests) hits every kind alike.
+      for (const [kind, path] of [
+        ['random', `/d/${id}/${randomToken()}/${name}`],
+        ['near', `/d/${id}/${nearToken()}/${name}`],
+        ['unknownId', `/d/${unknownId()}/${token}/${name}`],
+      ] as const) {
+        const answer = await timedGet(path);
+        expect(answer.status, path).toBe(404);
+        expect(answer.body).not.toContain('SECRET');
+        bodies.add(answer.body);
+        times[kind].push(answer.ms);
+      }
+    }
+    expect(bodies.size).toBe(1);
+    const m = {
+      random: median(times.random),
+      near: median(times.near),
+      unknown: median(times.unknownId),
+    };
+    // Loopback medians are ~0.3–2 ms; a byte-by-byte comparison or an early "unknown id"
+    // return would show as a steady gap. Tolerance: 35% of the slower, at least 0.25 ms.
+    const close = (a: number, b: number) =>
+      Math.abs(a - b) <= Math.max(0.25, 0.35 * Math.max(a, b));
+    expect(close(m.random, m.near), JSON.stringify(m)).toBe(true);
+    // An unknown id skips reading and parsing the link file: measured ~1–2 ms faster here.
+    // That tells whether a 72-bit random id exists, nothing about its 256-bit token (a
+    // known, accepted signal); a per-byte or early-exit token check would show above.
+    expect(Math.abs(m.random - m.unknown), JSON.stringify(m)).toBeLessThan(5);
+    // The right token still works.
+    expect((await timedGet(`/d/${id}/${token}/${name}`)).body).toBe('SECRET CONTENT');
+  });
+
+  it('a revoked link answers 410 only to its own token; a wrong token gets the same 404', async () => {
+    const file = await makeFile(dir, 'revoked.txt', 'REVOKED');
+    const [link] = await linksFor({}, [file]);
+    const [, , id, token] = new URL(link!.url!).pathname.split('/') as string[];
+    await engine.links.revoke(id!);
+    expect((await timedGet(`/d/${id}/${token}/revoked.txt`)).status).toBe(410);
+    const wrong = await timedGet(`/d/${id}/${randomBytes(32).toString('base64url')}/revoked.txt`);
+    expect(wrong.status).toBe(404);
+    expect(wrong.body).not.toMatch(/revoked/i);
+  });
+
+  it('odd traversal encodings reach neither files nor other routes', async () => {
+    const file = await makeFile(dir, 'guarded.txt', 'GUARDED');
+    const [link] = await linksFor({}, [file]);
+    const [, , id, token] = new URL(link!.url!).pathname.split('/') as string[];
+    // The name after id/token is only a label: whatever it says, the link's own file is served.
+    for (const label of ['%2e%2e%2f%2e%2e%2fetc%2fpasswd', '..%5c..%5cetc%5cpasswd', '%00passwd']) {
+      const { stdout } = await run('curl', [
+        '-sS',
+        '--path-as-is',
+        `${base}/d/${id}/${token}/${label}`,
+      ]);
+      expect(stdout, label).toBe('GUARDED');
+    }
+    const attempts = [
+      `/d/${id}/${token}/../../etc/passwd`,
+      `/d/${id}/${token}/a/../../../etc/passwd`,
+      `/d/%252e%252e/%252e%252e/etc/passwd`,
+      `/d/${id}/${token}%00/guarded.txt`,
+      `/d/${id}/${token}/%c0%ae%c0%ae/%c0%ae%c0%ae/etc/passwd`,
+      `/d/${id}/${token}/..;/..;/etc/passwd`,
+      `//d/${id}/${token}/guarded.txt`,
+      `/%2e%2e/%2e%2e/etc/passwd`,
+      `/assets/%2e%2e%2f%2e%2e%2f%2e%2e%2fetc%2fpasswd`,
+      `/..%252f..%252f..%252fetc%252fpasswd`,
+    ];
+    for (const path of attempts) {
+      const { stdout } = await run('curl', [
+        '-sS',
+        '--path-as-is',
+        '-H',
+        `Cookie: ${cookie}`,
+        '-w',
+        '\n%{http_code}',
+        `${base}${path}`,
+      ]);
+      const status = stdout.slice(stdout.lastIndexOf('\n') + 1);
+      const body = stdout.slice(0, stdout.lastIndexOf('\n'));
+      expect(['400', '404', '421'], path).toContain(status);
+      expect(body, path).not.toContain('root:');
+      // The same link file is only ever served on its exact URL.
+      expect(body, path).not.toContain('GUARDED');
+    }
+  });
+});
+
+describe('control routes', () => {
+  it('refuse a forged or missing Host (DNS rebinding) on /healthz and /api, links still work', async () => {
+    const file = await makeFile(dir, 'rebind.txt', 'REBIND');
+    const [link] = await linksFor({}, [file]);
+    const path = new URL(link!.url!).pathname;
+    for (const forged of [
+      `evil.example:${port}`,
+      `127.0.0.1.evil.example:${port}`,
+      `localhost.:${port}`,
+      `127.0.0.1:${port + 1}`,
+      `127.0.0.1`,
+      `0.0.0.0:${port}`,
+    ]) {
+      for (const route of ['/healthz', '/api/listJobs', '/']) {
+        const headers = await run('curl', [
+          '-s',
+          '-o',
+          '/dev/null',
+          '-w',
+          '%{http_code}',
+          '-H',
+          `Host: ${forged}`,
+          '-H',
+          `Cookie: ${cookie}`,
+          ...(route.startsWith('/api/')
+            ? ['-X', 'POST', '-H', 'Content-Type: application/json', '-d', '[]']
+            : []),
+          `${base}${route}`,
+        ]);
+        expect(headers.stdout, `${forged} ${route}`).toBe('421');
+      }
+    }
+    // HTTP/1.0 without any Host header.
+    const { stdout } = await run('curl', [
+      '-s',
+      '-0',
+      '-H',
+      'Host:',
+      '-o',
+      '/dev/null',
+      '-w',
+      '%{http_code}',
+      `${base}/healthz`,
+    ]);
+    expect(stdout).toBe('421');
+    // A link is reachable by any name (it is meant to be shared), with its token.
+    const shared = await run('curl', ['-s', '-H', `Host: files.example:${port}`, `${base}${path}`]);
+    expect(shared.stdout).toBe('REBIND');
+  });
+
+  it('refuse simple-request CSRF (form or text/plain POST, cross-site fetch metadata)', async () => {
+    await linksFor({}, [await makeFile(dir, 'history.txt', 'x')]);
+    const before = (await engine.list()).length;
+    expect(before).toBeGreaterThan(0);
+    const job = '[]';
+    const attempts: { headers: Record<string, string>; body: string; expect: number[] }[] = [
+      // A form on another site can send these without a preflight; the cookie is SameSite=Strict,
+      // but the server must not rely on that alone.
+      { headers: { 'Content-Type': 'text/plain' }, body: job, expect: [415] },
+      {
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: `a=${job}`,
+        expect: [415],
+      },
+      {
+        headers: { 'Content-Type': 'multipart/form-data; boundary=x' },
+        body: '--x--',
+        expect: [415],
+      },
+      {
+        headers: { 'Content-Type': 'application/json', 'Sec-Fetch-Site': 'cross-site' },
+        body: job,
+        expect: [403],
+      },
+      { headers: { 'Content-Type': 'application/json', Origin: 'null' }, body: job, expect: [403] },
+      {
+        headers: { 'Content-Type': 'application/json', Origin: `http://localhost:${port}` },
+        body: job,
+        expect: [403],
+      },
+    ];
+    for (const attempt of attempts) {
+      const response = await fetch(`${base}/api/clearHistory`, {
+        method: 'POST',
+        headers: { Cookie: cookie, ...attempt.headers },
+        body: attempt.body,
+      });
+      expect(attempt.expect, JSON.stringify(attempt.headers)).toContain(response.status);
+      expect(response.headers.get('access-control-allow-origin')).toBeNull();
+    }
+    expect((await engine.list()).length).toBe(before);
+  });
+});
+
+/** curl's output also when it exits non-zero because the server closed the connection. */
+async function curlEvenIfCut(args: string[]): Promise<{ stdout: string }> {
+  return run('curl', args, { maxBuffer: 1024 * 1024 }).catch((error: { stdout?: string }) => ({
+    stdout: error.stdout ?? '',
+  }));
+}
+
+/** POSTs 200 MiB of JSON-ish bytes to /api/listJobs; resolves with the answer as soon as it comes. */
+function postLarge(headers: Record<string, string>): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/api/listJobs',
+        method: 'POST',
+        headers: { Cookie: cookie, 'Content-Type': 'application/json', ...headers },
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        res.on('error', () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
+    req.on('error', (error) => (req.destroyed ? undefined : reject(error)));
+    const chunk = Buffer.alloc(1024 * 1024, 0x20);
+    let sent = 0;
+    const pump = () => {
+      while (sent < 200 && !req.destroyed) {
+        sent++;
+        if (!req.write(chunk)) return void req.once('drain', pump);
+      }
+      if (!req.destroyed) req.end();
+    };
+    pump();
+  });
+}
+
+describe('oversized requests', () => {
+  it('a 64 KB header gets 431, quickly', async () => {
+    const started = Date.now();
+    const { stdout } = await curlEvenIfCut([
+      '-s',
+      '-o',
+      '/dev/null',
+      '-w',
+      '%{http_code}',
+      '-H',
+      `X-Big: ${'a'.repeat(64 * 1024)}`,
+      `${base}/healthz`,
+    ]);
+    expect(stdout).toBe('431');
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('a JSON body over 16 MiB to /api gets 413 without being read, also when streamed (chunked)', async () => {
+    // Declared length: refused before the body is read (the client sees the answer mid-upload).
+    const declared = await postLarge({ 'Content-Length': String(200 * 1024 * 1024) });
+    expect(declared.status).toBe(413);
+    expect(declared.body).toMatch(/larger than 16 MiB/);
+
+    // Chunked, no length: cut off once past the limit, never buffered whole.
+    const started = Date.now();
+    const rss = process.memoryUsage().rss;
+    const status2 = (await postLarge({})).status;
+    expect(status2).toBe(413);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(process.memoryUsage().rss - rss).toBeLessThan(150 * 1024 * 1024);
+  });
+});
+
+describe('script in exported files', () => {
+  let browser: Browser;
+  let plain: Server;
+
+  beforeAll(async () => {
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    plain?.close();
+  });
+
+  const html =
+    '<!doctype html><title>original</title><script>document.title = "pwned"</script>' +
+    '<img src="x" onerror="document.title = \'pwned-onerror\'">';
+  const svg =
+    '<svg xmlns="http://www.w3.org/2000/svg" onload="document.title = \'pwned-onload\'">' +
+    '<title>original</title><script>document.title = "pwned"</script></svg>';
+
+  async function titleAfterLoad(url: string): Promise<string> {
+    const page = await browser.newPage();
+    try {
+      await page.goto(url);
+      await page.waitForTimeout(300);
+      return await page.evaluate(() => document.title);
+    } finally {
+      await page.close();
+    }
+  }
+
+  it('the same HTML and SVG run their script when served plainly (control)', async () => {
+    plain = createServer((req, res) => {
+      const isSvg = req.url?.endsWith('.svg');
+      res.writeHead(200, { 'Content-Type': isSvg ? 'image/svg+xml' : 'text/html' });
+      res.end(isSvg ? svg : html);
+    });
+    await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
+    const plainBase = `http://127.0.0.1:${(plain.address() as AddressInfo).port}`;
+    expect(await titleAfterLoad(`${plainBase}/page.html`)).toMatch(/^pwned/);
+    expect(await titleAfterLoad(`${plainBase}/image.svg`)).toMatch(/^pwned/);
+  });
+
+  it('an exported HTML or SVG opened from its link (inline) runs no script in Chromium', async () => {
+    const page = await makeFile(dir, 'page.html', html);
+    const image = await makeFile(dir, 'image.svg', svg);
+    const links = await linksFor({ inline: true }, [page, image]);
+    expect(links).toHaveLength(2);
+    for (const link of links) {
+      const title = await titleAfterLoad(link.url!);
+      expect(title, link.filename).not.toMatch(/pwned/);
+    }
+  });
+});
+
+describe('slow clients', () => {
+  it('50 slowloris connections do not stop downloads, and are cut within the header timeout', async () => {
+    const file = await makeFile(dir, 'during-slowloris.bin', 8 * 1024 * 1024);
+    const [link] = await linksFor({}, [file]);
+    const started = Date.now();
+    const downloads = await Promise.all(
+      Array.from(
+        { length: 4 },
+        async () => (await (await fetch(link!.url!)).arrayBuffer()).byteLength,
+      ),
+    );
+    expect(downloads).toEqual([8, 8, 8, 8].map((n) => n * 1024 * 1024));
+    // 32 MiB on loopback: well under a second when idle; generous for a loaded CI box.
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(
+      slowClients.every((c) => c.closedAt === undefined || c.closedAt - c.opened >= 14_000),
+    ).toBe(true);
+
+    // headersTimeout is 15 s; Node checks it every connectionsCheckingInterval (30 s by default).
+    const limit = 15_000 + 30_000 + 3_000;
+    const deadline = Math.min(...slowClients.map((c) => c.opened)) + limit;
+    while (slowClients.some((c) => c.closedAt === undefined) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const open = slowClients.filter((c) => c.closedAt === undefined).length;
+    expect(open).toBe(0);
+    const lifetimes = slowClients.map((c) => (c.closedAt ?? Infinity) - c.opened);
+    expect(Math.max(...lifetimes)).toBeLessThan(limit);
+  }, 70_000);
+});
