@@ -106,7 +106,8 @@ export async function startServer(options: {
   const loopbackLinks: LinkRequestContext = { store: links, attempts, lanOnly: false };
   const lanLinks: LinkRequestContext = { store: links, attempts, lanOnly: true };
 
-  const server = createServer((req, res) => {
+  // Check header/request timeouts every second (Node's default is 30 s): slow clients are cut promptly.
+  const server = createServer({ connectionsCheckingInterval: 1000 }, (req, res) => {
     const url = new URL(req.url ?? '/', 'http://outbox.invalid');
     const handle = async (): Promise<void> => {
       if (isLinkPath(url.pathname)) return handleLinkRequest(req, res, url, loopbackLinks);
@@ -158,7 +159,7 @@ export async function startServer(options: {
     await writeFileAtomic(serverInfoPath(config.home), JSON.stringify(info) + '\n');
   };
   const listenOnLan = async (address: string): Promise<void> => {
-    const lan = createServer((req, res) => {
+    const lan = createServer({ connectionsCheckingInterval: 1000 }, (req, res) => {
       const lanUrl = new URL(req.url ?? '/', 'http://outbox.invalid');
       if (!isLinkPath(lanUrl.pathname)) return sendText(res, 404, 'Not found.');
       handleLinkRequest(req, res, lanUrl, lanLinks).catch((error: unknown) =>

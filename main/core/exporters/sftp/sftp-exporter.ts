@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
 import type { SFTPWrapper, Stats } from 'ssh2';
 import { OutboxError } from '../../errors';
@@ -24,11 +24,14 @@ const isMissing = (error: unknown) => (error as { code?: unknown }).code === NO_
 
 /**
  * The hidden name a file is written under until it is complete, in the same
- * directory so that the final rename never crosses file systems.
+ * directory so that the final rename never crosses file systems. `tag` makes
+ * it stable for one source file: a retry after a cut connection (which could
+ * not clean up) overwrites the same temporary file instead of leaving it.
  */
-export function temporaryNameFor(path: string): string {
+export function temporaryNameFor(path: string, tag = randomBytes(4).toString('hex')): string {
   const dir = posix.dirname(path);
-  return posix.join(dir, `.${posix.basename(path)}.outbox-${randomBytes(4).toString('hex')}.part`);
+  const suffix = createHash('sha256').update(tag).digest('hex').slice(0, 8);
+  return posix.join(dir, `.${posix.basename(path)}.outbox-${suffix}.part`);
 }
 
 /** `mkdir -p`, remembering what exists so a folder of files walks the tree once. */
@@ -91,7 +94,7 @@ export const sftpExporter: Exporter<'export/sftp'> = {
     const { sftp } = session;
     await ensureDirectory(session, posix.dirname(name));
 
-    const temporary = temporaryNameFor(name);
+    const temporary = temporaryNameFor(name, `${source.path}\n${source.size}\n${source.mtimeMs}`);
     let handle: Buffer | undefined;
     let stored = false;
     try {
