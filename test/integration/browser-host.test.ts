@@ -8,7 +8,7 @@ import type { ApiEvent, HostInfo, LinkView } from '../../main/core/api/outbox-ap
 import { Engine } from '../../main/core/engine/engine';
 import type { JobRecord } from '../../main/core/engine/records';
 import { ProfileService } from '../../main/core/profiles/profile-service';
-import type { SecretStore } from '../../main/core/profiles/secret-store';
+import { MemorySecrets } from '../support/memory-secrets';
 import { startBrowserHost } from '../../main/core/server/browser-host';
 import { makeFile, sha256, sha256File, tempDir, testConfig } from '../support/engine';
 import { freePort } from '../support/net';
@@ -20,24 +20,6 @@ import { freePort } from '../support/net';
  */
 
 const run = promisify(execFile);
-
-/** Profiles here need no keychain (export/url has no secrets); a Map stands in for it. */
-class MemorySecrets implements SecretStore {
-  private readonly values = new Map<string, string>();
-  async set(account: string, value: string) {
-    this.values.set(account, value);
-  }
-  async get(account: string) {
-    return this.values.get(account);
-  }
-  async delete(account: string) {
-    return this.values.delete(account);
-  }
-  async accounts(prefix: string) {
-    return [...this.values.keys()].filter((a) => a.startsWith(prefix));
-  }
-  async check() {}
-}
 
 let home: string;
 let base: string;

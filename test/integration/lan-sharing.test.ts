@@ -6,7 +6,7 @@ import { createCoreApi } from '../../main/core/api/core-api';
 import type { LinkView, OutboxApi } from '../../main/core/api/outbox-api';
 import { Engine } from '../../main/core/engine/engine';
 import { ProfileService } from '../../main/core/profiles/profile-service';
-import type { SecretStore } from '../../main/core/profiles/secret-store';
+import { MemorySecrets } from '../support/memory-secrets';
 import { startBrowserHost } from '../../main/core/server/browser-host';
 import {
   exportFiles,
@@ -26,23 +26,6 @@ import { createPeerHost, removeStalePeers, type PeerHost } from '../support/netn
  * Wi-Fi would use a browser. Traffic stays between this machine and the
  * namespace this test made.
  */
-
-class MemorySecrets implements SecretStore {
-  private readonly values = new Map<string, string>();
-  async set(account: string, value: string) {
-    this.values.set(account, value);
-  }
-  async get(account: string) {
-    return this.values.get(account);
-  }
-  async delete(account: string) {
-    return this.values.delete(account);
-  }
-  async accounts(prefix: string) {
-    return [...this.values.keys()].filter((a) => a.startsWith(prefix));
-  }
-  async check() {}
-}
 
 let peer: PeerHost;
 let home: string;

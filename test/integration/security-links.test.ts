@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../main/core/engine/engine';
 import type { ResultFile } from '../../main/core/engine/records';
 import { ProfileService } from '../../main/core/profiles/profile-service';
-import type { SecretStore } from '../../main/core/profiles/secret-store';
+import { MemorySecrets } from '../support/memory-secrets';
 import { startBrowserHost } from '../../main/core/server/browser-host';
 import { exportFiles, exportTaskOf, makeFile, tempDir, testConfig } from '../support/engine';
 import { freePort, run } from '../support/net';
@@ -21,23 +21,6 @@ import { freePort, run } from '../support/net';
  * (Key/cookie basics, plain traversal, expiry and CORS are in
  * browser-host.test.ts and link-server.test.ts.)
  */
-
-class MemorySecrets implements SecretStore {
-  private readonly values = new Map<string, string>();
-  async set(account: string, value: string) {
-    this.values.set(account, value);
-  }
-  async get(account: string) {
-    return this.values.get(account);
-  }
-  async delete(account: string) {
-    return this.values.delete(account);
-  }
-  async accounts(prefix: string) {
-    return [...this.values.keys()].filter((a) => a.startsWith(prefix));
-  }
-  async check() {}
-}
 
 let home: string;
 let dir: string;
