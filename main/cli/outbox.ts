@@ -12,7 +12,8 @@ import { startBrowserHost } from '../core/server/browser-host';
 import { lanSharingSchema, loadLanSharing, saveLanSharing } from '../core/server/lan-settings';
 import type { LinkChange } from '../core/links/link-store';
 import { UsageError, type Command } from './command';
-import { formatBytes, formatDuration, jobSummary, renderJob } from './format';
+import { formatBytes } from '../core/format';
+import { formatDuration, jobSummary, renderJob } from './format';
 import { openProfiles, profileCommand } from './profile-command';
 
 /**
