@@ -1,0 +1,105 @@
+import type { BenchContext } from './context';
+import { measure } from './proc';
+import { median, type Figure, type Line } from './table';
+import { exitFailure, type Tool } from './tool';
+
+export type ThroughputSpec = {
+  id: string;
+  title: string;
+  /** File or folder every tool sends. */
+  source: string;
+  bytes: number;
+  outbox: Tool;
+  peers: Tool[];
+  /** Not timed: e.g. restart an in-memory server, create the target folder. */
+  beforeRun?: (tool: Tool, target: string) => Promise<void>;
+  /** Not timed: delete what the run stored. */
+  afterRun?: (tool: Tool, target: string) => Promise<void>;
+  /** No new round starts once the line has used this much time (after its first round). */
+  budgetSeconds?: number;
+};
+
+/**
+ * Runs every tool `ctx.runs` times, rotating the order each round so drift
+ * (a server warming up, page cache) does not favour one tool; reports medians.
+ * A tool that fails is not run again on this line; the board shows its error.
+ * A line over its time budget stops after the round in progress (the title says so).
+ */
+export async function throughputLine(ctx: BenchContext, spec: ThroughputSpec): Promise<Line> {
+  const tools = [spec.outbox, ...spec.peers];
+  const seconds = tools.map(() => [] as number[]);
+  const rss = tools.map(() => [] as number[]);
+  const cpu = tools.map(() => [] as number[]);
+  const errors = tools.map(() => undefined as string | undefined);
+  const started = Date.now();
+  const budget = spec.budgetSeconds ?? ctx.budgetSeconds;
+  let rounds = 0;
+  for (let round = 0; round < ctx.runs; round++) {
+    const elapsed = (Date.now() - started) / 1000;
+    if (round > 0 && elapsed + elapsed / round > budget) {
+      ctx.log(`  ${spec.id}: stopping after ${round} run(s): over its ${budget} s budget`);
+      break;
+    }
+    rounds++;
+    for (let k = 0; k < tools.length; k++) {
+      const i = (k + round) % tools.length;
+      const tool = tools[i];
+      if (!tool || errors[i] !== undefined) continue;
+      const target = `r${round + 1}-${tool.name.toLowerCase().replace(/[^a-z0-9]+/g, '')}`;
+      try {
+        await spec.beforeRun?.(tool, target);
+        const command = await tool.command(spec.source, target);
+        const run = await measure(command.argv, {
+          env: command.env,
+          timeoutMs: ctx.timeoutMs,
+          scratch: ctx.scratch,
+        });
+        const error = (tool.failure ?? exitFailure)(run);
+        if (error) {
+          errors[i] = error;
+          ctx.log(`  ${spec.id} ${tool.name}: FAILED ${error}`);
+        } else {
+          seconds[i]?.push(run.seconds);
+          if (run.rssMiB !== undefined) rss[i]?.push(run.rssMiB);
+          if (run.cpuSeconds !== undefined) cpu[i]?.push(run.cpuSeconds);
+          ctx.log(
+            `  ${spec.id} ${tool.name} run ${round + 1}: ${run.seconds.toFixed(2)} s, ` +
+              `${(spec.bytes / 1e6 / run.seconds).toFixed(1)} MB/s, ${Math.round(run.rssMiB ?? 0)} MiB, ` +
+              `${(run.cpuSeconds ?? 0).toFixed(1)} CPU-s`,
+          );
+        }
+      } catch (error) {
+        errors[i] = error instanceof Error ? error.message : String(error);
+        ctx.log(`  ${spec.id} ${tool.name}: FAILED ${errors[i]}`);
+      } finally {
+        await spec.afterRun?.(tool, target).catch((error: unknown) => {
+          ctx.log(`  ${spec.id} ${tool.name}: cleanup failed: ${String(error)}`);
+        });
+      }
+    }
+  }
+  const figures: Figure[] = tools.map((tool, i) => {
+    const s = median(seconds[i] ?? []);
+    const r = median(rss[i] ?? []);
+    const c = median(cpu[i] ?? []);
+    return {
+      tool: tool.name,
+      samples: seconds[i] ?? [],
+      ...(s === undefined ? {} : { mbps: spec.bytes / 1e6 / s }),
+      ...(r === undefined ? {} : { rssMiB: r }),
+      ...(c === undefined ? {} : { cpuSeconds: c }),
+      ...(errors[i] === undefined ? {} : { error: errors[i] }),
+    };
+  });
+  const [outbox, ...peers] = figures;
+  if (!outbox) throw new Error('no Outbox figure');
+  const title =
+    rounds < ctx.runs ? `${spec.title} (${rounds} run${rounds > 1 ? 's' : ''})` : spec.title;
+  return { id: spec.id, title, outbox, peers };
+}
+
+/** A line that could not run at all (setup failed): the error shows on it. */
+export function failedLine(id: string, title: string, error: unknown): Line {
+  const message = error instanceof Error ? error.message : String(error);
+  return { id, title, outbox: { tool: 'Outbox', samples: [], error: message }, peers: [] };
+}

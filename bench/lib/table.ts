@@ -1,0 +1,72 @@
+/** A contender's result on one line: median throughput and peak RSS over its runs. */
+export type Figure = {
+  tool: string;
+  mbps?: number;
+  rssMiB?: number;
+  /** Median CPU seconds (user + system) of the client per run. */
+  cpuSeconds?: number;
+  /** Seconds of each successful run. */
+  samples: number[];
+  error?: string;
+};
+
+/** One row of the board. */
+export type Line = {
+  id: string;
+  title: string;
+  outbox: Figure;
+  peers: Figure[];
+  /** Rows without a throughput comparison (memory, event-loop delay) say their figure here. */
+  absolute?: string;
+};
+
+export function median(values: number[]): number | undefined {
+  if (values.length === 0) return undefined;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+}
+
+export function bestPeer(line: Line): Figure | undefined {
+  return line.peers
+    .filter((p) => p.mbps !== undefined && !p.error)
+    .sort((a, b) => (b.mbps ?? 0) - (a.mbps ?? 0))[0];
+}
+
+/** Outbox throughput ÷ the best peer's (above 1: Outbox is faster). */
+export function ratioOf(line: Line): number | undefined {
+  const best = bestPeer(line);
+  if (!best?.mbps || line.outbox.mbps === undefined || line.outbox.error) return undefined;
+  return line.outbox.mbps / best.mbps;
+}
+
+const fmt = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
+
+function cell(f: Figure, withName: boolean): string {
+  const name = withName ? `${f.tool} ` : '';
+  if (f.error) return `${name}ERROR: ${f.error.replace(/\|/g, '/')}`;
+  const parts = [f.mbps === undefined ? '—' : `${fmt(f.mbps)} MB/s`];
+  if (f.rssMiB !== undefined) parts.push(`${Math.round(f.rssMiB)} MiB`);
+  if (f.cpuSeconds !== undefined) parts.push(`${f.cpuSeconds.toFixed(1)} CPU-s`);
+  return `${name}${parts.join(' · ')}`;
+}
+
+export function renderTable(lines: Line[]): string {
+  const rows = [
+    '| line | Outbox | best peer | Outbox ÷ best peer | other peers |',
+    '| --- | --- | --- | --- | --- |',
+  ];
+  for (const line of lines) {
+    if (line.absolute !== undefined) {
+      rows.push(`| ${line.title} | ${line.absolute} | — | — | — |`);
+      continue;
+    }
+    const best = bestPeer(line);
+    const ratio = ratioOf(line);
+    const others = line.peers.filter((p) => p !== best).map((p) => cell(p, true));
+    rows.push(
+      `| ${line.title} | ${cell(line.outbox, false)} | ${best ? cell(best, true) : line.peers.length ? line.peers.map((p) => cell(p, true)).join('; ') : '— (no peer)'} | ${ratio === undefined ? '—' : `**${ratio.toFixed(2)}×**`} | ${others.join('; ') || '—'} |`,
+    );
+  }
+  return rows.join('\n');
+}

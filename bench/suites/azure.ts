@@ -1,0 +1,79 @@
+import { BlobServiceClient } from '@azure/storage-blob';
+import { AZURITE } from '../../test/support/servers';
+import type { BenchContext } from '../lib/context';
+import { throughputLine } from '../lib/line';
+import { rcloneTool } from '../lib/peers';
+import type { Line } from '../lib/table';
+import { outboxTool } from '../lib/tool';
+import { describeSize, sourceBytes } from '../lib/units';
+import { restartServer } from '../lib/servers';
+
+const TITLE = 'Azure Blob on azurite';
+
+/**
+ * In-memory azurite keeps deleted blobs' memory until it restarts, so it is
+ * restarted (not timed) before every large run and before the small-file line.
+ */
+export async function azureLines(ctx: BenchContext): Promise<Line[]> {
+  const container = `outbox-bench-${ctx.tag}`;
+  const fresh = async () => {
+    await restartServer(ctx, 'azurite');
+    const service = BlobServiceClient.fromConnectionString(AZURITE.connectionString);
+    await service.getContainerClient(container).createIfNotExists();
+  };
+  const outbox = outboxTool(ctx, (target) => ({
+    operation: 'export/azure/blob',
+    storage_account: AZURITE.account,
+    storage_access_key: AZURITE.key,
+    endpoint: AZURITE.endpoint,
+    container,
+    blob_prefix: `${target}/`,
+  }));
+  const rclone = rcloneTool(
+    ctx,
+    {
+      name: 'benchazure',
+      options: {
+        type: 'azureblob',
+        account: AZURITE.account,
+        key: AZURITE.key,
+        endpoint: AZURITE.endpoint,
+        use_emulator: 'true',
+      },
+    },
+    (target) => `${container}/${target}`,
+  );
+  const { sizes } = ctx.data;
+  const lines: Line[] = [];
+  ctx.log(`azure-big: ${TITLE}`);
+  lines.push(
+    await throughputLine(ctx, {
+      id: 'azure-big',
+      title: `${TITLE}: ${describeSize(sizes.bigBytes)}`,
+      source: ctx.data.big,
+      bytes: await sourceBytes(ctx.data.big),
+      outbox,
+      peers: [rclone],
+      beforeRun: fresh,
+    }),
+  );
+  ctx.log(`azure-small: ${TITLE}`);
+  let first = true;
+  lines.push(
+    await throughputLine(ctx, {
+      id: 'azure-small',
+      title: `${TITLE}: ${describeSize(sizes.smallBytes, sizes.smallCount)}`,
+      source: ctx.data.small,
+      bytes: await sourceBytes(ctx.data.small),
+      outbox,
+      peers: [rclone],
+      beforeRun: async () => {
+        if (first) await fresh();
+        first = false;
+      },
+    }),
+  );
+  // leave azurite empty (and its memory free) for whoever uses it next
+  await restartServer(ctx, 'azurite');
+  return lines;
+}

@@ -1,0 +1,122 @@
+import { BlobServiceClient } from '@azure/storage-blob';
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import { AZURITE, SFTP } from '../../test/support/servers';
+import type { BenchContext } from '../lib/context';
+import { measure, runCommand } from '../lib/proc';
+import { restartServer } from '../lib/servers';
+import type { Line } from '../lib/table';
+import { outboxTool, type Tool } from '../lib/tool';
+import { describeSize } from '../lib/units';
+
+type Destination = {
+  id: string;
+  label: string;
+  tool: Tool;
+  before: () => Promise<void>;
+  after: () => Promise<void>;
+};
+
+/**
+ * Peak RSS of the whole Outbox process (main thread + exporter workers) while
+ * it uploads one large random file, next to the same export of a 1 MiB file
+ * (the baseline: Node, the SDKs, the engine). One run each: memory, unlike
+ * speed, barely varies between runs.
+ *
+ * Not on S3: the test RGW's memstore OSD holds 4 GiB in all and Swift's tmpfs
+ * 2 GiB, so neither can store a 4 GiB object. Azure blocks go through the same
+ * part planner (main/core/exporters/parts.ts) as S3 multipart.
+ */
+export async function memoryLines(ctx: BenchContext): Promise<Line[]> {
+  const container = `outbox-bench-mem-${ctx.tag}`;
+  const sftpRoot = `outbox-bench-mem-${ctx.tag}`;
+  const privateKey = await fs.readFile(SFTP.keys.ed25519, 'utf8');
+  const destinations: Destination[] = [
+    {
+      id: 'memory-azure',
+      label: 'Azure Blob (azurite)',
+      tool: outboxTool(ctx, (target) => ({
+        operation: 'export/azure/blob',
+        storage_account: AZURITE.account,
+        storage_access_key: AZURITE.key,
+        endpoint: AZURITE.endpoint,
+        container,
+        blob_prefix: `${target}/`,
+      })),
+      before: async () => {
+        await restartServer(ctx, 'azurite');
+        const service = BlobServiceClient.fromConnectionString(AZURITE.connectionString);
+        await service.getContainerClient(container).createIfNotExists();
+      },
+      after: () => restartServer(ctx, 'azurite'),
+    },
+    {
+      id: 'memory-sftp',
+      label: 'SFTP (sshd, to disk)',
+      tool: outboxTool(ctx, (target) => ({
+        operation: 'export/sftp',
+        host: SFTP.host,
+        port: SFTP.port,
+        username: SFTP.username,
+        private_key: privateKey,
+        path: `${sftpRoot}/${target}/`,
+      })),
+      before: async () => {
+        await fs.mkdir(join(SFTP.home, sftpRoot), { recursive: true });
+        await runCommand(['chown', `${SFTP.username}:`, join(SFTP.home, sftpRoot)], {
+          timeoutMs: 10_000,
+        });
+      },
+      after: () => fs.rm(join(SFTP.home, sftpRoot), { recursive: true, force: true }),
+    },
+  ];
+  const huge = describeSize(ctx.data.sizes.hugeBytes);
+  const lines: Line[] = [];
+  for (const d of destinations) {
+    const title = `Peak memory: ${huge} upload to ${d.label}`;
+    ctx.log(`${d.id}: ${title}`);
+    let absolute: string;
+    try {
+      await d.before();
+      const baseline = await once(ctx, d.tool, ctx.data.tiny, 'tiny');
+      const big = await once(ctx, d.tool, ctx.data.huge, 'huge');
+      const mbps = ctx.data.sizes.hugeBytes / 1e6 / big.seconds;
+      absolute =
+        `peak RSS **${Math.round(big.rss)} MiB**, ${mbps.toFixed(0)} MB/s (a 1 MiB export: ` +
+        `${Math.round(baseline.rss)} MiB, ${baseline.seconds.toFixed(1)} s, ${baseline.cpu.toFixed(1)} CPU-s; so the large file adds ` +
+        `${Math.round(big.rss - baseline.rss)} MiB)`;
+      ctx.log(`  ${absolute}`);
+    } catch (error) {
+      absolute = `ERROR: ${error instanceof Error ? error.message : String(error)}`;
+      ctx.log(`  ${d.id}: FAILED ${absolute}`);
+    } finally {
+      await d.after().catch((error: unknown) => ctx.log(`  cleanup: ${String(error)}`));
+    }
+    lines.push({
+      id: d.id,
+      title,
+      outbox: { tool: 'Outbox', samples: [] },
+      peers: [],
+      absolute,
+    });
+  }
+  return lines;
+}
+
+async function once(
+  ctx: BenchContext,
+  tool: Tool,
+  source: string,
+  target: string,
+): Promise<{ rss: number; seconds: number; cpu: number }> {
+  const command = await tool.command(source, target);
+  const run = await measure(command.argv, {
+    env: command.env,
+    timeoutMs: ctx.timeoutMs * 2,
+    scratch: ctx.scratch,
+  });
+  const error = tool.failure?.(run);
+  if (error) throw new Error(error);
+  if (run.rssMiB === undefined) throw new Error('no RSS figure from /usr/bin/time');
+  return { rss: run.rssMiB, seconds: run.seconds, cpu: run.cpuSeconds ?? Number.NaN };
+}

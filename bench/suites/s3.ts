@@ -1,0 +1,183 @@
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import {
+  AbortMultipartUploadCommand,
+  CreateBucketCommand,
+  DeleteBucketCommand,
+  DeleteObjectsCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { RGW, SWIFT_S3, TEST_ENV_DIR, type S3Endpoint } from '../../test/support/servers';
+import type { BenchContext } from '../lib/context';
+import { failedLine, throughputLine } from '../lib/line';
+import { awsEnv, rcloneTool } from '../lib/peers';
+import { runCommand } from '../lib/proc';
+import type { Line } from '../lib/table';
+import { outboxTool, type Tool } from '../lib/tool';
+import { describeSize, sourceBytes } from '../lib/units';
+
+type Server = { endpoint: S3Endpoint; label: string; provider: string };
+
+export const S3_SERVERS: Server[] = [
+  { endpoint: RGW, label: 'S3 on Ceph RGW', provider: 'Ceph' },
+  { endpoint: SWIFT_S3, label: 'S3 on Swift s3api', provider: 'Other' },
+];
+
+/** The harness's own client: creates and empties buckets (never timed). */
+export function adminClient(s3: S3Endpoint): S3Client {
+  const client = new S3Client({
+    endpoint: s3.endpoint,
+    region: s3.region,
+    forcePathStyle: true,
+    credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+  // Swift's s3api wants Content-MD5 on DeleteObjects (the SDK now sends CRC32 instead).
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      const request = args.request as { body?: unknown; headers?: Record<string, string> };
+      if (typeof request.body === 'string' && request.headers) {
+        request.headers['content-md5'] = createHash('md5').update(request.body).digest('base64');
+        for (const h of Object.keys(request.headers)) {
+          if (h.startsWith('x-amz-checksum-') || h === 'x-amz-sdk-checksum-algorithm')
+            delete request.headers[h];
+        }
+      }
+      return next(args);
+    },
+    // build step, after the SDK's checksum middleware and before signing
+    { step: 'build', priority: 'low', name: 'benchContentMd5' },
+  );
+  return client;
+}
+
+/** Deletes every object (and unfinished multipart upload) under `prefix`. */
+export async function emptyPrefix(client: S3Client, bucket: string, prefix: string): Promise<void> {
+  let token: string | undefined;
+  do {
+    const page = await client.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+    );
+    const keys = (page.Contents ?? []).flatMap((o) => (o.Key ? [{ Key: o.Key }] : []));
+    if (keys.length) {
+      await client.send(
+        new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys, Quiet: true } }),
+      );
+    }
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  const uploads = await client.send(
+    new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: prefix }),
+  );
+  for (const u of uploads.Uploads ?? []) {
+    await client.send(
+      new AbortMultipartUploadCommand({ Bucket: bucket, Key: u.Key, UploadId: u.UploadId }),
+    );
+  }
+}
+
+/** RGW frees deleted data only when its garbage collector runs (by default hours later). */
+export async function rgwCollectGarbage(): Promise<void> {
+  await runCommand(
+    ['radosgw-admin', '-c', `${TEST_ENV_DIR}/rgw/ceph.conf`, 'gc', 'process', '--include-all'],
+    { timeoutMs: 120_000 },
+  );
+}
+
+export async function s3Lines(ctx: BenchContext, server: Server): Promise<Line[]> {
+  const s3 = server.endpoint;
+  const bucket = `outbox-bench-${s3.name}-${ctx.tag}`;
+  const client = adminClient(s3);
+  const title = (what: string) => `${server.label}: ${what}`;
+  const kinds = [
+    { id: `s3-${s3.name}-big`, what: describeSize(ctx.data.sizes.bigBytes), source: ctx.data.big },
+    {
+      id: `s3-${s3.name}-small`,
+      what: describeSize(ctx.data.sizes.smallBytes, ctx.data.sizes.smallCount),
+      source: ctx.data.small,
+    },
+  ];
+  try {
+    await client.send(new CreateBucketCommand({ Bucket: bucket }));
+  } catch (error) {
+    return kinds.map((k) => failedLine(k.id, title(k.what), `create bucket: ${String(error)}`));
+  }
+  const outbox = outboxTool(ctx, (target) => ({
+    operation: 'export/s3',
+    bucket,
+    region: s3.region,
+    endpoint: s3.endpoint,
+    access_key_id: s3.accessKeyId,
+    secret_access_key: s3.secretAccessKey,
+    key_prefix: `${target}/`,
+  }));
+  const rclone = rcloneTool(
+    ctx,
+    {
+      name: `bench${s3.name}`,
+      options: {
+        type: 's3',
+        provider: server.provider,
+        endpoint: s3.endpoint,
+        access_key_id: s3.accessKeyId,
+        secret_access_key: s3.secretAccessKey,
+        region: s3.region,
+        force_path_style: 'true',
+      },
+    },
+    (target) => `${bucket}/${target}`,
+  );
+  const aws: Tool = {
+    name: 'aws',
+    async command(source, target) {
+      const isDir = (await fs.stat(source)).isDirectory();
+      const dest = `s3://${bucket}/${target}/${isDir ? 'small/' : 'big.bin'}`;
+      return {
+        argv: [
+          '/usr/bin/aws',
+          '--endpoint-url',
+          s3.endpoint,
+          's3',
+          'cp',
+          ...(isDir ? ['--recursive'] : []),
+          '--only-show-errors',
+          '--no-progress',
+          source,
+          dest,
+        ],
+        env: await awsEnv(ctx, s3),
+      };
+    },
+  };
+  const lines: Line[] = [];
+  try {
+    for (const kind of kinds) {
+      ctx.log(`${kind.id}: ${title(kind.what)}`);
+      lines.push(
+        await throughputLine(ctx, {
+          id: kind.id,
+          title: title(kind.what),
+          source: kind.source,
+          bytes: await sourceBytes(kind.source),
+          outbox,
+          peers: [rclone, aws],
+          afterRun: async (_tool, target) => {
+            await emptyPrefix(client, bucket, `${target}/`);
+            if (s3.name === 'rgw') await rgwCollectGarbage();
+          },
+        }),
+      );
+    }
+  } finally {
+    await emptyPrefix(client, bucket, '').catch(() => undefined);
+    await client.send(new DeleteBucketCommand({ Bucket: bucket })).catch((error: unknown) => {
+      ctx.log(`  could not delete bucket ${bucket}: ${String(error)}`);
+    });
+    if (s3.name === 'rgw') await rgwCollectGarbage();
+    client.destroy();
+  }
+  return lines;
+}
