@@ -8,9 +8,13 @@ export type RetryPolicy = {
   maxDelayMs: number;
 };
 
+/**
+ * Five tries, 7.5 to 15 s of waiting in all: enough to ride out a server
+ * restart, short enough that a server that stays down fails the job soon.
+ */
 export const defaultRetryPolicy: RetryPolicy = {
   attempts: 5,
-  baseDelayMs: 500,
+  baseDelayMs: 1000,
   maxDelayMs: 10_000,
 };
 
@@ -20,7 +24,8 @@ export function isRetryable(error: unknown): boolean {
 
 /**
  * Runs `attempt` until it succeeds, fails with a non-retryable error, the
- * tries run out, or `signal` aborts. Exponential backoff with full jitter.
+ * tries run out, or `signal` aborts. Exponential backoff with "equal"
+ * jitter: at least half of each step is waited, so retries span a known time.
  */
 export async function withRetry<T>(
   attempt: (n: number) => Promise<T>,
@@ -38,7 +43,9 @@ export async function withRetry<T>(
       if (options.signal.aborted || n >= policy.attempts || !isRetryable(error)) throw error;
       options.onRetry?.(error, n);
       const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (n - 1));
-      await sleep(Math.random() * ceiling, undefined, { signal: options.signal }).catch(() => {
+      await sleep(ceiling / 2 + (Math.random() * ceiling) / 2, undefined, {
+        signal: options.signal,
+      }).catch(() => {
         throw error;
       });
     }
