@@ -36,7 +36,7 @@ const commands: Record<string, Command> = {
       const [file, ...extra] = positionals;
       if (!file || extra.length) throw new UsageError('give exactly one job file');
       const job = await readJson(file);
-      return runJob(job, { json: values.json === true, serve: values.serve === true });
+      return runJob({ job }, { json: values.json === true, serve: values.serve === true });
     },
   },
   export: {
@@ -70,7 +70,7 @@ const commands: Record<string, Command> = {
           export: { ...task, ...profile, input: 'import-files' },
         },
       };
-      return runJob(job, { json: values.json === true, serve: values.serve === true });
+      return runJob({ job }, { json: values.json === true, serve: values.serve === true });
     },
   },
   test: {
@@ -102,25 +102,29 @@ const commands: Record<string, Command> = {
           ? { ...process.env, OUTBOX_PORT: values.port }
           : process.env,
       );
-      return withEngine(async (engine, cfg) => {
-        const host = await startBrowserHost({
-          config: cfg,
-          engine,
-          profiles: openProfiles(cfg),
-          version: packageVersion(),
-          rendererDir: join(__dirname, '../renderer'),
-        });
-        console.log(`Outbox is serving on ${host.server.url}`);
-        console.log(
-          `Open the Outbox UI (this address is your key; keep it private):\n  ${host.uiUrl}`,
-        );
-        printLanStatus(host.server);
-        console.log(`Data directory: ${cfg.home}. Press Ctrl-C to stop.`);
-        await untilSignal();
-        await host.close();
-        console.log('Outbox stopped.');
-        return 0;
-      }, config);
+      return withEngine(
+        async (engine, cfg) => {
+          const host = await startBrowserHost({
+            config: cfg,
+            engine,
+            profiles: openProfiles(cfg),
+            version: packageVersion(),
+            rendererDir: join(__dirname, '../renderer'),
+          });
+          console.log(`Outbox is serving on ${host.server.url}`);
+          console.log(
+            `Open the Outbox UI (this address is your key; keep it private):\n  ${host.uiUrl}`,
+          );
+          printLanStatus(host.server);
+          console.log(`Data directory: ${cfg.home}. Press Ctrl-C to stop.`);
+          await untilSignal();
+          await host.close();
+          console.log('Outbox stopped.');
+          return 0;
+        },
+        config,
+        { resumeInterrupted: true },
+      );
     },
   },
   links: {
@@ -258,17 +262,85 @@ const commands: Record<string, Command> = {
   },
   profile: profileCommand,
   jobs: {
-    usage: 'outbox jobs [--json]',
-    summary: 'Jobs of the last 24 hours (the retention period), newest first.',
-    options: { ...jsonOption },
-    async run({ values }) {
+    usage:
+      'outbox jobs [--json]\n' +
+      '       outbox jobs resume JOB_ID [--json]\n' +
+      '       outbox jobs share JOB_ID TASK [--file N] [--expires-in SECONDS] [--json]',
+    summary:
+      'Jobs of the last 24 hours (the retention period), newest first, with their export tasks.\n' +
+      '  resume JOB_ID       continue a job Outbox was stopped in the middle of (killed, crashed): files\n' +
+      '                      already delivered are kept, large uploads go on from what the server has.\n' +
+      '                      Needs its credentials again: tasks exported with a saved profile (--profile).\n' +
+      '                      The app and "outbox serve" resume such jobs by themselves when they start\n' +
+      '  share JOB_ID TASK   a download link, signed now, for the files a finished S3, Azure Blob,\n' +
+      '                      Google Cloud Storage or OpenStack task stored; anyone with it can download\n' +
+      '                      until it expires, and it cannot be revoked. Needs the credentials: a task\n' +
+      '                      exported with a saved profile (--profile); Azure needs the storage access key\n' +
+      '  --file N            (share) only the file at index N of the task’s result (0 is the first)\n' +
+      '  --expires-in S      (share) seconds the link works (default 86400 = 24 h, at most 604800 = 7 days)\n' +
+      '  --json              print JSON ({"files": [{index, filename, size, url, expires_at}]} for share)',
+    options: { ...jsonOption, file: { type: 'string' }, 'expires-in': { type: 'string' } },
+    async run({ values, positionals }) {
+      const [action, id, task, ...extra] = positionals;
+      if (action === 'resume') {
+        if (!id || task !== undefined) throw new UsageError('give exactly one JOB_ID');
+        return runJob({ resume: id }, { json: values.json === true, serve: false });
+      }
+      if (action === 'share') {
+        if (!id || !task || extra.length) throw new UsageError('give a JOB_ID and a TASK name');
+        const file =
+          typeof values.file === 'string' ? indexNumber('--file', values.file) : undefined;
+        const expiresIn =
+          typeof values['expires-in'] === 'string'
+            ? wholeNumber('--expires-in', values['expires-in'])
+            : undefined;
+        return withEngine(async (engine) => {
+          const record = await engine.createShareLink(id, task, file, expiresIn);
+          const results = record.tasks.find((t) => t.name === task)?.result?.files ?? [];
+          const shared = results
+            .map((result, index) => ({ index, result }))
+            .filter(({ index }) => file === undefined || index === file);
+          if (values.json) {
+            const files = shared.map(({ index, result }) => ({
+              index,
+              filename: result.filename,
+              size: result.size,
+              url: result.url,
+              expires_at: result.expires_at,
+            }));
+            console.log(JSON.stringify({ files }, null, 2));
+          } else {
+            for (const { index, result } of shared) {
+              console.log(
+                `${index}  ${result.filename} (${formatBytes(result.size)})  expires ${String(result.expires_at)}\n    ${String(result.url)}`,
+              );
+            }
+          }
+          return 0;
+        });
+      }
+      if (action !== undefined) throw new UsageError(`unknown action "${action}"`);
       return withEngine(async (engine) => {
         const jobs = await engine.list();
-        if (values.json) console.log(JSON.stringify(jobs.map(jobSummary), null, 2));
+        // With each job's id: `jobs share` needs it.
+        if (values.json)
+          console.log(
+            JSON.stringify(
+              jobs.map((job) => ({ id: job.id, ...jobSummary(job) })),
+              null,
+              2,
+            ),
+          );
         else if (jobs.length === 0) console.log('No jobs in the last 24 hours.');
         else
-          for (const job of jobs)
-            console.log(`${job.id}  ${job.status.padEnd(10)} ${job.created_at}`);
+          for (const job of jobs) {
+            const exports = job.tasks
+              .filter((t) => t.operation !== 'import/file')
+              .map((t) => `${t.name} (${t.operation}${t.profile ? ` "${t.profile}"` : ''})`);
+            console.log(
+              `${job.id}  ${job.status.padEnd(10)} ${job.created_at}  ${exports.join(', ')}`,
+            );
+          }
         return 0;
       });
     },
@@ -291,6 +363,14 @@ function wholeNumber(option: string, text: string): number {
   const value = Number(text);
   if (!Number.isInteger(value) || value <= 0)
     throw new UsageError(`${option} takes a whole number > 0`);
+  return value;
+}
+
+/** An index: a whole number, 0 or more. */
+function indexNumber(option: string, text: string): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value))
+    throw new UsageError(`${option} takes a whole number (0 is the first)`);
   return value;
 }
 
@@ -326,11 +406,13 @@ async function linkBaseUrl(config: OutboxConfig): Promise<string> {
 async function withEngine(
   body: (engine: Engine, config: OutboxConfig) => Promise<number>,
   config = loadConfig(),
+  options: { resumeInterrupted?: boolean } = {},
 ): Promise<number> {
   const engine = await Engine.open(config, {
     linkBaseUrl: await linkBaseUrl(config),
     sweepEvery: true,
     resolveProfile: openProfiles(config).resolver,
+    ...options,
   });
   try {
     return await body(engine, config);
@@ -362,7 +444,11 @@ function untilSignal(): Promise<void> {
   });
 }
 
-async function runJob(job: unknown, options: { json: boolean; serve: boolean }): Promise<number> {
+/** Runs a new job, or resumes an interrupted one, and prints its outcome. */
+async function runJob(
+  start: { job: unknown } | { resume: string },
+  options: { json: boolean; serve: boolean },
+): Promise<number> {
   const config = loadConfig();
   return withEngine(async (engine) => {
     const running = await findRunningServer(config.home);
@@ -371,7 +457,8 @@ async function runJob(job: unknown, options: { json: boolean; serve: boolean }):
 
     const showProgress = !options.json && process.stderr.isTTY;
     const stopProgress = showProgress ? engine.on('progress', printProgress) : () => {};
-    const submitted = await engine.submit(job);
+    const submitted =
+      'resume' in start ? await engine.resume(start.resume) : await engine.submit(start.job);
     const onSignal = () => engine.cancel(submitted.id);
     process.once('SIGINT', onSignal);
     const record = await engine.wait(submitted.id);

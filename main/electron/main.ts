@@ -73,7 +73,11 @@ async function start(): Promise<void> {
     OUTBOX_HOME: process.env.OUTBOX_HOME ?? app.getPath('userData'),
   });
   const profiles = new ProfileService(config.home);
-  engine = await Engine.open(config, { sweepEvery: true, resolveProfile: profiles.resolver });
+  engine = await Engine.open(config, {
+    sweepEvery: true,
+    resolveProfile: profiles.resolver,
+    resumeInterrupted: true,
+  });
   server = await startServer({ config, links: engine.links });
   const api = createCoreApi(engine, profiles, undefined, {
     host: 'electron',

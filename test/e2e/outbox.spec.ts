@@ -134,6 +134,45 @@ test('drop several files on a destination: progress to the end, then where they 
   await expect(job.getByRole('region', { name: /Files of/ }).getByRole('listitem')).toHaveCount(3);
 });
 
+test('"Create share link" after an export to Azure: the link downloads the bytes, QR code, time left', async ({
+  page,
+}) => {
+  await openOutbox(page);
+  const file: DropFile = { name: 'to share.bin', size: 250_000, seed: 21 };
+  await dropFiles(page, tile(page, profileName), [file]);
+  const job = page.getByRole('article', { name: `to share.bin → ${profileName}` });
+  await expect(job.getByTestId('job-status')).toHaveText('Done', { timeout: 60_000 });
+  // Nothing is shared until asked.
+  await expect(job.getByLabel('Link URL for to share.bin')).toHaveCount(0);
+
+  const share = job.getByRole('form', { name: 'Share this file' });
+  await share.getByLabel('Link works for').selectOption({ label: '1 hour' });
+  await share.getByRole('button', { name: 'Create share link' }).click();
+  const link = job.getByRole('group', { name: 'Share link for to share.bin' });
+  await expect(link).toContainText(/59 min left|1 h left/);
+  await expect(link).toContainText('It cannot be revoked before then.');
+  // The location stays the blob, not the signed URL.
+  await expect(job.getByRole('group', { name: 'Delivered to' })).toContainText(
+    `${container}/to share.bin`,
+  );
+
+  const url = await link.getByLabel('Link URL for to share.bin').inputValue();
+  expect(url.startsWith(`${AZURITE.endpoint}/${container}/to%20share.bin?`)).toBe(true);
+  expect(new URL(url).searchParams.get('sp')).toBe('r');
+  // Downloaded by this test, without any credential.
+  const response = await fetch(url);
+  expect(response.status).toBe(200);
+  expect(Buffer.from(await response.arrayBuffer()).equals(bytesOf(file))).toBe(true);
+
+  await link.getByRole('button', { name: 'Copy link for to share.bin' }).click();
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(url);
+  await link.getByRole('button', { name: 'Show QR code for to share.bin' }).click();
+  await expect(
+    link.getByRole('img', { name: 'QR code for the link to to share.bin' }),
+  ).toBeVisible();
+  await screenshot(page, '05-share-link');
+});
+
 test('drop on "Temporary link": copy the link, download it, same bytes', async ({ page }) => {
   await openOutbox(page);
   const file: DropFile = { name: 'handout.bin', size: 300_000, seed: 99 };

@@ -1,7 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import {
   CreateBucketCommand,
@@ -42,6 +40,7 @@ import {
   tempDir,
 } from '../support/engine';
 import { startFaultProxy, type FaultPolicy, type FaultProxy } from '../support/fault-proxy';
+import { keystoneRelay } from '../support/keystone-relay';
 import {
   AZURITE,
   GCS_EMULATOR,
@@ -131,44 +130,6 @@ const cutTwice = (afterBytes: number): FaultPolicy => ({
   fault: { kind: 'cut', afterBytes, reset: true },
   connections: 2,
 });
-
-/**
- * Keystone relay: forwards to Keystone and rewrites the catalog's Swift URL
- * to `swiftUrl` (the fault proxy), so the exporter's Swift traffic meets the faults.
- */
-async function keystoneRelay(swiftUrl: string): Promise<{ url: string; server: Server }> {
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const headers: Record<string, string> = {};
-      for (const [name, value] of Object.entries(req.headers)) {
-        if (typeof value === 'string' && !['host', 'connection', 'content-length'].includes(name))
-          headers[name] = value;
-      }
-      const body = Buffer.concat(chunks);
-      fetch(`${KEYSTONE.authUrl}${req.url ?? '/'}`, {
-        method: req.method ?? 'GET',
-        headers,
-        ...(body.length > 0 ? { body } : {}),
-      })
-        .then(async (answer) => {
-          const text = (await answer.text()).split(KEYSTONE.swiftUrl).join(swiftUrl);
-          const out: Record<string, string> = { 'content-type': 'application/json' };
-          const token = answer.headers.get('x-subject-token');
-          if (token) out['x-subject-token'] = token;
-          res.writeHead(answer.status, out);
-          res.end(text);
-        })
-        .catch(() => {
-          res.writeHead(502);
-          res.end();
-        });
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
-}
 
 let engine: Engine;
 let close: () => Promise<void>;
@@ -634,6 +595,7 @@ async function oneTry<O extends 'export/sftp' | 'export/upload'>(
         signal,
         progress: { add() {} },
         sessions,
+        resume: { save: async () => {} },
         open: (range) => openSource(source, range, signal),
       },
     )

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ValidationError, type FieldErrors } from '../errors';
+import { shareRequestSchema } from '../engine/share-after-export';
 import { lanSharingSchema } from '../server/lan-settings';
 import { exportOperations } from '../tasks/operations';
 import { collectIssues } from '../tasks/validate';
@@ -61,6 +62,7 @@ export const apiArgSchemas = {
   listJobs: none,
   cancelJob: z.tuple([id]),
   retryJob: z.tuple([id]),
+  createShareLink: z.tuple([id, name, shareRequestSchema.optional()]),
   removeJob: z.tuple([id]),
   clearHistory: none,
   listLinks: none,

@@ -19,6 +19,7 @@ export const apiMethods = [
   'listJobs',
   'cancelJob',
   'retryJob',
+  'createShareLink',
   'removeJob',
   'clearHistory',
   'listLinks',

@@ -215,6 +215,8 @@ export function createCoreApi(
       }
     },
     retryJob: (id) => engine.retry(id),
+    createShareLink: (jobId, task, options = {}) =>
+      engine.createShareLink(jobId, task, options.file, options.expires_in),
     removeJob: (id) => engine.remove(id),
     async clearHistory() {
       for (const job of await engine.list()) if (isEnded(job)) await engine.remove(job.id);

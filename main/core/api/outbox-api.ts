@@ -67,6 +67,13 @@ export type LinkView = {
   has_password: boolean;
 };
 
+/**
+ * "Create share link" for a finished cloud export: which file (index in the
+ * task's `result.files`; none: every file) and for how many seconds (default
+ * 86400, at most 604800).
+ */
+export type ShareLinkOptions = { file?: number; expires_in?: number };
+
 /** Changing a link's options (see LinkChange). */
 export type LinkOptions = LinkChange;
 
@@ -115,6 +122,12 @@ export interface OutboxApi {
   listJobs(): Promise<JobRecord[]>;
   cancelJob(id: string): Promise<void>;
   retryJob(id: string): Promise<JobRecord>;
+  /**
+   * Signs download links for files of a finished S3, Azure Blob, GCS or
+   * OpenStack task (see ShareLinkOptions); they land in the task's results
+   * (`url`, `expires_at`). Returns the job, updated.
+   */
+  createShareLink(jobId: string, task: string, options?: ShareLinkOptions): Promise<JobRecord>;
   removeJob(id: string): Promise<void>;
   clearHistory(): Promise<void>;
 

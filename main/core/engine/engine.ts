@@ -10,10 +10,12 @@ import { createUrlExport } from '../links/url-export';
 import { LinkStore } from '../links/link-store';
 import { RecordDir } from '../store/record-dir';
 import type { ExportTask } from '../tasks/operations';
-import { withoutSecrets } from '../tasks/secrets';
+import { secretValuesOf, withoutSecrets } from '../tasks/secrets';
 import { inputsOf, isExportTask, validateTask, type Job } from '../tasks/validate';
+import { PartialUploads } from './partial-uploads';
 import { expandProfiles, planJob, type JobPlan, type ProfileResolver } from './plan';
 import { ProgressTracker, type TaskProgress } from './progress';
+import { applySharedFiles, signAfterExport } from './share-after-export';
 import {
   jobRecordSchema,
   jobStatusOf,
@@ -26,6 +28,8 @@ import { WorkerPool } from './worker-pool';
 /** Links stay answerable (410 Gone) this long after they expire, then are deleted. */
 const LINK_TOMBSTONE_MS = 7 * 86400 * 1000;
 const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
+/** Delivered files of a running task are written down at most this often. */
+const DELIVERED_SAVE_MS = 1000;
 
 function bootId(): string {
   try {
@@ -43,6 +47,7 @@ type ActiveJob = {
   cancels: Set<() => void>;
   cancelled: boolean;
   done: Promise<JobRecord>;
+  saveTimer?: NodeJS.Timeout | undefined;
 };
 
 export type EngineEvents = {
@@ -58,6 +63,7 @@ export type EngineEvents = {
 export class Engine {
   readonly links: LinkStore;
   private readonly jobs: RecordDir<JobRecord>;
+  private readonly partials: PartialUploads;
   private readonly pool: WorkerPool;
   private readonly active = new Map<string, ActiveJob>();
   private readonly events = new EventEmitter<EngineEvents>();
@@ -73,15 +79,25 @@ export class Engine {
   ) {
     this.links = new LinkStore(config.home, linkBaseUrl);
     this.jobs = new RecordDir(join(config.home, 'jobs'), jobRecordSchema);
+    this.partials = new PartialUploads(config.home);
     this.pool = new WorkerPool({ size: config.workers });
     this.progress = new ProgressTracker((update) => this.events.emit('progress', update));
     liveEngines.add(this.engineId);
   }
 
-  /** Opens the data directory: marks jobs of dead processes as interrupted, sweeps expired records. */
+  /**
+   * Opens the data directory: marks jobs of dead processes as interrupted,
+   * sweeps expired records and, for long-running hosts (`resumeInterrupted`:
+   * the app, `outbox serve`), resumes the interrupted jobs that can be.
+   */
   static async open(
     config: OutboxConfig,
-    options: { linkBaseUrl?: string; sweepEvery?: boolean; resolveProfile?: ProfileResolver } = {},
+    options: {
+      linkBaseUrl?: string;
+      sweepEvery?: boolean;
+      resolveProfile?: ProfileResolver;
+      resumeInterrupted?: boolean;
+    } = {},
   ): Promise<Engine> {
     const engine = new Engine(
       config,
@@ -90,6 +106,7 @@ export class Engine {
     );
     await engine.recoverInterrupted();
     await engine.sweep();
+    if (options.resumeInterrupted) await engine.resumeInterrupted();
     if (options.sweepEvery) {
       engine.sweepTimer = setInterval(() => void engine.sweep(), SWEEP_INTERVAL_MS);
       engine.sweepTimer.unref();
@@ -126,7 +143,7 @@ export class Engine {
       ...(options.tag ? { tag: options.tag } : {}),
       created_at: now.toISOString(),
       expires_at: new Date(now.getTime() + this.config.retentionSeconds * 1000).toISOString(),
-      owner: { pid: process.pid, boot: `${BOOT}/${this.engineId}` },
+      owner: this.owner(),
       tasks: Object.entries(plan.job.tasks).map(([name, task]) => ({
         name,
         operation: task.operation,
@@ -134,10 +151,15 @@ export class Engine {
         input: inputsOf(task),
         params: withoutSecrets(task) as TaskRecord['params'],
         ...(plan.profiles.has(name) ? { profile: plan.profiles.get(name) } : {}),
+        resumable: plan.profiles.has(name) || secretValuesOf(task).length === 0,
         created_at: now.toISOString(),
       })),
     };
     await this.save(record);
+    return this.start(record, plan);
+  }
+
+  private start(record: JobRecord, plan: JobPlan): JobRecord {
     const active: ActiveJob = {
       record,
       job: plan.job,
@@ -149,6 +171,55 @@ export class Engine {
     this.active.set(record.id, active);
     void active.done.finally(() => this.active.delete(record.id));
     return structuredClone(record);
+  }
+
+  /**
+   * Continues a job that Outbox was stopped in the middle of (killed, crashed,
+   * machine off): tasks that had finished keep their results, files already
+   * delivered are not sent again, and large uploads continue from the parts
+   * the server already has. Needs the credentials again, so only tasks whose
+   * destination is a saved profile (or needs no secret) can be resumed.
+   */
+  async resume(id: string): Promise<JobRecord> {
+    if (this.active.has(id)) throw new OutboxError('INVALID_DATA', `job ${id} is running`);
+    const record = await this.jobs.get(id);
+    if (!record) throw new OutboxError('NOT_FOUND', `no job ${id}`);
+    const interrupted = record.tasks.filter((task) => task.code === 'INTERRUPTED');
+    if (interrupted.length === 0) {
+      throw new OutboxError(
+        'INVALID_DATA',
+        ownerAlive(record.owner)
+          ? `job ${id} is running in another Outbox process`
+          : `job ${id} was not interrupted: nothing to resume`,
+      );
+    }
+    const lacking = interrupted.filter((task) => !task.resumable).map((task) => task.name);
+    if (lacking.length > 0) {
+      throw new OutboxError(
+        'INVALID_DATA',
+        `job ${id} cannot be resumed: task ${lacking.join(', ')} had credentials that are not kept after Outbox stops. Export the files again (with a saved profile, jobs resume after a restart).`,
+      );
+    }
+    const raw = {
+      tasks: Object.fromEntries(
+        record.tasks.map((task) => [
+          task.name,
+          { ...task.params, ...(task.profile ? { profile: task.profile } : {}) },
+        ]),
+      ),
+    };
+    const plan = await planJob(raw, this.resolveProfile);
+    for (const task of interrupted) {
+      task.status = 'waiting';
+      for (const field of ['code', 'message', 'detail', 'ended_at', 'result'] as const) {
+        delete task[field];
+      }
+    }
+    delete record.ended_at;
+    record.owner = this.owner();
+    record.status = jobStatusOf(record.tasks);
+    await this.save(record);
+    return this.start(record, plan);
   }
 
   /** Resolves when the job has ended (finished or error). */
@@ -187,9 +258,16 @@ export class Engine {
     return true;
   }
 
-  /** Runs a job again. Needs the original (with credentials) from this session. */
+  /**
+   * Runs a job again. Needs the original (with credentials) from this
+   * session; an interrupted job of a saved profile is resumed instead.
+   */
   async retry(id: string): Promise<JobRecord> {
     const original = this.finishedJobs.get(id);
+    const stored = original ? undefined : await this.jobs.get(id);
+    if (stored?.tasks.some((task) => task.code === 'INTERRUPTED' && task.resumable)) {
+      return this.resume(id);
+    }
     if (!original) {
       throw new OutboxError(
         'NOT_FOUND',
@@ -205,6 +283,42 @@ export class Engine {
     if (this.active.has(id))
       throw new OutboxError('INVALID_DATA', 'cancel the job before removing it');
     await this.jobs.remove(id);
+  }
+
+  /**
+   * "Create share link" for files a finished cloud export stored (all of the
+   * task's, or the one at `fileIndex`): signed in a worker with the job's or
+   * its profile's credentials, checked, and written into the task's results.
+   */
+  async createShareLink(
+    id: string,
+    taskName: string,
+    fileIndex?: number,
+    expiresIn = 86400,
+  ): Promise<JobRecord> {
+    const record = await this.get(id);
+    if (!record) throw new OutboxError('NOT_FOUND', `no job ${id}`);
+    const signed = await signAfterExport(
+      record,
+      taskName,
+      { ...(fileIndex === undefined ? {} : { file: fileIndex }), expires_in: expiresIn },
+      {
+        original: this.active.get(id)?.job ?? this.finishedJobs.get(id),
+        resolveProfile: this.resolveProfile,
+        sign: (request) => this.pool.share(request),
+      },
+    );
+    const active = this.active.get(id);
+    if (active) {
+      applySharedFiles(active.record, taskName, signed);
+      await this.update(active);
+      return structuredClone(active.record);
+    }
+    const current = (await this.jobs.get(id)) ?? record;
+    applySharedFiles(current, taskName, signed);
+    await this.save(current);
+    this.events.emit('job', structuredClone(current));
+    return current;
   }
 
   /** "Test connection" for a task's destination: credentials and write access, nothing left behind. */
@@ -225,6 +339,10 @@ export class Engine {
     return this.pool.probe({ operation: task.operation, params: task });
   }
 
+  private owner(): JobRecord['owner'] {
+    return { pid: process.pid, boot: `${BOOT}/${this.engineId}` };
+  }
+
   async sweep(now = Date.now()): Promise<void> {
     for (const record of await this.jobs.list()) {
       if (Date.parse(record.expires_at) <= now && !this.active.has(record.id)) {
@@ -233,6 +351,7 @@ export class Engine {
       }
     }
     await this.links.sweep(now, LINK_TOMBSTONE_MS);
+    await this.partials.sweep(now);
   }
 
   async close(): Promise<void> {
@@ -260,9 +379,10 @@ export class Engine {
     await this.update(active);
     await Promise.all(
       record.tasks
-        .filter((task) => !plan.sources.has(task.name))
+        .filter((task) => !plan.sources.has(task.name) && task.status === 'waiting')
         .map((task) => this.runExport(active, plan, task)),
     );
+    clearTimeout(active.saveTimer);
     record.ended_at = new Date().toISOString();
     await this.update(active);
     this.finishedJobs.set(record.id, active.job);
@@ -297,35 +417,62 @@ export class Engine {
       }
     } else {
       const operation = params.operation;
+      const delivered = (task.delivered ??= []);
       await Promise.all(
         files.map(async (source, i) => {
+          const name = names[i] ?? source.name;
+          const before = delivered.find((d) => d.name === name && sameFile(d.source, source));
+          if (before) {
+            results[i] = before.result;
+            this.progress.add(progressKey, source.size);
+            this.progress.fileDone(progressKey);
+            return;
+          }
           if (active.cancelled) {
             errors.push({ code: 'CANCELLED', message: 'Cancelled.' });
             return;
           }
+          const partialKey = PartialUploads.keyOf(params, name, source);
+          const previous = await this.partials.previous(partialKey, source);
           const upload = this.pool.upload(
             {
               operation,
               params: params as Record<string, unknown>,
               source,
-              name: names[i] ?? source.name,
+              name,
+              ...(previous ? { previous } : {}),
             },
             (bytes) => this.progress.add(progressKey, bytes),
+            (state) =>
+              this.partials.save(
+                partialKey,
+                { task: params, name, source, jobId: active.record.id },
+                state,
+              ),
           );
           active.cancels.add(upload.cancel);
           try {
             results[i] = await upload.done;
+            delivered.push({
+              name,
+              source: { path: source.path, size: source.size, mtimeMs: source.mtimeMs },
+              result: results[i],
+            });
+            this.saveSoon(active);
             this.progress.fileDone(progressKey);
           } catch (error) {
             errors.push(toErrorInfo(error));
           } finally {
             active.cancels.delete(upload.cancel);
+            // Ended either way: delivered, or the exporter removed what it had sent.
+            await this.partials.remove(partialKey).catch(() => {});
           }
         }),
       );
     }
     this.progress.end(progressKey);
 
+    delete task.delivered;
     task.ended_at = new Date().toISOString();
     task.result = { files: results.filter(Boolean) };
     if (active.cancelled) {
@@ -343,6 +490,15 @@ export class Engine {
       task.status = 'finished';
     }
     await this.update(active);
+  }
+
+  /** Writes the job's state within DELIVERED_SAVE_MS (many small files: not one write each). */
+  private saveSoon(active: ActiveJob): void {
+    if (active.saveTimer) return;
+    active.saveTimer = setTimeout(() => {
+      active.saveTimer = undefined;
+      void this.save(active.record).catch(() => {});
+    }, DELIVERED_SAVE_MS);
   }
 
   private async update(active: ActiveJob): Promise<void> {
@@ -363,6 +519,26 @@ export class Engine {
     return next;
   }
 
+  /** Resumes every interrupted job that can be (see `resume`); the others stay as they are. */
+  private async resumeInterrupted(): Promise<void> {
+    for (const record of await this.jobs.list()) {
+      const interrupted = record.tasks.filter((task) => task.code === 'INTERRUPTED');
+      if (interrupted.length === 0 || !interrupted.every((task) => task.resumable)) continue;
+      if (Date.parse(record.expires_at) <= Date.now() || ownerAlive(record.owner)) continue;
+      // A job that cannot start (a profile deleted, a file gone) stays interrupted; say why.
+      await this.resume(record.id).catch(async (error: unknown) => {
+        const info = toErrorInfo(error);
+        const current = (await this.jobs.get(record.id)) ?? record;
+        for (const task of current.tasks) {
+          if (task.code === 'INTERRUPTED') {
+            task.message = `Outbox stopped while this task was running and could not resume it: ${info.message}`;
+          }
+        }
+        await this.jobs.put(record.id, current);
+      });
+    }
+  }
+
   private async recoverInterrupted(): Promise<void> {
     for (const record of await this.jobs.list()) {
       if (record.status === 'finished' || record.status === 'error') continue;
@@ -373,7 +549,9 @@ export class Engine {
           Object.assign(task, {
             status: 'error',
             code: 'INTERRUPTED',
-            message: 'Outbox stopped while this task was running. Export the files again.',
+            message: task.resumable
+              ? `Outbox stopped while this task was running. It continues where it stopped when the Outbox app or "outbox serve" starts, or with "outbox jobs resume ${record.id}".`
+              : 'Outbox stopped while this task was running. Export the files again: large files continue from what was already uploaded.',
             ended_at: now,
           });
         }
@@ -383,6 +561,13 @@ export class Engine {
       await this.jobs.put(record.id, record);
     }
   }
+}
+
+function sameFile(
+  a: { path: string; size: number; mtimeMs: number },
+  b: { path: string; size: number; mtimeMs: number },
+): boolean {
+  return a.path === b.path && a.size === b.size && a.mtimeMs === b.mtimeMs;
 }
 
 function ownerAlive(owner: JobRecord['owner']): boolean {

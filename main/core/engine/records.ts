@@ -26,6 +26,18 @@ export const taskRecordSchema = z.object({
   /** Parameters without secrets (and without profile references resolved). */
   params: z.record(z.string(), json),
   profile: z.string().optional(),
+  /** Can run again after a restart: its credentials come from a profile, or it needs none. */
+  resumable: z.boolean().optional(),
+  /** While running: files already delivered, so a resumed task does not send them again. */
+  delivered: z
+    .array(
+      z.object({
+        name: z.string(),
+        source: z.object({ path: z.string(), size: z.number(), mtimeMs: z.number() }),
+        result: resultFileSchema,
+      }),
+    )
+    .optional(),
   result: z.object({ files: z.array(resultFileSchema) }).optional(),
   code: z.string().optional(),
   message: z.string().optional(),

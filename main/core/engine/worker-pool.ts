@@ -4,13 +4,14 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { OutboxError, type ErrorInfo } from '../errors';
-import type { ProbeResult } from '../exporters/exporter';
+import type { ProbeResult, ResumeState } from '../exporters/exporter';
 import type { ResultFile } from './records';
 import type { WorkReply, WorkRequest } from './worker-protocol';
 
 type Job = {
-  request: Extract<WorkRequest, { type: 'upload' | 'probe' }>;
+  request: Extract<WorkRequest, { type: 'upload' | 'probe' | 'share' }>;
   onProgress: (bytes: number) => void;
+  onCheckpoint?: (state: ResumeState) => Promise<void>;
   resolve: (value: ResultFile | ProbeResult) => void;
   reject: (error: OutboxError) => void;
   worker?: PooledWorker;
@@ -66,8 +67,13 @@ export class WorkerPool {
   upload(
     request: Omit<Extract<WorkRequest, { type: 'upload' }>, 'id' | 'type'>,
     onProgress: (bytes: number) => void,
+    onCheckpoint: (state: ResumeState) => Promise<void>,
   ): { done: Promise<ResultFile>; cancel: () => void } {
-    const { done, cancel } = this.submit({ type: 'upload', id: 0, ...request }, onProgress);
+    const { done, cancel } = this.submit(
+      { type: 'upload', id: 0, ...request },
+      onProgress,
+      onCheckpoint,
+    );
     return { done: done as Promise<ResultFile>, cancel };
   }
 
@@ -80,15 +86,24 @@ export class WorkerPool {
     return done as Promise<ProbeResult>;
   }
 
+  /** Signs a download link for a stored file: the file's result with `url` and `expires_at`. */
+  share(
+    request: Omit<Extract<WorkRequest, { type: 'share' }>, 'id' | 'type'>,
+  ): Promise<ResultFile> {
+    return this.submit({ type: 'share', id: 0, ...request }, () => {}).done as Promise<ResultFile>;
+  }
+
   private submit(
     request: Job['request'],
     onProgress: (bytes: number) => void,
+    onCheckpoint?: Job['onCheckpoint'],
   ): { done: Promise<ResultFile | ProbeResult>; cancel: () => void } {
     if (this.closed) throw new Error('worker pool is closed');
     const id = this.nextId++;
     let job!: Job;
     const done = new Promise<ResultFile | ProbeResult>((resolve, reject) => {
       job = { request: { ...request, id }, onProgress, resolve, reject };
+      if (onCheckpoint) job.onCheckpoint = onCheckpoint;
     });
     this.jobs.set(id, job);
     this.queue.push(job);
@@ -157,10 +172,23 @@ export class WorkerPool {
       this.jobs.get(reply.id)?.onProgress(reply.bytes);
       return;
     }
+    if (reply.type === 'checkpoint') {
+      const job = this.jobs.get(reply.id);
+      // A checkpoint that cannot be written only costs resuming: the upload goes on.
+      void (job?.onCheckpoint?.(reply.state) ?? Promise.resolve())
+        .catch(() => {})
+        .then(() =>
+          job?.worker?.worker.postMessage({
+            type: 'checkpoint-saved',
+            id: reply.id,
+          } satisfies WorkRequest),
+        );
+      return;
+    }
     this.finish(reply.id, reply);
   }
 
-  private finish(id: number, reply: Exclude<WorkReply, { type: 'progress' }>): void {
+  private finish(id: number, reply: Extract<WorkReply, { type: 'done' | 'failed' }>): void {
     const job = this.jobs.get(id);
     if (!job) return;
     this.jobs.delete(id);

@@ -1,5 +1,5 @@
 import type { ErrorInfo } from '../errors';
-import type { ProbeResult } from '../exporters/exporter';
+import type { ProbeResult, ResumeContext, ResumeState } from '../exporters/exporter';
 import type { ExportOperation } from '../tasks/operations';
 import type { ResultFile } from './records';
 import type { SourceFile } from './sources';
@@ -13,12 +13,27 @@ export type WorkRequest =
       params: Record<string, unknown>;
       source: SourceFile;
       name: string;
+      /** An unfinished earlier upload of this file to this name. */
+      previous?: ResumeContext['previous'];
     }
   | { type: 'probe'; id: number; operation: ExportOperation; params: Record<string, unknown> }
-  | { type: 'cancel'; id: number };
+  /** Sign a download link for `file`, stored by an earlier upload with these params. */
+  | {
+      type: 'share';
+      id: number;
+      operation: ExportOperation;
+      params: Record<string, unknown>;
+      file: ResultFile;
+      expires_in: number;
+    }
+  | { type: 'cancel'; id: number }
+  /** The checkpoint of upload `id` is on disk. */
+  | { type: 'checkpoint-saved'; id: number };
 
 export type WorkReply =
   /** Bytes sent since the previous report (negative when a try restarts). */
   | { type: 'progress'; id: number; bytes: number }
+  /** Resume state to persist before the upload goes on; answered by 'checkpoint-saved'. */
+  | { type: 'checkpoint'; id: number; state: ResumeState }
   | { type: 'done'; id: number; result: ResultFile | ProbeResult }
   | { type: 'failed'; id: number; error: ErrorInfo };

@@ -1,8 +1,9 @@
 import { parentPort } from 'node:worker_threads';
 import { OutboxError, toErrorInfo } from '../errors';
 import { asOutboxError } from '../exporters/classify';
-import type { TransferContext } from '../exporters/exporter';
+import type { ResumeState, TransferContext } from '../exporters/exporter';
 import { loadExporter, type UploadOperation } from '../exporters/registry';
+import { shareStoredFile } from '../exporters/share-link';
 import { openSource } from '../exporters/source-stream';
 import { secretValuesOf, scrubSecrets } from '../tasks/secrets';
 import { withRetry } from './retry';
@@ -18,11 +19,16 @@ import type { WorkReply, WorkRequest } from './worker-protocol';
 
 const PROGRESS_INTERVAL_MS = 100;
 
+// The AWS SDK warns on stderr that Node < 22 will lose support in 2027: meant for
+// developers, it would land in every CLI user's terminal (the app ships its own Node).
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 const port = parentPort;
 if (!port) throw new Error('worker.ts must run in a worker thread');
 
 const sessions = new WorkerSessions();
 const running = new Map<number, AbortController>();
+const checkpointsSaving = new Map<number, () => void>();
 
 function reply(message: WorkReply): void {
   port?.postMessage(message);
@@ -54,11 +60,21 @@ function progressReporter(id: number): {
   };
 }
 
-function targetOf(request: Extract<WorkRequest, { type: 'upload' | 'probe' }>): string {
+/** Asks the engine to persist a checkpoint and waits until it has. */
+function saveCheckpoint(id: number, state: ResumeState): Promise<void> {
+  return new Promise((resolve) => {
+    checkpointsSaving.set(id, resolve);
+    reply({ type: 'checkpoint', id, state });
+  });
+}
+
+function targetOf(request: Extract<WorkRequest, { type: 'upload' | 'probe' | 'share' }>): string {
   return request.type === 'upload' ? `${request.operation} ${request.name}` : request.operation;
 }
 
-async function handle(request: Extract<WorkRequest, { type: 'upload' | 'probe' }>): Promise<void> {
+async function handle(
+  request: Extract<WorkRequest, { type: 'upload' | 'probe' | 'share' }>,
+): Promise<void> {
   const controller = new AbortController();
   running.set(request.id, controller);
   const { signal } = controller;
@@ -70,11 +86,17 @@ async function handle(request: Extract<WorkRequest, { type: 'upload' | 'probe' }
     let result;
     if (request.type === 'probe') {
       result = await exporter.probe(params, { signal, sessions });
+    } else if (request.type === 'share') {
+      result = await shareStoredFile(exporter, params, request.file, request, { signal, sessions });
     } else {
       const context: TransferContext = {
         signal,
         progress,
         sessions,
+        resume: {
+          ...(request.previous ? { previous: request.previous } : {}),
+          save: (state) => saveCheckpoint(request.id, state),
+        },
         open: (range) => openSource(request.source, range, signal),
       };
       result = await withRetry(
@@ -86,6 +108,8 @@ async function handle(request: Extract<WorkRequest, { type: 'upload' | 'probe' }
               context,
             );
           } catch (error) {
+            // A failed try cleans up its own partial upload: the next one starts afresh.
+            delete context.resume.previous;
             progress.add(before - progress.total()); // the next try starts over
             throw signal.aborted ? cancelled() : asOutboxError(error, targetOf(request));
           }
@@ -115,6 +139,11 @@ function cancelled(): OutboxError {
 port.on('message', (request: WorkRequest) => {
   if (request.type === 'cancel') {
     running.get(request.id)?.abort();
+    return;
+  }
+  if (request.type === 'checkpoint-saved') {
+    checkpointsSaving.get(request.id)?.();
+    checkpointsSaving.delete(request.id);
     return;
   }
   void handle(request);

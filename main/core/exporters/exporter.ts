@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import type { ResultFile } from '../engine/records';
 import type { SourceFile } from '../engine/sources';
 import type { ExportOperation, TaskOf } from '../tasks/operations';
+import type { ShareLinkExpiry } from './share-link';
 
 /**
  * The one interface every destination implements (one folder per backend,
@@ -31,8 +32,29 @@ export type SessionCache = {
   drop(key: string): Promise<void>;
 };
 
+/** What an exporter saves to find its partial upload again: flat, secret-free values. */
+export type ResumeState = Record<string, string | number>;
+
+/**
+ * Continuing an upload that an earlier run left unfinished (Outbox killed,
+ * machine switched off). Before sending the bytes a state describes, the
+ * exporter saves it (an S3 upload id, a block-id nonce, a temporary file);
+ * the next upload of the same file to the same name gets it back.
+ */
+export type ResumeContext = {
+  /**
+   * Saved by an unfinished upload to this name. `sameSource`: the file is
+   * unchanged since (same path, size and mtime), so its bytes may be reused;
+   * otherwise the partial upload is only to be removed.
+   */
+  previous?: { state: unknown; sameSource: boolean };
+  /** Persists `state` (resolves once it is on disk). */
+  save(state: ResumeState): Promise<void>;
+};
+
 export type TransferContext = {
   signal: AbortSignal;
+  resume: ResumeContext;
   progress: ProgressSink;
   sessions: SessionCache;
   /**
@@ -60,4 +82,15 @@ export interface Exporter<O extends ExportOperation> {
     params: TaskOf<O>,
     context: Pick<TransferContext, 'signal' | 'sessions'>,
   ): Promise<ProbeResult>;
+  /**
+   * A download URL, signed now, for `file` as an earlier `upload` of these
+   * parameters returned it; the same signature as the `share_link` parameter
+   * (cloud storage only).
+   */
+  shareLink?(
+    params: TaskOf<O>,
+    file: ResultFile,
+    expiry: ShareLinkExpiry,
+    context: Pick<TransferContext, 'signal' | 'sessions'>,
+  ): Promise<string>;
 }

@@ -153,8 +153,15 @@ export type SendPart<T> = (
 ) => Promise<T>;
 
 /**
+ * A part the server already holds from an interrupted upload, if it has
+ * exactly these bytes (same length and MD5): its result, so it is not sent again.
+ */
+export type StoredPart<T> = (index: number, part: PreparedPart) => T | undefined;
+
+/**
  * Sends every part of a file, `plan.concurrency` at a time, read in order
  * (so `open` may hash the whole file on the way), each retried on its own.
+ * Parts `stored` recognises are read (for their MD5) but not sent again.
  * The first part that fails for good stops the others; this returns only
  * once nothing is in flight, so callers can clean up safely.
  */
@@ -163,8 +170,10 @@ export async function sendParts<T>(
   size: number,
   context: Pick<TransferContext, 'open' | 'progress' | 'signal'>,
   send: SendPart<T>,
-  open: TransferContext['open'] = context.open,
-): Promise<{ results: T[]; md5s: Buffer[] }> {
+  options: { open?: TransferContext['open']; stored?: StoredPart<T> } = {},
+): Promise<{ results: T[]; md5s: Buffer[]; reusedBytes: number }> {
+  const open = options.open ?? context.open;
+  let reusedBytes = 0;
   const stop = new AbortController();
   const signal = AbortSignal.any([context.signal, stop.signal]);
   const results = new Array<T>(plan.partCount);
@@ -175,6 +184,13 @@ export async function sendParts<T>(
     for (let index = 0; index < plan.partCount && !signal.aborted; index++) {
       const part = await preparePart(open, rangeOf(plan, size, index));
       md5s[index] = part.md5;
+      const reused = options.stored?.(index, part);
+      if (reused !== undefined) {
+        results[index] = reused;
+        reusedBytes += part.length;
+        context.progress.add(part.length);
+        continue;
+      }
       const progress = retractableProgress(context.progress);
       const sending = withRetry(
         async () => {
@@ -203,5 +219,10 @@ export async function sendParts<T>(
   await Promise.all(running);
   if (failure) throw failure.error;
   context.signal.throwIfAborted();
-  return { results, md5s };
+  return { results, md5s, reusedBytes };
+}
+
+/** The result field saying an upload continued an interrupted one: bytes not sent again. */
+export function resumedField(reusedBytes: number): { resumed_bytes?: number } {
+  return reusedBytes > 0 ? { resumed_bytes: reusedBytes } : {};
 }

@@ -55,15 +55,21 @@ export class RecordDir<T> {
   }
 
   async list(): Promise<T[]> {
+    return (await this.entries()).map(([, record]) => record);
+  }
+
+  /** Every valid record with its id. */
+  async entries(): Promise<[string, T][]> {
     await this.init();
     const names = await fs.readdir(this.dir);
-    const records: T[] = [];
+    const entries: [string, T][] = [];
     for (const name of names) {
       if (!name.endsWith('.json')) continue;
-      const record = await this.get(name.slice(0, -'.json'.length));
-      if (record !== undefined) records.push(record);
+      const id = name.slice(0, -'.json'.length);
+      const record = await this.get(id);
+      if (record !== undefined) entries.push([id, record]);
     }
-    return records;
+    return entries;
   }
 
   async remove(id: string): Promise<void> {

@@ -39,6 +39,10 @@ const concurrency = field(positiveInt.max(64, 'must be at most 64').optional(), 
 /** S3 SigV4 presigned URLs and GCS V4 signed URLs are valid for at most 7 days. */
 export const SHARE_LINK_MAX_SECONDS = 7 * 86400;
 
+/** Seconds a share link works: during the export (`share_link`) or after it (`outbox jobs share`). */
+export const shareLinkExpiresIn = () =>
+  positiveInt.max(SHARE_LINK_MAX_SECONDS, 'must be at most 604800 seconds (7 days)').default(86400);
+
 /**
  * Outbox extension of the cloud exports: a time-limited download link per
  * exported file, in the result's `url` (with `expires_at`). `true` is
@@ -50,11 +54,7 @@ const shareLink = () =>
       .preprocess(
         (value) => (value === true ? {} : value),
         z.strictObject(
-          {
-            expires_in: positiveInt
-              .max(SHARE_LINK_MAX_SECONDS, 'must be at most 604800 seconds (7 days)')
-              .default(86400),
-          },
+          { expires_in: shareLinkExpiresIn() },
           { error: 'must be true or an object such as { "expires_in": 3600 }' },
         ),
       )

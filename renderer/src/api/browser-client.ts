@@ -87,6 +87,7 @@ export function createBrowserClient(): OutboxApi {
     listJobs: () => call('listJobs', []),
     cancelJob: (...args) => call('cancelJob', args),
     retryJob: (...args) => call('retryJob', args),
+    createShareLink: (...args) => call('createShareLink', args),
     removeJob: (...args) => call('removeJob', args),
     clearHistory: () => call('clearHistory', []),
     listLinks: () => call('listLinks', []),

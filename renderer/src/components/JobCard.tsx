@@ -7,16 +7,19 @@ import {
   isRunning,
   jobTitle,
   locationOf,
+  sharedLinkOf,
   sourceFilesOf,
   type SourceFile,
 } from '../lib/jobs';
 import type { JobRecord, LinkView, ResultFile, TaskProgress, TaskRecord } from '../lib/types';
+import { isShareable } from '../../../main/core/tasks/shareable';
 import { progressKey, useStore } from '../store/app-store';
 import { CopyButton } from './CopyButton';
 import { ErrorBox } from './ErrorBox';
 import { Icon } from './Icons';
 import { CompactLinkRow, LinkRow } from './LinkRow';
 import { ProgressBar } from './ProgressBar';
+import { SharePanel, SharedLinkRow } from './ShareLink';
 import { VirtualList } from './VirtualList';
 
 const statusWords: Record<JobRecord['status'], string> = {
@@ -159,6 +162,9 @@ function TaskSection({ job, task }: { job: JobRecord; task: TaskRecord }) {
         />
       )}
       {results.length > 0 && <Results task={task} results={results} />}
+      {task.status === 'finished' && results.length > 0 && isShareable(task.operation) && (
+        <SharePanel job={job} task={task} />
+      )}
     </section>
   );
 }
@@ -234,7 +240,8 @@ function Results({ task, results }: { task: TaskRecord; results: ResultFile[] })
       return <LinkRow url={file.url} filename={file.filename} link={byUrl.get(file.url)} />;
     }
     const location = locationOf(file, task.operation) ?? file.filename;
-    return (
+    const shared = sharedLinkOf(file);
+    const where = (
       <div className="location-row">
         <Icon name="check" size={14} />
         <span className="location mono" title={location}>
@@ -248,6 +255,14 @@ function Results({ task, results }: { task: TaskRecord; results: ResultFile[] })
         )}
         <CopyButton text={location} label={`Copy location of ${file.filename}`} compact />
       </div>
+    );
+    return shared ? (
+      <div className="shared-result">
+        {where}
+        <SharedLinkRow url={shared.url} filename={file.filename} expiresAt={shared.expires_at} />
+      </div>
+    ) : (
+      where
     );
   };
   return (
@@ -267,13 +282,15 @@ function Results({ task, results }: { task: TaskRecord; results: ResultFile[] })
           height={304}
           label={`${title} (${results.length.toLocaleString()})`}
           itemKey={(file, i) => `${i}:${file.filename}`}
-          render={(file) =>
-            isLink && file.url ? (
-              <CompactLinkRow url={file.url} filename={file.filename} size={file.size} />
+          render={(file) => {
+            // A share link of a cloud export is what people come for: it replaces the location here.
+            const url = isLink ? file.url : sharedLinkOf(file)?.url;
+            return url ? (
+              <CompactLinkRow url={url} filename={file.filename} size={file.size} />
             ) : (
               row(file)
-            )
-          }
+            );
+          }}
         />
       )}
     </div>

@@ -1,48 +1,47 @@
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import { formatBytes, formatTimeLeft, plural } from '../lib/format';
 import type { LinkView } from '../lib/types';
 import { useStore } from '../store/app-store';
 import { useNow } from '../lib/use-now';
 import { CopyButton } from './CopyButton';
-import { Icon } from './Icons';
+import { Icon, type IconName } from './Icons';
 import { LinkLanShare } from './LanSharing';
 import { QrCode } from './QrCode';
 
-/** A temporary link: the URL to copy, open or scan, its life left, downloads, and Revoke. */
-export function LinkRow({
+/**
+ * A link to copy, open or scan with a phone: the one layout of every link
+ * the UI shows (temporary links, cloud share links). What it is (`meta`),
+ * what can be done with it (`actions`) and more (`children`) are the caller's.
+ */
+export function LinkCard({
   url,
   filename,
-  link,
+  label = `Link for ${filename}`,
+  icon = 'file',
+  className = '',
+  meta,
+  actions,
+  children,
 }: {
   url: string;
   filename: string;
-  link?: LinkView;
+  /** The group's accessible name. */
+  label?: string;
+  icon?: IconName;
+  className?: string;
+  meta?: ReactNode;
+  actions?: ReactNode;
+  children?: ReactNode;
 }) {
-  const revoke = useStore((s) => s.revokeLink);
   const [qr, setQr] = useState(false);
-  const [confirm, setConfirm] = useState(false);
-  const now = useNow(30_000);
-  const state = link?.state ?? 'active';
   return (
-    <div className={`link-row link-${state}`} role="group" aria-label={`Link for ${filename}`}>
+    <div className={`link-row ${className}`} role="group" aria-label={label}>
       <div className="link-main">
         <div className="link-line">
           <span className="link-file" title={filename}>
-            <Icon name={link?.kind === 'zip' ? 'folder' : 'file'} size={15} /> {filename}
+            <Icon name={icon} size={15} /> {filename}
           </span>
-          {link && (
-            <span className="link-meta muted small">
-              {formatBytes(link.size)} ·{' '}
-              {state === 'active'
-                ? formatTimeLeft(link.expires_at, now)
-                : state === 'revoked'
-                  ? 'revoked'
-                  : state === 'used_up'
-                    ? 'download limit reached'
-                    : 'expired'}{' '}
-              · {plural(link.downloads, 'download')}
-            </span>
-          )}
+          {meta && <span className="link-meta muted small">{meta}</span>}
         </div>
         <div className="link-url-row">
           <input
@@ -73,38 +72,9 @@ export function LinkRow({
           >
             <Icon name="qr" size={16} />
           </button>
-          {link &&
-            state === 'active' &&
-            (confirm ? (
-              <span className="confirm-inline">
-                <button
-                  type="button"
-                  className="button button-small button-danger"
-                  onClick={() => void revoke(link.id)}
-                >
-                  Revoke now
-                </button>
-                <button
-                  type="button"
-                  className="button button-small button-quiet"
-                  onClick={() => setConfirm(false)}
-                >
-                  Keep
-                </button>
-              </span>
-            ) : (
-              <button
-                type="button"
-                className="icon-button icon-danger"
-                aria-label={`Revoke link for ${filename}`}
-                title="Revoke: the link stops working at once"
-                onClick={() => setConfirm(true)}
-              >
-                <Icon name="trash" size={16} />
-              </button>
-            ))}
+          {actions}
         </div>
-        {link && <LinkLanShare link={link} />}
+        {children}
       </div>
       {qr && (
         <div className="link-qr">
@@ -113,6 +83,79 @@ export function LinkRow({
         </div>
       )}
     </div>
+  );
+}
+
+/** A temporary link: the URL to copy, open or scan, its life left, downloads, and Revoke. */
+export function LinkRow({
+  url,
+  filename,
+  link,
+}: {
+  url: string;
+  filename: string;
+  link?: LinkView;
+}) {
+  const revoke = useStore((s) => s.revokeLink);
+  const [confirm, setConfirm] = useState(false);
+  const now = useNow(30_000);
+  const state = link?.state ?? 'active';
+  return (
+    <LinkCard
+      url={url}
+      filename={filename}
+      icon={link?.kind === 'zip' ? 'folder' : 'file'}
+      className={`link-${state}`}
+      meta={
+        link && (
+          <>
+            {formatBytes(link.size)} ·{' '}
+            {state === 'active'
+              ? formatTimeLeft(link.expires_at, now)
+              : state === 'revoked'
+                ? 'revoked'
+                : state === 'used_up'
+                  ? 'download limit reached'
+                  : 'expired'}{' '}
+            · {plural(link.downloads, 'download')}
+          </>
+        )
+      }
+      actions={
+        link &&
+        state === 'active' &&
+        (confirm ? (
+          <span className="confirm-inline">
+            <button
+              type="button"
+              className="button button-small button-danger"
+              onClick={() => void revoke(link.id)}
+            >
+              Revoke now
+            </button>
+            <button
+              type="button"
+              className="button button-small button-quiet"
+              onClick={() => setConfirm(false)}
+            >
+              Keep
+            </button>
+          </span>
+        ) : (
+          <button
+            type="button"
+            className="icon-button icon-danger"
+            aria-label={`Revoke link for ${filename}`}
+            title="Revoke: the link stops working at once"
+            onClick={() => setConfirm(true)}
+          >
+            <Icon name="trash" size={16} />
+          </button>
+        ))
+      }
+    >
+      {link && <LinkLanShare link={link} />}
+    </LinkCard>
   );
 }
 

@@ -38,11 +38,21 @@ export function isRunning(job: JobRecord): boolean {
   return job.status === 'waiting' || job.status === 'processing';
 }
 
+/** A signed download link in a cloud export's result (`share_link`, or "Create share link"). */
+export function sharedLinkOf(file: ResultFile): { url: string; expires_at: string } | undefined {
+  const expiresAt = file.expires_at;
+  return typeof file.url === 'string' && typeof expiresAt === 'string'
+    ? { url: file.url, expires_at: expiresAt }
+    : undefined;
+}
+
 /** Where a delivered file now lives, in the words its destination uses. */
 export function locationOf(file: ResultFile, operation: string): string | undefined {
+  // A signed share link in `url` is not the file's location.
+  const shared = sharedLinkOf(file) !== undefined;
   const text = (key: string) => {
     const value = file[key];
-    return typeof value === 'string' ? value : undefined;
+    return typeof value === 'string' && !(shared && key === 'url') ? value : undefined;
   };
   switch (operation) {
     case 'export/s3':

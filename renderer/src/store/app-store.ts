@@ -7,6 +7,7 @@ import type {
   LinkView,
   ProfileView,
   SettingsView,
+  ShareLinkOptions,
 } from '../../../main/core/api/outbox-api';
 import type { JobRecord, TaskProgress } from '../lib/types';
 import { getApi, toFileRefs, type PickedFile } from '../api';
@@ -57,6 +58,12 @@ type Actions = {
   dismissPreparing(id: string): void;
   cancelJob(id: string): Promise<void>;
   retryJob(id: string): Promise<void>;
+  /** Signs share links for a finished cloud export's files; the error to show, if any. */
+  createShareLink(
+    jobId: string,
+    task: string,
+    options: ShareLinkOptions,
+  ): Promise<ShownError | undefined>;
   removeJob(id: string): Promise<void>;
   clearHistory(): Promise<void>;
   revokeLink(id: string): Promise<void>;
@@ -261,6 +268,17 @@ export const useStore = create<State & Actions>()((set, get) => {
           sessionJobs: [job.id, ...get().sessionJobs.filter((j) => j !== job.id)],
         });
       }),
+
+    async createShareLink(jobId, task, options) {
+      try {
+        const job = await getApi().createShareLink(jobId, task, options);
+        set({ jobs: { ...get().jobs, [job.id]: job } });
+        get().toast('Share link created.');
+        return undefined;
+      } catch (error) {
+        return errorInfoOf(error);
+      }
+    },
 
     removeJob: (id) =>
       guard('Could not remove', async () => {

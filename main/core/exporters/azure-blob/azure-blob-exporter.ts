@@ -14,8 +14,8 @@ import { contentTypeOf } from '../../links/http-headers';
 import type { TaskOf } from '../../tasks/operations';
 import type { Exporter, TransferContext } from '../exporter';
 import { verify } from '../integrity';
-import { preparePart } from '../parts';
-import { withShareLink, type ShareLinkExpiry } from '../share-link';
+import { preparePart, resumedField } from '../parts';
+import { storedName, withShareLink, type ShareLinkExpiry } from '../share-link';
 import { planBlocks, stageBlocks } from './blocks';
 import { containerClientOf, serviceUrlOf, withoutQuery } from './client';
 import { azureError, type AzureScope } from './errors';
@@ -121,11 +121,13 @@ export const azureBlobExporter: Exporter<'export/azure/blob'> = {
       });
 
       let md5: Buffer;
+      let reusedBytes = 0;
       if (plan.partCount === 1) {
         md5 = await putWhole(blob, source.size, headers, metadata, context);
       } else {
         const staged = await stageBlocks(blob, plan, source.size, context, classify);
         md5 = staged.md5;
+        reusedBytes = staged.reusedBytes;
         // The whole file's MD5 is stored with the block list (Azure does not compute one
         // for block lists); each block's MD5 was checked by the server as it arrived.
         await withRetry(
@@ -149,6 +151,7 @@ export const azureBlobExporter: Exporter<'export/azure/blob'> = {
         blob: name,
         checksum,
         url: withoutQuery(blob.url),
+        ...resumedField(reusedBytes),
       };
       // A write-only SAS token may not read properties back: the server has still
       // checked every block's (or the whole blob's) MD5 as it arrived.
@@ -184,6 +187,16 @@ export const azureBlobExporter: Exporter<'export/azure/blob'> = {
       return share({ ...result, verified: storedMd5 !== undefined });
     } catch (error) {
       throw classify(error);
+    }
+  },
+
+  async shareLink(params, file, expiry, { sessions }) {
+    const name = storedName(file, 'blob');
+    try {
+      const container = await containerClientOf(params, sessions);
+      return readOnlySasUrl(params, container.getBlockBlobClient(name), name, expiry);
+    } catch (error) {
+      throw azureError(error, scopeOf(params, name));
     }
   },
 

@@ -3,6 +3,7 @@ import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import type { BlockBlobClient } from '@azure/storage-blob';
 import type { OutboxError } from '../../errors';
 import type { ByteRange, TransferContext } from '../exporter';
+import { z } from 'zod';
 import { planParts, sendParts, type PartLimits, type PartPlan } from '../parts';
 
 const AZURE_LIMITS: PartLimits = {
@@ -19,9 +20,37 @@ export function planBlocks(
   return planParts(size, options, AZURE_LIMITS);
 }
 
-/** Block ids must all have the same length within a blob; the nonce keeps tries apart. */
-function blockId(nonce: string, index: number): string {
-  return Buffer.from(`${nonce}-${String(index).padStart(6, '0')}`).toString('base64');
+/**
+ * Block ids must all have the same length within a blob. The nonce keeps
+ * uploads apart; the MD5 makes an id name its bytes, so a staged block found
+ * after a crash is reused only if it holds exactly the part.
+ */
+function blockId(nonce: string, index: number, md5: Buffer): string {
+  return Buffer.from(`${nonce}-${String(index).padStart(6, '0')}-${md5.toString('hex')}`).toString(
+    'base64',
+  );
+}
+
+/** What a staged upload saves to be continued after a crash. */
+const resumeStateSchema = z.object({ nonce: z.string(), partSize: z.number() });
+
+/** The nonce and uncommitted blocks of an interrupted upload of the same file, if any. */
+async function continuable(
+  blob: BlockBlobClient,
+  plan: PartPlan,
+  context: Pick<TransferContext, 'resume' | 'signal'>,
+): Promise<{ nonce: string; staged: Map<string, number> } | undefined> {
+  const saved = resumeStateSchema.safeParse(context.resume.previous?.state);
+  // Another file's blocks need no removal: committing a block list discards the uncommitted rest.
+  if (!saved.success || !context.resume.previous?.sameSource) return undefined;
+  if (saved.data.partSize !== plan.partSize) return undefined;
+  const list = await blob
+    .getBlockList('uncommitted', { abortSignal: context.signal })
+    .catch(() => undefined); // no blob yet, or no read right: start over
+  const staged = new Map(
+    (list?.uncommittedBlocks ?? []).map((block) => [block.name, block.size] as const),
+  );
+  return { nonce: saved.data.nonce, staged };
 }
 
 /**
@@ -36,9 +65,9 @@ export async function stageBlocks(
   blob: BlockBlobClient,
   plan: PartPlan,
   size: number,
-  context: Pick<TransferContext, 'open' | 'progress' | 'signal'>,
+  context: Pick<TransferContext, 'open' | 'progress' | 'signal' | 'resume'>,
   classify: (error: unknown) => OutboxError,
-): Promise<{ blockIds: string[]; md5: Buffer }> {
+): Promise<{ blockIds: string[]; md5: Buffer; reusedBytes: number }> {
   const whole = createHash('md5');
   let hashedTo = 0;
   // Large blocks are read twice (hash, then send) and retries read again: each byte is hashed once, in order.
@@ -56,23 +85,32 @@ export async function stageBlocks(
     return stream.pipe(tap);
   };
 
-  const nonce = randomBytes(6).toString('hex');
-  const blockIds = Array.from({ length: plan.partCount }, (_, index) => blockId(nonce, index));
-  await sendParts(
+  const resumed = await continuable(blob, plan, context);
+  const nonce = resumed?.nonce ?? randomBytes(6).toString('hex');
+  if (!resumed) await context.resume.save({ nonce, partSize: plan.partSize });
+  const { results: blockIds, reusedBytes } = await sendParts(
     plan,
     size,
     context,
     async (index, part, progress, signal) => {
+      const id = blockId(nonce, index, part.md5);
       await blob
-        .stageBlock(blockIds[index] ?? '', part.body(progress), part.length, {
+        .stageBlock(id, part.body(progress), part.length, {
           transactionalContentMD5: part.md5,
           abortSignal: signal,
         })
         .catch((error: unknown) => {
           throw classify(error);
         });
+      return id;
     },
-    open,
+    {
+      open,
+      stored: (index, part) => {
+        const id = blockId(nonce, index, part.md5);
+        return resumed?.staged.get(id) === part.length ? id : undefined;
+      },
+    },
   );
-  return { blockIds, md5: whole.digest() };
+  return { blockIds, md5: whole.digest(), reusedBytes };
 }

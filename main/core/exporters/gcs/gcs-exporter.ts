@@ -6,7 +6,7 @@ import { contentTypeOf } from '../../links/http-headers';
 import type { TaskOf } from '../../tasks/operations';
 import type { Exporter } from '../exporter';
 import { hashing, verify } from '../integrity';
-import { withShareLink } from '../share-link';
+import { storedName, withShareLink, type ShareLinkExpiry } from '../share-link';
 import { countSent } from '../source-stream';
 import { apiRootOf, objectUrlOf, storageOf } from './client';
 import { gcsError, type GcsScope } from './errors';
@@ -59,6 +59,16 @@ function storedMd5Of(file: File): string | undefined {
   return typeof md5 === 'string' && md5 ? Buffer.from(md5, 'base64').toString('hex') : undefined;
 }
 
+/** A V4 signed GET, signed locally with the service account's private key (no request is made). */
+async function signedReadUrl(file: File, expiry: ShareLinkExpiry): Promise<string> {
+  const [url] = await file.getSignedUrl({
+    version: 'v4',
+    action: 'read',
+    expires: expiry.expiresAt,
+  });
+  return url;
+}
+
 /**
  * export/google-cloud-storage: the file streams from disk through an MD5
  * into the SDK's write stream; the object resource the server answers with
@@ -107,18 +117,22 @@ export const gcsExporter: Exporter<'export/google-cloud-storage'> = {
         verified: storedMd5 !== undefined && Number.isFinite(storedSize),
         url: objectUrlOf(params, name),
       };
-      // Signed locally with the service account's private key (no request is made).
-      return await withShareLink(result, params.share_link, async (expiry) => {
-        const [url] = await file.getSignedUrl({
-          version: 'v4',
-          action: 'read',
-          expires: expiry.expiresAt,
-        });
-        return url;
-      });
+      return await withShareLink(result, params.share_link, (expiry) =>
+        signedReadUrl(file, expiry),
+      );
     } catch (error) {
       if (session !== undefined) await cancelSession(session);
       throw gcsError(error, scope);
+    }
+  },
+
+  async shareLink(params, file, expiry, { sessions }) {
+    const name = storedName(file, 'file');
+    try {
+      const storage = await storageOf(params, sessions);
+      return await signedReadUrl(storage.bucket(storedName(file, 'bucket')).file(name), expiry);
+    } catch (error) {
+      throw gcsError(error, scopeOf(params, name));
     }
   },
 

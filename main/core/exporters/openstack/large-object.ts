@@ -1,8 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { z } from 'zod';
 import type { ExportOpenStackTask } from '../../tasks/operations';
 import type { TransferContext } from '../exporter';
 import { verify, type Checksum } from '../integrity';
-import { planParts, sendParts, type PartLimits, type PartPlan } from '../parts';
+import { planParts, sendParts, type PartLimits, type PartPlan, type StoredPart } from '../parts';
 import { putObject } from './put-object';
 import { encodeObjectPath, swiftError, type SwiftAccount } from './swift-client';
 
@@ -85,8 +86,10 @@ async function deleteAll(account: SwiftAccount, paths: string[]): Promise<void> 
   await Promise.all(Array.from({ length: CLEANUP_CONCURRENCY }, worker));
 }
 
-/** Object paths under `prefix` in `container` (one listing page is plenty for one upload). */
-async function listed(account: SwiftAccount, container: string, prefix: string): Promise<string[]> {
+type Listed = { path: string; hash: string; bytes: number };
+
+/** Objects under `prefix` in `container` (one listing page is plenty for one upload). */
+async function listed(account: SwiftAccount, container: string, prefix: string): Promise<Listed[]> {
   const { response } = await account
     .request({
       method: 'GET',
@@ -97,7 +100,36 @@ async function listed(account: SwiftAccount, container: string, prefix: string):
     .catch(() => ({ response: undefined }));
   const text = (await response?.text().catch(() => '')) ?? '';
   if (response?.status !== 200) return [];
-  return (JSON.parse(text) as { name: string }[]).map((o) => `${container}/${o.name}`);
+  return (JSON.parse(text) as { name: string; hash: string; bytes: number }[]).map((o) => ({
+    path: `${container}/${o.name}`,
+    hash: o.hash,
+    bytes: o.bytes,
+  }));
+}
+
+const paths = (objects: Listed[]) => objects.map((o) => o.path);
+
+/** What a large-object upload saves to be continued after a crash: its segment prefix. */
+const resumeStateSchema = z.object({ prefix: z.string(), partSize: z.number() });
+
+/**
+ * The segments an interrupted upload of the same file stored, by path; the
+ * segments of a changed file (or another segment size) are deleted instead.
+ */
+async function storedSegments(
+  account: SwiftAccount,
+  segmentContainer: string,
+  context: TransferContext,
+  partSize: number,
+): Promise<{ prefix: string; segments: Map<string, Listed> } | undefined> {
+  const saved = resumeStateSchema.safeParse(context.resume.previous?.state);
+  if (!saved.success) return undefined;
+  const found = await listed(account, segmentContainer, `${saved.data.prefix}/`);
+  if (!context.resume.previous?.sameSource || saved.data.partSize !== partSize) {
+    await deleteAll(account, paths(found));
+    return undefined;
+  }
+  return { prefix: saved.data.prefix, segments: new Map(found.map((o) => [o.path, o])) };
 }
 
 /**
@@ -110,7 +142,7 @@ export async function uploadLargeObject(
   account: SwiftAccount,
   context: TransferContext,
   file: { container: string; name: string; size: number; plan: PartPlan; contentType: string },
-): Promise<{ location: string; checksum: Checksum; segments: number }> {
+): Promise<{ location: string; checksum: Checksum; segments: number; reusedBytes: number }> {
   const { container } = file;
   const segmentContainer = `${container}_segments`;
   const { signal } = context;
@@ -129,19 +161,27 @@ export async function uploadLargeObject(
   await created.text();
   const previous = await currentSegments(account, path, signal);
 
+  const resumed = await storedSegments(account, segmentContainer, context, file.plan.partSize);
   // Like the swift CLI: <name>/slo/<upload>/<size>/<segment size>/<index>.
   const upload = `${Date.now()}-${randomBytes(4).toString('hex')}`;
-  const prefix = `${file.name}/slo/${upload}/${file.size}/${file.plan.partSize}`;
+  const prefix = resumed?.prefix ?? `${file.name}/slo/${upload}/${file.size}/${file.plan.partSize}`;
+  const segmentName = (index: number) => `${prefix}/${String(index).padStart(8, '0')}`;
+  const stored: StoredPart<Segment> = (index, part) => {
+    const segment = resumed?.segments.get(`${segmentContainer}/${segmentName(index)}`);
+    if (segment?.bytes !== part.length || segment.hash !== part.md5.toString('hex')) return;
+    return { path: `/${segment.path}`, etag: segment.hash, size_bytes: segment.bytes };
+  };
   // Every segment begun: an aborted PUT may still have been stored by the server.
-  const started: string[] = [];
+  const started: string[] = resumed ? [...resumed.segments.keys()] : [];
 
   try {
-    const { results: manifest } = await sendParts<Segment>(
+    if (!resumed) await context.resume.save({ prefix, partSize: file.plan.partSize });
+    const { results: manifest, reusedBytes } = await sendParts<Segment>(
       file.plan,
       file.size,
       context,
       async (index, part, progress, partSignal) => {
-        const name = `${prefix}/${String(index).padStart(8, '0')}`;
+        const name = segmentName(index);
         started.push(`${segmentContainer}/${name}`);
         const stored = await putObject(account, progress, partSignal, {
           path: `${segmentContainer}/${name}`,
@@ -149,6 +189,7 @@ export async function uploadLargeObject(
         });
         return { path: `/${segmentContainer}/${name}`, etag: stored.md5, size_bytes: part.length };
       },
+      { stored },
     );
     // Swift's SLO ETag: the MD5 of the segments' MD5 hex strings, checked on PUT.
     const sloEtag = createHash('md5')
@@ -176,11 +217,16 @@ export async function uploadLargeObject(
       },
     );
     await deleteAll(account, previous);
-    return { location: `${url.origin}${url.pathname}`, checksum, segments: manifest.length };
+    return {
+      location: `${url.origin}${url.pathname}`,
+      checksum,
+      segments: manifest.length,
+      reusedBytes,
+    };
   } catch (error) {
     await deleteAll(account, started);
     // Whatever the listing still shows under this upload's prefix (stored just as we deleted).
-    await deleteAll(account, await listed(account, segmentContainer, `${prefix}/`));
+    await deleteAll(account, paths(await listed(account, segmentContainer, `${prefix}/`)));
     throw error;
   }
 }

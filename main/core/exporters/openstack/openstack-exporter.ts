@@ -4,9 +4,9 @@ import { contentTypeOf } from '../../links/http-headers';
 import type { Exporter } from '../exporter';
 import { verify } from '../integrity';
 import { uploadLargeObject, planSegments } from './large-object';
-import { preparePart, retractableProgress } from '../parts';
+import { preparePart, resumedField, retractableProgress } from '../parts';
 import { putObject } from './put-object';
-import { withShareLink } from '../share-link';
+import { storedName, withShareLink } from '../share-link';
 import { tempUrlOf } from './temp-url';
 import { SwiftAccount } from './swift-client';
 
@@ -33,6 +33,7 @@ export const openstackExporter: Exporter<'export/openstack'> = {
               contentType,
             })),
             segments: undefined,
+            reusedBytes: 0,
           }
         : await uploadLargeObject(account, context, {
             container: params.container,
@@ -50,10 +51,17 @@ export const openstackExporter: Exporter<'export/openstack'> = {
       checksum: stored.checksum,
       verified: true,
       ...(stored.segments !== undefined ? { segments: stored.segments } : {}),
+      ...resumedField(stored.reusedBytes),
     };
     return withShareLink(result, params.share_link, (expiry) =>
       tempUrlOf(account, { container: params.container, name }, expiry, context.signal),
     );
+  },
+
+  async shareLink(params, file, expiry, { signal, sessions }) {
+    const account = await SwiftAccount.of(params, sessions);
+    const object = { container: storedName(file, 'container'), name: storedName(file, 'file') };
+    return tempUrlOf(account, object, expiry, signal);
   },
 
   async probe(params, { signal, sessions }) {

@@ -110,6 +110,12 @@ export async function tempUrlOf(
     if (status >= 200 && status < 300) return url;
     if (status !== 401) break;
   }
+  if (status === 404) {
+    throw new OutboxError(
+      'NOT_FOUND',
+      `${object.container}/${object.name} is not in Swift (deleted or moved since it was exported?): export it again.`,
+    );
+  }
   throw new OutboxError(
     'REMOTE_ERROR',
     `share_link: Swift refuses the TempURL for ${object.container}/${object.name} (HTTP ${status}). The proxy may lack the tempurl middleware or not allow sha256 signatures.`,

@@ -2,6 +2,7 @@ import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
+  ListPartsCommand,
   UploadPartCommand,
   type CompletedPart,
   type S3Client,
@@ -11,7 +12,8 @@ import { withRetry } from '../../engine/retry';
 import type { TransferContext } from '../exporter';
 import { s3Error, type S3ErrorScope } from './errors';
 import type { ObjectOptions } from './object-options';
-import { sendParts, type PartPlan } from '../parts';
+import { z } from 'zod';
+import { sendParts, type PartPlan, type StoredPart } from '../parts';
 
 // Removing the upload must not wait on the (possibly cancelled) transfer's signal.
 const ABORT_REQUEST_TIMEOUT_MS = 15_000;
@@ -25,19 +27,58 @@ export type MultipartTarget = {
   scope: S3ErrorScope;
 };
 
+/** What a multipart upload saves to be continued after a crash. */
+const resumeStateSchema = z.object({ uploadId: z.string(), partSize: z.number() });
+
 /**
- * Uploads a file as an S3 multipart upload: `plan.concurrency` parts at a
- * time, each read once into memory (bounded by the plan), sent with its
- * Content-MD5 and retried on its own. On failure or cancel the upload is
- * aborted once no part is in flight, so no orphaned parts stay billed.
- * Returns the parts' MD5s (for the composite ETag check).
+ * The parts an interrupted upload already stored, if it can be continued:
+ * same file, same part size, and the upload still open on the server.
+ * Otherwise it is aborted (a changed file's parts must not linger).
  */
-export async function uploadMultipart(
+async function continuable(
   target: MultipartTarget,
   plan: PartPlan,
-  size: number,
   context: TransferContext,
-): Promise<Buffer[]> {
+): Promise<{ uploadId: string; stored: Map<number, { etag: string; size: number }> } | undefined> {
+  const saved = resumeStateSchema.safeParse(context.resume.previous?.state);
+  if (!saved.success) return undefined;
+  const { uploadId, partSize } = saved.data;
+  if (!context.resume.previous?.sameSource || partSize !== plan.partSize) {
+    await abortUpload(target, uploadId);
+    return undefined;
+  }
+  const stored = new Map<number, { etag: string; size: number }>();
+  let marker: string | undefined;
+  try {
+    do {
+      const page = await target.client.send(
+        new ListPartsCommand({
+          Bucket: target.bucket,
+          Key: target.key,
+          UploadId: uploadId,
+          ...(marker ? { PartNumberMarker: marker } : {}),
+        }),
+        { abortSignal: context.signal },
+      );
+      for (const part of page.Parts ?? []) {
+        if (part.PartNumber && part.ETag) {
+          stored.set(part.PartNumber, {
+            etag: part.ETag.replace(/"/g, '').toLowerCase(),
+            size: part.Size ?? -1,
+          });
+        }
+      }
+      marker = page.IsTruncated ? page.NextPartNumberMarker : undefined;
+    } while (marker);
+  } catch (error) {
+    context.signal.throwIfAborted();
+    if ((error as { name?: string }).name === 'NoSuchUpload') return undefined; // completed or expired
+    throw s3Error(error, target.scope);
+  }
+  return { uploadId, stored };
+}
+
+async function createUpload(target: MultipartTarget, context: TransferContext): Promise<string> {
   const { client, bucket, key, scope } = target;
   const created = await client
     .send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ...target.options }), {
@@ -46,16 +87,47 @@ export async function uploadMultipart(
     .catch((error: unknown) => {
       throw s3Error(error, scope);
     });
-  const uploadId = created.UploadId;
-  if (!uploadId) {
+  if (!created.UploadId) {
     throw new OutboxError(
       'REMOTE_ERROR',
       `${scope.destination}: the server started a multipart upload without an UploadId.`,
     );
   }
+  return created.UploadId;
+}
+
+/**
+ * Uploads a file as an S3 multipart upload: `plan.concurrency` parts at a
+ * time, each read once into memory (bounded by the plan), sent with its
+ * Content-MD5 and retried on its own. The upload id is saved before any
+ * part goes, so a run after a crash continues it: parts the server holds
+ * with the same MD5 are not sent again. On failure or cancel the upload is
+ * aborted once no part is in flight, so no orphaned parts stay billed.
+ * Returns the parts' MD5s (for the composite ETag check) and the bytes reused.
+ */
+export async function uploadMultipart(
+  target: MultipartTarget,
+  plan: PartPlan,
+  size: number,
+  context: TransferContext,
+): Promise<{ md5s: Buffer[]; reusedBytes: number }> {
+  const { client, bucket, key, scope } = target;
+  const resumed = await continuable(target, plan, context);
+  const uploadId = resumed?.uploadId ?? (await createUpload(target, context));
+  const stored: StoredPart<CompletedPart> = (index, part) => {
+    const have = resumed?.stored.get(index + 1);
+    return have?.size === part.length && have.etag === part.md5.toString('hex')
+      ? { PartNumber: index + 1, ETag: `"${have.etag}"` }
+      : undefined;
+  };
 
   try {
-    const { results: parts, md5s } = await sendParts<CompletedPart>(
+    if (!resumed) await context.resume.save({ uploadId, partSize: plan.partSize });
+    const {
+      results: parts,
+      md5s,
+      reusedBytes,
+    } = await sendParts<CompletedPart>(
       plan,
       size,
       context,
@@ -78,6 +150,7 @@ export async function uploadMultipart(
           });
         return { PartNumber: index + 1, ETag: answer.ETag };
       },
+      { stored },
     );
     await withRetry(
       () =>
@@ -96,7 +169,7 @@ export async function uploadMultipart(
           }),
       { signal: context.signal },
     );
-    return md5s;
+    return { md5s, reusedBytes };
   } catch (error) {
     const leftover = await abortUpload(target, uploadId);
     if (leftover && error instanceof OutboxError) {

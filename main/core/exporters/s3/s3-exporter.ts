@@ -19,8 +19,8 @@ import { describeDestination, objectUrl, s3Client } from './client';
 import { s3Error, type S3ErrorScope } from './errors';
 import { uploadMultipart, type MultipartTarget } from './multipart';
 import { objectOptions, optionalFeaturesOf } from './object-options';
-import { planParts, preparePart, type PartLimits } from '../parts';
-import { withShareLink, type ShareLinkExpiry } from '../share-link';
+import { planParts, preparePart, resumedField, type PartLimits } from '../parts';
+import { storedName, withShareLink, type ShareLinkExpiry } from '../share-link';
 
 const S3_LIMITS: PartLimits = { service: 'S3', maxParts: 10_000, maxPartSize: 5 * 1024 ** 3 };
 
@@ -134,7 +134,10 @@ async function ensureTags(
 }
 
 /** A SigV4 presigned GET of the object (signed locally with the task's credentials). */
-function presignedGet(target: MultipartTarget, expiry: ShareLinkExpiry): Promise<string> {
+function presignedGet(
+  target: Pick<MultipartTarget, 'client' | 'bucket' | 'key'>,
+  expiry: ShareLinkExpiry,
+): Promise<string> {
   return getSignedUrl(
     target.client,
     new GetObjectCommand({ Bucket: target.bucket, Key: target.key }),
@@ -180,11 +183,14 @@ export const s3Exporter: Exporter<'export/s3'> = {
     );
 
     let checksum: Checksum;
+    let reusedBytes = 0;
     if (plan.partCount === 1) {
       const md5 = await putSingle(target, source.size, context);
       checksum = { algorithm: 'md5', value: md5.toString('hex') };
     } else {
-      const md5s = await uploadMultipart(target, plan, source.size, context);
+      const multipart = await uploadMultipart(target, plan, source.size, context);
+      const { md5s } = multipart;
+      reusedBytes = multipart.reusedBytes;
       checksum = { algorithm: 'md5-multipart', value: multipartEtag(md5s) };
       if (target.options.Tagging && params.tagging) {
         await ensureTags(target, params.tagging, context.signal);
@@ -202,12 +208,21 @@ export const s3Exporter: Exporter<'export/s3'> = {
       verified: true,
       verified_by: stored.verification,
       parts: plan.partCount,
+      ...resumedField(reusedBytes),
       // What the server says it did: some accept the header and do nothing (RGW without a default key).
       ...(params.server_side_encryption
         ? { server_side_encryption: stored.head.ServerSideEncryption ?? null }
         : {}),
     };
     return withShareLink(result, params.share_link, (expiry) => presignedGet(target, expiry));
+  },
+
+  async shareLink(params, file, expiry, { sessions }) {
+    const client = await s3Client(params, sessions);
+    return presignedGet(
+      { client, bucket: storedName(file, 'bucket'), key: storedName(file, 'key') },
+      expiry,
+    );
   },
 
   async probe(params, { signal, sessions }) {

@@ -13,14 +13,16 @@ export const SFTP_IN_FLIGHT = 32;
  * the engine's change detection sits in the path. Progress counts bytes the
  * server acknowledged. Returns the bytes written; on failure every request
  * still in flight has settled before it throws (the handle can be closed).
+ * `start`: where in the remote file the stream's first byte goes.
  */
 export async function writePipelined(
   sftp: SFTPWrapper,
   handle: Buffer,
   source: Readable,
   progress: ProgressSink,
+  start = 0,
 ): Promise<number> {
-  let position = 0;
+  let position = start;
   let inFlight = 0;
   let written = 0;
   let failure: unknown;

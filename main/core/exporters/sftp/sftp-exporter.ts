@@ -1,9 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
+import { z } from 'zod';
+import { Readable } from 'node:stream';
 import type { SFTPWrapper, Stats } from 'ssh2';
 import { OutboxError } from '../../errors';
-import type { Exporter } from '../exporter';
-import { hashing, verify } from '../integrity';
+import type { Exporter, TransferContext } from '../exporter';
+import { verify } from '../integrity';
+import { resumedField } from '../parts';
 import { writePipelined } from './pipelined-write';
 import { destinationOf, sftpError, sftpSession, type SftpSession } from './sftp-session';
 
@@ -80,6 +83,87 @@ async function openForWrite(sftp: SFTPWrapper, path: string): Promise<Buffer> {
   return call<Buffer>((done) => sftp.open(path, 'w', { mode: 0o644 }, done));
 }
 
+/** Bytes of the remote file compared with the local one before continuing after them. */
+const RESUME_CHECK_BYTES = 1024 * 1024;
+
+async function readRemote(
+  sftp: SFTPWrapper,
+  handle: Buffer,
+  start: number,
+  length: number,
+): Promise<Buffer> {
+  const buffer = Buffer.alloc(length);
+  let filled = 0;
+  while (filled < length) {
+    const read = await call<number>((done) =>
+      sftp.read(handle, buffer, filled, length - filled, start + filled, (error, bytes) =>
+        done(error, bytes),
+      ),
+    );
+    if (read === 0) break;
+    filled += read;
+  }
+  return buffer.subarray(0, filled);
+}
+
+async function readLocal(open: TransferContext['open'], start: number, end: number) {
+  const chunks: Buffer[] = [];
+  for await (const chunk of open({ start, end }) as AsyncIterable<Buffer>) chunks.push(chunk);
+  return Buffer.concat(chunks);
+}
+
+/**
+ * An earlier try's temporary file (same source, same destination: same name),
+ * open for writing after the bytes it already holds, or undefined. SFTP
+ * servers handle one channel's writes in order, so a cut-off upload leaves a
+ * prefix of the file; its last MiB is compared with the source to be sure.
+ */
+async function continueTemporary(
+  sftp: SFTPWrapper,
+  temporary: string,
+  context: TransferContext,
+  size: number,
+): Promise<{ handle: Buffer; offset: number } | undefined> {
+  const handle = await call<Buffer>((done) => sftp.open(temporary, 'r+', done)).catch(
+    () => undefined,
+  );
+  if (!handle) return undefined;
+  try {
+    const held = (await call<Stats>((done) => sftp.fstat(handle, done))).size ?? 0;
+    if (held > 0 && held <= size) {
+      const start = Math.max(0, held - RESUME_CHECK_BYTES);
+      const [remote, local] = await Promise.all([
+        readRemote(sftp, handle, start, held - start),
+        readLocal(context.open, start, held),
+      ]);
+      if (remote.equals(local)) return { handle, offset: held };
+    }
+  } catch {
+    // unreadable: write it afresh
+  }
+  await close(sftp, handle).catch(() => undefined);
+  return undefined;
+}
+
+/** What an SFTP upload saves: its temporary file, removed if the source changes before a resume. */
+const resumeStateSchema = z.object({ temporary: z.string() });
+
+/** The sha256 of the whole source, while the bytes from `offset` on are streamed out. */
+function hashedFrom(context: TransferContext, offset: number, size: number) {
+  const hash = createHash('sha256');
+  const stream = (async function* () {
+    if (offset > 0) {
+      for await (const chunk of context.open({ start: 0, end: offset }) as AsyncIterable<Buffer>)
+        hash.update(chunk);
+    }
+    for await (const chunk of context.open({ start: offset, end: size }) as AsyncIterable<Buffer>) {
+      hash.update(chunk);
+      yield chunk;
+    }
+  })();
+  return { stream: Readable.from(stream, { objectMode: false }), digest: () => hash.digest() };
+}
+
 /**
  * export/sftp: each file is written under a hidden temporary name next to its
  * destination, checked (size: SFTP has no checksum request that OpenSSH's
@@ -95,17 +179,27 @@ export const sftpExporter: Exporter<'export/sftp'> = {
     await ensureDirectory(session, posix.dirname(name));
 
     const temporary = temporaryNameFor(name, `${source.path}\n${source.size}\n${source.mtimeMs}`);
+    const previous = resumeStateSchema.safeParse(context.resume.previous?.state);
+    if (previous.success && previous.data.temporary !== temporary) {
+      await unlink(sftp, previous.data.temporary).catch(() => undefined); // of a changed source
+    }
     let handle: Buffer | undefined;
     let stored = false;
     try {
-      handle = await openForWrite(sftp, temporary).catch((error: unknown) => {
-        throw sftpError(error, 'Cannot write to', posix.dirname(name) || '.');
-      });
-      const body = hashing(context.open(), 'sha256');
+      const resumed = await continueTemporary(sftp, temporary, context, source.size);
+      const offset = resumed?.offset ?? 0;
+      handle =
+        resumed?.handle ??
+        (await openForWrite(sftp, temporary).catch((error: unknown) => {
+          throw sftpError(error, 'Cannot write to', posix.dirname(name) || '.');
+        }));
+      if (!resumed) await context.resume.save({ temporary });
+      context.progress.add(offset);
+      const body = hashedFrom(context, offset, source.size);
       const onAbort = () => body.stream.destroy(new OutboxError('CANCELLED', 'Cancelled.'));
       context.signal.addEventListener('abort', onAbort, { once: true });
       try {
-        await writePipelined(sftp, handle, body.stream, context.progress);
+        await writePipelined(sftp, handle, body.stream, context.progress, offset);
       } finally {
         context.signal.removeEventListener('abort', onAbort);
       }
@@ -128,6 +222,7 @@ export const sftpExporter: Exporter<'export/sftp'> = {
         // The remote size was checked before the rename; SFTP offers no remote checksum.
         verified: true,
         verified_by: 'size',
+        ...resumedField(offset),
       };
     } catch (error) {
       throw sftpError(error, 'Upload failed for', name);

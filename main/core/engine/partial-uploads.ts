@@ -1,0 +1,87 @@
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { ResumeContext, ResumeState } from '../exporters/exporter';
+import { RecordDir } from '../store/record-dir';
+import type { ExportTask } from '../tasks/operations';
+import { withoutSecrets } from '../tasks/secrets';
+import type { SourceFile } from './sources';
+
+/**
+ * Uploads that were started and not finished, so that a run after a crash
+ * continues them instead of starting over: one record per (destination,
+ * name, source path), holding the exporter's resume state (an S3 upload id,
+ * a block-id nonce, a temporary file name) and the source as it was. Written
+ * before the bytes it describes are sent; removed when the upload ends, for
+ * good or bad. Records hold no secret: states are ids, names and sizes.
+ */
+
+/** Partial uploads nobody continued are forgotten after a week (Azure drops uncommitted blocks then too). */
+export const PARTIAL_UPLOAD_MAX_AGE_MS = 7 * 86400 * 1000;
+
+// Parameters that change how, not where, a file is sent: a new value still continues the same upload.
+const TUNING = new Set(['input', 'concurrency', 'part_size', 'segment_size', 'share_link']);
+
+const partialUploadSchema = z.object({
+  operation: z.string(),
+  name: z.string(),
+  source: z.object({ path: z.string(), size: z.number(), mtimeMs: z.number() }),
+  state: z.record(z.string(), z.union([z.string(), z.number()])),
+  job_id: z.string(),
+  updated_at: z.string(),
+});
+type PartialUpload = z.output<typeof partialUploadSchema>;
+
+export class PartialUploads {
+  private readonly records: RecordDir<PartialUpload>;
+
+  constructor(home: string) {
+    this.records = new RecordDir(join(home, 'partials'), partialUploadSchema);
+  }
+
+  /** The record id of uploading `source` to `name` with the destination parameters of `task`. */
+  static keyOf(task: ExportTask, name: string, source: SourceFile): string {
+    const destination = Object.entries(withoutSecrets(task))
+      .filter(([field]) => !TUNING.has(field))
+      .sort(([a], [b]) => a.localeCompare(b));
+    return createHash('sha256')
+      .update(JSON.stringify([destination, name, source.path]))
+      .digest('hex');
+  }
+
+  /** What an earlier unfinished upload saved, for the exporter to continue or clean up. */
+  async previous(key: string, source: SourceFile): Promise<ResumeContext['previous']> {
+    const record = await this.records.get(key);
+    if (!record) return undefined;
+    const sameSource =
+      record.source.size === source.size && record.source.mtimeMs === source.mtimeMs;
+    return { state: record.state, sameSource };
+  }
+
+  async save(
+    key: string,
+    upload: { task: ExportTask; name: string; source: SourceFile; jobId: string },
+    state: ResumeState,
+  ): Promise<void> {
+    const { path, size, mtimeMs } = upload.source;
+    await this.records.put(key, {
+      operation: upload.task.operation,
+      name: upload.name,
+      source: { path, size, mtimeMs },
+      state,
+      job_id: upload.jobId,
+      updated_at: new Date().toISOString(),
+    });
+  }
+
+  remove(key: string): Promise<void> {
+    return this.records.remove(key);
+  }
+
+  /** Forgets partial uploads older than `maxAgeMs` (their credentials never came back). */
+  async sweep(now: number, maxAgeMs = PARTIAL_UPLOAD_MAX_AGE_MS): Promise<void> {
+    for (const [key, record] of await this.records.entries()) {
+      if (Date.parse(record.updated_at) + maxAgeMs <= now) await this.records.remove(key);
+    }
+  }
+}

@@ -1,0 +1,450 @@
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  ListMultipartUploadsCommand,
+  ListPartsCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertBuilt, outbox, spawnOutbox, until } from '../support/cli';
+import { makeFile, sha256, sha256File, tempDir } from '../support/engine';
+import { startFaultProxy, type FaultProxy } from '../support/fault-proxy';
+import { keystoneRelay } from '../support/keystone-relay';
+import { freePort, run } from '../support/net';
+import { AZURITE, KEYSTONE, RGW, SFTP, assertServerUp } from '../support/servers';
+
+/**
+ * kill -9 in the middle of a large upload, then Outbox again: the upload
+ * continues from what the server already holds instead of starting over (S3
+ * multipart parts, Azure uncommitted blocks, Swift SLO segments, the SFTP
+ * temporary file), and the stored object is byte-identical.
+ *
+ * How: the real CLI (`outbox export --profile`) sends through a TCP fault
+ * proxy that stalls the connection after STALL_AT bytes; once the server has
+ * the first parts, the CLI is killed with SIGKILL. The job is then resumed
+ * (`outbox jobs resume`, or `outbox serve`, which resumes by itself) and the
+ * bytes that cross the proxy are counted: far fewer than the file's size.
+ * The object is read back directly from the server, not through Outbox.
+ */
+
+const MiB = 1024 * 1024;
+const FILE_SIZE = 24 * MiB;
+const PART = 5 * MiB;
+/** Two parts (10 MiB) are stored before the stall, the third is cut off. */
+const STALL_AT = 12 * MiB;
+const suffix = randomBytes(4).toString('hex');
+
+let dir: string;
+let source: string;
+let sourceSha256: string;
+const proxies: FaultProxy[] = [];
+const closers: (() => Promise<void>)[] = [];
+
+beforeAll(async () => {
+  assertBuilt();
+  dir = await tempDir('outbox-resume-');
+  source = await makeFile(dir, 'big.bin', FILE_SIZE);
+  sourceSha256 = await sha256File(source);
+});
+
+afterAll(async () => {
+  for (const close of closers) await close().catch(() => undefined);
+  for (const proxy of proxies) await proxy.close();
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+async function proxyTo(port: number): Promise<FaultProxy> {
+  const proxy = await startFaultProxy({ host: '127.0.0.1', port });
+  proxies.push(proxy);
+  return proxy;
+}
+
+type Scenario = {
+  /** The profile's task (its secrets end up in the keychain). */
+  task: Record<string, unknown>;
+  proxy: FaultProxy;
+  /** Resolves once the server holds parts of the interrupted upload. */
+  serverHasParts: () => Promise<boolean>;
+};
+
+/** A data directory with the profile saved, and an export of `file` killed mid-upload; returns the job id. */
+async function crashMidUpload(
+  scenario: Scenario,
+  file = source,
+): Promise<{ home: string; id: string }> {
+  const home = await tempDir('outbox-resume-home-');
+  closers.push(async () => {
+    await outbox(['profile', 'rm', 'dest'], { OUTBOX_HOME: home });
+    await fs.rm(home, { recursive: true, force: true });
+  });
+  const taskFile = join(home, '..', `${randomBytes(4).toString('hex')}-task.json`);
+  await fs.writeFile(taskFile, JSON.stringify(scenario.task));
+  const added = await outbox(['profile', 'add', 'dest', '--task', taskFile], { OUTBOX_HOME: home });
+  await fs.rm(taskFile);
+  expect(added.stderr).toBe('');
+  expect(added.code).toBe(0);
+
+  scenario.proxy.setPolicy({ fault: { kind: 'stall', afterBytes: STALL_AT, ms: 600_000 } });
+  const child = spawnOutbox(['export', '--profile', 'dest', file, '--json'], { OUTBOX_HOME: home });
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  await until(async () => scenario.proxy.bytesUp >= STALL_AT, 60_000).catch((error: unknown) => {
+    throw new Error(`the export never reached ${STALL_AT} bytes: ${String(error)}\n${stderr}`);
+  });
+  await until(scenario.serverHasParts, 20_000);
+  // What the crash leaves to find the upload again: a record of it, and the job.
+  const partials = await fs.readdir(join(home, 'partials'));
+  expect(partials.filter((name) => name.endsWith('.json'))).toHaveLength(1);
+  child.kill('SIGKILL');
+  await exited;
+  scenario.proxy.setPolicy({ fault: { kind: 'none' } });
+
+  const jobs = await outbox(['jobs', '--json'], { OUTBOX_HOME: home });
+  const [job] = JSON.parse(jobs.stdout) as { id: string; status: string }[];
+  expect(job?.status).toBe('error');
+  return { home, id: job?.id ?? '' };
+}
+
+type ResumedFile = { size: number; resumed_bytes?: number; [field: string]: unknown };
+
+/** `outbox jobs resume ID --json`: the delivered file, and the bytes that crossed the proxy. */
+async function resume(
+  home: string,
+  id: string,
+  proxy: FaultProxy,
+): Promise<{ file: ResumedFile; sent: number }> {
+  const before = proxy.bytesUp;
+  const resumed = await outbox(['jobs', 'resume', id, '--json'], { OUTBOX_HOME: home });
+  expect(resumed.stderr).toBe('');
+  expect(resumed.code).toBe(0);
+  const summary = JSON.parse(resumed.stdout) as {
+    status: string;
+    tasks: { operation: string; result?: { files: ResumedFile[] } }[];
+  };
+  expect(summary.status).toBe('finished');
+  const task = summary.tasks.find((t) => t.operation !== 'import/file');
+  const file = task?.result?.files[0] as ResumedFile;
+  expect(await fs.readdir(join(home, 'partials'))).toEqual([]);
+  return { file, sent: proxy.bytesUp - before };
+}
+
+/** Continuing must not send again what the server had: everything sent is at most the rest plus one part. */
+function expectContinued(file: ResumedFile, sent: number, atLeast: number): void {
+  expect(file.size).toBe(FILE_SIZE);
+  expect(file.resumed_bytes).toBeGreaterThanOrEqual(atLeast);
+  expect(sent).toBeLessThan(FILE_SIZE - (file.resumed_bytes ?? 0) + MiB);
+  expect(sent).toBeLessThan(FILE_SIZE - atLeast + MiB);
+}
+
+describe('S3 (Ceph RGW): multipart upload id and finished parts', () => {
+  const bucket = `outbox-resume-${suffix}`;
+  const s3 = new S3Client({
+    endpoint: RGW.endpoint,
+    region: RGW.region,
+    forcePathStyle: true,
+    credentials: { accessKeyId: RGW.accessKeyId, secretAccessKey: RGW.secretAccessKey },
+  });
+  let proxy: FaultProxy;
+
+  beforeAll(async () => {
+    await assertServerUp('rgw');
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    proxy = await proxyTo(RGW.port);
+  });
+
+  const task = (key: string) => ({
+    operation: 'export/s3',
+    bucket,
+    region: RGW.region,
+    endpoint: proxy.url,
+    access_key_id: RGW.accessKeyId,
+    secret_access_key: RGW.secretAccessKey,
+    key,
+    part_size: PART,
+    concurrency: 1,
+  });
+  const openUploads = async (key: string) =>
+    (await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: key }))).Uploads ?? [];
+  /** Parts the server holds of the key's open upload. */
+  const storedParts = async (key: string) => {
+    const [upload] = await openUploads(key);
+    if (!upload) return 0;
+    const parts = await s3.send(
+      new ListPartsCommand({ Bucket: bucket, Key: key, UploadId: upload.UploadId }),
+    );
+    return parts.Parts?.length ?? 0;
+  };
+  const storedSha256 = async (key: string) => {
+    const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    return sha256(
+      await (object.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
+    );
+  };
+
+  it('outbox jobs resume continues the upload from the stored parts', async () => {
+    const key = 'resume/jobs-resume.bin';
+    const { home, id } = await crashMidUpload({
+      task: task(key),
+      proxy,
+      serverHasParts: async () => (await storedParts(key)) >= 2,
+    });
+    const { file, sent } = await resume(home, id, proxy);
+    expectContinued(file, sent, 2 * PART);
+    expect(await storedSha256(key)).toBe(sourceSha256);
+    expect(await openUploads(key)).toEqual([]);
+  });
+
+  it('outbox serve resumes interrupted jobs by itself when it starts', async () => {
+    const key = 'resume/serve.bin';
+    const { home, id } = await crashMidUpload({
+      task: task(key),
+      proxy,
+      serverHasParts: async () => (await storedParts(key)) >= 2,
+    });
+    const before = proxy.bytesUp;
+    const serve = spawnOutbox(['serve', '--port', String(await freePort())], {
+      OUTBOX_HOME: home,
+    });
+    const exited = new Promise((resolve) => serve.on('exit', resolve));
+    let output = '';
+    serve.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+    serve.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+    try {
+      const record = async () =>
+        JSON.parse(await fs.readFile(join(home, 'jobs', `${id}.json`), 'utf8')) as {
+          status: string;
+          tasks: { name: string; result?: { files: ResumedFile[] } }[];
+        };
+      await until(async () => (await record()).status === 'finished', 60_000).catch(
+        async (error: unknown) => {
+          throw new Error(`${String(error)}: ${JSON.stringify(await record())}\n${output}`);
+        },
+      );
+      const file = (await record()).tasks.find((t) => t.name === 'export')?.result
+        ?.files[0] as ResumedFile;
+      expectContinued(file, proxy.bytesUp - before, 2 * PART);
+    } finally {
+      serve.kill('SIGTERM');
+      await exited;
+    }
+    expect(await storedSha256(key)).toBe(sourceSha256);
+    expect(await openUploads(key)).toEqual([]);
+  });
+
+  it('a file changed after the crash: the old upload is aborted and the new bytes are stored', async () => {
+    const key = 'resume/changed.bin';
+    const changing = await makeFile(dir, 'changing.bin', FILE_SIZE);
+    const { home, id } = await crashMidUpload(
+      {
+        task: task(key),
+        proxy,
+        serverHasParts: async () => (await storedParts(key)) >= 2,
+      },
+      changing,
+    );
+    const [interrupted] = await openUploads(key);
+    await fs.writeFile(changing, randomBytes(FILE_SIZE));
+    const { file, sent } = await resume(home, id, proxy);
+    expect(file.resumed_bytes).toBeUndefined();
+    expect(sent).toBeGreaterThanOrEqual(FILE_SIZE);
+    expect(await storedSha256(key)).toBe(await sha256File(changing));
+    const left = await openUploads(key);
+    expect(left.map((u) => u.UploadId)).not.toContain(interrupted?.UploadId);
+    expect(left).toEqual([]);
+  });
+
+  it('a job with credentials given inline cannot be resumed, and says what to do', async () => {
+    const home = await tempDir('outbox-resume-inline-');
+    closers.push(() => fs.rm(home, { recursive: true, force: true }));
+    const taskFile = join(home, 'task.json');
+    await fs.writeFile(taskFile, JSON.stringify(task('resume/inline.bin')));
+    proxy.setPolicy({ fault: { kind: 'stall', afterBytes: STALL_AT, ms: 600_000 } });
+    const child = spawnOutbox(['export', '--task', taskFile, source, '--json'], {
+      OUTBOX_HOME: home,
+    });
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    await until(async () => (await storedParts('resume/inline.bin')) >= 2, 60_000);
+    child.kill('SIGKILL');
+    await exited;
+    proxy.setPolicy({ fault: { kind: 'none' } });
+    const [job] = JSON.parse((await outbox(['jobs', '--json'], { OUTBOX_HOME: home })).stdout) as {
+      id: string;
+    }[];
+    const resumed = await outbox(['jobs', 'resume', job?.id ?? ''], { OUTBOX_HOME: home });
+    expect(resumed.code).toBe(1);
+    expect(resumed.stderr).toMatch(
+      /cannot be resumed: task export had credentials that are not kept/,
+    );
+    // Exporting the same file again to the same place continues the upload all the same.
+    const before = proxy.bytesUp;
+    const again = await outbox(['export', '--task', taskFile, source, '--json'], {
+      OUTBOX_HOME: home,
+    });
+    expect(again.code).toBe(0);
+    const result = (JSON.parse(again.stdout) as { tasks: { result?: { files: ResumedFile[] } }[] })
+      .tasks[1]?.result?.files[0] as ResumedFile;
+    expectContinued(result, proxy.bytesUp - before, 2 * PART);
+    expect(await storedSha256('resume/inline.bin')).toBe(sourceSha256);
+    expect(await openUploads('resume/inline.bin')).toEqual([]);
+  });
+});
+
+describe('Azure Blob (azurite): uncommitted blocks', () => {
+  const container = `outbox-resume-${suffix}`;
+  const service = new BlobServiceClient(
+    AZURITE.endpoint,
+    new StorageSharedKeyCredential(AZURITE.account, AZURITE.key),
+  );
+  let proxy: FaultProxy;
+
+  beforeAll(async () => {
+    await assertServerUp('azurite');
+    await service.getContainerClient(container).create();
+    proxy = await proxyTo(AZURITE.port);
+  });
+  afterAll(async () => {
+    await service.getContainerClient(container).deleteIfExists();
+  });
+
+  it('continues with the blocks the server staged', async () => {
+    const name = 'resume/blocks.bin';
+    const blob = service.getContainerClient(container).getBlockBlobClient(name);
+    const { home, id } = await crashMidUpload({
+      task: {
+        operation: 'export/azure/blob',
+        storage_account: AZURITE.account,
+        storage_access_key: AZURITE.key,
+        container,
+        blob: name,
+        endpoint: `${proxy.url}/${AZURITE.account}`,
+        part_size: PART,
+        concurrency: 1,
+      },
+      proxy,
+      serverHasParts: async () => {
+        const list = await blob.getBlockList('uncommitted').catch(() => undefined);
+        return (list?.uncommittedBlocks?.length ?? 0) >= 2;
+      },
+    });
+    const { file, sent } = await resume(home, id, proxy);
+    expectContinued(file, sent, 2 * PART);
+    expect(sha256(await blob.downloadToBuffer())).toBe(sourceSha256);
+  });
+});
+
+describe('SFTP (OpenSSH): the temporary file', () => {
+  let proxy: FaultProxy;
+  const folder = `resume-${suffix}`;
+
+  beforeAll(async () => {
+    await assertServerUp('sftp');
+    proxy = await proxyTo(SFTP.port);
+  });
+  afterAll(async () => {
+    await fs.rm(join(SFTP.home, folder), { recursive: true, force: true });
+  });
+
+  it('continues writing the temporary file after the bytes it holds', async () => {
+    const remote = join(SFTP.home, folder);
+    const { home, id } = await crashMidUpload({
+      task: {
+        operation: 'export/sftp',
+        host: '127.0.0.1',
+        port: proxy.port,
+        username: SFTP.username,
+        password: SFTP.password,
+        file: `${folder}/big.bin`,
+      },
+      proxy,
+      serverHasParts: async () => {
+        const names = await fs.readdir(remote).catch(() => [] as string[]);
+        const part = names.find((n) => n.endsWith('.part'));
+        return part !== undefined && (await fs.stat(join(remote, part))).size >= 4 * MiB;
+      },
+    });
+    const { file, sent } = await resume(home, id, proxy);
+    expectContinued(file, sent, 4 * MiB);
+    expect(await sha256File(join(remote, 'big.bin'))).toBe(sourceSha256);
+    expect(await fs.readdir(remote)).toEqual(['big.bin']);
+  });
+});
+
+describe('OpenStack Swift: segments of a Static Large Object', () => {
+  const container = `outbox-resume-${suffix}`;
+  let proxy: FaultProxy;
+  let relayUrl: string;
+  let token: string;
+  let storageUrl: string;
+
+  /** Debian's swift CLI, with a token from Keystone. */
+  const swift = (...args: string[]) =>
+    run('swift', ['--os-storage-url', storageUrl, '--os-auth-token', token, ...args], {
+      maxBuffer: 16 * MiB,
+    });
+
+  beforeAll(async () => {
+    await assertServerUp('swift');
+    const { stdout } = await run('swift', [
+      '--os-auth-url',
+      KEYSTONE.authUrlV3,
+      '--auth-version',
+      '3',
+      '--os-username',
+      KEYSTONE.username,
+      '--os-password',
+      KEYSTONE.password,
+      '--os-project-name',
+      KEYSTONE.project,
+      '--os-user-domain-name',
+      KEYSTONE.userDomain,
+      '--os-project-domain-name',
+      KEYSTONE.projectDomain,
+      'auth',
+    ]);
+    storageUrl = /OS_STORAGE_URL=(\S+)/.exec(stdout)?.[1] ?? '';
+    token = /OS_AUTH_TOKEN=(\S+)/.exec(stdout)?.[1] ?? '';
+    await swift('post', container);
+    proxy = await proxyTo(8080);
+    const relay = await keystoneRelay(proxy.url);
+    relayUrl = relay.url;
+    closers.push(async () => void relay.server.close());
+  });
+  afterAll(async () => {
+    await swift('delete', container).catch(() => undefined);
+    await swift('delete', `${container}_segments`).catch(() => undefined);
+  });
+
+  it('continues with the segments already stored', async () => {
+    const segments = async () =>
+      (await swift('list', `${container}_segments`).catch(() => ({ stdout: '' }))).stdout
+        .split('\n')
+        .filter(Boolean);
+    const { home, id } = await crashMidUpload({
+      task: {
+        operation: 'export/openstack',
+        auth_url: relayUrl,
+        region: KEYSTONE.region,
+        container,
+        username: KEYSTONE.username,
+        password: KEYSTONE.password,
+        file: 'resume/slo.bin',
+        segment_size: PART,
+        concurrency: 1,
+      },
+      proxy,
+      serverHasParts: async () => (await segments()).length >= 2,
+    });
+    const { file, sent } = await resume(home, id, proxy);
+    expectContinued(file, sent, 2 * PART);
+    const out = join(dir, 'slo-download.bin');
+    await swift('download', container, 'resume/slo.bin', '--output', out);
+    expect(await sha256File(out)).toBe(sourceSha256);
+    // Exactly the manifest's segments: none left over from the interrupted try.
+    expect(await segments()).toHaveLength(Math.ceil(FILE_SIZE / PART));
+  });
+});
