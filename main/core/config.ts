@@ -17,10 +17,14 @@ export type OutboxConfig = {
   retentionSeconds: number;
   /** Exporter worker threads. */
   workers: number;
+  /** Seconds a transfer may move no byte before it is aborted as stalled (and retried). */
+  idleTimeoutSeconds: number;
 };
 
 export const DEFAULT_PORT = 9797;
 export const DEFAULT_RETENTION_SECONDS = 86400;
+/** Long enough for a slow CompleteMultipartUpload or manifest PUT, short enough to notice a dead server. */
+export const DEFAULT_IDLE_TIMEOUT_SECONDS = 120;
 
 /** The OS's per-user app data folder, the same one Electron's userData uses. */
 export function defaultHome(env: NodeJS.ProcessEnv = process.env): string {
@@ -63,5 +67,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): OutboxConfig {
       365 * 86400,
     ),
     workers: intFromEnv(env, 'OUTBOX_WORKERS', Math.min(4, availableParallelism()), 1, 64),
+    idleTimeoutSeconds: intFromEnv(
+      env,
+      'OUTBOX_IDLE_TIMEOUT',
+      DEFAULT_IDLE_TIMEOUT_SECONDS,
+      1,
+      86400,
+    ),
   };
 }

@@ -650,6 +650,105 @@ describe('a server that stops answering: bounded time, a clear error', () => {
   }, 90_000);
 });
 
+describe('a server that stalls mid-body: the idle watchdog of every exporter', () => {
+  // 3 s instead of the default 120 s (OUTBOX_IDLE_TIMEOUT), so five tries fit in a test.
+  let stalled: Engine;
+  let closeStalled: () => Promise<void>;
+  const container = BlobServiceClient.fromConnectionString(
+    AZURITE.connectionString,
+  ).getContainerClient(`outbox-idle-${suffix}`);
+  beforeAll(async () => {
+    ({ engine: stalled, close: closeStalled } = await openTestEngine({
+      config: { idleTimeoutSeconds: 3 },
+    }));
+    await container.createIfNotExists();
+  });
+  afterAll(async () => {
+    await closeStalled();
+    await container.deleteIfExists();
+  });
+
+  const gcsTask = (endpoint: string, file: string) => ({
+    operation: 'export/google-cloud-storage',
+    project_id: GCS_EMULATOR.projectId,
+    bucket: `outbox-faults-${suffix}`,
+    client_email: 'outbox-test@demo-outbox.iam.gserviceaccount.com',
+    private_key: '-----BEGIN PRIVATE KEY-----\\nunused\\n-----END PRIVATE KEY-----\\n',
+    endpoint,
+    file,
+  });
+  const azureTask = (endpoint: string, blob: string) => ({
+    operation: 'export/azure/blob',
+    storage_account: AZURITE.account,
+    storage_access_key: AZURITE.key,
+    container: container.containerName,
+    blob,
+    endpoint: `${endpoint}/${AZURITE.account}`,
+  });
+  const s3Task = (endpoint: string, key: string) => ({
+    operation: 'export/s3',
+    bucket,
+    region: RGW.region,
+    endpoint,
+    access_key_id: RGW.accessKeyId,
+    secret_access_key: RGW.secretAccessKey,
+    key,
+  });
+
+  it('GCS, Azure and S3 give up with TIMEOUT when the server never answers again', async () => {
+    const stallForever: FaultPolicy = {
+      fault: { kind: 'stall', afterBytes: 256 * 1024, ms: 600_000 },
+    };
+    const file = await makeFile(dir, 'stalled.bin', 2 * MiB);
+    const cases = [
+      [GCS_EMULATOR, gcsTask] as const,
+      [AZURITE, azureTask] as const,
+      [RGW, s3Task] as const,
+    ];
+    const started = Date.now();
+    const tasks = await Promise.all(
+      cases.map(async ([server, task]) => {
+        const proxy = await proxyTo(server.host, server.port, stallForever);
+        return exportTaskOf(await exportFiles(stalled, task(proxy.url, 'stalled.bin'), [file]));
+      }),
+    );
+    // Five tries of 3 s each, and 7.5-15 s of backoff between them.
+    expect(Date.now() - started).toBeLessThan(60_000);
+    for (const task of tasks) {
+      expect(task.status).toBe('error');
+      expect(task.code).toBe('TIMEOUT');
+      expect(task.message).toMatch(
+        /nothing was sent or received for 3 s; the server or the network stalled/,
+      );
+    }
+  }, 90_000);
+
+  it('a stall on the first connection only: the next try completes, byte-identical', async () => {
+    const stallOnce: FaultPolicy = {
+      fault: { kind: 'stall', afterBytes: 256 * 1024, ms: 600_000 },
+      connections: 1,
+    };
+    const file = await makeFile(dir, 'stalled-once.bin', 2 * MiB);
+    const gcs = await proxyTo(GCS_EMULATOR.host, GCS_EMULATOR.port, stallOnce);
+    const azure = await proxyTo(AZURITE.host, AZURITE.port, stallOnce);
+    const [gcsJob, azureJob] = await Promise.all([
+      exportFiles(stalled, gcsTask(gcs.url, 'stalled-once.bin'), [file]),
+      exportFiles(stalled, azureTask(azure.url, 'stalled-once.bin'), [file]),
+    ]);
+    expectFinished(exportTaskOf(gcsJob));
+    expectFinished(exportTaskOf(azureJob));
+    expect(gcs.faulted).toBe(1);
+    expect(azure.faulted).toBe(1);
+    const [data] = await new Storage({ apiEndpoint: GCS_EMULATOR.endpoint, projectId: 'x' })
+      .bucket(`outbox-faults-${suffix}`)
+      .file('stalled-once.bin')
+      .download();
+    expect(sha256(data)).toBe(await sha256File(file));
+    const blob = container.getBlockBlobClient('stalled-once.bin');
+    expect(sha256(await blob.downloadToBuffer())).toBe(await sha256File(file));
+  }, 90_000);
+});
+
 describe('secrets after the fault tests', () => {
   it('appear nowhere in the data directory, the job records or the console output', async () => {
     const found: string[] = [];

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { OutboxConfig } from '../../main/core/config';
+import { DEFAULT_IDLE_TIMEOUT_SECONDS, type OutboxConfig } from '../../main/core/config';
 import { Engine } from '../../main/core/engine/engine';
 import type { ProfileResolver } from '../../main/core/engine/plan';
 import type { JobRecord, TaskRecord } from '../../main/core/engine/records';
@@ -13,7 +13,15 @@ export async function tempDir(prefix = 'outbox-test-'): Promise<string> {
 }
 
 export function testConfig(home: string, overrides: Partial<OutboxConfig> = {}): OutboxConfig {
-  return { home, host: '127.0.0.1', port: 9797, retentionSeconds: 86400, workers: 2, ...overrides };
+  return {
+    home,
+    host: '127.0.0.1',
+    port: 9797,
+    retentionSeconds: 86400,
+    workers: 2,
+    idleTimeoutSeconds: DEFAULT_IDLE_TIMEOUT_SECONDS,
+    ...overrides,
+  };
 }
 
 /** An engine on a temp data directory; `close()` stops its workers. */

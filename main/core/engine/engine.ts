@@ -70,6 +70,7 @@ export class Engine {
   private readonly progress: ProgressTracker;
   private readonly writes = new Map<string, Promise<void>>();
   private readonly engineId = randomUUID();
+  private readonly idleTimeoutMs: number;
   private sweepTimer: NodeJS.Timeout | undefined;
 
   private constructor(
@@ -81,6 +82,7 @@ export class Engine {
     this.jobs = new RecordDir(join(config.home, 'jobs'), jobRecordSchema);
     this.partials = new PartialUploads(config.home);
     this.pool = new WorkerPool({ size: config.workers });
+    this.idleTimeoutMs = config.idleTimeoutSeconds * 1000;
     this.progress = new ProgressTracker((update) => this.events.emit('progress', update));
     liveEngines.add(this.engineId);
   }
@@ -441,6 +443,7 @@ export class Engine {
               source,
               name,
               ...(previous ? { previous } : {}),
+              idleTimeoutMs: this.idleTimeoutMs,
             },
             (bytes) => this.progress.add(progressKey, bytes),
             (state) =>

@@ -15,6 +15,8 @@ export type WorkRequest =
       name: string;
       /** An unfinished earlier upload of this file to this name. */
       previous?: ResumeContext['previous'];
+      /** A try that moves no byte for this long is aborted as stalled. */
+      idleTimeoutMs: number;
     }
   | { type: 'probe'; id: number; operation: ExportOperation; params: Record<string, unknown> }
   /** Sign a download link for `file`, stored by an earlier upload with these params. */

@@ -68,6 +68,35 @@ function saveCheckpoint(id: number, state: ResumeState): Promise<void> {
   });
 }
 
+/**
+ * Aborts a try that moves no byte for `ms`: a server or network that has
+ * stalled without closing the connection, which no SDK notices by itself.
+ * The TIMEOUT is retryable: the next try gets a new connection.
+ */
+function idleWatchdog(ms: number, target: string) {
+  const controller = new AbortController();
+  let timeout: OutboxError | undefined;
+  const fire = () => {
+    timeout = new OutboxError(
+      'TIMEOUT',
+      `${target}: nothing was sent or received for ${Math.round(ms / 1000)} s; the server or the network stalled.`,
+      { retryable: true },
+    );
+    controller.abort(timeout);
+  };
+  const timer = setTimeout(fire, ms);
+  return {
+    signal: controller.signal,
+    touch() {
+      timer.refresh();
+    },
+    stop() {
+      clearTimeout(timer);
+    },
+    fired: () => timeout,
+  };
+}
+
 function targetOf(request: Extract<WorkRequest, { type: 'upload' | 'probe' | 'share' }>): string {
   return request.type === 'upload' ? `${request.operation} ${request.name}` : request.operation;
 }
@@ -89,19 +118,27 @@ async function handle(
     } else if (request.type === 'share') {
       result = await shareStoredFile(exporter, params, request.file, request, { signal, sessions });
     } else {
-      const context: TransferContext = {
-        signal,
-        progress,
-        sessions,
-        resume: {
-          ...(request.previous ? { previous: request.previous } : {}),
-          save: (state) => saveCheckpoint(request.id, state),
-        },
-        open: (range) => openSource(request.source, range, signal),
+      const resume: TransferContext['resume'] = {
+        ...(request.previous ? { previous: request.previous } : {}),
+        save: (state) => saveCheckpoint(request.id, state),
       };
       result = await withRetry(
         async () => {
           const before = progress.total();
+          const watchdog = idleWatchdog(request.idleTimeoutMs, targetOf(request));
+          const attempt = AbortSignal.any([signal, watchdog.signal]);
+          const context: TransferContext = {
+            signal: attempt,
+            progress: {
+              add(bytes) {
+                watchdog.touch();
+                progress.add(bytes);
+              },
+            },
+            sessions,
+            resume,
+            open: (range) => openSource(request.source, range, attempt),
+          };
           try {
             return await exporter.upload(
               { params, source: request.source, name: request.name },
@@ -109,9 +146,12 @@ async function handle(
             );
           } catch (error) {
             // A failed try cleans up its own partial upload: the next one starts afresh.
-            delete context.resume.previous;
+            delete resume.previous;
             progress.add(before - progress.total()); // the next try starts over
-            throw signal.aborted ? cancelled() : asOutboxError(error, targetOf(request));
+            if (signal.aborted) throw cancelled();
+            throw watchdog.fired() ?? asOutboxError(error, targetOf(request));
+          } finally {
+            watchdog.stop();
           }
         },
         { signal },
