@@ -10,8 +10,8 @@ import {
   sha256File,
   tempDir,
 } from '../support/engine';
-import { run } from '../support/net';
 import { KEYSTONE, assertServerUp } from '../support/servers';
+import { swiftCli as swiftCliOf, type SwiftCli } from '../support/swift-cli';
 
 /**
  * export/openstack against real Swift + Keystone v3 (Debian packages, started
@@ -23,34 +23,7 @@ const keystone = KEYSTONE;
 const MiB = 1024 * 1024;
 const container = `outbox-os-${randomBytes(4).toString('hex')}`;
 
-/** Debian's python-swiftclient, authenticated like a user would (`swift auth`, once). */
-async function swiftLogin(): Promise<string[]> {
-  const { stdout } = await run('swift', [
-    '--os-auth-url',
-    keystone.authUrlV3,
-    '--auth-version',
-    '3',
-    '--os-username',
-    keystone.username,
-    '--os-password',
-    keystone.password,
-    '--os-project-name',
-    keystone.project,
-    '--os-user-domain-name',
-    keystone.userDomain,
-    '--os-project-domain-name',
-    keystone.projectDomain,
-    'auth',
-  ]);
-  const value = (name: string) => new RegExp(`${name}=(\\S+)`).exec(stdout)?.[1] ?? '';
-  // Keystone is slow on a loaded CI box: reuse the CLI's token for the read-backs.
-  return ['--os-storage-url', value('OS_STORAGE_URL'), '--os-auth-token', value('OS_AUTH_TOKEN')];
-}
-let cliAuth: string[] = [];
-
-function swiftCli(...args: string[]) {
-  return run('swift', [...cliAuth, ...args], { maxBuffer: 16 * MiB });
-}
+let swiftCli: SwiftCli['swift'];
 
 async function listing(name: string, prefix = ''): Promise<string[]> {
   const { stdout } = await swiftCli('list', name, ...(prefix ? ['--prefix', prefix] : []));
@@ -82,8 +55,9 @@ describe('export/openstack (Swift + Keystone v3)', () => {
     await assertServerUp('swift');
     ({ engine, close } = await openTestEngine());
     dir = await tempDir();
-    cliAuth = await swiftLogin();
-    expect(cliAuth[1]).toMatch(/^http:\/\/127\.0\.0\.1:8080\/v1\/AUTH_/);
+    const cli = await swiftCliOf();
+    swiftCli = cli.swift;
+    expect(cli.storageUrl).toMatch(/^http:\/\/127\.0\.0\.1:8080\/v1\/AUTH_/);
     await swiftCli('post', container);
   });
 

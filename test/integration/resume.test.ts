@@ -11,11 +11,14 @@ import {
 import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, outbox, spawnOutbox, until } from '../support/cli';
-import { makeFile, sha256, sha256File, tempDir } from '../support/engine';
+import { Engine } from '../../main/core/engine/engine';
+import { ProfileService } from '../../main/core/profiles/profile-service';
+import { exportTaskOf, makeFile, sha256, sha256File, tempDir, testConfig } from '../support/engine';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy';
 import { keystoneRelay } from '../support/keystone-relay';
-import { freePort, run } from '../support/net';
+import { freePort } from '../support/net';
 import { AZURITE, KEYSTONE, RGW, SFTP, assertServerUp } from '../support/servers';
+import { swiftCli, type SwiftCli } from '../support/swift-cli';
 
 /**
  * kill -9 in the middle of a large upload, then Outbox again: the upload
@@ -311,7 +314,7 @@ describe('Azure Blob (azurite): uncommitted blocks', () => {
     await service.getContainerClient(container).deleteIfExists();
   });
 
-  it('continues with the blocks the server staged', async () => {
+  it('continues with the blocks the server staged (Retry in the app)', async () => {
     const name = 'resume/blocks.bin';
     const blob = service.getContainerClient(container).getBlockBlobClient(name);
     const { home, id } = await crashMidUpload({
@@ -331,8 +334,22 @@ describe('Azure Blob (azurite): uncommitted blocks', () => {
         return (list?.uncommittedBlocks?.length ?? 0) >= 2;
       },
     });
-    const { file, sent } = await resume(home, id, proxy);
-    expectContinued(file, sent, 2 * PART);
+    // The app's Retry button (engine.retry) resumes the job, with the profile's key from the keychain.
+    const before = proxy.bytesUp;
+    const engine = await Engine.open(testConfig(home), {
+      resolveProfile: new ProfileService(home).resolver,
+    });
+    try {
+      const resumed = await engine.retry(id);
+      expect(resumed.id).toBe(id);
+      const record = await engine.wait(id);
+      expect(record.status).toBe('finished');
+      const file = exportTaskOf(record).result?.files[0] as ResumedFile;
+      expectContinued(file, proxy.bytesUp - before, 2 * PART);
+    } finally {
+      await engine.close();
+    }
+    expect(await fs.readdir(join(home, 'partials'))).toEqual([]);
     expect(sha256(await blob.downloadToBuffer())).toBe(sourceSha256);
   });
 });
@@ -378,36 +395,11 @@ describe('OpenStack Swift: segments of a Static Large Object', () => {
   const container = `outbox-resume-${suffix}`;
   let proxy: FaultProxy;
   let relayUrl: string;
-  let token: string;
-  let storageUrl: string;
-
-  /** Debian's swift CLI, with a token from Keystone. */
-  const swift = (...args: string[]) =>
-    run('swift', ['--os-storage-url', storageUrl, '--os-auth-token', token, ...args], {
-      maxBuffer: 16 * MiB,
-    });
+  let swift: SwiftCli['swift'];
 
   beforeAll(async () => {
     await assertServerUp('swift');
-    const { stdout } = await run('swift', [
-      '--os-auth-url',
-      KEYSTONE.authUrlV3,
-      '--auth-version',
-      '3',
-      '--os-username',
-      KEYSTONE.username,
-      '--os-password',
-      KEYSTONE.password,
-      '--os-project-name',
-      KEYSTONE.project,
-      '--os-user-domain-name',
-      KEYSTONE.userDomain,
-      '--os-project-domain-name',
-      KEYSTONE.projectDomain,
-      'auth',
-    ]);
-    storageUrl = /OS_STORAGE_URL=(\S+)/.exec(stdout)?.[1] ?? '';
-    token = /OS_AUTH_TOKEN=(\S+)/.exec(stdout)?.[1] ?? '';
+    ({ swift } = await swiftCli());
     await swift('post', container);
     proxy = await proxyTo(8080);
     const relay = await keystoneRelay(proxy.url);

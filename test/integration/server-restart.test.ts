@@ -17,8 +17,9 @@ import {
   tempDir,
 } from '../support/engine';
 import { keystoneRelay } from '../support/keystone-relay';
-import { freePort, run } from '../support/net';
+import { freePort } from '../support/net';
 import { AZURITE, KEYSTONE, SFTP, TEST_ENV_DIR, assertServerUp } from '../support/servers';
+import { swiftCli, type SwiftCli } from '../support/swift-cli';
 
 /**
  * A server restarted in the middle of an upload: the job rides it out
@@ -284,7 +285,7 @@ describe('Swift proxy restarted mid-upload', () => {
   let port: number;
   let server: ReturnType<typeof privateServer>;
   let authUrl: string;
-  let swiftArgs: string[];
+  let swift: SwiftCli['swift'];
 
   beforeAll(async () => {
     await assertServerUp('swift');
@@ -298,35 +299,13 @@ describe('Swift proxy restarted mid-upload', () => {
     // Keystone's catalog names the shared proxy: the relay points it at this one.
     const relay = await keystoneRelay(`http://127.0.0.1:${port}`);
     authUrl = relay.url;
-    const { stdout } = await run('swift', [
-      '--os-auth-url',
-      KEYSTONE.authUrlV3,
-      '--auth-version',
-      '3',
-      '--os-username',
-      KEYSTONE.username,
-      '--os-password',
-      KEYSTONE.password,
-      '--os-project-name',
-      KEYSTONE.project,
-      '--os-user-domain-name',
-      KEYSTONE.userDomain,
-      '--os-project-domain-name',
-      KEYSTONE.projectDomain,
-      'auth',
-    ]);
-    swiftArgs = [
-      '--os-storage-url',
-      /OS_STORAGE_URL=(\S+)/.exec(stdout)?.[1] ?? '',
-      '--os-auth-token',
-      /OS_AUTH_TOKEN=(\S+)/.exec(stdout)?.[1] ?? '',
-    ];
-    await run('swift', [...swiftArgs, 'post', container]);
+    ({ swift } = await swiftCli());
+    await swift('post', container);
     return async () => {
       relay.server.close();
       await server.crash();
-      await run('swift', [...swiftArgs, 'delete', container]).catch(() => undefined);
-      await run('swift', [...swiftArgs, 'delete', `${container}_segments`]).catch(() => undefined);
+      await swift('delete', container).catch(() => undefined);
+      await swift('delete', `${container}_segments`).catch(() => undefined);
     };
   });
 
@@ -334,7 +313,7 @@ describe('Swift proxy restarted mid-upload', () => {
     const file = await makeFile(dir, 'swift.bin', 64 * MiB);
     const segments = async () =>
       (
-        await run('swift', [...swiftArgs, 'list', `${container}_segments`]).catch(() => ({
+        await swift('list', `${container}_segments`).catch(() => ({
           stdout: '',
         }))
       ).stdout
@@ -360,7 +339,7 @@ describe('Swift proxy restarted mid-upload', () => {
     expect(record.message).toBeUndefined();
     expect(record.status).toBe('finished');
     const out = join(dir, 'swift-download.bin');
-    await run('swift', [...swiftArgs, 'download', container, 'restart/slo.bin', '--output', out]);
+    await swift('download', container, 'restart/slo.bin', '--output', out);
     expect(await sha256File(out)).toBe(await sha256File(file));
   });
 });

@@ -24,15 +24,15 @@ import {
   exportFiles,
   exportTaskOf,
   makeFile,
-  sha256,
   sha256File,
   tempDir,
   testConfig,
 } from '../support/engine';
 import { gcsV4Signature } from '../support/gcs-signed-url';
 import { assertKeyringUp } from '../support/keyring';
-import { run } from '../support/net';
 import { AZURITE, GCS_EMULATOR, KEYSTONE, RGW, assertServerUp } from '../support/servers';
+import { download, expectExpiry, expectWorksThenExpires } from '../support/share-link-checks';
+import { swiftCli, type SwiftCli } from '../support/swift-cli';
 
 /**
  * "Create share link" after the fact (engine.createShareLink and
@@ -110,11 +110,6 @@ let later: Engine;
 let source: string;
 let sourceSha256: string;
 
-async function download(url: string): Promise<{ status: number; sha256: string }> {
-  const response = await fetch(url);
-  return { status: response.status, sha256: sha256(Buffer.from(await response.arrayBuffer())) };
-}
-
 async function exported(task: Record<string, unknown>, paths = [source]): Promise<JobRecord> {
   const record = await exportFiles(exporting, task, paths);
   expect(exportTaskOf(record), exportTaskOf(record).message).toMatchObject({ status: 'finished' });
@@ -127,46 +122,12 @@ function sharedFile(record: JobRecord, index = 0): ResultFile {
   return file;
 }
 
-/** Signed now, for `seconds`, on a whole second. */
-function expectExpiry(file: ResultFile, seconds: number, before: number): void {
-  const expiresAt = Date.parse(String(file.expires_at));
-  expect(expiresAt).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000 + seconds * 1000);
-  expect(expiresAt).toBeLessThanOrEqual(Date.now() + seconds * 1000);
-}
-
-async function expectWorksThenExpires(file: ResultFile, refused: number[]): Promise<void> {
-  const url = String(file.url);
-  expect(await download(url)).toEqual({ status: 200, sha256: sourceSha256 });
-  const wait = Date.parse(String(file.expires_at)) + 1500 - Date.now();
-  await new Promise((resolve) => setTimeout(resolve, Math.max(0, wait)));
-  const late = await download(url);
-  expect(refused).toContain(late.status);
-  expect(late.sha256).not.toBe(sourceSha256);
-}
-
-function swift(...args: string[]) {
-  return run('swift', [
-    '--os-auth-url',
-    KEYSTONE.authUrlV3,
-    '--auth-version',
-    '3',
-    '--os-username',
-    KEYSTONE.username,
-    '--os-password',
-    KEYSTONE.password,
-    '--os-project-name',
-    KEYSTONE.project,
-    '--os-user-domain-name',
-    KEYSTONE.userDomain,
-    '--os-project-domain-name',
-    KEYSTONE.projectDomain,
-    ...args,
-  ]);
-}
+let swift: SwiftCli['swift'];
 
 beforeAll(async () => {
   await assertKeyringUp();
   for (const server of ['rgw', 'azurite', 'swift', 'gcs'] as const) await assertServerUp(server);
+  ({ swift } = await swiftCli());
   home = await tempDir('outbox-later-');
   dir = await tempDir('outbox-later-files-');
   source = await makeFile(dir, 'quarterly report.bin', 300_000);
@@ -245,7 +206,7 @@ describe('createShareLink on S3 (Ceph RGW), from a profile', () => {
     const before = Date.now();
     const file = sharedFile(await later.createShareLink(record.id, 'export', 0, SHORT_EXPIRY));
     expectExpiry(file, SHORT_EXPIRY, before);
-    await expectWorksThenExpires(file, [403]);
+    await expectWorksThenExpires(file, sourceSha256, [403]);
   });
 
   it('one file of several, by index; the others keep their plain URL', async () => {
@@ -294,7 +255,7 @@ describe('createShareLink on Azure Blob (azurite), from a profile', () => {
     );
     expect(url.searchParams.get('sp')).toBe('r');
     expect(String(file.url)).not.toContain(AZURITE.key);
-    await expectWorksThenExpires(file, [403]);
+    await expectWorksThenExpires(file, sourceSha256, [403]);
   });
 
   it('explains that a profile with a SAS token cannot sign links', async () => {
@@ -334,7 +295,7 @@ describe('createShareLink on OpenStack Swift (TempURL, Keystone), from a profile
     expect(url.searchParams.get('temp_url_expires')).toBe(
       String(Date.parse(String(file.expires_at)) / 1000),
     );
-    await expectWorksThenExpires(file, [401]);
+    await expectWorksThenExpires(file, sourceSha256, [401]);
   });
 });
 

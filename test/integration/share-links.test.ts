@@ -17,7 +17,6 @@ import {
   exportTaskOf,
   makeFile,
   openTestEngine,
-  sha256,
   sha256File,
   tempDir,
 } from '../support/engine';
@@ -32,6 +31,8 @@ import {
   assertServerUp,
   type S3Endpoint,
 } from '../support/servers';
+import { download, expectExpiry, expectWorksThenExpires } from '../support/share-link-checks';
+import { swiftCli, type SwiftCli } from '../support/swift-cli';
 
 /**
  * The `share_link` extension against the real servers: after an export, the
@@ -57,37 +58,12 @@ let dir: string;
 let source: string;
 let sourceSha256: string;
 
-/** A plain GET: no credentials, no SDK. */
-async function download(url: string): Promise<{ status: number; sha256: string }> {
-  const response = await fetch(url);
-  const body = Buffer.from(await response.arrayBuffer());
-  return { status: response.status, sha256: sha256(body) };
-}
-
 async function exportOne(task: Record<string, unknown>): Promise<ResultFile> {
   const record = exportTaskOf(await exportFiles(engine, task, [source]));
   expect(record, record.message).toMatchObject({ status: 'finished' });
   const [file] = record.result?.files ?? [];
   if (!file) throw new Error('no result file');
   return file;
-}
-
-function expectExpiry(file: ResultFile, seconds: number, before: number): void {
-  const expiresAt = Date.parse(String(file.expires_at));
-  // Signed during the export, on a whole second.
-  expect(expiresAt).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000 + seconds * 1000);
-  expect(expiresAt).toBeLessThanOrEqual(Date.now() + seconds * 1000);
-}
-
-/** The link works now, and is refused once expired (with the status the server uses). */
-async function expectWorksThenExpires(file: ResultFile, refused: number[]): Promise<void> {
-  const url = String(file.url);
-  expect(await download(url)).toEqual({ status: 200, sha256: sourceSha256 });
-  const wait = Date.parse(String(file.expires_at)) + 1500 - Date.now();
-  await new Promise((resolve) => setTimeout(resolve, Math.max(0, wait)));
-  const late = await download(url);
-  expect(refused).toContain(late.status);
-  expect(late.sha256).not.toBe(sourceSha256);
 }
 
 beforeAll(async () => {
@@ -154,7 +130,7 @@ describe.each([RGW, SWIFT_S3])('share_link on export/s3 ($name)', (server: S3End
   it(`stops working after expires_in (${SHORT_EXPIRY} s)`, async () => {
     const file = await exportOne(task({ expires_in: SHORT_EXPIRY }));
     expect(new URL(String(file.url)).searchParams.get('X-Amz-Expires')).toBe(String(SHORT_EXPIRY));
-    await expectWorksThenExpires(file, [403]);
+    await expectWorksThenExpires(file, sourceSha256, [403]);
   });
 });
 
@@ -209,7 +185,7 @@ describe('share_link on export/azure/blob (azurite)', () => {
 
   it(`stops working after expires_in (${SHORT_EXPIRY} s)`, async () => {
     const file = await exportOne(task({ expires_in: SHORT_EXPIRY }, accountKey));
-    await expectWorksThenExpires(file, [403]);
+    await expectWorksThenExpires(file, sourceSha256, [403]);
   });
 
   it('refuses share_link with a SAS token credential before uploading', async () => {
@@ -249,33 +225,12 @@ describe('share_link on export/openstack (Swift TempURL)', () => {
     return response.headers.get('x-account-meta-temp-url-key');
   }
 
-  async function swift(...args: string[]) {
-    return run('swift', ['--os-storage-url', storageUrl, '--os-auth-token', token, ...args]);
-  }
+  let swift: SwiftCli['swift'];
 
   beforeAll(async () => {
     await assertServerUp('swift');
     // Debian's python-swiftclient signs in on its own; its token is used for the checks.
-    const { stdout } = await run('swift', [
-      '--os-auth-url',
-      KEYSTONE.authUrlV3,
-      '--auth-version',
-      '3',
-      '--os-username',
-      KEYSTONE.username,
-      '--os-password',
-      KEYSTONE.password,
-      '--os-project-name',
-      KEYSTONE.project,
-      '--os-user-domain-name',
-      KEYSTONE.userDomain,
-      '--os-project-domain-name',
-      KEYSTONE.projectDomain,
-      'auth',
-    ]);
-    const value = (name: string) => new RegExp(`${name}=(\\S+)`).exec(stdout)?.[1] ?? '';
-    storageUrl = value('OS_STORAGE_URL');
-    token = value('OS_AUTH_TOKEN');
+    ({ storageUrl, token, swift } = await swiftCli());
     expect(storageUrl).toMatch(/^http:\/\/127\.0\.0\.1:8080\/v1\/AUTH_/);
     await swift('post', container);
   });
@@ -323,7 +278,7 @@ describe('share_link on export/openstack (Swift TempURL)', () => {
     expect(existing).not.toBeNull();
     const file = await exportOne(task({ expires_in: SHORT_EXPIRY }));
     expect(await accountTempUrlKey()).toBe(existing);
-    await expectWorksThenExpires(file, [401]);
+    await expectWorksThenExpires(file, sourceSha256, [401]);
   });
 });
 

@@ -2,6 +2,7 @@ import { useMemo, useState } from 'react';
 import { formatBytes, formatWhen } from '../lib/format';
 import { isRunning, jobTitle, sourceFilesOf } from '../lib/jobs';
 import { useStore } from '../store/app-store';
+import { ConfirmInline } from './ConfirmInline';
 import { Dialog } from './Dialog';
 import { EmptyState } from './EmptyState';
 import { JobCard } from './JobCard';
@@ -41,26 +42,15 @@ export function HistoryPanel() {
       <div className="panel-head">
         <p className="muted small">Last 24 hours · {jobs.length.toLocaleString()} jobs</p>
         {confirm ? (
-          <span className="confirm-inline">
-            <span className="small">Forget all finished jobs?</span>
-            <button
-              type="button"
-              className="button button-small button-danger"
-              onClick={() => {
-                setConfirm(false);
-                void clearHistory();
-              }}
-            >
-              Clear
-            </button>
-            <button
-              type="button"
-              className="button button-small button-quiet"
-              onClick={() => setConfirm(false)}
-            >
-              Keep
-            </button>
-          </span>
+          <ConfirmInline
+            question="Forget all finished jobs?"
+            confirmLabel="Clear"
+            onConfirm={() => {
+              setConfirm(false);
+              void clearHistory();
+            }}
+            onKeep={() => setConfirm(false)}
+          />
         ) : (
           <button
             type="button"

@@ -33,6 +33,8 @@ const statusWords: Record<JobRecord['status'], string> = {
 export const JobCard = memo(function JobCard({ job }: { job: JobRecord }) {
   const cancel = useStore((s) => s.cancelJob);
   const retry = useStore((s) => s.retryJob);
+  // Interrupted with a saved destination: Retry continues where the job stopped.
+  const resumable = job.tasks.some((t) => t.code === 'INTERRUPTED' && t.resumable);
   const remove = useStore((s) => s.removeJob);
   const [showFiles, setShowFiles] = useState(false);
   const files = sourceFilesOf(job);
@@ -91,7 +93,7 @@ export const JobCard = memo(function JobCard({ job }: { job: JobRecord }) {
               className="button button-small"
               onClick={() => void retry(job.id)}
             >
-              <Icon name="retry" size={14} /> Retry
+              <Icon name="retry" size={14} /> {resumable ? 'Resume' : 'Retry'}
             </button>
           )}
           {!running && (

@@ -3,6 +3,7 @@ import { formatBytes, formatTimeLeft, plural } from '../lib/format';
 import type { LinkView } from '../lib/types';
 import { useStore } from '../store/app-store';
 import { useNow } from '../lib/use-now';
+import { ConfirmInline } from './ConfirmInline';
 import { CopyButton } from './CopyButton';
 import { Icon, type IconName } from './Icons';
 import { LinkLanShare } from './LanSharing';
@@ -125,22 +126,11 @@ export function LinkRow({
         link &&
         state === 'active' &&
         (confirm ? (
-          <span className="confirm-inline">
-            <button
-              type="button"
-              className="button button-small button-danger"
-              onClick={() => void revoke(link.id)}
-            >
-              Revoke now
-            </button>
-            <button
-              type="button"
-              className="button button-small button-quiet"
-              onClick={() => setConfirm(false)}
-            >
-              Keep
-            </button>
-          </span>
+          <ConfirmInline
+            confirmLabel="Revoke now"
+            onConfirm={() => void revoke(link.id)}
+            onKeep={() => setConfirm(false)}
+          />
         ) : (
           <button
             type="button"

@@ -84,7 +84,8 @@ export const errorHints: Record<string, string> = {
   UNREACHABLE: 'Check the address and your network connection.',
   TLS_ERROR: 'The server’s certificate was not accepted.',
   TIMEOUT: 'The server took too long to answer. Retry in a moment.',
-  INTERRUPTED: 'Outbox stopped during the transfer. Send the files again.',
+  INTERRUPTED:
+    'Outbox stopped during the transfer. Resume continues where it stopped (destinations saved as profiles); otherwise send the files again.',
   FILE_CHANGED: 'A file changed while it was being sent. Send it again.',
   INTEGRITY_ERROR: 'What arrived differs from what was sent. Retry.',
   HOST_KEY_MISMATCH: 'The server’s identity changed. Verify it before trusting it.',
