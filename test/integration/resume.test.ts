@@ -45,6 +45,24 @@ let dir: string;
 let source: string;
 let sourceSha256: string;
 const proxies: FaultProxy[] = [];
+/** Data directories and everything the CLI printed (killed runs included), scanned for secrets at the end. */
+const homes: string[] = [];
+let printed = '';
+
+/** `outbox ARGS`, its output kept for the secret scan. */
+async function cli(args: string[], env: Record<string, string>) {
+  const result = await outbox(args, env);
+  printed += result.stdout + result.stderr;
+  return result;
+}
+
+/** A spawned `outbox ARGS`, its output kept for the secret scan. */
+function spawnCli(args: string[], env: Record<string, string>) {
+  const child = spawnOutbox(args, env);
+  child.stdout?.on('data', (d: Buffer) => (printed += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (printed += d.toString()));
+  return child;
+}
 const closers: (() => Promise<void>)[] = [];
 
 beforeAll(async () => {
@@ -80,19 +98,20 @@ async function crashMidUpload(
   file = source,
 ): Promise<{ home: string; id: string }> {
   const home = await tempDir('outbox-resume-home-');
+  homes.push(home);
   closers.push(async () => {
-    await outbox(['profile', 'rm', 'dest'], { OUTBOX_HOME: home });
+    await cli(['profile', 'rm', 'dest'], { OUTBOX_HOME: home });
     await fs.rm(home, { recursive: true, force: true });
   });
   const taskFile = join(home, '..', `${randomBytes(4).toString('hex')}-task.json`);
   await fs.writeFile(taskFile, JSON.stringify(scenario.task));
-  const added = await outbox(['profile', 'add', 'dest', '--task', taskFile], { OUTBOX_HOME: home });
+  const added = await cli(['profile', 'add', 'dest', '--task', taskFile], { OUTBOX_HOME: home });
   await fs.rm(taskFile);
   expect(added.stderr).toBe('');
   expect(added.code).toBe(0);
 
   scenario.proxy.setPolicy({ fault: { kind: 'stall', afterBytes: STALL_AT, ms: 600_000 } });
-  const child = spawnOutbox(['export', '--profile', 'dest', file, '--json'], { OUTBOX_HOME: home });
+  const child = spawnCli(['export', '--profile', 'dest', file, '--json'], { OUTBOX_HOME: home });
   const exited = new Promise((resolve) => child.on('exit', resolve));
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -107,7 +126,7 @@ async function crashMidUpload(
   await exited;
   scenario.proxy.setPolicy({ fault: { kind: 'none' } });
 
-  const jobs = await outbox(['jobs', '--json'], { OUTBOX_HOME: home });
+  const jobs = await cli(['jobs', '--json'], { OUTBOX_HOME: home });
   const [job] = JSON.parse(jobs.stdout) as { id: string; status: string }[];
   expect(job?.status).toBe('error');
   return { home, id: job?.id ?? '' };
@@ -122,7 +141,7 @@ async function resume(
   proxy: FaultProxy,
 ): Promise<{ file: ResumedFile; sent: number }> {
   const before = proxy.bytesUp;
-  const resumed = await outbox(['jobs', 'resume', id, '--json'], { OUTBOX_HOME: home });
+  const resumed = await cli(['jobs', 'resume', id, '--json'], { OUTBOX_HOME: home });
   expect(resumed.stderr).toBe('');
   expect(resumed.code).toBe(0);
   const summary = JSON.parse(resumed.stdout) as {
@@ -210,7 +229,7 @@ describe('S3 (Ceph RGW): multipart upload id and finished parts', () => {
       serverHasParts: async () => (await storedParts(key)) >= 2,
     });
     const before = proxy.bytesUp;
-    const serve = spawnOutbox(['serve', '--port', String(await freePort())], {
+    const serve = spawnCli(['serve', '--port', String(await freePort())], {
       OUTBOX_HOME: home,
     });
     const exited = new Promise((resolve) => serve.on('exit', resolve));
@@ -263,11 +282,13 @@ describe('S3 (Ceph RGW): multipart upload id and finished parts', () => {
 
   it('a job with credentials given inline cannot be resumed, and says what to do', async () => {
     const home = await tempDir('outbox-resume-inline-');
+    homes.push(home);
     closers.push(() => fs.rm(home, { recursive: true, force: true }));
-    const taskFile = join(home, 'task.json');
+    // The user's own task file holds the key: outside the data directory.
+    const taskFile = join(dir, 'inline-task.json');
     await fs.writeFile(taskFile, JSON.stringify(task('resume/inline.bin')));
     proxy.setPolicy({ fault: { kind: 'stall', afterBytes: STALL_AT, ms: 600_000 } });
-    const child = spawnOutbox(['export', '--task', taskFile, source, '--json'], {
+    const child = spawnCli(['export', '--task', taskFile, source, '--json'], {
       OUTBOX_HOME: home,
     });
     const exited = new Promise((resolve) => child.on('exit', resolve));
@@ -275,17 +296,17 @@ describe('S3 (Ceph RGW): multipart upload id and finished parts', () => {
     child.kill('SIGKILL');
     await exited;
     proxy.setPolicy({ fault: { kind: 'none' } });
-    const [job] = JSON.parse((await outbox(['jobs', '--json'], { OUTBOX_HOME: home })).stdout) as {
+    const [job] = JSON.parse((await cli(['jobs', '--json'], { OUTBOX_HOME: home })).stdout) as {
       id: string;
     }[];
-    const resumed = await outbox(['jobs', 'resume', job?.id ?? ''], { OUTBOX_HOME: home });
+    const resumed = await cli(['jobs', 'resume', job?.id ?? ''], { OUTBOX_HOME: home });
     expect(resumed.code).toBe(1);
     expect(resumed.stderr).toMatch(
       /cannot be resumed: task export had credentials that are not kept/,
     );
     // Exporting the same file again to the same place continues the upload all the same.
     const before = proxy.bytesUp;
-    const again = await outbox(['export', '--task', taskFile, source, '--json'], {
+    const again = await cli(['export', '--task', taskFile, source, '--json'], {
       OUTBOX_HOME: home,
     });
     expect(again.code).toBe(0);
@@ -438,5 +459,27 @@ describe('OpenStack Swift: segments of a Static Large Object', () => {
     expect(await sha256File(out)).toBe(sourceSha256);
     // Exactly the manifest's segments: none left over from the interrupted try.
     expect(await segments()).toHaveLength(Math.ceil(FILE_SIZE / PART));
+  });
+});
+
+describe('secrets after the crash and resume tests', () => {
+  it('appear nowhere in the data directories (partial-upload records included) or the output', async () => {
+    const secrets = [RGW.secretAccessKey, AZURITE.key, SFTP.password, KEYSTONE.password];
+    const found: string[] = [];
+    async function scan(root: string): Promise<void> {
+      for (const entry of await fs.readdir(root, { withFileTypes: true })) {
+        const path = join(root, entry.name);
+        if (entry.isDirectory()) await scan(path);
+        else if (entry.isFile()) {
+          const text = await fs.readFile(path, 'latin1');
+          for (const secret of secrets) if (text.includes(secret)) found.push(path);
+        }
+      }
+    }
+    expect(homes.length).toBeGreaterThanOrEqual(6);
+    for (const home of homes) await scan(home);
+    expect(found).toEqual([]);
+    expect(printed).toContain('resumed_bytes'); // the scan saw real output
+    for (const secret of secrets) expect(printed.includes(secret)).toBe(false);
   });
 });
