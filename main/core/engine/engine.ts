@@ -420,6 +420,7 @@ export class Engine {
     } else {
       const operation = params.operation;
       const delivered = (task.delivered ??= []);
+      const recorded = await this.partials.keys();
       await Promise.all(
         files.map(async (source, i) => {
           const name = names[i] ?? source.name;
@@ -435,7 +436,8 @@ export class Engine {
             return;
           }
           const partialKey = PartialUploads.keyOf(params, name, source);
-          const previous = await this.partials.previous(partialKey, source);
+          let partial = recorded.has(partialKey);
+          const previous = partial ? await this.partials.previous(partialKey, source) : undefined;
           const upload = this.pool.upload(
             {
               operation,
@@ -446,12 +448,14 @@ export class Engine {
               idleTimeoutMs: this.idleTimeoutMs,
             },
             (bytes) => this.progress.add(progressKey, bytes),
-            (state) =>
-              this.partials.save(
+            (state) => {
+              partial = true;
+              return this.partials.save(
                 partialKey,
                 { task: params, name, source, jobId: active.record.id },
                 state,
-              ),
+              );
+            },
           );
           active.cancels.add(upload.cancel);
           try {
@@ -468,7 +472,7 @@ export class Engine {
           } finally {
             active.cancels.delete(upload.cancel);
             // Ended either way: delivered, or the exporter removed what it had sent.
-            await this.partials.remove(partialKey).catch(() => {});
+            if (partial) await this.partials.remove(partialKey).catch(() => {});
           }
         }),
       );

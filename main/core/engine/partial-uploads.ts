@@ -49,6 +49,11 @@ export class PartialUploads {
       .digest('hex');
   }
 
+  /** Keys of the partial uploads recorded now: looked up once per task, not per file. */
+  keys(): Promise<Set<string>> {
+    return this.records.ids();
+  }
+
   /** What an earlier unfinished upload saved, for the exporter to continue or clean up. */
   async previous(key: string, source: SourceFile): Promise<ResumeContext['previous']> {
     const record = await this.records.get(key);

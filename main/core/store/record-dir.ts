@@ -74,6 +74,18 @@ export class RecordDir<T> {
 
   async remove(id: string): Promise<void> {
     if (!ID.test(id)) return;
-    await fs.rm(this.pathOf(id), { force: true });
+    // unlink, not rm: rm's lstat-first walk costs ~0.5 ms a call, felt per file of a big job.
+    await fs.unlink(this.pathOf(id)).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+    });
+  }
+
+  /** Ids of the records present (not read). */
+  async ids(): Promise<Set<string>> {
+    await this.init();
+    const names = await fs.readdir(this.dir);
+    return new Set(
+      names.filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -'.json'.length)),
+    );
   }
 }

@@ -12,12 +12,20 @@ export function shapeOf(operation: Operation): Record<string, z.ZodType> {
 
 export type SecretField = { name: string; mode: true | 'values' };
 
+// Read off the schemas once: walking them costs ~1 ms, and every transfer asks.
+const secretFields = new Map<Operation, SecretField[]>();
+
 /** Which parameters of an operation are secret, read from the schema's field facts. */
 export function secretFieldsOf(operation: Operation): SecretField[] {
-  return Object.entries(shapeOf(operation)).flatMap(([name, schema]) => {
-    const secret = fieldInfo(schema)?.secret;
-    return secret ? [{ name, mode: secret }] : [];
-  });
+  let fields = secretFields.get(operation);
+  if (!fields) {
+    fields = Object.entries(shapeOf(operation)).flatMap(([name, schema]) => {
+      const secret = fieldInfo(schema)?.secret;
+      return secret ? [{ name, mode: secret }] : [];
+    });
+    secretFields.set(operation, fields);
+  }
+  return fields;
 }
 
 export function isSecretField(operation: Operation, name: string): boolean {
