@@ -6,7 +6,7 @@ import type { SFTPWrapper, Stats } from 'ssh2';
 import { OutboxError } from '../../errors';
 import type { Exporter, TransferContext } from '../exporter';
 import { verify } from '../integrity';
-import { resumedField } from '../parts';
+import { DEFAULT_PART_SIZE, resumedField } from '../parts';
 import { writePipelined } from './pipelined-write';
 import { destinationOf, sftpError, sftpSession, type SftpSession } from './sftp-session';
 
@@ -83,6 +83,8 @@ async function openForWrite(sftp: SFTPWrapper, path: string): Promise<Buffer> {
   return call<Buffer>((done) => sftp.open(path, 'w', { mode: 0o644 }, done));
 }
 
+/** Files from this size on are continued after a crash (the part size of the other exporters). */
+const RESUMABLE_SIZE = DEFAULT_PART_SIZE;
 /** Bytes of the remote file compared with the local one before continuing after them. */
 const RESUME_CHECK_BYTES = 1024 * 1024;
 
@@ -186,14 +188,18 @@ export const sftpExporter: Exporter<'export/sftp'> = {
     let handle: Buffer | undefined;
     let stored = false;
     try {
-      const resumed = await continueTemporary(sftp, temporary, context, source.size);
+      // Small files cost less to send again than to look for (a round trip and a checkpoint each).
+      const resumable = source.size >= RESUMABLE_SIZE;
+      const resumed = resumable
+        ? await continueTemporary(sftp, temporary, context, source.size)
+        : undefined;
       const offset = resumed?.offset ?? 0;
       handle =
         resumed?.handle ??
         (await openForWrite(sftp, temporary).catch((error: unknown) => {
           throw sftpError(error, 'Cannot write to', posix.dirname(name) || '.');
         }));
-      if (!resumed) await context.resume.save({ temporary });
+      if (resumable && !resumed) await context.resume.save({ temporary });
       context.progress.add(offset);
       const body = hashedFrom(context, offset, source.size);
       const onAbort = () => body.stream.destroy(new OutboxError('CANCELLED', 'Cancelled.'));
