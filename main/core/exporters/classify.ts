@@ -24,7 +24,12 @@ function codeOf(error: unknown): string | undefined {
     if (typeof code === 'string') return code;
     current = (current as { cause?: unknown }).cause;
   }
-  return undefined;
+  // Some SDKs wrap the socket error in words only: the GCS resumable upload gives up
+  // with "Retry limit exceeded - … reason: write ECONNRESET - code: ECONNRESET".
+  const named = /\bcode: ([A-Z_]+)\b/.exec(messageOf(error))?.[1];
+  return named !== undefined && (RETRYABLE_NETWORK.has(named) || named === 'ENOTFOUND')
+    ? named
+    : undefined;
 }
 
 function messageOf(error: unknown): string {
