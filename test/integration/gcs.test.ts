@@ -14,6 +14,7 @@ import {
   sha256File,
   tempDir,
 } from '../support/engine';
+import { startFaultProxy } from '../support/fault-proxy';
 import { assertServerUp, servers } from '../support/servers';
 
 /**
@@ -237,10 +238,16 @@ describe('export/google-cloud-storage on the GCS emulator', () => {
   it('cancelling mid-upload leaves no object', async () => {
     const size = 100 * MiB;
     const path = await makeFile(dir, 'cancel.bin', size);
+    // The emulator takes 100 MiB in about a second: a proxy that holds the upload after
+    // 8 MiB makes sure the cancel lands mid-upload, not after the object is complete.
+    const proxy = await startFaultProxy(
+      { host: '127.0.0.1', port: Number(new URL(gcs.endpoint).port) },
+      { fault: { kind: 'stall', afterBytes: 8 * MiB, ms: 5000 } },
+    );
     const job = await engine.submit({
       tasks: {
         files: { operation: 'import/file', path: [path] },
-        export: { ...task({ file: 'cancel/cancel.bin' }), input: 'files' },
+        export: { ...task({ file: 'cancel/cancel.bin', endpoint: proxy.url }), input: 'files' },
       },
     });
     let sentAtCancel = 0;
@@ -252,6 +259,7 @@ describe('export/google-cloud-storage on the GCS emulator', () => {
     });
     const record = exportTaskOf(await engine.wait(job.id));
     off();
+    await proxy.close();
     expect(sentAtCancel).toBeGreaterThan(0);
     expect(sentAtCancel).toBeLessThan(size);
     expect(record.code).toBe('CANCELLED');
