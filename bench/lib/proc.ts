@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { promises as fs } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 
 /** One command run: wall time (whole command, start-up included) and its peak RSS. */
@@ -121,19 +120,6 @@ export function killGroup(child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL
   } catch {
     child.kill(signal);
   }
-}
-
-/** A TCP port that was free a moment ago on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Peak RSS so far (VmHWM) of a running process, in MiB. */

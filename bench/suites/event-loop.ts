@@ -1,7 +1,7 @@
 import { CreateBucketCommand, DeleteBucketCommand } from '@aws-sdk/client-s3';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { RGW } from '../../test/support/servers';
+import { RGW, s3TaskOf } from '../../test/support/servers';
 import type { BenchContext } from '../lib/context';
 import { failedLine } from '../lib/line';
 import { lastLine, runCommand } from '../lib/proc';
@@ -52,12 +52,8 @@ export async function eventLoopLines(ctx: BenchContext): Promise<Line[]> {
       const home = join(ctx.scratch, c.id);
       await fs.mkdir(home, { recursive: true });
       const task = {
-        operation: 'export/s3',
+        ...s3TaskOf(RGW),
         bucket,
-        region: RGW.region,
-        endpoint: RGW.endpoint,
-        access_key_id: RGW.accessKeyId,
-        secret_access_key: RGW.secretAccessKey,
         key_prefix: `${c.id}/`,
       };
       const tsx = join(ctx.repo, 'node_modules', '.bin', 'tsx');

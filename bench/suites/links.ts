@@ -3,16 +3,8 @@ import { promises as fs } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { outboxBin, type BenchContext } from '../lib/context';
 import { failedLine } from '../lib/line';
-import {
-  freePort,
-  killGroup,
-  lastLine,
-  measure,
-  peakRssOf,
-  runCommand,
-  sleep,
-  track,
-} from '../lib/proc';
+import { killGroup, lastLine, measure, peakRssOf, runCommand, sleep, track } from '../lib/proc';
+import { freePort } from '../../test/support/net';
 import { median, type Figure, type Line } from '../lib/table';
 import { describeSize, sourceBytes } from '../lib/units';
 

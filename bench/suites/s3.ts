@@ -9,7 +9,7 @@ import {
   ListObjectsV2Command,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { RGW, SWIFT_S3, TEST_ENV_DIR, type S3Endpoint } from '../../test/support/servers';
+import { RGW, SWIFT_S3, TEST_ENV_DIR, type S3Endpoint, s3TaskOf } from '../../test/support/servers';
 import type { BenchContext } from '../lib/context';
 import { failedLine, throughputLine } from '../lib/line';
 import { awsEnv, rcloneTool } from '../lib/peers';
@@ -106,12 +106,8 @@ export async function s3Lines(ctx: BenchContext, server: Server): Promise<Line[]
     return kinds.map((k) => failedLine(k.id, title(k.what), `create bucket: ${String(error)}`));
   }
   const outbox = outboxTool(ctx, (target) => ({
-    operation: 'export/s3',
+    ...s3TaskOf(s3),
     bucket,
-    region: s3.region,
-    endpoint: s3.endpoint,
-    access_key_id: s3.accessKeyId,
-    secret_access_key: s3.secretAccessKey,
     key_prefix: `${target}/`,
   }));
   const rclone = rcloneTool(

@@ -5,11 +5,9 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiResult } from '../../main/core/api/api-transport';
 import type { ApiEvent, HostInfo, LinkView } from '../../main/core/api/outbox-api';
-import { Engine } from '../../main/core/engine/engine';
+import { type Engine } from '../../main/core/engine/engine';
 import type { JobRecord } from '../../main/core/engine/records';
-import { ProfileService } from '../../main/core/profiles/profile-service';
-import { MemorySecrets } from '../support/memory-secrets';
-import { startBrowserHost } from '../../main/core/server/browser-host';
+import { startTestHost, type RunningHost } from '../support/browser-host';
 import { makeFile, sha256, sha256File, tempDir, testConfig } from '../support/engine';
 import { freePort } from '../support/net';
 
@@ -26,7 +24,7 @@ let base: string;
 let uiUrl: string;
 let cookie: string;
 let engine: Engine;
-let host: Awaited<ReturnType<typeof startBrowserHost>>;
+let host: RunningHost;
 
 async function api<T>(method: string, args: unknown[], headers: Record<string, string> = {}) {
   const response = await fetch(`${base}/api/${method}`, {
@@ -105,15 +103,8 @@ beforeAll(async () => {
   await makeFile(renderer, 'assets/app.js', 'console.log("outbox");');
   await makeFile(home, 'outside.txt', 'not for the web');
   const config = testConfig(home, { port: await freePort() });
-  const profiles = new ProfileService(home, new MemorySecrets());
-  engine = await Engine.open(config, { resolveProfile: profiles.resolver });
-  host = await startBrowserHost({
-    config,
-    engine,
-    profiles,
-    version: 'test',
-    rendererDir: renderer,
-  });
+  const testHost = await startTestHost(config, renderer);
+  ({ engine, host } = testHost);
   base = host.server.url;
   uiUrl = host.uiUrl;
 });

@@ -50,6 +50,7 @@ import {
   SWIFT_S3,
   assertServerUp,
   type S3Endpoint,
+  s3TaskOf,
 } from '../support/servers';
 
 /**
@@ -195,12 +196,9 @@ describe('cut and reset connections: every exporter retries, the stored bytes ar
       await exportFiles(
         engine,
         {
-          operation: 'export/s3',
+          ...s3TaskOf(RGW),
           bucket,
-          region: RGW.region,
           endpoint: proxy.url,
-          access_key_id: RGW.accessKeyId,
-          secret_access_key: RGW.secretAccessKey,
           key: 'cut/s3.bin',
           part_size: 5 * MiB,
           concurrency: 2,
@@ -429,12 +427,9 @@ describe('a source changed or truncated during the upload: FILE_CHANGED, nothing
       const task = await changeDuringUpload(
         proxy,
         {
-          operation: 'export/s3',
+          ...s3TaskOf(RGW),
           bucket,
-          region: RGW.region,
           endpoint: proxy.url,
-          access_key_id: RGW.accessKeyId,
-          secret_access_key: RGW.secretAccessKey,
           key,
           part_size: 5 * MiB,
           concurrency: 1,
@@ -460,12 +455,9 @@ describe('a source changed or truncated during the upload: FILE_CHANGED, nothing
     const task = await changeDuringUpload(
       proxy,
       {
-        operation: 'export/s3',
+        ...s3TaskOf(RGW),
         bucket,
-        region: RGW.region,
         endpoint: proxy.url,
-        access_key_id: RGW.accessKeyId,
-        secret_access_key: RGW.secretAccessKey,
         key,
       },
       path,
@@ -685,15 +677,7 @@ describe('a server that stalls mid-body: the idle watchdog of every exporter', (
     blob,
     endpoint: `${endpoint}/${AZURITE.account}`,
   });
-  const s3Task = (endpoint: string, key: string) => ({
-    operation: 'export/s3',
-    bucket,
-    region: RGW.region,
-    endpoint,
-    access_key_id: RGW.accessKeyId,
-    secret_access_key: RGW.secretAccessKey,
-    key,
-  });
+  const s3Task = (endpoint: string, key: string) => ({ ...s3TaskOf(RGW), bucket, endpoint, key });
 
   it('GCS, Azure and S3 give up with TIMEOUT when the server never answers again', async () => {
     const stallForever: FaultPolicy = {

@@ -19,7 +19,7 @@ import { assertBuilt, outboxBin } from '../support/cli';
 import { exportFiles, exportTaskOf, makeFile, openTestEngine, tempDir } from '../support/engine';
 import { startFaultProxy } from '../support/fault-proxy';
 import { freePort, run } from '../support/net';
-import { RGW, assertServerUp } from '../support/servers';
+import { RGW, assertServerUp, s3TaskOf } from '../support/servers';
 
 /**
  * Hostile local files through the whole engine: export/url (links served by
@@ -40,12 +40,8 @@ const s3 = new S3Client({
   responseChecksumValidation: 'WHEN_REQUIRED',
 });
 const s3Task = (extra: Record<string, unknown> = {}) => ({
-  operation: 'export/s3',
+  ...s3TaskOf(RGW),
   bucket,
-  region: RGW.region,
-  endpoint: RGW.endpoint,
-  access_key_id: RGW.accessKeyId,
-  secret_access_key: RGW.secretAccessKey,
   ...extra,
 });
 

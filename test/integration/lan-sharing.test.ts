@@ -4,10 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCoreApi } from '../../main/core/api/core-api';
 import type { LinkView, OutboxApi } from '../../main/core/api/outbox-api';
-import { Engine } from '../../main/core/engine/engine';
-import { ProfileService } from '../../main/core/profiles/profile-service';
-import { MemorySecrets } from '../support/memory-secrets';
-import { startBrowserHost } from '../../main/core/server/browser-host';
+import { type Engine } from '../../main/core/engine/engine';
 import {
   exportFiles,
   exportTaskOf,
@@ -16,6 +13,7 @@ import {
   tempDir,
   testConfig,
 } from '../support/engine';
+import { startTestHost, type RunningHost } from '../support/browser-host';
 import { freePort, run } from '../support/net';
 import { createPeerHost, removeStalePeers, type PeerHost } from '../support/netns';
 
@@ -33,7 +31,7 @@ let files: string;
 let port: number;
 let engine: Engine;
 let api: OutboxApi;
-let host: Awaited<ReturnType<typeof startBrowserHost>>;
+let host: RunningHost;
 let lanBase: string;
 
 /** curl on the peer: status code (0 when no connection), headers and the body saved to a file. */
@@ -83,15 +81,9 @@ beforeAll(async () => {
   await fs.mkdir(files);
   port = await freePort();
   const config = testConfig(home, { port });
-  const profiles = new ProfileService(home, new MemorySecrets());
-  engine = await Engine.open(config, { resolveProfile: profiles.resolver });
-  host = await startBrowserHost({
-    config,
-    engine,
-    profiles,
-    version: 'test',
-    rendererDir: join(home, 'renderer'),
-  });
+  const testHost = await startTestHost(config, join(home, 'renderer'));
+  ({ engine, host } = testHost);
+  const { profiles } = testHost;
   await makeFile(join(home, 'renderer'), 'index.html', '<!doctype html><title>Outbox UI</title>');
   api = createCoreApi(engine, profiles, undefined, {
     host: 'browser',

@@ -17,7 +17,7 @@ import { exportTaskOf, makeFile, sha256, sha256File, tempDir, testConfig } from 
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy';
 import { keystoneRelay } from '../support/keystone-relay';
 import { freePort } from '../support/net';
-import { AZURITE, KEYSTONE, RGW, SFTP, assertServerUp } from '../support/servers';
+import { AZURITE, KEYSTONE, RGW, SFTP, assertServerUp, s3TaskOf } from '../support/servers';
 import { swiftCli, type SwiftCli } from '../support/swift-cli';
 
 /**
@@ -180,12 +180,9 @@ describe('S3 (Ceph RGW): multipart upload id and finished parts', () => {
   });
 
   const task = (key: string) => ({
-    operation: 'export/s3',
+    ...s3TaskOf(RGW),
     bucket,
-    region: RGW.region,
     endpoint: proxy.url,
-    access_key_id: RGW.accessKeyId,
-    secret_access_key: RGW.secretAccessKey,
     key,
     part_size: PART,
     concurrency: 1,

@@ -33,7 +33,7 @@ import {
   tempDir,
 } from '../support/engine';
 import { freePort, run } from '../support/net';
-import { assertServerUp, RGW, SWIFT_S3, type S3Endpoint } from '../support/servers';
+import { assertServerUp, RGW, SWIFT_S3, type S3Endpoint, s3TaskOf } from '../support/servers';
 
 /**
  * export/s3 against two real S3 implementations with one suite: Ceph RGW
@@ -119,12 +119,8 @@ function useBucket(server: S3Server) {
     dir: '',
     task(extra: Record<string, unknown> = {}): Record<string, unknown> {
       return {
-        operation: 'export/s3',
+        ...s3TaskOf(server),
         bucket,
-        region: server.region,
-        endpoint: server.endpoint,
-        access_key_id: server.accessKeyId,
-        secret_access_key: server.secretAccessKey,
         ...extra,
       };
     },

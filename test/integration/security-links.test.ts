@@ -5,12 +5,10 @@ import { connect, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Engine } from '../../main/core/engine/engine';
+import { type Engine } from '../../main/core/engine/engine';
 import type { ResultFile } from '../../main/core/engine/records';
-import { ProfileService } from '../../main/core/profiles/profile-service';
-import { MemorySecrets } from '../support/memory-secrets';
-import { startBrowserHost } from '../../main/core/server/browser-host';
 import { exportFiles, exportTaskOf, makeFile, tempDir, testConfig } from '../support/engine';
+import { startTestHost, type RunningHost } from '../support/browser-host';
 import { freePort, run } from '../support/net';
 
 /**
@@ -28,7 +26,7 @@ let port: number;
 let base: string;
 let cookie: string;
 let engine: Engine;
-let host: Awaited<ReturnType<typeof startBrowserHost>>;
+let host: RunningHost;
 /** Slowloris clients started first, checked last (so their wait overlaps the other tests). */
 let slowClients: { socket: Socket; opened: number; closedAt?: number }[] = [];
 
@@ -94,15 +92,8 @@ beforeAll(async () => {
   await makeFile(renderer, 'index.html', '<!doctype html><title>Outbox</title>');
   port = await freePort();
   const config = testConfig(home, { port });
-  const profiles = new ProfileService(home, new MemorySecrets());
-  engine = await Engine.open(config, { resolveProfile: profiles.resolver });
-  host = await startBrowserHost({
-    config,
-    engine,
-    profiles,
-    version: 'test',
-    rendererDir: renderer,
-  });
+  const testHost = await startTestHost(config, renderer);
+  ({ engine, host } = testHost);
   base = host.server.url;
   const signIn = await fetch(host.uiUrl, { redirect: 'manual' });
   cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0] ?? '';

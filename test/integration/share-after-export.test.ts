@@ -30,7 +30,7 @@ import {
 } from '../support/engine';
 import { gcsV4Signature } from '../support/gcs-signed-url';
 import { assertKeyringUp } from '../support/keyring';
-import { AZURITE, GCS_EMULATOR, KEYSTONE, RGW, assertServerUp } from '../support/servers';
+import { AZURITE, GCS_EMULATOR, KEYSTONE, RGW, assertServerUp, s3TaskOf } from '../support/servers';
 import { download, expectExpiry, expectWorksThenExpires } from '../support/share-link-checks';
 import { swiftCli, type SwiftCli } from '../support/swift-cli';
 
@@ -66,12 +66,8 @@ const azure = new BlobServiceClient(
 
 const profileTasks = {
   s3: {
-    operation: 'export/s3',
+    ...s3TaskOf(RGW),
     bucket,
-    region: RGW.region,
-    endpoint: RGW.endpoint,
-    access_key_id: RGW.accessKeyId,
-    secret_access_key: RGW.secretAccessKey,
     key_prefix: 'later/',
   },
   azure: {

@@ -30,6 +30,7 @@ import {
   SWIFT_S3,
   assertServerUp,
   type S3Endpoint,
+  s3TaskOf,
 } from '../support/servers';
 import { download, expectExpiry, expectWorksThenExpires } from '../support/share-link-checks';
 import { swiftCli, type SwiftCli } from '../support/swift-cli';
@@ -87,12 +88,8 @@ describe.each([RGW, SWIFT_S3])('share_link on export/s3 ($name)', (server: S3End
     credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey },
   });
   const task = (shareLink: unknown) => ({
-    operation: 'export/s3',
+    ...s3TaskOf(server),
     bucket,
-    region: server.region,
-    endpoint: server.endpoint,
-    access_key_id: server.accessKeyId,
-    secret_access_key: server.secretAccessKey,
     key: OBJECT_NAME,
     share_link: shareLink,
   });
@@ -340,12 +337,8 @@ describe('share_link on export/google-cloud-storage (GCS emulator, checked offli
 
 describe('share_link validation', () => {
   const s3Task = (shareLink: unknown) => ({
-    operation: 'export/s3',
+    ...s3TaskOf(RGW),
     bucket: 'never-used',
-    region: RGW.region,
-    endpoint: RGW.endpoint,
-    access_key_id: RGW.accessKeyId,
-    secret_access_key: RGW.secretAccessKey,
     share_link: shareLink,
   });
 

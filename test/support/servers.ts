@@ -57,6 +57,17 @@ export interface S3Endpoint {
   readonly secretAccessKey: string;
 }
 
+/** An export/s3 task's connection fields for a test S3 server (spread, then add bucket and names). */
+export function s3TaskOf(server: S3Endpoint) {
+  return {
+    operation: 'export/s3',
+    region: server.region,
+    endpoint: server.endpoint,
+    access_key_id: server.accessKeyId,
+    secret_access_key: server.secretAccessKey,
+  } as const;
+}
+
 /** Ceph RADOS Gateway (S3), single node, in-memory OSD: all data is lost on restart. */
 export const RGW = {
   name: 'rgw',
