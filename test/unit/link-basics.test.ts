@@ -12,6 +12,13 @@ describe('tokens', () => {
     expect(newId()).toMatch(/^[A-Za-z0-9_-]{12}$/);
   });
 
+  it('link ids never start with "-" (`outbox links revoke -x…` would read an option; seen in CI)', () => {
+    // One id in 64 started with "-" before: 10,000 draws miss that with odds of 1 in 10^68.
+    const ids = Array.from({ length: 10_000 }, newId);
+    expect(ids.filter((id) => id.startsWith('-'))).toEqual([]);
+    expect(ids.every((id) => /^[A-Za-z0-9_][A-Za-z0-9_-]{11}$/.test(id))).toBe(true);
+  });
+
   it('compare exactly, whatever the lengths', () => {
     const token = newToken();
     expect(tokensMatch(token, token)).toBe(true);

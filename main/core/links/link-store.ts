@@ -24,8 +24,12 @@ export function newToken(): string {
   return randomBytes(32).toString('base64url');
 }
 
+/** 72-bit id, URL-safe; never starts with "-", which a command line takes for an option. */
 export function newId(): string {
-  return randomBytes(9).toString('base64url');
+  for (;;) {
+    const id = randomBytes(9).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 /** Constant-time comparison that does not leak the expected token's length either. */
