@@ -12,5 +12,4 @@ cd "$(dirname "$0")/.."
 bash scripts/test-env/install.sh
 npx electron-vite build >/dev/null
 bash scripts/test-env/servers.sh start
-# NODE_NO_WARNINGS: the AWS SDK warns about Node 20 on every start, in the harness and the CLI alike
-NODE_NO_WARNINGS=1 exec node_modules/.bin/tsx bench/run.ts "$@"
+exec node_modules/.bin/tsx bench/run.ts "$@"

@@ -390,7 +390,7 @@ describe('createShareLink refuses what it cannot do, saying why', () => {
   });
 });
 
-/** What the CLI itself printed on stderr (Node 20 makes the AWS SDK warn about its version there). */
+/** The lines of stderr that Outbox itself printed (not a runtime's warnings). */
 function outboxErrors(stderr: string): string[] {
   return stderr.split('\n').filter((line) => line.startsWith('outbox'));
 }

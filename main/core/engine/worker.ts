@@ -19,10 +19,6 @@ import type { WorkReply, WorkRequest } from './worker-protocol';
 
 const PROGRESS_INTERVAL_MS = 100;
 
-// The AWS SDK warns on stderr that Node < 22 will lose support in 2027: meant for
-// developers, it would land in every CLI user's terminal (the app ships its own Node).
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
 const port = parentPort;
 if (!port) throw new Error('worker.ts must run in a worker thread');
 

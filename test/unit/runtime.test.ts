@@ -1,0 +1,29 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { describe, expect, it } from 'vitest';
+
+/** The tests, the CLI and the board run on the Node that package.json pins (the one Electron ships). */
+const pinned = (
+  JSON.parse(readFileSync('package.json', 'utf8')) as { devDependencies: Record<string, string> }
+).devDependencies.node as string;
+
+describe('the pinned Node', () => {
+  it('runs the tests', () => {
+    expect(process.version).toBe(`v${pinned}`);
+    expect(typeof createRequire(import.meta.url)('node:sqlite').DatabaseSync).toBe('function');
+  });
+
+  it('is the `node` that npm scripts and `npx outbox` find first on PATH', () => {
+    expect(readFileSync('bin/outbox.js', 'utf8').split('\n')[0]).toBe('#!/usr/bin/env node');
+    const node = execFileSync('node', ['-p', 'process.version'], { encoding: 'utf8' }).trim();
+    expect(node).toBe(`v${pinned}`);
+  });
+
+  it('has ssh2 with its native crypto, built for this Node', () => {
+    const crypto = createRequire(import.meta.url)('ssh2/lib/protocol/crypto') as {
+      bindingAvailable: boolean;
+    };
+    expect(crypto.bindingAvailable).toBe(true);
+  });
+});
