@@ -297,10 +297,11 @@ export function createBrowserHost(options: {
       args = await readJson(req);
     } catch (error) {
       if (error instanceof BodyTooLarge) {
-        res.setHeader('Connection', 'close');
         sendError(res, 413, apiErrorOf(error));
         // Lingering close: drop what still arrives for a moment, so the client reads the 413
-        // instead of a reset, then cut the connection.
+        // instead of a reset, then cut the connection. (Not `Connection: close`: Node would
+        // destroy the socket as soon as the 413 is written, and the client's next write resets
+        // the connection before it has read the answer.)
         req.resume();
         setTimeout(() => req.destroy(), 2_000).unref();
       } else sendResult(res, { ok: false, error: apiErrorOf(error) });
