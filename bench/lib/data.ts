@@ -10,6 +10,9 @@ export type Sizes = {
   /** Many small files (2,000 × 64 KiB in full mode). */
   smallCount: number;
   smallBytes: number;
+  /** The scale lines' folder (20,000 × 16 KiB in full mode). */
+  scaleCount: number;
+  scaleBytes: number;
   /** The ZIP line's folder (1,000 × 1 MiB in full mode). */
   zipCount: number;
   zipBytes: number;
@@ -21,6 +24,7 @@ export type Dataset = {
   dir: string;
   big: string;
   small: string;
+  scale: string;
   zip: string;
   huge: string;
   /** A 1 MiB file: the baseline RSS of an export that moves (almost) nothing. */
@@ -43,6 +47,7 @@ export async function prepareData(
     dir,
     big: join(dir, 'big.bin'),
     small: join(dir, 'small'),
+    scale: join(dir, 'scale'),
     zip: join(dir, 'zip'),
     huge: join(dir, 'huge.bin'),
     tiny: join(dir, 'tiny.bin'),
@@ -53,6 +58,9 @@ export async function prepareData(
   await once(log, dir, 'big', sizes.bigBytes, () => writeRandom(data.big, sizes.bigBytes));
   await once(log, dir, 'small', `${sizes.smallCount}x${sizes.smallBytes}`, () =>
     writeFolder(data.small, sizes.smallCount, sizes.smallBytes),
+  );
+  await once(log, dir, 'scale', `${sizes.scaleCount}x${sizes.scaleBytes}`, () =>
+    writeFolder(data.scale, sizes.scaleCount, sizes.scaleBytes),
   );
   await once(log, dir, 'zip', `${sizes.zipCount}x${sizes.zipBytes}`, () =>
     writeFolder(data.zip, sizes.zipCount, sizes.zipBytes),

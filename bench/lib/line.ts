@@ -11,6 +11,8 @@ export type ThroughputSpec = {
   bytes: number;
   outbox: Tool;
   peers: Tool[];
+  /** The protocol's own library (or curl) with no Outbox code around it: see bench/ceilings/. */
+  ceilings?: Tool[];
   /** Not timed: e.g. restart an in-memory server, create the target folder. */
   beforeRun?: (tool: Tool, target: string) => Promise<void>;
   /** Not timed: delete what the run stored. */
@@ -26,7 +28,8 @@ export type ThroughputSpec = {
  * A line over its time budget stops after the round in progress (the title says so).
  */
 export async function throughputLine(ctx: BenchContext, spec: ThroughputSpec): Promise<Line> {
-  const tools = [spec.outbox, ...spec.peers];
+  const ceilings = spec.ceilings ?? [];
+  const tools = [spec.outbox, ...spec.peers, ...ceilings];
   const seconds = tools.map(() => [] as number[]);
   const rss = tools.map(() => [] as number[]);
   const cpu = tools.map(() => [] as number[]);
@@ -91,11 +94,12 @@ export async function throughputLine(ctx: BenchContext, spec: ThroughputSpec): P
       ...(errors[i] === undefined ? {} : { error: errors[i] }),
     };
   });
-  const [outbox, ...peers] = figures;
+  const [outbox, ...others] = figures;
   if (!outbox) throw new Error('no Outbox figure');
   const title =
     rounds < ctx.runs ? `${spec.title} (${rounds} run${rounds > 1 ? 's' : ''})` : spec.title;
-  return { id: spec.id, title, outbox, peers };
+  const peers = others.slice(0, spec.peers.length);
+  return { id: spec.id, title, outbox, peers, ceilings: others.slice(spec.peers.length) };
 }
 
 /** A line that could not run at all (setup failed): the error shows on it. */

@@ -16,6 +16,8 @@ export type Line = {
   title: string;
   outbox: Figure;
   peers: Figure[];
+  /** The protocol's raw library (or curl) on the same data: Outbox ÷ ceiling is Outbox's overhead. */
+  ceilings?: Figure[];
   /** Rows without a throughput comparison (memory, event-loop delay) say their figure here. */
   absolute?: string;
 };
@@ -33,11 +35,16 @@ export function bestPeer(line: Line): Figure | undefined {
     .sort((a, b) => (b.mbps ?? 0) - (a.mbps ?? 0))[0];
 }
 
+/** Outbox throughput ÷ another figure's (above 1: Outbox is faster). */
+function ratioTo(line: Line, other: Figure | undefined): number | undefined {
+  if (!other?.mbps || other.error || line.outbox.mbps === undefined || line.outbox.error)
+    return undefined;
+  return line.outbox.mbps / other.mbps;
+}
+
 /** Outbox throughput ÷ the best peer's (above 1: Outbox is faster). */
 export function ratioOf(line: Line): number | undefined {
-  const best = bestPeer(line);
-  if (!best?.mbps || line.outbox.mbps === undefined || line.outbox.error) return undefined;
-  return line.outbox.mbps / best.mbps;
+  return ratioTo(line, bestPeer(line));
 }
 
 const fmt = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
@@ -51,21 +58,30 @@ function cell(f: Figure, withName: boolean): string {
   return `${name}${parts.join(' · ')}`;
 }
 
+/** Each ceiling with Outbox's share of it: "ssh2 fastPut 270 MB/s · 3.1 CPU-s → **0.93×**". */
+function ceilingCells(line: Line): string {
+  const cells = (line.ceilings ?? []).map((c) => {
+    const ratio = ratioTo(line, c);
+    return `${cell(c, true)}${ratio === undefined ? '' : ` → **${ratio.toFixed(2)}×**`}`;
+  });
+  return cells.join('; ') || '—';
+}
+
 export function renderTable(lines: Line[]): string {
   const rows = [
-    '| line | Outbox | best peer | Outbox ÷ best peer | other peers |',
-    '| --- | --- | --- | --- | --- |',
+    '| line | Outbox | best peer | Outbox ÷ best peer | ceilings → Outbox ÷ ceiling | other peers |',
+    '| --- | --- | --- | --- | --- | --- |',
   ];
   for (const line of lines) {
     if (line.absolute !== undefined) {
-      rows.push(`| ${line.title} | ${line.absolute} | — | — | — |`);
+      rows.push(`| ${line.title} | ${line.absolute} | — | — | — | — |`);
       continue;
     }
     const best = bestPeer(line);
     const ratio = ratioOf(line);
     const others = line.peers.filter((p) => p !== best).map((p) => cell(p, true));
     rows.push(
-      `| ${line.title} | ${cell(line.outbox, false)} | ${best ? cell(best, true) : line.peers.length ? line.peers.map((p) => cell(p, true)).join('; ') : '— (no peer)'} | ${ratio === undefined ? '—' : `**${ratio.toFixed(2)}×**`} | ${others.join('; ') || '—'} |`,
+      `| ${line.title} | ${cell(line.outbox, false)} | ${best ? cell(best, true) : line.peers.length ? line.peers.map((p) => cell(p, true)).join('; ') : '— (no peer)'} | ${ratio === undefined ? '—' : `**${ratio.toFixed(2)}×**`} | ${ceilingCells(line)} | ${others.join('; ') || '—'} |`,
     );
   }
   return rows.join('\n');

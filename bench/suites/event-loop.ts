@@ -6,7 +6,7 @@ import type { BenchContext } from '../lib/context';
 import { failedLine } from '../lib/line';
 import { lastLine, runCommand } from '../lib/proc';
 import type { Line } from '../lib/table';
-import { describeSize } from '../lib/units';
+import { describeSize, sourceBytes } from '../lib/units';
 import { adminClient, emptyPrefix, rgwCollectGarbage } from './s3';
 
 type Probe = {
@@ -37,6 +37,11 @@ export async function eventLoopLines(ctx: BenchContext): Promise<Line[]> {
       source: ctx.data.small,
       what: describeSize(sizes.smallBytes, sizes.smallCount),
     },
+    {
+      id: 'event-loop-scale',
+      source: ctx.data.scale,
+      what: describeSize(sizes.scaleBytes, sizes.scaleCount),
+    },
   ];
   const title = (what: string) => `Main-thread event-loop delay, export of ${what} to S3 (RGW)`;
   try {
@@ -66,8 +71,7 @@ export async function eventLoopLines(ctx: BenchContext): Promise<Line[]> {
       try {
         const probe = JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as Probe;
         if (probe.status !== 'finished') throw new Error(probe.error ?? 'export failed');
-        const bytes =
-          c.source === ctx.data.big ? sizes.bigBytes : sizes.smallBytes * sizes.smallCount;
+        const bytes = await sourceBytes(c.source);
         absolute =
           `p99 **${probe.p99.toFixed(1)} ms**, max ${probe.max.toFixed(1)} ms, p50 ${probe.p50.toFixed(1)} ms ` +
           `(timer every ${probe.resolution} ms; ${(bytes / 1e6 / probe.seconds).toFixed(0)} MB/s, ${probe.updates} progress events)`;

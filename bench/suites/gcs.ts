@@ -1,4 +1,6 @@
 import { GCS_EMULATOR } from '../../test/support/servers';
+import { filesOf, nameOf, PART_SIZE } from '../ceilings/lib.mts';
+import { ceilingTool, curlTool, type CurlUpload } from '../lib/ceiling';
 import type { BenchContext } from '../lib/context';
 import { throughputLine } from '../lib/line';
 import { restartServer } from '../lib/servers';
@@ -6,11 +8,28 @@ import type { Line } from '../lib/table';
 import { outboxTool } from '../lib/tool';
 import { describeSize, sourceBytes } from '../lib/units';
 
-const TITLE = 'GCS on the firebase-tools emulator (no peer)';
+const TITLE = 'GCS on the firebase-tools emulator (no peer: ceilings only)';
 
 /**
- * No peer: rclone cannot talk to this emulator. The emulator keeps objects in
- * memory, so it is restarted (not timed) before every large run and at the end.
+ * A curl upload into the emulator (it checks no credentials): one media POST for a small
+ * file; for a large one a resumable session (opened here, not timed: single requests over
+ * ~130 MB get 413) that curl fills in one PUT, as Outbox and the SDK do.
+ */
+async function emulatorUpload(bucket: string, file: string, name: string, size: number) {
+  const base = `${GCS_EMULATOR.endpoint}/upload/storage/v1/b/${encodeURIComponent(bucket)}/o`;
+  const query = (type: string) => `?uploadType=${type}&name=${encodeURIComponent(name)}`;
+  if (size <= PART_SIZE) return { file, url: `${base}${query('media')}`, method: 'POST' };
+  const session = await fetch(`${base}${query('resumable')}`, { method: 'POST' });
+  await session.body?.cancel();
+  const url = session.headers.get('location');
+  if (!session.ok || !url) throw new Error(`GCS emulator: no upload session (${session.status})`);
+  return { file, url } satisfies CurlUpload;
+}
+
+/**
+ * No peer: rclone cannot talk to this emulator; the SDK's own upload and curl
+ * are the comparisons. The emulator keeps objects in memory, so it is
+ * restarted (not timed) before every large run and at the end.
  */
 export async function gcsLines(ctx: BenchContext): Promise<Line[]> {
   const bucket = `outbox-bench-${ctx.tag}`; // the emulator creates it on the first upload
@@ -25,6 +44,19 @@ export async function gcsLines(ctx: BenchContext): Promise<Line[]> {
     endpoint: GCS_EMULATOR.endpoint,
     file_prefix: `${target}/`,
   }));
+  const sdk = ceilingTool(ctx, 'GCS SDK upload', 'gcs-sdk', (target) => ({
+    endpoint: GCS_EMULATOR.endpoint,
+    projectId: GCS_EMULATOR.projectId,
+    bucket,
+    prefix: `${target}/`,
+  }));
+  const curl = curlTool(ctx, 'curl -T', async (source, target) => {
+    const { folder, files } = await filesOf(source);
+    return Promise.all(
+      files.map((f) => emulatorUpload(bucket, f.path, nameOf(`${target}/`, folder, f), f.size)),
+    );
+  });
+  const ceilings = [sdk, curl];
   const { sizes } = ctx.data;
   const lines: Line[] = [];
   try {
@@ -37,6 +69,7 @@ export async function gcsLines(ctx: BenchContext): Promise<Line[]> {
         bytes: await sourceBytes(ctx.data.big),
         outbox,
         peers: [],
+        ceilings,
         beforeRun: () => restartServer(ctx, 'gcs'),
       }),
     );
@@ -49,6 +82,7 @@ export async function gcsLines(ctx: BenchContext): Promise<Line[]> {
         bytes: await sourceBytes(ctx.data.small),
         outbox,
         peers: [],
+        ceilings,
       }),
     );
   } finally {

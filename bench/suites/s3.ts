@@ -7,9 +7,13 @@ import {
   DeleteObjectsCommand,
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
+  PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { RGW, SWIFT_S3, TEST_ENV_DIR, type S3Endpoint, s3TaskOf } from '../../test/support/servers';
+import { filesOf, nameOf } from '../ceilings/lib.mts';
+import { ceilingTool, curlTool } from '../lib/ceiling';
 import type { BenchContext } from '../lib/context';
 import { failedLine, throughputLine } from '../lib/line';
 import { awsEnv, rcloneTool } from '../lib/peers';
@@ -18,12 +22,16 @@ import type { Line } from '../lib/table';
 import { outboxTool, type Tool } from '../lib/tool';
 import { describeSize, sourceBytes } from '../lib/units';
 
-type Server = { endpoint: S3Endpoint; label: string; provider: string };
+/** `scale`: the server also gets the 20,000-file line (RGW; Swift's s3api takes ~10 ms a file). */
+type Server = { endpoint: S3Endpoint; label: string; provider: string; scale: boolean };
 
 export const S3_SERVERS: Server[] = [
-  { endpoint: RGW, label: 'S3 on Ceph RGW', provider: 'Ceph' },
-  { endpoint: SWIFT_S3, label: 'S3 on Swift s3api', provider: 'Other' },
+  { endpoint: RGW, label: 'S3 on Ceph RGW', provider: 'Ceph', scale: true },
+  { endpoint: SWIFT_S3, label: 'S3 on Swift s3api', provider: 'Other', scale: false },
 ];
+
+/** A scale line's time budget: a round of 20,000 files takes minutes. */
+const SCALE_BUDGET_SECONDS = 900;
 
 /** The harness's own client: creates and empties buckets (never timed). */
 export function adminClient(s3: S3Endpoint): S3Client {
@@ -92,13 +100,24 @@ export async function s3Lines(ctx: BenchContext, server: Server): Promise<Line[]
   const bucket = `outbox-bench-${s3.name}-${ctx.tag}`;
   const client = adminClient(s3);
   const title = (what: string) => `${server.label}: ${what}`;
+  const { sizes } = ctx.data;
   const kinds = [
-    { id: `s3-${s3.name}-big`, what: describeSize(ctx.data.sizes.bigBytes), source: ctx.data.big },
+    { id: `s3-${s3.name}-big`, what: describeSize(sizes.bigBytes), source: ctx.data.big },
     {
       id: `s3-${s3.name}-small`,
-      what: describeSize(ctx.data.sizes.smallBytes, ctx.data.sizes.smallCount),
+      what: describeSize(sizes.smallBytes, sizes.smallCount),
       source: ctx.data.small,
     },
+    ...(server.scale
+      ? [
+          {
+            id: `s3-${s3.name}-scale`,
+            what: describeSize(sizes.scaleBytes, sizes.scaleCount),
+            source: ctx.data.scale,
+            scale: true,
+          },
+        ]
+      : []),
   ];
   try {
     await client.send(new CreateBucketCommand({ Bucket: bucket }));
@@ -148,6 +167,27 @@ export async function s3Lines(ctx: BenchContext, server: Server): Promise<Line[]
       };
     },
   };
+  const sdk = ceilingTool(ctx, 'S3 SDK', 's3-sdk', (target) => ({
+    endpoint: s3.endpoint,
+    region: s3.region,
+    accessKeyId: s3.accessKeyId,
+    secretAccessKey: s3.secretAccessKey,
+    bucket,
+    prefix: `${target}/`,
+  }));
+  const curl = curlTool(ctx, 'curl -T presigned', async (source, target) => {
+    const { folder, files } = await filesOf(source);
+    return Promise.all(
+      files.map(async (file) => ({
+        file: file.path,
+        url: await getSignedUrl(
+          client,
+          new PutObjectCommand({ Bucket: bucket, Key: nameOf(`${target}/`, folder, file) }),
+          { expiresIn: 3600 },
+        ),
+      })),
+    );
+  });
   const lines: Line[] = [];
   try {
     for (const kind of kinds) {
@@ -159,7 +199,10 @@ export async function s3Lines(ctx: BenchContext, server: Server): Promise<Line[]
           source: kind.source,
           bytes: await sourceBytes(kind.source),
           outbox,
-          peers: [rclone, aws],
+          // scale: the best peer and the SDK of the 2,000-file line only, or a round takes too long
+          peers: 'scale' in kind ? [rclone] : [rclone, aws],
+          ceilings: 'scale' in kind ? [sdk] : [sdk, curl],
+          ...('scale' in kind ? { budgetSeconds: SCALE_BUDGET_SECONDS } : {}),
           afterRun: async (_tool, target) => {
             await emptyPrefix(client, bucket, `${target}/`);
             if (s3.name === 'rgw') await rgwCollectGarbage();

@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { SFTP } from '../../test/support/servers';
+import { ceilingTool } from '../lib/ceiling';
 import type { BenchContext } from '../lib/context';
 import { throughputLine } from '../lib/line';
 import { rcloneTool } from '../lib/peers';
@@ -69,6 +70,13 @@ export async function sftpLines(ctx: BenchContext): Promise<Line[]> {
     (target) => `${root}/${target}`,
     ['--sftp-chunk-size', '255k'],
   );
+  const fastPut = ceilingTool(ctx, 'ssh2 fastPut', 'sftp-fastput', (target) => ({
+    host: SFTP.host,
+    port: SFTP.port,
+    username: SFTP.username,
+    privateKeyPath: SFTP.keys.ed25519,
+    dir: `${root}/${target}`,
+  }));
   const local = (target: string) => join(SFTP.home, root, target);
   const hooks = {
     beforeRun: async (_tool: Tool, target: string) => {
@@ -93,6 +101,7 @@ export async function sftpLines(ctx: BenchContext): Promise<Line[]> {
         bytes: await sourceBytes(ctx.data.big),
         outbox,
         peers: [openssh, rclone],
+        ceilings: [fastPut],
         ...hooks,
       }),
     );
@@ -105,6 +114,22 @@ export async function sftpLines(ctx: BenchContext): Promise<Line[]> {
         bytes: await sourceBytes(ctx.data.small),
         outbox,
         peers: [openssh, rclone],
+        ceilings: [fastPut],
+        ...hooks,
+      }),
+    );
+    ctx.log(`sftp-scale: ${TITLE}`);
+    lines.push(
+      await throughputLine(ctx, {
+        id: 'sftp-scale',
+        title: `${TITLE}: ${describeSize(sizes.scaleBytes, sizes.scaleCount)}`,
+        source: ctx.data.scale,
+        bytes: await sourceBytes(ctx.data.scale),
+        outbox,
+        // the best peer of the 2,000-file line only: rclone would take minutes a round
+        peers: [openssh],
+        ceilings: [fastPut],
+        budgetSeconds: 900,
         ...hooks,
       }),
     );

@@ -1,4 +1,5 @@
 import { KEYSTONE } from '../../test/support/servers';
+import { curlTool } from '../lib/ceiling';
 import type { BenchContext } from '../lib/context';
 import { failedLine, throughputLine } from '../lib/line';
 import { rcloneTool } from '../lib/peers';
@@ -27,6 +28,16 @@ async function swift(args: string[]): Promise<void> {
   if (!result.ok) throw new Error(`swift ${args[0]}: ${lastLine(result.stderr)}`);
 }
 
+/** The storage URL and a token, as `swift auth` prints them (a token lasts an hour or more). */
+async function swiftAuth(): Promise<{ url: string; token: string }> {
+  const result = await runCommand(['swift', 'auth'], { env: swiftEnv(), timeoutMs: 60_000 });
+  const value = (name: string) => new RegExp(`${name}=(\\S+)`).exec(result.stdout)?.[1];
+  const url = value('OS_STORAGE_URL');
+  const token = value('OS_AUTH_TOKEN');
+  if (!result.ok || !url || !token) throw new Error(`swift auth: ${lastLine(result.stderr)}`);
+  return { url, token };
+}
+
 export async function swiftLines(ctx: BenchContext): Promise<Line[]> {
   const container = `outbox-bench-${ctx.tag}`;
   const id = 'swift-big';
@@ -53,6 +64,17 @@ export async function swiftLines(ctx: BenchContext): Promise<Line[]> {
       env: swiftEnv(),
     }),
   };
+  // Swift's own ingest bound: one PUT of the file with a token got beforehand.
+  const curl = curlTool(ctx, 'curl -T', async (source, target) => {
+    const { url, token } = await swiftAuth();
+    return [
+      {
+        file: source,
+        url: `${url}/${container}/${target}/big.bin`,
+        headers: [`X-Auth-Token: ${token}`],
+      },
+    ];
+  });
   const rclone = rcloneTool(
     ctx,
     {
@@ -81,6 +103,7 @@ export async function swiftLines(ctx: BenchContext): Promise<Line[]> {
         bytes: await sourceBytes(ctx.data.big),
         outbox,
         peers: [swiftUpload, rclone],
+        ceilings: [curl],
         // `swift delete` also removes the segments of large-object manifests
         afterRun: (_tool, target) => swift(['delete', '-q', container, '--prefix', `${target}/`]),
       }),

@@ -1,0 +1,68 @@
+/**
+ * What every ceiling script shares. A ceiling is a protocol's own library
+ * (or curl) sending the board's data with no Outbox code around it: the
+ * board shows Outbox ÷ ceiling as Outbox's overhead on that protocol.
+ *
+ * Ceilings run as plain Node (`node bench/ceilings/x.mts`: Node strips the
+ * types), so no loader costs CPU or start-up time that Outbox does not pay
+ * either. Their settings come as JSON in the CEILING environment variable.
+ */
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+
+/** Parts of a large file and files in flight: the same as Outbox's defaults, so only the code differs. */
+export const PART_SIZE = 8 * 1024 * 1024;
+export const PARTS_IN_FLIGHT = 4;
+export const FILES_IN_FLIGHT = 32;
+
+export type SourceFile = { path: string; name: string; size: number };
+
+/** The file, or the files of a folder (one level, as the board's data is), named as Outbox names them. */
+export async function filesOf(source: string): Promise<{ folder: boolean; files: SourceFile[] }> {
+  const stat = await fs.stat(source);
+  if (!stat.isDirectory()) {
+    return { folder: false, files: [{ path: source, name: 'big.bin', size: stat.size }] };
+  }
+  const names = (await fs.readdir(source)).sort();
+  const files = await Promise.all(
+    names.map(async (name) => {
+      const path = join(source, name);
+      return { path, name, size: (await fs.stat(path)).size };
+    }),
+  );
+  return { folder: true, files };
+}
+
+/** Where a file goes under `prefix`, named as the peers name it: `big.bin`, `small/<name>`. */
+export const nameOf = (prefix: string, folder: boolean, file: SourceFile) =>
+  `${prefix}${folder ? 'small/' : ''}${file.name}`;
+
+/** Runs `work` on every item, `limit` at a time. */
+export async function eachLimited<T>(
+  items: T[],
+  limit: number,
+  work: (item: T, index: number) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    for (let i = next++; i < items.length; i = next++) await work(items[i] as T, i);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+}
+
+/**
+ * Runs a ceiling: `main` gets the settings (JSON in CEILING) and the SOURCE
+ * argument; a failure ends the process with a one-line error, like the other
+ * tools the board runs.
+ */
+export function run<T>(main: (settings: T, source: string) => Promise<void>): void {
+  const raw = process.env.CEILING;
+  const source = process.argv[2];
+  const started = raw && source ? main(JSON.parse(raw) as T, source) : undefined;
+  (started ?? Promise.reject(new Error('usage: CEILING=JSON node CEILING.mts SOURCE'))).catch(
+    (error: unknown) => {
+      console.error(error instanceof Error ? error.message : String(error));
+      process.exitCode = 1;
+    },
+  );
+}
