@@ -24,7 +24,7 @@ import { OutboxError } from '../../main/core/errors';
 import type { Exporter } from '../../main/core/exporters/exporter';
 import { sftpExporter } from '../../main/core/exporters/sftp/sftp-exporter';
 import { uploadExporter } from '../../main/core/exporters/upload/upload-exporter';
-import { openSource } from '../../main/core/exporters/source-stream';
+import { sourceReads } from '../../main/core/exporters/source-stream';
 import {
   exportSftpSchema,
   exportUploadSchema,
@@ -588,7 +588,7 @@ async function oneTry<O extends 'export/sftp' | 'export/upload'>(
         progress: { add() {} },
         sessions,
         resume: { save: async () => {} },
-        open: (range) => openSource(source, range, signal),
+        ...sourceReads(source, signal),
       },
     )
     .then(

@@ -4,7 +4,7 @@ import { asOutboxError } from '../exporters/classify';
 import type { ResumeState, TransferContext } from '../exporters/exporter';
 import { loadExporter, type UploadOperation } from '../exporters/registry';
 import { shareStoredFile } from '../exporters/share-link';
-import { openSource } from '../exporters/source-stream';
+import { sourceReads } from '../exporters/source-stream';
 import { secretValuesOf, scrubSecrets } from '../tasks/secrets';
 import { withRetry } from './retry';
 import { WorkerSessions } from './session-cache';
@@ -133,7 +133,7 @@ async function handle(
             },
             sessions,
             resume,
-            open: (range) => openSource(request.source, range, attempt),
+            ...sourceReads(request.source, attempt),
           };
           try {
             return await exporter.upload(

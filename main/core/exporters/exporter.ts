@@ -3,6 +3,7 @@ import type { ResultFile } from '../engine/records';
 import type { SourceFile } from '../engine/sources';
 import type { ExportOperation, TaskOf } from '../tasks/operations';
 import type { ShareLinkExpiry } from './share-link';
+import type { ReadInto } from './source-stream';
 
 /**
  * The one interface every destination implements (one folder per backend,
@@ -63,6 +64,12 @@ export type TransferContext = {
    * `progress.add` for bytes sent (or use `countSent`).
    */
   open(range?: ByteRange): Readable;
+  /**
+   * The same bytes, checked the same way, as chunks read straight from the
+   * file (see `readSource`): into `into` (one reused buffer, or one from the
+   * caller per chunk), otherwise into new 1 MiB buffers.
+   */
+  read(range?: ByteRange, into?: ReadInto): AsyncIterable<Buffer>;
 };
 
 export type UploadRequest<O extends ExportOperation> = {

@@ -3,7 +3,6 @@ import { Readable } from 'node:stream';
 import { OutboxError } from '../errors';
 import { withRetry } from '../engine/retry';
 import type { ByteRange, ProgressSink, TransferContext } from './exporter';
-import { hashing } from './integrity';
 import { countSent } from './source-stream';
 
 /**
@@ -73,6 +72,8 @@ export type PreparedPart = {
   md5: Buffer;
   /** A fresh body for each try, counted into `progress` as the request pulls it. */
   body: (progress: ProgressSink) => Readable;
+  /** The bytes themselves when they are held in memory (parts up to BUFFERED_PART_LIMIT). */
+  data?: Buffer;
 };
 
 function sliced(buffer: Buffer): Readable {
@@ -90,40 +91,45 @@ function sliced(buffer: Buffer): Readable {
   });
 }
 
-async function readAll(stream: Readable, length: number): Promise<Buffer> {
-  const buffer = Buffer.allocUnsafe(length);
-  let offset = 0;
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    chunk.copy(buffer, offset);
-    offset += chunk.length;
-  }
-  return buffer; // the source guard has already failed the stream if the length differed
-}
+/** Where parts come from: the checked reads of TransferContext. */
+export type PartSource = Pick<TransferContext, 'read' | 'open'>;
 
 /**
  * Reads a byte range once for its MD5. Parts up to BUFFERED_PART_LIMIT are
- * kept in memory and sent from there; larger ones are read again to send
+ * read straight into `buffer` (a pooled one, at least as long as the range;
+ * else a new one) and sent from there; larger ones are read again to send
  * (the source guard fails with FILE_CHANGED if the file changed in between).
+ * `onRead` sees every byte read, in order (e.g. for a whole-file hash).
  */
 export async function preparePart(
-  open: TransferContext['open'],
+  source: PartSource,
   range: ByteRange,
+  options: { buffer?: Buffer | undefined; onRead?: ((data: Buffer) => void) | undefined } = {},
 ): Promise<PreparedPart> {
   const length = range.end - range.start;
+  const md5 = createHash('md5');
   if (length <= BUFFERED_PART_LIMIT) {
-    const data = await readAll(open(range), length);
+    const data = (options.buffer ?? Buffer.allocUnsafeSlow(length)).subarray(0, length);
+    // one chunk: the buffer is exactly the range
+    for await (const chunk of source.read(range, data)) {
+      md5.update(chunk);
+      options.onRead?.(chunk);
+    }
     return {
       length,
-      md5: createHash('md5').update(data).digest(),
+      md5: md5.digest(),
       body: (progress) => countSent(sliced(data), progress),
+      data,
     };
   }
-  const hashed = hashing(open(range), 'md5');
-  for await (const _chunk of hashed.stream); // drain: only the digest is wanted
+  for await (const chunk of source.read(range)) {
+    md5.update(chunk);
+    options.onRead?.(chunk);
+  }
   return {
     length,
-    md5: hashed.digest(),
-    body: (progress) => countSent(open(range), progress),
+    md5: md5.digest(),
+    body: (progress) => countSent(source.open(range), progress),
   };
 }
 
@@ -160,7 +166,7 @@ export type StoredPart<T> = (index: number, part: PreparedPart) => T | undefined
 
 /**
  * Sends every part of a file, `plan.concurrency` at a time, read in order
- * (so `open` may hash the whole file on the way), each retried on its own.
+ * (so `onRead` may hash the whole file on the way), each retried on its own.
  * Parts `stored` recognises are read (for their MD5) but not sent again.
  * The first part that fails for good stops the others; this returns only
  * once nothing is in flight, so callers can clean up safely.
@@ -168,11 +174,15 @@ export type StoredPart<T> = (index: number, part: PreparedPart) => T | undefined
 export async function sendParts<T>(
   plan: PartPlan,
   size: number,
-  context: Pick<TransferContext, 'open' | 'progress' | 'signal'>,
+  context: PartSource & Pick<TransferContext, 'progress' | 'signal'>,
   send: SendPart<T>,
-  options: { open?: TransferContext['open']; stored?: StoredPart<T> } = {},
+  options: { onRead?: (data: Buffer) => void; stored?: StoredPart<T> } = {},
 ): Promise<{ results: T[]; md5s: Buffer[]; reusedBytes: number }> {
-  const open = options.open ?? context.open;
+  // Part buffers are reused: at most `concurrency` parts are held (in flight or being read).
+  const buffers: Buffer[] = [];
+  const buffered = plan.partSize <= BUFFERED_PART_LIMIT;
+  const acquire = () =>
+    buffered ? (buffers.pop() ?? Buffer.allocUnsafeSlow(plan.partSize)) : undefined;
   let reusedBytes = 0;
   const stop = new AbortController();
   const signal = AbortSignal.any([context.signal, stop.signal]);
@@ -182,13 +192,21 @@ export async function sendParts<T>(
   let failure: { error: unknown } | undefined;
   try {
     for (let index = 0; index < plan.partCount && !signal.aborted; index++) {
-      const part = await preparePart(open, rangeOf(plan, size, index));
+      const buffer = acquire();
+      const release = () => {
+        if (buffer) buffers.push(buffer);
+      };
+      const part = await preparePart(context, rangeOf(plan, size, index), {
+        buffer,
+        onRead: options.onRead,
+      });
       md5s[index] = part.md5;
       const reused = options.stored?.(index, part);
       if (reused !== undefined) {
         results[index] = reused;
         reusedBytes += part.length;
         context.progress.add(part.length);
+        release();
         continue;
       }
       const progress = retractableProgress(context.progress);
@@ -202,7 +220,8 @@ export async function sendParts<T>(
           }
         },
         { signal },
-      ).catch((error: unknown) => {
+      ).then(release, (error: unknown) => {
+        // not released: a request that failed may still hold its body
         failure ??= { error };
         stop.abort();
       });

@@ -1,64 +1,91 @@
-import { createReadStream, promises as fs } from 'node:fs';
-import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { promises as fs } from 'node:fs';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { OutboxError } from '../errors';
 import { fileError, type SourceFile } from '../engine/sources';
-import type { ByteRange, ProgressSink } from './exporter';
+import type { ByteRange, ProgressSink, TransferContext } from './exporter';
 
 const READ_CHUNK = 1024 * 1024;
 
+/** Where `readSource` reads each chunk: one reused buffer, or a buffer per chunk from the caller. */
+export type ReadInto = Buffer | (() => Buffer);
+
 /**
- * Reads a source file (or a range) and refuses to pass off a changed file as
- * the original: when the stream ends, the bytes read must match the range and
- * the file's size and mtime must still be those seen when the job started.
+ * Reads a source file (or a range) straight into buffers and refuses to pass
+ * off a changed file as the original: the range must be there to the last
+ * byte, and before the last chunk is handed out the file's size and mtime
+ * must still be those seen when the job started (a server that got the whole
+ * Content-Length would store the object before a later check could stop it).
+ *
+ * `into` says where each chunk is read (no allocation, no copy): one buffer
+ * (its length is the chunk size; a chunk is then valid only until the next
+ * is pulled) or a function giving the buffer for the next chunk (e.g. from a
+ * pool). Without it, each chunk is a new buffer of up to 1 MiB.
  */
-export function openSource(source: SourceFile, range?: ByteRange, signal?: AbortSignal): Readable {
+export async function* readSource(
+  source: SourceFile,
+  range?: ByteRange,
+  options: { into?: ReadInto | undefined; signal?: AbortSignal } = {},
+): AsyncGenerator<Buffer, void, undefined> {
+  const { into, signal } = options;
   const start = range?.start ?? 0;
   const end = range?.end ?? source.size;
-  const expected = end - start;
-  let read = 0;
-  // The last chunk is held back until the final check passed: a server that got the whole
-  // Content-Length would store the object before a late FILE_CHANGED could stop the request.
-  let held: Buffer | undefined;
-  const guard = new Transform({
-    transform(chunk: Buffer, _encoding, callback: TransformCallback) {
-      read += chunk.length;
-      if (read > expected) return callback(changed(source, 'it grew while it was read'));
-      const previous = held;
-      held = chunk;
-      callback(null, previous);
-    },
-    flush(callback: TransformCallback) {
-      if (read !== expected) return callback(changed(source, 'it shrank while it was read'));
-      fs.stat(source.path).then(
-        (stat) => {
-          if (stat.size !== source.size || stat.mtimeMs !== source.mtimeMs) {
-            callback(changed(source, 'it was modified during the upload'));
-          } else callback(null, held);
-        },
-        () => callback(changed(source, 'it was deleted during the upload')),
-      );
-    },
-  });
-  if (expected === 0) {
-    // createReadStream cannot express an empty range; still check the file.
-    guard.end();
-    return guard;
+  if (end === start) {
+    await checkUnchanged(source);
+    return;
   }
-  const file = createReadStream(source.path, {
-    start,
-    end: end - 1,
-    highWaterMark: READ_CHUNK,
-    ...(signal ? { signal } : {}),
+  const handle = await fs.open(source.path, 'r').catch((error: NodeJS.ErrnoException) => {
+    // A file deleted or locked after planning: say so in the user's terms, not as a raw errno.
+    throw error.code === 'ENOENT'
+      ? changed(source, 'it was deleted during the upload')
+      : fileError(source.path, error);
   });
-  // A file deleted or locked after planning: say so in the user's terms, not as a raw errno.
-  file.on('error', (error: NodeJS.ErrnoException) =>
-    guard.destroy(
-      error.code === 'ENOENT'
-        ? changed(source, 'it was deleted during the upload')
-        : fileError(source.path, error),
-    ),
-  );
-  return file.pipe(guard);
+  try {
+    for (let position = start; position < end;) {
+      signal?.throwIfAborted();
+      const buffer = typeof into === 'function' ? into() : into;
+      const length = Math.min(buffer?.length ?? READ_CHUNK, end - position);
+      const chunk = buffer ? buffer.subarray(0, length) : Buffer.allocUnsafeSlow(length);
+      for (let filled = 0; filled < length;) {
+        const { bytesRead } = await handle.read(chunk, filled, length - filled, position + filled);
+        if (bytesRead === 0) throw changed(source, 'it shrank while it was read');
+        filled += bytesRead;
+      }
+      position += length;
+      if (position === end) await checkUnchanged(source);
+      yield chunk;
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+/** `readSource` as a stream of new buffers, for consumers that take a Readable. */
+export function openSource(source: SourceFile, range?: ByteRange, signal?: AbortSignal): Readable {
+  return Readable.from(readSource(source, range, signal ? { signal } : {}), { objectMode: false });
+}
+
+/** The checked reads of a transfer (TransferContext's `open` and `read`) of one source file. */
+export function sourceReads(
+  source: SourceFile,
+  signal: AbortSignal,
+): Pick<TransferContext, 'open' | 'read'> {
+  return {
+    open: (range) => openSource(source, range, signal),
+    read: (range, into) => readSource(source, range, { signal, into }),
+  };
+}
+
+/** The file still has the size and mtime it had when the job started. */
+async function checkUnchanged(source: SourceFile): Promise<void> {
+  const stat = await fs.stat(source.path).catch(() => {
+    throw changed(source, 'it was deleted during the upload');
+  });
+  if (stat.size !== source.size || stat.mtimeMs !== source.mtimeMs) {
+    throw changed(
+      source,
+      stat.size > source.size ? 'it grew while it was read' : 'it was modified during the upload',
+    );
+  }
 }
 
 function changed(source: SourceFile, why: string): OutboxError {

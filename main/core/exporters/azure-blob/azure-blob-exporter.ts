@@ -57,7 +57,7 @@ async function putWhole(
   metadata: Record<string, string> | undefined,
   context: TransferContext,
 ): Promise<Buffer> {
-  const part = await preparePart(context.open, { start: 0, end: size });
+  const part = await preparePart(context, { start: 0, end: size });
   await blob.upload(part.body(context.progress), part.length, {
     blobHTTPHeaders: { ...headers, blobContentMD5: part.md5 },
     ...(metadata ? { metadata } : {}),

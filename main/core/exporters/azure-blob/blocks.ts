@@ -1,10 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import type { BlockBlobClient } from '@azure/storage-blob';
 import type { OutboxError } from '../../errors';
-import type { ByteRange, TransferContext } from '../exporter';
+import type { TransferContext } from '../exporter';
 import { z } from 'zod';
-import { planParts, sendParts, type PartLimits, type PartPlan } from '../parts';
+import { planParts, sendParts, type PartLimits, type PartPlan, type PartSource } from '../parts';
 
 const AZURE_LIMITS: PartLimits = {
   service: 'Azure',
@@ -65,25 +64,11 @@ export async function stageBlocks(
   blob: BlockBlobClient,
   plan: PartPlan,
   size: number,
-  context: Pick<TransferContext, 'open' | 'progress' | 'signal' | 'resume'>,
+  context: PartSource & Pick<TransferContext, 'progress' | 'signal' | 'resume'>,
   classify: (error: unknown) => OutboxError,
 ): Promise<{ blockIds: string[]; md5: Buffer; reusedBytes: number }> {
+  // Parts are read once each, in order: the whole file's MD5 comes from the same reads.
   const whole = createHash('md5');
-  let hashedTo = 0;
-  // Large blocks are read twice (hash, then send) and retries read again: each byte is hashed once, in order.
-  const open = (range: ByteRange): Readable => {
-    const stream = context.open(range);
-    if (range.start !== hashedTo) return stream;
-    hashedTo = range.end;
-    const tap = new Transform({
-      transform(chunk: Buffer, _encoding, callback: TransformCallback) {
-        whole.update(chunk);
-        callback(null, chunk);
-      },
-    });
-    stream.on('error', (error) => tap.destroy(error));
-    return stream.pipe(tap);
-  };
 
   const resumed = await continuable(blob, plan, context);
   const nonce = resumed?.nonce ?? randomBytes(6).toString('hex');
@@ -105,7 +90,7 @@ export async function stageBlocks(
       return id;
     },
     {
-      open,
+      onRead: (data) => whole.update(data),
       stored: (index, part) => {
         const id = blockId(nonce, index, part.md5);
         return resumed?.staged.get(id) === part.length ? id : undefined;

@@ -29,7 +29,7 @@ export const openstackExporter: Exporter<'export/openstack'> = {
         ? {
             ...(await putObject(account, retractableProgress(context.progress), context.signal, {
               path: `${params.container}/${name}`,
-              part: await preparePart(context.open, { start: 0, end: source.size }),
+              part: await preparePart(context, { start: 0, end: source.size }),
               contentType,
             })),
             segments: undefined,

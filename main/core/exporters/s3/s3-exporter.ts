@@ -34,7 +34,7 @@ type Verification = 'etag' | 'content-md5';
 
 /** One PUT with Content-MD5; returns the MD5 of what was sent and the ETag the server answered. */
 async function putSingle(target: MultipartTarget, size: number, context: TransferContext) {
-  const part = await preparePart(context.open, { start: 0, end: size });
+  const part = await preparePart(context, { start: 0, end: size });
   const answer = await target.client
     .send(
       new PutObjectCommand({

@@ -1,69 +1,75 @@
-import type { Readable } from 'node:stream';
 import type { SFTPWrapper } from 'ssh2';
 import type { ProgressSink } from '../exporter';
+import type { ReadInto } from '../source-stream';
 
 /** OpenSSH's largest SFTP write (its limits@openssh.com answer): fewer, fuller packets. */
 export const SFTP_CHUNK = 261_120;
 /** Writes in flight per file: enough to keep a fast link busy (ssh2's fastPut uses the same). */
 export const SFTP_IN_FLIGHT = 32;
+/** Bytes read from the file at once: whole writes, so no write straddles two reads. */
+const READ_SIZE = 4 * SFTP_CHUNK;
 
 /**
- * Writes a stream to an open remote handle the way fastPut does — many
- * WRITE requests in flight, each a full chunk — but from any Readable, so
- * the engine's change detection sits in the path. Progress counts bytes the
- * server acknowledged. Returns the bytes written; on failure every request
- * still in flight has settled before it throws (the handle can be closed).
- * `start`: where in the remote file the stream's first byte goes.
+ * Writes a file's bytes to an open remote handle the way fastPut does — many
+ * WRITE requests in flight, each a full chunk — but from the engine's checked
+ * reads, so change detection sits in the path. `read` reads the range to send
+ * into the buffers it is given: a small pool, each buffer reused once the
+ * server acknowledged every write from it (ssh2 may send a write in pieces,
+ * from the caller's buffer, for servers with smaller limits), so no byte is
+ * copied or allocated on Outbox's side. `onRead` sees each chunk before it
+ * goes (e.g. to hash it). Progress counts bytes the server acknowledged.
+ * Returns the bytes written; on failure every request still in flight has
+ * settled before it throws (the handle can be closed).
+ * `start`: where in the remote file the first byte goes.
  */
 export async function writePipelined(
   sftp: SFTPWrapper,
   handle: Buffer,
-  source: Readable,
+  read: (into: ReadInto) => AsyncIterable<Buffer>,
   progress: ProgressSink,
-  start = 0,
+  options: { start?: number; onRead?: (chunk: Buffer) => void } = {},
 ): Promise<number> {
-  let position = start;
+  let position = options.start ?? 0;
   let inFlight = 0;
   let written = 0;
   let failure: unknown;
   let wake: (() => void) | undefined;
   const settled = () => new Promise<void>((resolve) => (wake = resolve));
+  const free: Buffer[] = [];
+  let taken: Buffer | undefined;
+  // readSource asks for one buffer per chunk, just before reading that chunk.
+  const take = () => (taken = free.pop() ?? Buffer.allocUnsafeSlow(READ_SIZE));
 
-  const send = (buffer: Buffer, offset: number, length: number) => {
-    inFlight++;
-    sftp.write(handle, buffer, offset, length, position, (error) => {
-      inFlight--;
-      if (error) failure ??= error;
-      else {
-        written += length;
-        progress.add(length);
-      }
-      const resume = wake;
-      wake = undefined;
-      resume?.();
-    });
-    position += length;
-  };
-
-  // ssh2 copies the data into its packet, so slices of the read buffer are safe to reuse.
-  const queue = async (buffer: Buffer, offset: number, length: number) => {
-    while (inFlight >= SFTP_IN_FLIGHT && failure === undefined) await settled();
-    if (failure !== undefined) throw failure;
-    send(buffer, offset, length);
+  const send = (chunk: Buffer, owner: { buffer: Buffer; pending: number }) => {
+    for (let offset = 0; offset < chunk.length; offset += SFTP_CHUNK) {
+      const length = Math.min(SFTP_CHUNK, chunk.length - offset);
+      inFlight++;
+      owner.pending++;
+      sftp.write(handle, chunk, offset, length, position, (error) => {
+        inFlight--;
+        if (--owner.pending === 0) free.push(owner.buffer);
+        if (error) failure ??= error;
+        else {
+          written += length;
+          progress.add(length);
+        }
+        const resume = wake;
+        wake = undefined;
+        resume?.();
+      });
+      position += length;
+    }
   };
 
   try {
-    let carry: Buffer | undefined;
-    for await (const piece of source as AsyncIterable<Buffer>) {
-      const chunk: Buffer = carry ? Buffer.concat([carry, piece]) : piece;
-      carry = undefined;
-      let offset = 0;
-      for (; chunk.length - offset >= SFTP_CHUNK; offset += SFTP_CHUNK) {
-        await queue(chunk, offset, SFTP_CHUNK);
-      }
-      if (offset < chunk.length) carry = chunk.subarray(offset);
+    for await (const chunk of read(take)) {
+      const owner = { buffer: taken as Buffer, pending: 0 };
+      options.onRead?.(chunk);
+      const writes = Math.ceil(chunk.length / SFTP_CHUNK);
+      while (inFlight + writes > SFTP_IN_FLIGHT && failure === undefined) await settled();
+      if (failure !== undefined) throw failure;
+      send(chunk, owner);
     }
-    if (carry) await queue(carry, 0, carry.length);
   } finally {
     while (inFlight > 0) await settled();
   }

@@ -1,7 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
 import { z } from 'zod';
-import { Readable } from 'node:stream';
 import type { SFTPWrapper, Stats } from 'ssh2';
 import { OutboxError } from '../../errors';
 import type { Exporter, TransferContext } from '../exporter';
@@ -108,10 +107,10 @@ async function readRemote(
   return buffer.subarray(0, filled);
 }
 
-async function readLocal(open: TransferContext['open'], start: number, end: number) {
-  const chunks: Buffer[] = [];
-  for await (const chunk of open({ start, end }) as AsyncIterable<Buffer>) chunks.push(chunk);
-  return Buffer.concat(chunks);
+async function readLocal(context: TransferContext, start: number, end: number) {
+  const buffer = Buffer.allocUnsafe(end - start);
+  for await (const _chunk of context.read({ start, end }, buffer)); // one chunk: the whole range
+  return buffer;
 }
 
 /**
@@ -136,7 +135,7 @@ async function continueTemporary(
       const start = Math.max(0, held - RESUME_CHECK_BYTES);
       const [remote, local] = await Promise.all([
         readRemote(sftp, handle, start, held - start),
-        readLocal(context.open, start, held),
+        readLocal(context, start, held),
       ]);
       if (remote.equals(local)) return { handle, offset: held };
     }
@@ -149,22 +148,6 @@ async function continueTemporary(
 
 /** What an SFTP upload saves: its temporary file, removed if the source changes before a resume. */
 const resumeStateSchema = z.object({ temporary: z.string() });
-
-/** The sha256 of the whole source, while the bytes from `offset` on are streamed out. */
-function hashedFrom(context: TransferContext, offset: number, size: number) {
-  const hash = createHash('sha256');
-  const stream = (async function* () {
-    if (offset > 0) {
-      for await (const chunk of context.open({ start: 0, end: offset }) as AsyncIterable<Buffer>)
-        hash.update(chunk);
-    }
-    for await (const chunk of context.open({ start: offset, end: size }) as AsyncIterable<Buffer>) {
-      hash.update(chunk);
-      yield chunk;
-    }
-  })();
-  return { stream: Readable.from(stream, { objectMode: false }), digest: () => hash.digest() };
-}
 
 /**
  * export/sftp: each file is written under a hidden temporary name next to its
@@ -201,19 +184,31 @@ export const sftpExporter: Exporter<'export/sftp'> = {
         }));
       if (resumable && !resumed) await context.resume.save({ temporary });
       context.progress.add(offset);
-      const body = hashedFrom(context, offset, source.size);
-      const onAbort = () => body.stream.destroy(new OutboxError('CANCELLED', 'Cancelled.'));
-      context.signal.addEventListener('abort', onAbort, { once: true });
-      try {
-        await writePipelined(sftp, handle, body.stream, context.progress, offset);
-      } finally {
-        context.signal.removeEventListener('abort', onAbort);
-      }
-      const written = await call<Stats>((done) => sftp.fstat(handle as Buffer, done));
-      const sha256 = body.digest().toString('hex');
-      verify(`${destinationOf(params)}${name}`, { size: source.size }, { size: written.size });
-      await close(sftp, handle);
+      // The result's sha256 covers the whole file: what the server held is hashed first.
+      const hash = createHash('sha256');
+      if (offset > 0)
+        for await (const chunk of context.read({ start: 0, end: offset })) hash.update(chunk);
+      await writePipelined(
+        sftp,
+        handle,
+        (into) => context.read({ start: offset, end: source.size }, into),
+        context.progress,
+        { start: offset, onRead: (chunk) => hash.update(chunk) },
+      );
+      // One round trip for both: the server answers requests of a channel in order.
+      const [written, closed] = await Promise.allSettled([
+        call<Stats>((done) => sftp.fstat(handle as Buffer, done)),
+        close(sftp, handle),
+      ]);
       handle = undefined;
+      if (written.status === 'rejected') throw written.reason;
+      if (closed.status === 'rejected') throw closed.reason;
+      const sha256 = hash.digest().toString('hex');
+      verify(
+        `${destinationOf(params)}${name}`,
+        { size: source.size },
+        { size: written.value.size },
+      );
       await moveIntoPlace(sftp, temporary, name).catch((error: unknown) => {
         throw sftpError(error, 'Cannot rename the finished upload to', name);
       });
