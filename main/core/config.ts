@@ -17,12 +17,16 @@ export type OutboxConfig = {
   retentionSeconds: number;
   /** Exporter worker threads. */
   workers: number;
+  /** Transfers one worker runs at once (small files mostly wait on the network). */
+  transfersPerWorker: number;
   /** Seconds a transfer may move no byte before it is aborted as stalled (and retried). */
   idleTimeoutSeconds: number;
 };
 
 export const DEFAULT_PORT = 9797;
 export const DEFAULT_RETENTION_SECONDS = 86400;
+/** Files in flight per worker: enough to hide round trips of small files; large files are capped at 4. */
+export const DEFAULT_TRANSFERS_PER_WORKER = 32;
 /** Long enough for a slow CompleteMultipartUpload or manifest PUT, short enough to notice a dead server. */
 export const DEFAULT_IDLE_TIMEOUT_SECONDS = 120;
 
@@ -67,6 +71,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): OutboxConfig {
       365 * 86400,
     ),
     workers: intFromEnv(env, 'OUTBOX_WORKERS', Math.min(4, availableParallelism()), 1, 64),
+    transfersPerWorker: intFromEnv(env, 'OUTBOX_TRANSFERS', DEFAULT_TRANSFERS_PER_WORKER, 1, 256),
     idleTimeoutSeconds: intFromEnv(
       env,
       'OUTBOX_IDLE_TIMEOUT',

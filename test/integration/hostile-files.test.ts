@@ -160,7 +160,8 @@ describe('hostile files', () => {
   });
 
   it('a file that vanishes between planning and its upload fails that file only', async () => {
-    // The first upload stalls in a proxy; meanwhile the second file is deleted.
+    // One transfer at a time: the first upload stalls in a proxy; meanwhile the second file is deleted.
+    const serial = await openTestEngine({ config: { port, transfersPerWorker: 1 } });
     const proxy = await startFaultProxy(
       { host: RGW.host, port: RGW.port },
       { fault: { kind: 'stall', afterBytes: 1024, ms: 1500 }, connections: 1 },
@@ -168,7 +169,7 @@ describe('hostile files', () => {
     try {
       const first = await makeFile(dir, 'vanish/first.bin', MiB);
       const second = await makeFile(dir, 'vanish/second.bin', MiB);
-      const job = await engine.submit({
+      const job = await serial.engine.submit({
         tasks: {
           files: { operation: 'import/file', path: [first, second] },
           export: {
@@ -179,7 +180,7 @@ describe('hostile files', () => {
       });
       while (proxy.faulted === 0) await new Promise((r) => setTimeout(r, 20));
       await fs.rm(second);
-      const task = exportTaskOf(await engine.wait(job.id));
+      const task = exportTaskOf(await serial.engine.wait(job.id));
       expect(task.status).toBe('error');
       expect(task.message).toMatch(/second\.bin/);
       expect(task.message).toMatch(
@@ -189,6 +190,7 @@ describe('hostile files', () => {
       expect((listed.Contents ?? []).map((o) => o.Key)).toEqual(['vanish/first.bin']);
     } finally {
       await proxy.close();
+      await serial.close();
     }
   });
 

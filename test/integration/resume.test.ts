@@ -88,14 +88,19 @@ type Scenario = {
   /** The profile's task (its secrets end up in the keychain). */
   task: Record<string, unknown>;
   proxy: FaultProxy;
-  /** Resolves once the server holds parts of the interrupted upload. */
-  serverHasParts: () => Promise<boolean>;
+  /** Resolves once the server holds parts of the interrupted upload (`home`: the data directory). */
+  serverHasParts: (home: string) => Promise<boolean>;
 };
 
-/** A data directory with the profile saved, and an export of `file` killed mid-upload; returns the job id. */
+/**
+ * A data directory with the profile saved, and an export of `file` killed
+ * mid-upload (the proxy stalls after `stallAt` bytes); returns the job id.
+ * `partials`: the partial-upload records the crash leaves (one large file: 1).
+ */
 async function crashMidUpload(
   scenario: Scenario,
   file = source,
+  { stallAt = STALL_AT, partials = 1 } = {},
 ): Promise<{ home: string; id: string }> {
   const home = await tempDir('outbox-resume-home-');
   homes.push(home);
@@ -110,18 +115,18 @@ async function crashMidUpload(
   expect(added.stderr).toBe('');
   expect(added.code).toBe(0);
 
-  scenario.proxy.setPolicy({ fault: { kind: 'stall', afterBytes: STALL_AT, ms: 600_000 } });
+  scenario.proxy.setPolicy({ fault: { kind: 'stall', afterBytes: stallAt, ms: 600_000 } });
   const child = spawnCli(['export', '--profile', 'dest', file, '--json'], { OUTBOX_HOME: home });
   const exited = new Promise((resolve) => child.on('exit', resolve));
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  await until(async () => scenario.proxy.bytesUp >= STALL_AT, 60_000).catch((error: unknown) => {
-    throw new Error(`the export never reached ${STALL_AT} bytes: ${String(error)}\n${stderr}`);
+  await until(async () => scenario.proxy.bytesUp >= stallAt, 60_000).catch((error: unknown) => {
+    throw new Error(`the export never reached ${stallAt} bytes: ${String(error)}\n${stderr}`);
   });
-  await until(scenario.serverHasParts, 20_000);
+  await until(() => scenario.serverHasParts(home), 20_000);
   // What the crash leaves to find the upload again: a record of it, and the job.
-  const partials = await fs.readdir(join(home, 'partials'));
-  expect(partials.filter((name) => name.endsWith('.json'))).toHaveLength(1);
+  const records = await fs.readdir(join(home, 'partials')).catch(() => []);
+  expect(records.filter((name) => name.endsWith('.json'))).toHaveLength(partials);
   child.kill('SIGKILL');
   await exited;
   scenario.proxy.setPolicy({ fault: { kind: 'none' } });
@@ -253,6 +258,47 @@ describe('S3 (Ceph RGW): multipart upload id and finished parts', () => {
     }
     expect(await storedSha256(key)).toBe(sourceSha256);
     expect(await openUploads(key)).toEqual([]);
+  });
+
+  it('a folder of small files: the files delivered before the crash are not sent again', async () => {
+    // More files than go at once: every connection stalls in its second file, the rest wait.
+    const count = 100;
+    const each = 64 * 1024;
+    const folder = join(dir, 'many');
+    for (let i = 0; i < count; i++) await makeFile(folder, `f${i}.bin`, each);
+    const prefix = 'resume/many/';
+    const deliveredLog = async (home: string) => {
+      const logs = await fs.readdir(join(home, 'delivered')).catch(() => []);
+      const text = logs[0] ? await fs.readFile(join(home, 'delivered', logs[0]), 'utf8') : '';
+      return text.split('\n').filter(Boolean).length;
+    };
+    const { home, id } = await crashMidUpload(
+      {
+        task: { ...task('unused'), key: undefined, key_prefix: prefix },
+        proxy,
+        // the delivered log holds some files: they were written down before the kill
+        serverHasParts: async (h) => (await deliveredLog(h)) >= 10,
+      },
+      folder,
+      { stallAt: each * 1.5, partials: 0 },
+    );
+    const logged = await deliveredLog(home);
+    const before = proxy.bytesUp;
+    const resumed = await cli(['jobs', 'resume', id, '--json'], { OUTBOX_HOME: home });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const summary = JSON.parse(resumed.stdout) as {
+      status: string;
+      tasks: { operation: string; result?: { files: { key: string }[] } }[];
+    };
+    expect(summary.status).toBe('finished');
+    const files = summary.tasks.find((t) => t.operation === 'export/s3')?.result?.files ?? [];
+    expect(files.map((f) => f.key).sort()).toEqual(
+      Array.from({ length: count }, (_, i) => `${prefix}many/f${i}.bin`).sort(),
+    );
+    // Only the files not in the log crossed the proxy again (each with ~1 KiB of headers).
+    expect(proxy.bytesUp - before).toBeLessThan((count - logged) * (each + 2048));
+    // The job ended: its log is gone.
+    expect(await fs.readdir(join(home, 'delivered'))).toEqual([]);
   });
 
   it('a file changed after the crash: the old upload is aborted and the new bytes are stored', async () => {

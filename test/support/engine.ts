@@ -2,7 +2,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { DEFAULT_IDLE_TIMEOUT_SECONDS, type OutboxConfig } from '../../main/core/config';
+import {
+  DEFAULT_IDLE_TIMEOUT_SECONDS,
+  DEFAULT_TRANSFERS_PER_WORKER,
+  type OutboxConfig,
+} from '../../main/core/config';
 import { Engine } from '../../main/core/engine/engine';
 import type { ProfileResolver } from '../../main/core/engine/plan';
 import type { JobRecord, TaskRecord } from '../../main/core/engine/records';
@@ -19,6 +23,7 @@ export function testConfig(home: string, overrides: Partial<OutboxConfig> = {}):
     port: 9797,
     retentionSeconds: 86400,
     workers: 2,
+    transfersPerWorker: DEFAULT_TRANSFERS_PER_WORKER,
     idleTimeoutSeconds: DEFAULT_IDLE_TIMEOUT_SECONDS,
     ...overrides,
   };

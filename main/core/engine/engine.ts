@@ -12,6 +12,7 @@ import { RecordDir } from '../store/record-dir';
 import type { ExportTask } from '../tasks/operations';
 import { secretValuesOf, withoutSecrets } from '../tasks/secrets';
 import { inputsOf, isExportTask, validateTask, type Job } from '../tasks/validate';
+import { DeliveredLog, sameSource, type DeliveredFile } from './delivered-log';
 import { PartialUploads } from './partial-uploads';
 import { expandProfiles, planJob, type JobPlan, type ProfileResolver } from './plan';
 import { ProgressTracker, type TaskProgress } from './progress';
@@ -28,7 +29,7 @@ import { WorkerPool } from './worker-pool';
 /** Links stay answerable (410 Gone) this long after they expire, then are deleted. */
 const LINK_TOMBSTONE_MS = 7 * 86400 * 1000;
 const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
-/** Delivered files of a running task are written down at most this often. */
+/** Delivered files of a running job are written down at most this often. */
 const DELIVERED_SAVE_MS = 1000;
 
 function bootId(): string {
@@ -47,7 +48,10 @@ type ActiveJob = {
   cancels: Set<() => void>;
   cancelled: boolean;
   done: Promise<JobRecord>;
+  /** Delivered files not yet in the delivered log, and the write under way. */
+  unsaved: DeliveredFile[];
   saveTimer?: NodeJS.Timeout | undefined;
+  saving: Promise<void>;
 };
 
 export type EngineEvents = {
@@ -64,6 +68,7 @@ export class Engine {
   readonly links: LinkStore;
   private readonly jobs: RecordDir<JobRecord>;
   private readonly partials: PartialUploads;
+  private readonly delivered: DeliveredLog;
   private readonly pool: WorkerPool;
   private readonly active = new Map<string, ActiveJob>();
   private readonly events = new EventEmitter<EngineEvents>();
@@ -81,7 +86,8 @@ export class Engine {
     this.links = new LinkStore(config.home, linkBaseUrl);
     this.jobs = new RecordDir(join(config.home, 'jobs'), jobRecordSchema);
     this.partials = new PartialUploads(config.home);
-    this.pool = new WorkerPool({ size: config.workers });
+    this.delivered = new DeliveredLog(config.home);
+    this.pool = new WorkerPool({ size: config.workers, maxPerWorker: config.transfersPerWorker });
     this.idleTimeoutMs = config.idleTimeoutSeconds * 1000;
     this.progress = new ProgressTracker((update) => this.events.emit('progress', update));
     liveEngines.add(this.engineId);
@@ -168,6 +174,8 @@ export class Engine {
       cancels: new Set(),
       cancelled: false,
       done: Promise.resolve(record),
+      unsaved: [],
+      saving: Promise.resolve(),
     };
     active.done = this.execute(active, plan);
     this.active.set(record.id, active);
@@ -346,12 +354,16 @@ export class Engine {
   }
 
   async sweep(now = Date.now()): Promise<void> {
+    const resumable = new Set(this.active.keys());
     for (const record of await this.jobs.list()) {
       if (Date.parse(record.expires_at) <= now && !this.active.has(record.id)) {
         await this.jobs.remove(record.id);
         this.finishedJobs.delete(record.id);
+      } else if (record.tasks.some((task) => task.code === 'INTERRUPTED')) {
+        resumable.add(record.id);
       }
     }
+    await this.delivered.sweep(resumable);
     await this.links.sweep(now, LINK_TOMBSTONE_MS);
     await this.partials.sweep(now);
   }
@@ -384,9 +396,11 @@ export class Engine {
         .filter((task) => !plan.sources.has(task.name) && task.status === 'waiting')
         .map((task) => this.runExport(active, plan, task)),
     );
-    clearTimeout(active.saveTimer);
+    await this.saveDelivered(active);
     record.ended_at = new Date().toISOString();
     await this.update(active);
+    // Only now: until the final record is on disk, a crash must still find what was delivered.
+    await this.delivered.remove(record.id).catch(() => {});
     this.finishedJobs.set(record.id, active.job);
     return record;
   }
@@ -419,13 +433,16 @@ export class Engine {
       }
     } else {
       const operation = params.operation;
-      const delivered = (task.delivered ??= []);
+      // Delivered before a crash: in the log, or (records of earlier versions) in the task.
+      const delivered = await this.delivered.read(active.record.id, task.name);
+      for (const d of task.delivered ?? []) delivered.set(d.name, { task: task.name, ...d });
       const recorded = await this.partials.keys();
+      const keyOf = PartialUploads.keysOf(params);
       await Promise.all(
         files.map(async (source, i) => {
           const name = names[i] ?? source.name;
-          const before = delivered.find((d) => d.name === name && sameFile(d.source, source));
-          if (before) {
+          const before = delivered.get(name);
+          if (before && sameSource(before.source, source)) {
             results[i] = before.result;
             this.progress.add(progressKey, source.size);
             this.progress.fileDone(progressKey);
@@ -435,7 +452,7 @@ export class Engine {
             errors.push({ code: 'CANCELLED', message: 'Cancelled.' });
             return;
           }
-          const partialKey = PartialUploads.keyOf(params, name, source);
+          const partialKey = keyOf(name, source);
           let partial = recorded.has(partialKey);
           const previous = partial ? await this.partials.previous(partialKey, source) : undefined;
           const upload = this.pool.upload(
@@ -460,12 +477,13 @@ export class Engine {
           active.cancels.add(upload.cancel);
           try {
             results[i] = await upload.done;
-            delivered.push({
+            active.unsaved.push({
+              task: task.name,
               name,
               source: { path: source.path, size: source.size, mtimeMs: source.mtimeMs },
               result: results[i],
             });
-            this.saveSoon(active);
+            this.saveDeliveredSoon(active);
             this.progress.fileDone(progressKey);
           } catch (error) {
             errors.push(toErrorInfo(error));
@@ -499,13 +517,20 @@ export class Engine {
     await this.update(active);
   }
 
-  /** Writes the job's state within DELIVERED_SAVE_MS (many small files: not one write each). */
-  private saveSoon(active: ActiveJob): void {
-    if (active.saveTimer) return;
-    active.saveTimer = setTimeout(() => {
-      active.saveTimer = undefined;
-      void this.save(active.record).catch(() => {});
-    }, DELIVERED_SAVE_MS);
+  /** Appends delivered files to the log within DELIVERED_SAVE_MS (many small files: one write a batch). */
+  private saveDeliveredSoon(active: ActiveJob): void {
+    active.saveTimer ??= setTimeout(() => void this.saveDelivered(active), DELIVERED_SAVE_MS);
+  }
+
+  /** Appends the files delivered so far (writes of one job in order); resolves once on disk. */
+  private saveDelivered(active: ActiveJob): Promise<void> {
+    clearTimeout(active.saveTimer);
+    active.saveTimer = undefined;
+    const files = active.unsaved.splice(0);
+    active.saving = active.saving
+      .then(() => this.delivered.append(active.record.id, files))
+      .catch(() => {}); // a lost batch costs only sending those files again after a crash
+    return active.saving;
   }
 
   private async update(active: ActiveJob): Promise<void> {
@@ -568,13 +593,6 @@ export class Engine {
       await this.jobs.put(record.id, record);
     }
   }
-}
-
-function sameFile(
-  a: { path: string; size: number; mtimeMs: number },
-  b: { path: string; size: number; mtimeMs: number },
-): boolean {
-  return a.path === b.path && a.size === b.size && a.mtimeMs === b.mtimeMs;
 }
 
 function ownerAlive(owner: JobRecord['owner']): boolean {

@@ -39,14 +39,20 @@ export class PartialUploads {
     this.records = new RecordDir(join(home, 'partials'), partialUploadSchema);
   }
 
-  /** The record id of uploading `source` to `name` with the destination parameters of `task`. */
-  static keyOf(task: ExportTask, name: string, source: SourceFile): string {
-    const destination = Object.entries(withoutSecrets(task))
-      .filter(([field]) => !TUNING.has(field))
-      .sort(([a], [b]) => a.localeCompare(b));
-    return createHash('sha256')
-      .update(JSON.stringify([destination, name, source.path]))
-      .digest('hex');
+  /**
+   * The record ids of uploads with the destination parameters of `task`: of
+   * `source` to `name`. The destination part is worked out once per task.
+   */
+  static keysOf(task: ExportTask): (name: string, source: SourceFile) => string {
+    const destination = JSON.stringify(
+      Object.entries(withoutSecrets(task))
+        .filter(([field]) => !TUNING.has(field))
+        .sort(([a], [b]) => a.localeCompare(b)),
+    );
+    return (name, source) =>
+      createHash('sha256')
+        .update(`[${destination},${JSON.stringify(name)},${JSON.stringify(source.path)}]`)
+        .digest('hex');
   }
 
   /** Keys of the partial uploads recorded now: looked up once per task, not per file. */

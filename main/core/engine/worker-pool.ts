@@ -17,7 +17,11 @@ type Job = {
   worker?: PooledWorker;
 };
 
-type PooledWorker = { worker: Worker; running: Set<number> };
+/** `large`: the running uploads of files sent in parts (they hold part buffers). */
+type PooledWorker = { worker: Worker; running: Set<number>; large: Set<number> };
+
+/** Files up to this size go in one request on every exporter (one part): many may run at once. */
+const SMALL_FILE = 8 * 1024 * 1024;
 
 /**
  * The worker script: built next to this bundle (out/main/worker.js), or — when
@@ -44,24 +48,33 @@ function createWorker(): Worker {
 export type PoolOptions = {
   /** Worker threads (default from config: min(4, cores)). */
   size: number;
-  /** Transfers one worker runs at once (they mostly wait on the network). */
+  /** Transfers of any size one worker runs at once (config: OUTBOX_TRANSFERS). */
+  maxPerWorker: number;
+  /** Of those, uploads of large files (sent in parts, each holding part buffers). */
   perWorker?: number;
 };
 
+const DEFAULT_LARGE_PER_WORKER = 4;
+
 /**
  * Exporter worker threads. The main thread only queues work here and relays
- * progress; a worker that dies fails its transfers and is replaced.
+ * progress; a worker that dies fails its transfers and is replaced. Work and
+ * replies travel in batches: one message per worker per dispatch, not per file.
  */
 export class WorkerPool {
   private readonly workers: PooledWorker[] = [];
-  private readonly queue: Job[] = [];
+  /** Waiting jobs from `head` on (a cursor, so taking one is O(1) for 100,000 files). */
+  private queue: Job[] = [];
+  private head = 0;
   private readonly jobs = new Map<number, Job>();
   private nextId = 1;
   private closed = false;
   private readonly perWorker: number;
+  private readonly maxPerWorker: number;
 
   constructor(private readonly options: PoolOptions) {
-    this.perWorker = options.perWorker ?? 4;
+    this.maxPerWorker = options.maxPerWorker;
+    this.perWorker = Math.min(this.maxPerWorker, options.perWorker ?? DEFAULT_LARGE_PER_WORKER);
   }
 
   upload(
@@ -107,44 +120,92 @@ export class WorkerPool {
     });
     this.jobs.set(id, job);
     this.queue.push(job);
-    this.dispatch();
+    this.scheduleDispatch();
     return { done, cancel: () => this.cancel(id) };
+  }
+
+  private dispatchScheduled = false;
+
+  /** Jobs submitted in one go (a folder's files) reach each worker in one message. */
+  private scheduleDispatch(): void {
+    if (this.dispatchScheduled) return;
+    this.dispatchScheduled = true;
+    queueMicrotask(() => {
+      this.dispatchScheduled = false;
+      if (!this.closed) this.dispatch();
+    });
   }
 
   private cancel(id: number): void {
     const job = this.jobs.get(id);
     if (!job) return;
     if (job.worker) {
-      job.worker.worker.postMessage({ type: 'cancel', id } satisfies WorkRequest);
+      job.worker.worker.postMessage([{ type: 'cancel', id }] satisfies WorkRequest[]);
     } else {
-      this.queue.splice(this.queue.indexOf(job), 1);
+      // left in the queue: dispatch skips jobs that are no longer waiting
       this.finish(id, { type: 'failed', id, error: { code: 'CANCELLED', message: 'Cancelled.' } });
     }
   }
 
-  private dispatch(): void {
-    while (this.queue.length > 0) {
-      const worker = this.pickWorker();
-      if (!worker) return;
-      const job = this.queue.shift() as Job;
-      job.worker = worker;
-      worker.running.add(job.request.id);
-      worker.worker.postMessage(job.request);
-    }
+  private static isLarge(job: Job): boolean {
+    return job.request.type === 'upload' && job.request.source.size > SMALL_FILE;
   }
 
-  private pickWorker(): PooledWorker | undefined {
-    const idle = this.workers
-      .filter((w) => w.running.size < this.perWorker)
-      .sort((a, b) => a.running.size - b.running.size)[0];
-    if (idle && idle.running.size === 0) return idle;
-    if (this.workers.length < this.options.size) return this.spawn();
-    return idle;
+  /** Hands queued jobs to workers, one message per worker. */
+  private dispatch(): void {
+    const batches = new Map<PooledWorker, WorkRequest[]>();
+    while (this.head < this.queue.length) {
+      const job = this.queue[this.head] as Job;
+      if (!this.jobs.has(job.request.id)) {
+        this.head++; // cancelled while it waited
+        continue;
+      }
+      const large = WorkerPool.isLarge(job);
+      const worker = this.pickWorker(large);
+      if (!worker) break;
+      this.head++;
+      job.worker = worker;
+      worker.running.add(job.request.id);
+      if (large) worker.large.add(job.request.id);
+      const batch = batches.get(worker) ?? [];
+      batch.push(job.request);
+      batches.set(worker, batch);
+    }
+    if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
+    for (const [pooled, batch] of batches) pooled.worker.postMessage(batch);
+  }
+
+  /**
+   * The least busy worker with room (up to `perWorker` large uploads and
+   * `maxPerWorker` in all). Small files share the workers there are: they
+   * wait on the network, and every worker costs its start and its SDK (one
+   * worker spent a third less CPU on a folder of small files than two). A
+   * large file (hashing, parts) gets a worker of its own while `size` allows.
+   */
+  private pickWorker(large: boolean): PooledWorker | undefined {
+    let best: PooledWorker | undefined;
+    for (const w of this.workers) {
+      const room = w.running.size < this.maxPerWorker && (!large || w.large.size < this.perWorker);
+      if (
+        room &&
+        (!best || (large ? w.large.size < best.large.size : w.running.size < best.running.size))
+      )
+        best = w;
+    }
+    const spawn = large ? !best || best.large.size > 0 : this.workers.length === 0;
+    if (spawn && this.workers.length < this.options.size) return this.spawn();
+    return best;
   }
 
   private spawn(): PooledWorker {
-    const pooled: PooledWorker = { worker: createWorker(), running: new Set() };
-    pooled.worker.on('message', (reply: WorkReply) => this.onReply(reply));
+    const pooled: PooledWorker = { worker: createWorker(), running: new Set(), large: new Set() };
+    pooled.worker.on('message', (replies: WorkReply[]) => {
+      for (const reply of replies) this.onReply(reply);
+      this.dispatch();
+    });
     const onDeath = (error?: Error) => {
       const index = this.workers.indexOf(pooled);
       if (index >= 0) this.workers.splice(index, 1);
@@ -159,6 +220,7 @@ export class WorkerPool {
         });
       }
       pooled.running.clear();
+      pooled.large.clear();
       if (!this.closed) this.dispatch();
     };
     pooled.worker.on('error', onDeath);
@@ -178,10 +240,9 @@ export class WorkerPool {
       void (job?.onCheckpoint?.(reply.state) ?? Promise.resolve())
         .catch(() => {})
         .then(() =>
-          job?.worker?.worker.postMessage({
-            type: 'checkpoint-saved',
-            id: reply.id,
-          } satisfies WorkRequest),
+          job?.worker?.worker.postMessage([
+            { type: 'checkpoint-saved', id: reply.id },
+          ] satisfies WorkRequest[]),
         );
       return;
     }
@@ -193,9 +254,9 @@ export class WorkerPool {
     if (!job) return;
     this.jobs.delete(id);
     job.worker?.running.delete(id);
+    job.worker?.large.delete(id);
     if (reply.type === 'done') job.resolve(reply.result);
     else job.reject(fromErrorInfo(reply.error));
-    this.dispatch();
   }
 
   get size(): number {

@@ -4,7 +4,11 @@ import type { ExportOperation } from '../tasks/operations';
 import type { ResultFile } from './records';
 import type { SourceFile } from './sources';
 
-/** Messages between the engine (main thread) and exporter workers. */
+/**
+ * Messages between the engine (main thread) and exporter workers. They travel
+ * in batches (`WorkRequest[]`, `WorkReply[]`): a folder of small files costs
+ * a few messages, not several per file.
+ */
 export type WorkRequest =
   | {
       type: 'upload';

@@ -26,32 +26,44 @@ const sessions = new WorkerSessions();
 const running = new Map<number, AbortController>();
 const checkpointsSaving = new Map<number, () => void>();
 
+const outgoing: WorkReply[] = [];
+
+/** Replies leave in batches: everything that finished in one turn of the event loop goes in one message. */
 function reply(message: WorkReply): void {
-  port?.postMessage(message);
+  if (outgoing.push(message) === 1) {
+    setImmediate(() => port?.postMessage(outgoing.splice(0)));
+  }
 }
 
-/** Batches progress so a fast transfer does not flood the main thread. */
+/** Bytes sent since the last report, per upload: reported every PROGRESS_INTERVAL_MS, all in one message. */
+const unreported = new Map<number, number>();
+let progressTimer: NodeJS.Timeout | undefined;
+
+function reportProgress(): void {
+  progressTimer = undefined;
+  for (const [id, bytes] of unreported) if (bytes !== 0) reply({ type: 'progress', id, bytes });
+  unreported.clear();
+}
+
+/** Progress of one upload, batched with the others' so a fast transfer does not flood the main thread. */
 function progressReporter(id: number): {
   add: (bytes: number) => void;
   flush: () => void;
   total: () => number;
 } {
-  let pending = 0;
   let total = 0;
-  let timer: NodeJS.Timeout | undefined;
-  const flush = () => {
-    if (timer) clearTimeout(timer);
-    timer = undefined;
-    if (pending !== 0) reply({ type: 'progress', id, bytes: pending });
-    pending = 0;
-  };
   return {
     add(bytes) {
-      pending += bytes;
       total += bytes;
-      timer ??= setTimeout(flush, PROGRESS_INTERVAL_MS);
+      unreported.set(id, (unreported.get(id) ?? 0) + bytes);
+      progressTimer ??= setTimeout(reportProgress, PROGRESS_INTERVAL_MS);
     },
-    flush,
+    /** Reports this upload's bytes now (before its result). */
+    flush() {
+      const bytes = unreported.get(id);
+      unreported.delete(id);
+      if (bytes) reply({ type: 'progress', id, bytes });
+    },
     total: () => total,
   };
 }
@@ -172,15 +184,15 @@ function cancelled(): OutboxError {
   return new OutboxError('CANCELLED', 'Cancelled.');
 }
 
-port.on('message', (request: WorkRequest) => {
-  if (request.type === 'cancel') {
-    running.get(request.id)?.abort();
-    return;
+port.on('message', (requests: WorkRequest[]) => {
+  for (const request of requests) {
+    if (request.type === 'cancel') {
+      running.get(request.id)?.abort();
+    } else if (request.type === 'checkpoint-saved') {
+      checkpointsSaving.get(request.id)?.();
+      checkpointsSaving.delete(request.id);
+    } else {
+      void handle(request);
+    }
   }
-  if (request.type === 'checkpoint-saved') {
-    checkpointsSaving.get(request.id)?.();
-    checkpointsSaving.delete(request.id);
-    return;
-  }
-  void handle(request);
 });
