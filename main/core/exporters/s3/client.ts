@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { ExportS3Task } from '../../tasks/operations';
 import type { SessionCache } from '../exporter';
+import { directPutObject, type PutObject } from './put-object';
 
 /** The parameters that say where objects go and who writes them. */
 export type S3Destination = Pick<
@@ -96,4 +97,23 @@ export function s3Client(destination: S3Destination, sessions: SessionCache): Pr
       }),
     (client) => client.destroy(),
   );
+}
+
+/** PutObject for one-request uploads, without the SDK's request pipeline (see put-object.ts). */
+export async function s3PutObject(
+  destination: S3Destination,
+  sessions: SessionCache,
+): Promise<PutObject> {
+  const direct = await sessions.get(
+    `${sessionKey(destination)}|put|${destination.bucket}`,
+    async () =>
+      directPutObject(await s3Client(destination, sessions), {
+        bucket: destination.bucket,
+        region: destination.region,
+        endpoint: destination.endpoint,
+        forcePathStyle: usesPathStyle(destination),
+      }),
+    (value) => value.close(),
+  );
+  return direct.put;
 }

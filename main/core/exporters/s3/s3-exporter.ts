@@ -15,11 +15,12 @@ import { withRetry } from '../../engine/retry';
 import type { ExportS3Task } from '../../tasks/operations';
 import type { Exporter, TransferContext } from '../exporter';
 import { multipartEtag, verify, type Checksum } from '../integrity';
-import { describeDestination, objectUrl, s3Client } from './client';
+import { describeDestination, objectUrl, s3Client, s3PutObject } from './client';
 import { s3Error, type S3ErrorScope } from './errors';
 import { uploadMultipart, type MultipartTarget } from './multipart';
 import { objectOptions, optionalFeaturesOf } from './object-options';
 import { planParts, preparePart, resumedField, type PartLimits } from '../parts';
+import type { PutObject } from './put-object';
 import { storedName, withShareLink, type ShareLinkExpiry } from '../share-link';
 
 const S3_LIMITS: PartLimits = { service: 'S3', maxParts: 10_000, maxPartSize: 5 * 1024 ** 3 };
@@ -33,24 +34,23 @@ const S3_LIMITS: PartLimits = { service: 'S3', maxParts: 10_000, maxPartSize: 5 
 type Verification = 'etag' | 'content-md5';
 
 /** One PUT with Content-MD5; returns the MD5 of what was sent and the ETag the server answered. */
-async function putSingle(target: MultipartTarget, size: number, context: TransferContext) {
+async function putSingle(
+  target: MultipartTarget,
+  put: PutObject,
+  size: number,
+  context: TransferContext,
+) {
   const part = await preparePart(context, { start: 0, end: size });
-  const answer = await target.client
-    .send(
-      new PutObjectCommand({
-        Bucket: target.bucket,
-        Key: target.key,
-        ...target.options,
-        Body: part.body(context.progress),
-        ContentLength: part.length,
-        ContentMD5: part.md5.toString('base64'),
-      }),
-      { abortSignal: context.signal },
-    )
-    .catch((error: unknown) => {
-      throw s3Error(error, target.scope);
-    });
-  return { md5: part.md5, etag: answer.ETag?.replace(/"/g, '').toLowerCase() };
+  const answer = await put(
+    target.key,
+    target.options,
+    part,
+    context.progress,
+    context.signal,
+  ).catch((error: unknown) => {
+    throw s3Error(error, target.scope);
+  });
+  return { md5: part.md5, etag: answer.etag };
 }
 
 function etagIsNoMd5(head: HeadObjectCommandOutput): boolean {
@@ -186,7 +186,12 @@ export const s3Exporter: Exporter<'export/s3'> = {
     let reusedBytes = 0;
     let answeredMd5 = false;
     if (plan.partCount === 1) {
-      const put = await putSingle(target, source.size, context);
+      const put = await putSingle(
+        target,
+        await s3PutObject(params, context.sessions),
+        source.size,
+        context,
+      );
       checksum = { algorithm: 'md5', value: put.md5.toString('hex') };
       answeredMd5 = put.etag === checksum.value;
     } else {
