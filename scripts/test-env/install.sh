@@ -21,10 +21,10 @@ PKGS=(
   openssh-server openssh-client
   # OS keychain (Secret Service)
   dbus gnome-keyring libsecret-tools
-  # browser for UI tests, misc tools
-  chromium unzip curl
-  # benchmark peers
-  awscli rclone nginx wrk hyperfine iproute2
+  # browser for UI tests, misc tools; aria2: several ranges of one link at once (link tests)
+  chromium unzip curl aria2
+  # benchmark peers; apache2-utils: ab, the link server's request-rate lines
+  awscli rclone nginx wrk hyperfine iproute2 apache2-utils
 )
 
 missing() {
