@@ -328,9 +328,9 @@ describe('browser host: uploads, exports and events', () => {
     const download = await fetch(link?.url ?? '');
     expect(download.status).toBe(200);
     expect(sha256(new Uint8Array(await download.arrayBuffer()))).toBe(expected);
-    // The export kept the relative path of the dropped folder.
+    // The export kept the relative path of the dropped folder (the download is named by the file).
     const exported = finished?.job.tasks.find((t) => t.name === 'export');
-    expect(exported?.result?.files[0]?.filename).toBe('big file.bin');
+    expect(exported?.result?.files[0]?.filename).toBe('photos/2024/big file.bin');
 
     // The staged file stays while its job and link do, and goes after both are gone.
     const later = Date.now() + 2 * 3600 * 1000;

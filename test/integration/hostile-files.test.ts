@@ -204,7 +204,7 @@ describe('hostile files', () => {
     expect(fileLink!.filename).toBe('to-file.txt');
     expect(await curl(fileLink!.url!)).toBe('DATA');
     const dirLinks = finished(await urlExport([join(root, 'to-dir')]));
-    expect(dirLinks.map((l) => l.filename)).toContain('data.txt');
+    expect(dirLinks.map((l) => l.filename)).toContain('to-dir/data.txt'); // its path in the folder
     // The loop back up (real/up → links) ends instead of recursing forever.
     expect(dirLinks.length).toBeLessThan(10);
 

@@ -2,44 +2,25 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../main/core/engine/engine';
-import type { ResultFile } from '../../main/core/engine/records';
-import { startServer, type RunningServer } from '../../main/core/server/outbox-server';
-import {
-  exportFiles,
-  exportTaskOf,
-  makeFile,
-  openTestEngine,
-  sha256,
-  sha256File,
-  tempDir,
-} from '../support/engine';
-import { freePort, run } from '../support/net';
+import { makeFile, sha256, sha256File } from '../support/engine';
+import { run } from '../support/net';
+import { aria2, linksOf, openLinkServer, type LinkServer } from '../support/link-server';
 
+let links: LinkServer;
 let engine: Engine;
-let close: () => Promise<void>;
-let server: RunningServer;
 let dir: string;
 let port: number;
 
 beforeAll(async () => {
-  port = await freePort();
-  ({ engine, close } = await openTestEngine({ config: { port } }));
-  server = await startServer({ config: { ...engine.config, port }, links: engine.links });
-  dir = await tempDir('outbox-links-');
+  links = await openLinkServer('outbox-links-');
+  ({ engine, dir, port } = links);
 });
 
 afterAll(async () => {
-  await server.close();
-  await close();
-  await fs.rm(dir, { recursive: true, force: true });
+  await links.close();
 });
 
-async function linksFor(task: Record<string, unknown>, paths: string[]): Promise<ResultFile[]> {
-  const record = await exportFiles(engine, { operation: 'export/url', ...task }, paths);
-  const exported = exportTaskOf(record);
-  expect(exported.status, exported.message).toBe('finished');
-  return exported.result?.files ?? [];
-}
+const linksFor = (task: Record<string, unknown>, paths: string[]) => linksOf(engine, task, paths);
 
 describe('export/url links', () => {
   it('serve the exact bytes with the right headers, one URL per file', async () => {
@@ -65,6 +46,19 @@ describe('export/url links', () => {
     const text = await fetch(linkB!.url!);
     expect(text.headers.get('content-type')).toBe('text/plain; charset=utf-8');
     expect(await text.text()).toBe('hello\n');
+  });
+
+  it('keep a file’s place in a dropped folder in the result (holiday/1.jpg), and its own name in the download', async () => {
+    const holiday = join(dir, 'holiday');
+    await makeFile(holiday, '1.jpg', 'one');
+    await makeFile(holiday, 'sub/1.jpg', 'sub one');
+    const links = await linksFor({}, [holiday]);
+    expect(links.map((l) => l.filename).sort()).toEqual(['holiday/1.jpg', 'holiday/sub/1.jpg']);
+    for (const link of links) {
+      expect(link.url).toMatch(/\/1\.jpg$/);
+      const response = await fetch(link.url!);
+      expect(response.headers.get('content-disposition')).toMatch(/^attachment; filename="1\.jpg"/);
+    }
   });
 
   it('inline: true answers Content-Disposition inline', async () => {
@@ -241,6 +235,43 @@ describe('archive_multiple_files', () => {
     expect(await fs.readFile(join(extracted, 'album/sub/two.txt'), 'utf8')).toBe(
       await fs.readFile(b, 'utf8'),
     );
+  });
+
+  it('serves ranges with a strong ETag: curl -C - after a cut, and aria2c -x 8', async () => {
+    const folder = join(dir, 'ranges');
+    for (let i = 0; i < 12; i++) await makeFile(folder, `part ${i}.bin`, 700_000 + i);
+    await makeFile(folder, 'empty.txt', '');
+    const [zipLink] = await linksFor({ archive_multiple_files: true }, [folder]);
+    const url = zipLink!.url!;
+    const head = await fetch(url, { method: 'HEAD' });
+    expect(head.headers.get('accept-ranges')).toBe('bytes');
+    const etag = head.headers.get('etag') ?? '';
+    expect(etag).toMatch(/^"[^"]+"$/); // strong: no W/
+    expect((await fetch(url, { headers: { 'If-None-Match': etag } })).status).toBe(304);
+
+    const whole = join(dir, 'ranges-whole.zip');
+    await run('curl', ['-fsS', '-o', whole, url]);
+    expect((await fs.stat(whole)).size).toBe(zipLink!.size);
+    expect((await run('unzip', ['-t', whole])).stdout).toMatch(/No errors detected/);
+
+    const tail = await fetch(url, { headers: { Range: 'bytes=5000000-', 'If-Range': etag } });
+    expect(tail.status).toBe(206);
+    expect(tail.headers.get('content-range')).toBe(
+      `bytes 5000000-${zipLink!.size! - 1}/${zipLink!.size}`,
+    );
+    const wholeBytes = await fs.readFile(whole);
+    expect(Buffer.from(await tail.arrayBuffer()).equals(wholeBytes.subarray(5000000))).toBe(true);
+
+    // Cut after 3,000,000 bytes (head exits: curl stops on a broken pipe), then resumed.
+    const resumed = join(dir, 'ranges-resumed.zip');
+    await run('bash', ['-c', 'curl -sS "$1" | head -c 3000000 > "$2"', '_', url, resumed]);
+    expect((await fs.stat(resumed)).size).toBe(3_000_000);
+    await run('curl', ['-fsS', '-C', '-', '-o', resumed, url]);
+    expect(await sha256File(resumed)).toBe(await sha256File(whole));
+
+    // Eight ranges at once, each needing the CRCs of files another range is reading.
+    await aria2(url, join(dir, 'ranges-aria2.zip'));
+    expect(await sha256File(join(dir, 'ranges-aria2.zip'))).toBe(await sha256File(whole));
   });
 
   it('uses Zip64 for an entry over 4 GiB (sparse file)', async () => {

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Engine } from '../../main/core/engine/engine';
-import type { ResultFile } from '../../main/core/engine/records';
-import { exportFiles, exportTaskOf, makeFile, tempDir, testConfig } from '../support/engine';
+import { makeFile, tempDir, testConfig } from '../support/engine';
+import { linksOf } from '../support/link-server';
 import { startTestHost, type RunningHost } from '../support/browser-host';
 import { freePort, run } from '../support/net';
 
@@ -30,12 +30,7 @@ let host: RunningHost;
 /** Slowloris clients started first, checked last (so their wait overlaps the other tests). */
 let slowClients: { socket: Socket; opened: number; closedAt?: number }[] = [];
 
-async function linksFor(task: Record<string, unknown>, paths: string[]): Promise<ResultFile[]> {
-  const record = await exportFiles(engine, { operation: 'export/url', ...task }, paths);
-  const exported = exportTaskOf(record);
-  expect(exported.status, exported.message).toBe('finished');
-  return exported.result?.files ?? [];
-}
+const linksFor = (task: Record<string, unknown>, paths: string[]) => linksOf(engine, task, paths);
 
 /** One raw GET on a kept-alive connection: status and the time to the full answer (ms). */
 const agent = new Agent({ keepAlive: true, maxSockets: 1 });

@@ -41,3 +41,55 @@ export function parseRange(
   if (start >= size || end < start) return 'unsatisfiable';
   return { start, end };
 }
+
+/** The entity-tags of an `If-None-Match` / `If-Match` list (`*` stays `*`), as written. */
+function entityTags(header: string): string[] {
+  return header.match(/\*|(?:W\/)?"[^"]*"/g) ?? [];
+}
+
+const opaque = (tag: string) => (tag.startsWith('W/') ? tag.slice(2) : tag);
+
+/**
+ * `If-None-Match` (RFC 9110 §13.1.2): true when it matches `etag`, i.e. a GET or
+ * HEAD answers 304. Weak comparison, `*` matches any current representation, and
+ * a list matches when any member does.
+ */
+export function noneMatchHits(header: string | undefined, etag: string): boolean {
+  if (header === undefined) return false;
+  return entityTags(header).some((tag) => tag === '*' || opaque(tag) === opaque(etag));
+}
+
+/**
+ * Conditional GET/HEAD (RFC 9110 §13.2.2): 304 when `If-None-Match` matches, or,
+ * only without `If-None-Match`, when `If-Modified-Since` is not before the last change.
+ */
+export function notModified(
+  headers: { 'if-none-match'?: string; 'if-modified-since'?: string },
+  etag: string,
+  lastModifiedMs: number,
+): boolean {
+  if (headers['if-none-match'] !== undefined) return noneMatchHits(headers['if-none-match'], etag);
+  const since = Date.parse(headers['if-modified-since'] ?? '');
+  return Number.isFinite(since) && Math.floor(lastModifiedMs / 1000) * 1000 <= since;
+}
+
+/**
+ * `If-Range` (RFC 9110 §13.1.5): a range is served only when the validator is
+ * still current: the same strong entity-tag (never a weak one), or the exact
+ * Last-Modified date.
+ */
+export function ifRangeHolds(
+  header: string | undefined,
+  etag: string,
+  lastModified: string,
+): boolean {
+  if (header === undefined) return true;
+  const value = header.trim();
+  if (value.startsWith('W/')) return false;
+  return value.startsWith('"') ? value === etag : value === lastModified;
+}
+
+/** `Last-Modified` of a file: HTTP dates have whole seconds. */
+export function httpDate(mtimeMs: number): string {
+  return new Date(Math.floor(mtimeMs / 1000) * 1000).toUTCString();
+}

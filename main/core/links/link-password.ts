@@ -77,32 +77,66 @@ export function unlockCookieValid(
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
-/** Wrong passwords: at most `limit` per `windowMs` for one link from one client address. */
+/** Wrong passwords a minute for one link from one client address. */
+export const TRIES_PER_ADDRESS = 5;
+/**
+ * Wrong passwords a minute for one link from all addresses together: guessing
+ * from many addresses (every 127/8 address on loopback) is no faster, and
+ * someone who hammers the link locks its form for at most a minute at a time.
+ */
+export const TRIES_PER_LINK = 20;
+const WINDOW_MS = 60_000;
+
+export type PasswordTry =
+  { allowed: true; succeeded(): void } | { allowed: false; retryAfter: number };
+
+/**
+ * Password tries per link and client address, and per link. A try is counted
+ * when it starts, before the (slow) scrypt check, so parallel requests cannot
+ * all pass the limit while the first ones are still being checked; a right
+ * password takes its try back.
+ */
 export class PasswordAttempts {
-  private readonly failures = new Map<string, number[]>();
+  private readonly tries = new Map<string, number[]>();
 
   constructor(
-    private readonly limit = 5,
-    private readonly windowMs = 60_000,
+    private readonly perAddress = TRIES_PER_ADDRESS,
+    private readonly perLink = TRIES_PER_LINK,
+    private readonly windowMs = WINDOW_MS,
   ) {}
 
   private recent(key: string, now: number): number[] {
-    const times = (this.failures.get(key) ?? []).filter((t) => t > now - this.windowMs);
-    if (times.length === 0) this.failures.delete(key);
-    else this.failures.set(key, times);
+    const times = (this.tries.get(key) ?? []).filter((t) => t > now - this.windowMs);
+    if (times.length === 0) this.tries.delete(key);
+    else this.tries.set(key, times);
     return times;
   }
 
-  /** Seconds until another try is allowed, or 0 when one is allowed now. */
-  retryAfter(linkId: string, client: string, now = Date.now()): number {
-    const times = this.recent(`${linkId}|${client}`, now);
-    if (times.length < this.limit) return 0;
+  /** Seconds until `times` (a full bucket) has room again. */
+  private wait(times: number[], now: number): number {
     return Math.max(1, Math.ceil(((times[0] ?? now) + this.windowMs - now) / 1000));
   }
 
-  fail(linkId: string, client: string, now = Date.now()): void {
-    const key = `${linkId}|${client}`;
-    if (this.failures.size > 10_000) for (const k of [...this.failures.keys()]) this.recent(k, now);
-    this.failures.set(key, [...this.recent(key, now), now]);
+  /** Counts a try now, or says how long to wait when the link or the address used its tries. */
+  begin(linkId: string, client: string, now = Date.now()): PasswordTry {
+    if (this.tries.size > 10_000) for (const key of [...this.tries.keys()]) this.recent(key, now);
+    const keys = [`${linkId}|${client}`, linkId];
+    const buckets = keys.map((key) => this.recent(key, now));
+    const limits = [this.perAddress, this.perLink];
+    const full = buckets.filter((times, i) => times.length >= (limits[i] ?? 0));
+    if (full.length > 0) {
+      return { allowed: false, retryAfter: Math.max(...full.map((t) => this.wait(t, now))) };
+    }
+    for (const [i, key] of keys.entries()) this.tries.set(key, [...(buckets[i] ?? []), now]);
+    return {
+      allowed: true,
+      succeeded: () => {
+        for (const key of keys) {
+          const times = this.tries.get(key) ?? [];
+          const at = times.indexOf(now);
+          if (at >= 0) times.splice(at, 1);
+        }
+      },
+    };
   }
 }

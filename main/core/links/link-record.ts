@@ -16,7 +16,7 @@ export const linkRecordSchema = z.object({
   task: z.string().optional(),
   /** Served on the LAN listener too (when LAN sharing is on); loopback always serves it. */
   lan: z.boolean().default(false),
-  /** Full downloads allowed; past it the link answers 410. */
+  /** Full downloads allowed, counted by the bytes sent (download-ledger.ts); past it the link answers 410. */
   max_downloads: z.number().int().positive().optional(),
   /** scrypt hash of the link's password (see link-password.ts); never the password itself. */
   password_hash: z.string().optional(),

@@ -1,7 +1,7 @@
-import { randomBytes, timingSafeEqual, createHash } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { join } from 'node:path';
 import { RecordDir } from '../store/record-dir';
+import { DownloadLedger, removeLedger } from './download-ledger';
 import { hashPassword } from './link-password';
 import { linkRecordSchema, linkState, type LinkRecord, type LinkState } from './link-record';
 
@@ -19,6 +19,15 @@ export type LinkChange = {
   expires_in?: number;
 };
 
+/**
+ * What one download of a link is, in bytes: its file, or all the files of its
+ * ZIP (the archive's own headers do not count: downloading every file of a
+ * ZIP link one by one is a download too).
+ */
+export function downloadSize(link: LinkRecord): number {
+  return link.files.reduce((sum, file) => sum + file.size, 0);
+}
+
 /** 256-bit token, URL-safe. */
 export function newToken(): string {
   return randomBytes(32).toString('base64url');
@@ -34,25 +43,38 @@ export function newId(): string {
 
 /** Constant-time comparison that does not leak the expected token's length either. */
 export function tokensMatch(expected: string, given: string): boolean {
-  const a = createHash('sha256').update(expected).digest();
-  const b = createHash('sha256').update(given).digest();
-  return timingSafeEqual(a, b);
+  return digestMatches(tokenDigest(expected), given);
+}
+
+/** What tokens are compared by: their SHA-256, the same length whatever they are. */
+export function tokenDigest(token: string): Buffer {
+  return hash('sha256', token, 'buffer');
+}
+
+/** `given` is the token whose digest is `expected` (constant time). */
+export function digestMatches(expected: Buffer, given: string): boolean {
+  return timingSafeEqual(expected, tokenDigest(given));
 }
 
 /**
- * Links on disk (`<home>/links`). The CLI and the app write them, the link
- * server reads them per request, so a link works the moment it is written,
- * whichever process serves it. Downloads are counted in an append-only file
- * beside each link (safe with several writer processes).
+ * Links on disk (`<home>/links`). The CLI and the app write them; the link
+ * server notices every change at once, whichever process made it
+ * (link-cache.ts), so a link works, and a revocation takes effect, as soon as
+ * it is written. The server counts downloads in a file beside each link
+ * (download-ledger.ts).
  */
 export class LinkStore {
   private readonly records: RecordDir<LinkRecord>;
+  private readonly listeners = new Set<(id: string) => void>();
+  /** Bytes sent per link: counted by the server of this process, read from disk by others. */
+  readonly ledger: DownloadLedger;
 
   constructor(
     home: string,
     private readonly baseUrl: string,
   ) {
     this.records = new RecordDir(join(home, 'links'), linkRecordSchema);
+    this.ledger = new DownloadLedger(this.records.dir);
   }
 
   urlOf(link: Pick<LinkRecord, 'id' | 'token' | 'filename'>, base = this.baseUrl): string {
@@ -71,7 +93,7 @@ export class LinkStore {
       token: newToken(),
       created_at: new Date().toISOString(),
     };
-    await this.records.put(record.id, record);
+    await this.put(record.id, record);
     return record;
   }
 
@@ -79,38 +101,25 @@ export class LinkStore {
     return this.records.get(id);
   }
 
-  /** The link if `token` is its token (checked in constant time), else undefined. */
-  async authorize(id: string, token: string): Promise<LinkRecord | undefined> {
-    const link = await this.records.get(id);
-    if (!link) {
-      tokensMatch(token, token); // same work as a real check
-      return undefined;
-    }
-    return tokensMatch(link.token, token) ? link : undefined;
+  /** Calls `listener` with the id of each link this store changes (other processes: see link-cache.ts). */
+  onChange(listener: (id: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
-  private downloadsPath(id: string): string {
-    return join(this.records.dir, `${id}.downloads`);
+  private async put(id: string, record: LinkRecord): Promise<void> {
+    await this.records.put(id, record);
+    for (const listener of this.listeners) listener(id);
   }
 
-  async countDownload(id: string): Promise<void> {
-    await fs.appendFile(this.downloadsPath(id), '.', { mode: 0o600 });
+  /** Where a link's record is on disk (undefined for an id that cannot exist). */
+  recordPath(id: string): string | undefined {
+    return RecordDir.isValidId(id) ? this.records.pathOf(id) : undefined;
   }
 
-  private claims = Promise.resolve(true);
-
-  /**
-   * Counts a download before it starts, unless `max` were reached: false means
-   * refuse it. Claims run one at a time, so two requests cannot both take the last one.
-   */
-  claimDownload(id: string, max: number | undefined): Promise<boolean> {
-    const claim = this.claims.then(async () => {
-      if (max !== undefined && (await this.downloads(id)) >= max) return false;
-      await this.countDownload(id);
-      return true;
-    });
-    this.claims = claim.catch(() => true);
-    return claim;
+  /** The folder of the link records and their download counts. */
+  get dir(): string {
+    return this.records.dir;
   }
 
   /** Changes a link's options; the server sees them on the next request. */
@@ -128,20 +137,17 @@ export class LinkStore {
       next.expires_at = new Date(Date.now() + change.expires_in * 1000).toISOString();
     }
     const updated = linkRecordSchema.parse(next);
-    await this.records.put(id, updated);
+    await this.put(id, updated);
     return updated;
   }
 
-  async downloads(id: string): Promise<number> {
-    try {
-      return (await fs.stat(this.downloadsPath(id))).size;
-    } catch {
-      return 0;
-    }
+  /** Downloads counted so far (see download-ledger.ts). */
+  downloads(link: LinkRecord): Promise<number> {
+    return this.ledger.downloads(link.id, downloadSize(link));
   }
 
   async summarize(link: LinkRecord, now = Date.now()): Promise<LinkSummary> {
-    const downloads = await this.downloads(link.id);
+    const downloads = await this.downloads(link);
     return {
       ...link,
       url: this.urlOf(link),
@@ -156,20 +162,21 @@ export class LinkStore {
     return summaries.sort((a, b) => b.created_at.localeCompare(a.created_at));
   }
 
-  /** Revokes at once: the server checks every request against the stored record. */
+  /** Revokes at once: the server notices the stored record's change. */
   async revoke(id: string): Promise<LinkRecord | undefined> {
     const link = await this.records.get(id);
     if (!link) return undefined;
     if (!link.revoked_at) {
       link.revoked_at = new Date().toISOString();
-      await this.records.put(id, link);
+      await this.put(id, link);
     }
     return link;
   }
 
   async remove(id: string): Promise<void> {
     await this.records.remove(id);
-    await fs.rm(this.downloadsPath(id), { force: true });
+    await removeLedger(this.records.dir, id);
+    for (const listener of this.listeners) listener(id);
   }
 
   /** Deletes links that expired (or were revoked) more than `graceMs` ago. */

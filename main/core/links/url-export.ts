@@ -7,7 +7,7 @@ import type { ExportUrlTask } from '../tasks/operations';
 import { promises as fs } from 'node:fs';
 import { hashPassword } from './link-password';
 import type { LinkStore } from './link-store';
-import { zipSize } from './zip-stream';
+import { zipSize } from './zip-layout';
 
 /** Unique entry names for a ZIP: `a.txt`, `a (2).txt`, … */
 function uniqueNames(names: string[]): string[] {
@@ -73,6 +73,7 @@ export async function createUrlExport(
       mtime_ms: snapshots[i]?.mtime_ms ?? file.mtimeMs,
     }));
     const filename = archiveName(files);
+    const size = zipSize(entries.map((e) => ({ ...e, mtimeMs: e.mtime_ms })));
     const link = await links.create({
       ...origin,
       ...options,
@@ -82,7 +83,6 @@ export async function createUrlExport(
       expires_at,
       files: entries,
     });
-    const size = zipSize(entries.map((e) => ({ ...e, mtimeMs: e.mtime_ms })));
     return [
       {
         filename,
@@ -97,18 +97,26 @@ export async function createUrlExport(
 
   return Promise.all(
     files.map(async (file, i) => {
-      const filename = posix.basename(file.name);
+      // The download is named by the file's own name; the result keeps its place in a
+      // dropped folder (`album/1.jpg`): two `1.jpg` of different folders stay apart.
+      const downloadName = posix.basename(file.name);
       const snap = snapshots[i] ?? { size: file.size, mtime_ms: file.mtimeMs };
       const link = await links.create({
         ...origin,
         ...options,
         kind: 'file',
-        filename,
+        filename: downloadName,
         inline: task.inline,
         expires_at,
-        files: [{ path: file.path, name: filename, ...snap }],
+        files: [{ path: file.path, name: downloadName, ...snap }],
       });
-      return { filename, size: snap.size, url: links.urlOf(link), link_id: link.id, expires_at };
+      return {
+        filename: file.name,
+        size: snap.size,
+        url: links.urlOf(link),
+        link_id: link.id,
+        expires_at,
+      };
     }),
   );
 }

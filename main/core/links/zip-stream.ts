@@ -1,214 +1,206 @@
 import { promises as fs } from 'node:fs';
-import { Readable } from 'node:stream';
 import { crc32 } from 'node:zlib';
-
-export type ZipEntry = { name: string; path: string; size: number; mtimeMs: number };
+import {
+  centralHeader,
+  dataDescriptor,
+  itemAt,
+  localHeader,
+  type ZipItem,
+  type ZipLayout,
+} from './zip-layout';
 
 /**
- * A ZIP archive written while it is sent. Entries are stored (not
- * compressed: downloads of already-compressed files gain nothing and the
- * total size is known up front, so links send Content-Length), with CRCs
- * computed natively on the fly and given in data descriptors. Zip64 records
- * appear where an entry, an offset or the entry count needs them.
+ * Any byte range of a ZIP link's archive, produced while it is sent (no
+ * temporary copy). Data descriptors and the central directory need the CRC of
+ * each file; a download computes them natively as it reads the files, and a
+ * range that starts after a file (a resumed download, one of several parallel
+ * ranges) takes it from the link's CRCs: known, being computed by another
+ * download, or read from the file now.
  */
 
-const MAX32 = 0xffffffff;
-const MAX16 = 0xffff;
 const READ_CHUNK = 1024 * 1024;
+/** Headers and small files are sent in batches of about this size, not one write each. */
+const BATCH = 64 * 1024;
 
-type Layout = {
-  entry: ZipEntry;
-  name: Buffer;
-  zip64: boolean;
-  offset: number;
-  dosTime: number;
-  dosDate: number;
-};
+/** The CRCs of one ZIP link's files (the link's files never change: it stops serving if they do). */
+export class ZipCrcs {
+  private readonly known = new Map<number, number>();
+  /** CRCs being computed by a download; undefined when that download was cut. */
+  private readonly pending = new Map<number, Promise<number | undefined>>();
 
-function dosDateTime(mtimeMs: number): { dosTime: number; dosDate: number } {
-  const d = new Date(mtimeMs);
-  const year = Math.min(Math.max(d.getFullYear(), 1980), 2107);
-  return {
-    dosTime: (d.getHours() << 11) | (d.getMinutes() << 5) | Math.floor(d.getSeconds() / 2),
-    dosDate: ((year - 1980) << 9) | ((d.getMonth() + 1) << 5) | d.getDate(),
-  };
-}
+  constructor(private readonly layout: ZipLayout) {}
 
-const FLAGS = (1 << 3) | (1 << 11); // sizes and CRC in a data descriptor; UTF-8 names
-
-function localHeader(item: Layout): Buffer {
-  const extra = item.zip64 ? 20 : 0;
-  const b = Buffer.alloc(30 + item.name.length + extra);
-  b.writeUInt32LE(0x04034b50, 0);
-  b.writeUInt16LE(item.zip64 ? 45 : 20, 4);
-  b.writeUInt16LE(FLAGS, 6);
-  b.writeUInt16LE(0, 8); // stored
-  b.writeUInt16LE(item.dosTime, 10);
-  b.writeUInt16LE(item.dosDate, 12);
-  // CRC and sizes follow in the data descriptor (0 here, or 0xffffffff + Zip64 extra).
-  b.writeUInt32LE(item.zip64 ? MAX32 : 0, 18);
-  b.writeUInt32LE(item.zip64 ? MAX32 : 0, 22);
-  b.writeUInt16LE(item.name.length, 26);
-  b.writeUInt16LE(extra, 28);
-  item.name.copy(b, 30);
-  if (item.zip64) {
-    const at = 30 + item.name.length;
-    b.writeUInt16LE(0x0001, at);
-    b.writeUInt16LE(16, at + 2); // sizes (zero) follow; the descriptor has the real ones
+  /**
+   * To be called by a download about to read file `index` whole: the CRC it
+   * computes is kept for everyone. Undefined when it is known or already being computed.
+   */
+  claim(index: number): { done(crc: number): void; failed(): void } | undefined {
+    if (this.known.has(index) || this.pending.has(index)) return undefined;
+    let settle: (crc: number | undefined) => void = () => undefined;
+    this.pending.set(index, new Promise((resolve) => (settle = resolve)));
+    return {
+      done: (crc) => {
+        this.known.set(index, crc);
+        this.pending.delete(index);
+        settle(crc);
+      },
+      failed: () => {
+        this.pending.delete(index);
+        settle(undefined);
+      },
+    };
   }
-  return b;
-}
 
-function dataDescriptor(item: Layout, crc: number): Buffer {
-  const size = item.entry.size;
-  const b = Buffer.alloc(item.zip64 ? 24 : 16);
-  b.writeUInt32LE(0x08074b50, 0);
-  b.writeUInt32LE(crc, 4);
-  if (item.zip64) {
-    b.writeBigUInt64LE(BigInt(size), 8);
-    b.writeBigUInt64LE(BigInt(size), 16);
-  } else {
-    b.writeUInt32LE(size, 8);
-    b.writeUInt32LE(size, 12);
-  }
-  return b;
-}
-
-function centralExtra(item: Layout): Buffer {
-  const fields: number[] = [];
-  if (item.entry.size >= MAX32) fields.push(item.entry.size, item.entry.size);
-  if (item.offset >= MAX32) fields.push(item.offset);
-  if (fields.length === 0) return Buffer.alloc(0);
-  const b = Buffer.alloc(4 + fields.length * 8);
-  b.writeUInt16LE(0x0001, 0);
-  b.writeUInt16LE(fields.length * 8, 2);
-  fields.forEach((value, i) => b.writeBigUInt64LE(BigInt(value), 4 + i * 8));
-  return b;
-}
-
-function centralHeader(item: Layout, crc: number): Buffer {
-  const extra = centralExtra(item);
-  const big = item.entry.size >= MAX32;
-  const b = Buffer.alloc(46 + item.name.length + extra.length);
-  b.writeUInt32LE(0x02014b50, 0);
-  b.writeUInt16LE((3 << 8) | 45, 4); // made by: Unix, spec 4.5
-  b.writeUInt16LE(item.zip64 ? 45 : 20, 6);
-  b.writeUInt16LE(FLAGS, 8);
-  b.writeUInt16LE(0, 10);
-  b.writeUInt16LE(item.dosTime, 12);
-  b.writeUInt16LE(item.dosDate, 14);
-  b.writeUInt32LE(crc, 16);
-  b.writeUInt32LE(big ? MAX32 : item.entry.size, 20);
-  b.writeUInt32LE(big ? MAX32 : item.entry.size, 24);
-  b.writeUInt16LE(item.name.length, 28);
-  b.writeUInt16LE(extra.length, 30);
-  b.writeUInt16LE(0, 32); // comment
-  b.writeUInt16LE(0, 34); // disk
-  b.writeUInt16LE(0, 36); // internal attributes
-  b.writeUInt32LE((0o100644 << 16) >>> 0, 38); // a regular file, rw-r--r--
-  b.writeUInt32LE(Math.min(item.offset, MAX32), 42);
-  item.name.copy(b, 46);
-  extra.copy(b, 46 + item.name.length);
-  return b;
-}
-
-function endRecords(count: number, cdOffset: number, cdSize: number): Buffer {
-  const zip64 = count >= MAX16 || cdOffset >= MAX32 || cdSize >= MAX32;
-  const parts: Buffer[] = [];
-  if (zip64) {
-    const record = Buffer.alloc(56);
-    record.writeUInt32LE(0x06064b50, 0);
-    record.writeBigUInt64LE(44n, 4);
-    record.writeUInt16LE((3 << 8) | 45, 12);
-    record.writeUInt16LE(45, 14);
-    record.writeUInt32LE(0, 16);
-    record.writeUInt32LE(0, 20);
-    record.writeBigUInt64LE(BigInt(count), 24);
-    record.writeBigUInt64LE(BigInt(count), 32);
-    record.writeBigUInt64LE(BigInt(cdSize), 40);
-    record.writeBigUInt64LE(BigInt(cdOffset), 48);
-    const locator = Buffer.alloc(20);
-    locator.writeUInt32LE(0x07064b50, 0);
-    locator.writeUInt32LE(0, 4);
-    locator.writeBigUInt64LE(BigInt(cdOffset + cdSize), 8);
-    locator.writeUInt32LE(1, 16);
-    parts.push(record, locator);
-  }
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(Math.min(count, MAX16), 8);
-  end.writeUInt16LE(Math.min(count, MAX16), 10);
-  end.writeUInt32LE(Math.min(cdSize, MAX32), 12);
-  end.writeUInt32LE(Math.min(cdOffset, MAX32), 16);
-  parts.push(end);
-  return Buffer.concat(parts);
-}
-
-function layout(entries: ZipEntry[]): {
-  items: Layout[];
-  cdOffset: number;
-  cdSize: number;
-  size: number;
-} {
-  let offset = 0;
-  const items = entries.map((entry) => {
-    const name = Buffer.from(entry.name, 'utf8');
-    const zip64 = entry.size >= MAX32;
-    const item: Layout = { entry, name, zip64, offset, ...dosDateTime(entry.mtimeMs) };
-    offset += 30 + name.length + (zip64 ? 20 : 0) + entry.size + (zip64 ? 24 : 16);
-    return item;
-  });
-  const cdOffset = offset;
-  const cdSize = items.reduce(
-    (sum, item) => sum + 46 + item.name.length + centralExtra(item).length,
-    0,
-  );
-  const size = cdOffset + cdSize + endRecords(items.length, cdOffset, cdSize).length;
-  return { items, cdOffset, cdSize, size };
-}
-
-/** Size in bytes of the archive of `entries`. */
-export function zipSize(entries: ZipEntry[]): number {
-  return layout(entries).size;
-}
-
-/** The archive as a stream; fails (mid-stream) if a file changed since `entries` was made. */
-export function zipStream(entries: ZipEntry[]): { stream: Readable; size: number } {
-  const { items, cdOffset, cdSize, size } = layout(entries);
-  async function* generate(): AsyncGenerator<Buffer> {
-    const crcs: number[] = [];
-    for (const item of items) {
-      yield localHeader(item);
-      let crc = 0;
-      const handle = await fs.open(item.entry.path, 'r');
-      try {
-        const stat = await handle.stat();
-        if (stat.size !== item.entry.size || stat.mtimeMs !== item.entry.mtimeMs) {
-          throw new Error(`${item.entry.name} changed after the link was created`);
-        }
-        let position = 0;
-        while (position < item.entry.size) {
-          const length = Math.min(READ_CHUNK, item.entry.size - position);
-          const { bytesRead, buffer } = await handle.read(
-            Buffer.allocUnsafe(length),
-            0,
-            length,
-            position,
-          );
-          if (bytesRead === 0) throw new Error(`${item.entry.name} shrank while it was being sent`);
-          const chunk = bytesRead === length ? buffer : buffer.subarray(0, bytesRead);
-          crc = crc32(chunk, crc);
-          position += bytesRead;
-          yield chunk;
-        }
-      } finally {
-        await handle.close();
-      }
-      crcs.push(crc);
-      yield dataDescriptor(item, crc);
+  /** The CRC of file `index`: known, awaited from the download computing it, or read now. */
+  async of(index: number): Promise<number> {
+    for (;;) {
+      const known = this.known.get(index);
+      if (known !== undefined) return known;
+      const pending = this.pending.get(index);
+      if (!pending) break;
+      const crc = await pending;
+      if (crc !== undefined) return crc;
     }
-    yield Buffer.concat(items.map((item, i) => centralHeader(item, crcs[i] ?? 0)));
-    yield endRecords(items.length, cdOffset, cdSize);
+    const claim = this.claim(index) as NonNullable<ReturnType<ZipCrcs['claim']>>;
+    try {
+      let crc = 0;
+      const item = this.layout.items[index] as ZipItem;
+      for await (const chunk of fileBytes(item, 0, item.entry.size)) crc = crc32(chunk, crc);
+      claim.done(crc);
+      return crc;
+    } catch (error) {
+      claim.failed();
+      throw error;
+    }
   }
-  return { stream: Readable.from(generate(), { objectMode: false, highWaterMark: 1 }), size };
+
+  /** A known CRC, without waiting. */
+  get(index: number): number | undefined {
+    return this.known.get(index);
+  }
+}
+
+/**
+ * Bytes [from, to) of one entry's file, after checking it is the file the
+ * link was made of. Throws (the download is cut) if it changed or shrank.
+ */
+async function* fileBytes(item: ZipItem, from: number, to: number): AsyncGenerator<Buffer> {
+  if (from >= to) return;
+  const handle = await fs.open(item.entry.path, 'r');
+  try {
+    const stat = await handle.stat();
+    if (stat.size !== item.entry.size || stat.mtimeMs !== item.entry.mtimeMs) {
+      throw new Error(`${item.entry.name} changed after the link was created`);
+    }
+    let position = from;
+    while (position < to) {
+      const length = Math.min(READ_CHUNK, to - position);
+      const { bytesRead, buffer } = await handle.read(
+        Buffer.allocUnsafe(length),
+        0,
+        length,
+        position,
+      );
+      if (bytesRead === 0) throw new Error(`${item.entry.name} shrank while it was being sent`);
+      position += bytesRead;
+      yield bytesRead === length ? buffer : buffer.subarray(0, bytesRead);
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Collects small pieces into batches; large ones pass through (after what was collected). */
+class Batcher {
+  private parts: Buffer[] = [];
+  private size = 0;
+
+  add(piece: Buffer): Buffer[] {
+    if (piece.length >= BATCH) return [...this.flush(), piece];
+    this.parts.push(piece);
+    this.size += piece.length;
+    return this.size >= BATCH ? this.flush() : [];
+  }
+
+  flush(): Buffer[] {
+    if (this.size === 0) return [];
+    const batch = this.parts.length === 1 ? (this.parts[0] as Buffer) : Buffer.concat(this.parts);
+    this.parts = [];
+    this.size = 0;
+    return [batch];
+  }
+}
+
+/** The part of `piece` (which sits at `offset` in the archive) inside [start, end). */
+function clip(piece: Buffer, offset: number, start: number, end: number): Buffer {
+  if (offset >= start && offset + piece.length <= end) return piece;
+  return piece.subarray(Math.max(0, start - offset), Math.min(piece.length, end - offset));
+}
+
+/** One entry's bytes inside [start, end): local header, file data, data descriptor. */
+async function* itemBytes(
+  layout: ZipLayout,
+  crcs: ZipCrcs,
+  index: number,
+  start: number,
+  end: number,
+): AsyncGenerator<Buffer> {
+  const item = layout.items[index] as ZipItem;
+  if (start < item.dataOffset) yield clip(localHeader(item), item.offset, start, end);
+  const within = (offset: number) =>
+    Math.min(Math.max(offset - item.dataOffset, 0), item.entry.size);
+  const from = within(start);
+  const to = within(end);
+  const needsCrc = end > item.descriptorOffset;
+  // Read from the file's first byte when this range sends its descriptor: the CRC comes
+  // for free, and is kept for the central directory and other ranges.
+  const computing = needsCrc && from === 0;
+  const claim = computing ? crcs.claim(index) : undefined;
+  let crc = 0;
+  let complete = false;
+  try {
+    for await (const chunk of fileBytes(item, from, to)) {
+      if (computing) crc = crc32(chunk, crc);
+      yield chunk;
+    }
+    complete = true;
+  } finally {
+    // Settled however this ends (a cut download stops the generator here): nobody waits forever.
+    if (claim && complete) claim.done(crc);
+    else claim?.failed();
+  }
+  if (!needsCrc) return;
+  const known = computing ? crc : await crcs.of(index);
+  yield clip(dataDescriptor(item, known), item.descriptorOffset, start, end);
+}
+
+/**
+ * Bytes [start, end) of the archive of `layout` (end exclusive). Fails
+ * mid-stream if a file changed since the link was made: the download is cut,
+ * never completed with other bytes.
+ */
+export async function* zipBytes(
+  layout: ZipLayout,
+  crcs: ZipCrcs,
+  start: number,
+  end: number,
+): AsyncGenerator<Buffer> {
+  const batch = new Batcher();
+  for (let i = itemAt(layout, start); i < layout.items.length; i++) {
+    const item = layout.items[i] as ZipItem;
+    if (item.offset >= end) break;
+    for await (const piece of itemBytes(layout, crcs, i, start, end)) yield* batch.add(piece);
+  }
+  if (end > layout.cdOffset) {
+    for (let i = 0; i < layout.items.length; i++) {
+      const item = layout.items[i] as ZipItem;
+      if (item.centralOffset + item.centralLength <= start) continue;
+      if (item.centralOffset >= end) break;
+      const header = centralHeader(item, crcs.get(i) ?? (await crcs.of(i)));
+      yield* batch.add(clip(header, item.centralOffset, start, end));
+    }
+    const endOffset = layout.cdOffset + layout.cdSize;
+    if (end > endOffset) yield* batch.add(clip(layout.endRecords, endOffset, start, end));
+  }
+  yield* batch.flush();
 }

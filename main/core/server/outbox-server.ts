@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { OutboxConfig } from '../config';
+import { LinkCache } from '../links/link-cache';
 import {
   handleLinkRequest,
   isLinkPath,
@@ -102,9 +103,13 @@ export async function startServer(options: {
 }): Promise<RunningServer> {
   const { config, links, app } = options;
   let port = config.port;
-  const attempts = new PasswordAttempts();
-  const loopbackLinks: LinkRequestContext = { store: links, attempts, lanOnly: false };
-  const lanLinks: LinkRequestContext = { store: links, attempts, lanOnly: true };
+  const shared = {
+    links: new LinkCache(links),
+    ledger: links.ledger,
+    attempts: new PasswordAttempts(),
+  };
+  const loopbackLinks: LinkRequestContext = { ...shared, lanOnly: false };
+  const lanLinks: LinkRequestContext = { ...shared, lanOnly: true };
 
   // Check header/request timeouts every second (Node's default is 30 s): slow clients are cut promptly.
   const server = createServer({ connectionsCheckingInterval: 1000 }, (req, res) => {
@@ -226,6 +231,8 @@ export async function startServer(options: {
       if (running.get(config.home) === handle) running.delete(config.home);
       await Promise.all([server, ...lanServers.values()].map(closeServer));
       lanServers.clear();
+      shared.links.close();
+      await shared.ledger.close();
       const current = await findRunningServer(config.home);
       if (current?.pid === process.pid) await fs.rm(serverInfoPath(config.home), { force: true });
     },

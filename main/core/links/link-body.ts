@@ -1,0 +1,355 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Delivery, DownloadLedger } from './download-ledger';
+import {
+  contentDisposition,
+  contentTypeOf,
+  httpDate,
+  ifRangeHolds,
+  notModified,
+  parseRange,
+  type ByteRange,
+} from './http-headers';
+import type { ServedLink } from './link-cache';
+import type { LinkRecord } from './link-record';
+import { SMALL_FILE, type ServedFile } from './served-files';
+import { dataPosition } from './zip-layout';
+import { zipBytes } from './zip-stream';
+
+/**
+ * The bodies of download links: one file, or a ZIP of several, whole or as
+ * one byte range, with the headers that let clients cache and resume them.
+ * Every GET is counted in bytes before it starts (download-ledger.ts).
+ */
+
+/** Files are read in chunks this large, into two buffers that take turns (one read while one is sent). */
+const CHUNK = 1024 * 1024;
+/** Bodies up to this size are sent with the headers in one write (small files from memory). */
+const SMALL = SMALL_FILE;
+/** Spare chunk buffers kept between responses. */
+const SPARE_BUFFERS = 32;
+const spare: Buffer[] = [];
+
+/** Headers on every link response: nothing served here may run script on this origin. */
+export function securityHeaders(res: ServerResponse, contentType?: string): void {
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('Referrer-Policy', 'no-referrer');
+  res.setHeader('X-Robots-Tag', 'noindex, nofollow');
+  res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+  // `sandbox` stops HTML/SVG from running script; PDF viewers refuse to run sandboxed.
+  if (!contentType?.startsWith('application/pdf')) {
+    res.setHeader(
+      'Content-Security-Policy',
+      "sandbox; default-src 'none'; img-src 'self' data:; media-src 'self'; style-src 'unsafe-inline'",
+    );
+  }
+}
+
+export function sendText(res: ServerResponse, status: number, text: string): void {
+  securityHeaders(res);
+  res.writeHead(status, {
+    'Content-Type': 'text/plain; charset=utf-8',
+    'Content-Length': Buffer.byteLength(text + '\n'),
+    'Cache-Control': 'no-store',
+  });
+  res.end(text + '\n');
+}
+
+export function usedUpMessage(link: LinkRecord): string {
+  return `This link was downloaded ${link.max_downloads} times, its limit.`;
+}
+
+type Resource = {
+  size: number;
+  etag: string;
+  lastModifiedMs: number;
+  lastModified: string;
+  contentType: string;
+  disposition: string;
+  /** Where an offset of this resource falls in the bytes the link counts (download-ledger.ts). */
+  counted: (offset: number) => number;
+};
+
+/**
+ * Validators, conditional and range headers common to files and ZIPs. Returns
+ * the range to send and the delivery counting it, or undefined when the
+ * response was already given (304, 416, 410).
+ */
+async function begin(
+  req: IncomingMessage,
+  res: ServerResponse,
+  served: ServedLink,
+  ledger: DownloadLedger,
+  resource: Resource,
+): Promise<{ range: ByteRange; delivery: Delivery | undefined } | undefined> {
+  const { lastModified } = resource;
+  securityHeaders(res, resource.contentType);
+  res.setHeader('ETag', resource.etag);
+  res.setHeader('Last-Modified', lastModified);
+  res.setHeader('Accept-Ranges', 'bytes');
+  res.setHeader('Cache-Control', 'private, no-cache');
+  if (notModified(req.headers, resource.etag, resource.lastModifiedMs)) {
+    res.writeHead(304);
+    res.end();
+    return undefined;
+  }
+  const ifRange = req.headers['if-range'];
+  const rangeAllowed = ifRangeHolds(
+    Array.isArray(ifRange) ? ifRange.join(',') : ifRange,
+    resource.etag,
+    lastModified,
+  );
+  const range = rangeAllowed ? parseRange(req.headers.range, resource.size) : undefined;
+  if (range === 'unsatisfiable') {
+    res.setHeader('Content-Range', `bytes */${resource.size}`);
+    sendText(res, 416, 'The requested range is outside the file.');
+    return undefined;
+  }
+  const start = range?.start ?? 0;
+  const end = range?.end ?? resource.size - 1;
+  const length = Math.max(0, end - start + 1);
+  const { link } = served;
+  const counted = (from: number, bytes: number) => ({
+    start: resource.counted(from),
+    end: resource.counted(from + bytes),
+  });
+  const delivery =
+    req.method === 'GET'
+      ? await ledger.begin(
+          link.id,
+          served.downloadSize,
+          link.max_downloads,
+          counted(start, length),
+          (sent) => counted(start, sent),
+        )
+      : undefined;
+  if (req.method === 'GET' && !delivery) {
+    sendText(res, 410, usedUpMessage(link));
+    return undefined;
+  }
+  res.statusCode = range ? 206 : 200;
+  if (range) res.setHeader('Content-Range', `bytes ${start}-${end}/${resource.size}`);
+  res.setHeader('Content-Type', resource.contentType);
+  res.setHeader('Content-Length', length);
+  res.setHeader('Content-Disposition', resource.disposition);
+  return { range: { start, end }, delivery };
+}
+
+/** One file of a link (opened and checked by the caller). */
+export async function serveFile(
+  req: IncomingMessage,
+  res: ServerResponse,
+  served: ServedLink,
+  ledger: DownloadLedger,
+  file: {
+    snapshot: LinkRecord['files'][number];
+    open: ServedFile;
+    filename: string;
+    /** Where its bytes are among the link's files' (0 but for a file of a ZIP link). */
+    dataBefore: number;
+  },
+): Promise<void> {
+  const { snapshot, open, filename, dataBefore } = file;
+  const { link } = served;
+  const resource = served.memo(`file ${dataBefore} ${filename}`, (): Resource => {
+    const inline = link.inline && link.kind === 'file';
+    return {
+      size: snapshot.size,
+      etag: `"${snapshot.size.toString(16)}-${Math.floor(snapshot.mtime_ms).toString(16)}"`,
+      lastModifiedMs: snapshot.mtime_ms,
+      lastModified: httpDate(snapshot.mtime_ms),
+      contentType: contentTypeOf(filename),
+      disposition: contentDisposition(inline ? 'inline' : 'attachment', filename),
+      counted: (offset) => dataBefore + offset,
+    };
+  });
+  try {
+    const started = await begin(req, res, served, ledger, resource);
+    if (!started) return;
+    const { range, delivery } = started;
+    const length = range.end - range.start + 1;
+    if (!delivery || length <= 0) {
+      res.end();
+      delivery?.end(0);
+      return;
+    }
+    const sent = await sendFileRange(res, open, range.start, length);
+    delivery.end(sent);
+  } finally {
+    open.release();
+  }
+}
+
+/** The whole ZIP of a link, or one range of it. */
+export async function serveZip(
+  req: IncomingMessage,
+  res: ServerResponse,
+  served: ServedLink,
+  ledger: DownloadLedger,
+): Promise<void> {
+  const { layout, crcs } = served.zip;
+  const resource = served.memo('zip', (): Resource => ({
+    size: layout.size,
+    etag: layout.etag,
+    lastModifiedMs: served.lastModifiedMs,
+    lastModified: httpDate(served.lastModifiedMs),
+    contentType: 'application/zip',
+    disposition: contentDisposition('attachment', served.link.filename),
+    counted: (offset) => dataPosition(layout, offset),
+  }));
+  const started = await begin(req, res, served, ledger, resource);
+  if (!started) return;
+  const { range, delivery } = started;
+  if (!delivery) {
+    res.end();
+    return;
+  }
+  const sent = await sendChunks(res, zipBytes(layout, crcs, range.start, range.end + 1));
+  delivery.end(sent);
+}
+
+/** Writes `chunk`; resolves with whether it reached the socket once it is flushed (or failed). */
+function write(res: ServerResponse, chunk: Buffer): Promise<boolean> {
+  return new Promise((resolve) => {
+    res.write(chunk, (error) => resolve(!error));
+  });
+}
+
+/** Resolves once the response is finished (true) or was cut before (false). */
+function ended(res: ServerResponse): Promise<boolean> {
+  if (res.writableFinished) return Promise.resolve(true);
+  // 'close' comes after 'finish' too: one listener tells both.
+  return new Promise((resolve) => res.once('close', () => resolve(res.writableFinished)));
+}
+
+/** Resolves when `res` can take more (drained) or is gone. */
+function writable(res: ServerResponse): Promise<void> {
+  if (!res.writableNeedDrain || res.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
+/**
+ * Sends `length` bytes of `file` from `start`: the body of a response whose
+ * headers are set. A short read (the file shrank) or a read error cuts the
+ * connection, never "completing" a download of the wrong length. Resolves
+ * with the bytes that reached the socket.
+ */
+async function sendFileRange(
+  res: ServerResponse,
+  file: ServedFile,
+  start: number,
+  length: number,
+): Promise<number> {
+  if (length <= SMALL) {
+    let whole: Buffer | undefined;
+    try {
+      whole = await file.contents();
+    } catch {
+      res.destroy();
+      return 0;
+    }
+    let body = whole?.subarray(start, start + length);
+    if (!body) {
+      body = Buffer.allocUnsafe(length);
+      if ((await readFully(file, body, length, start).catch(() => 0)) < length) {
+        res.destroy();
+        return 0;
+      }
+    }
+    res.end(body);
+    return (await ended(res)) ? length : 0;
+  }
+  // Two buffers take turns: one is read into while the other is being sent.
+  const buffers = [takeBuffer(), takeBuffer()];
+  const flushed: Promise<boolean>[] = [];
+  let sent = 0;
+  let position = start;
+  const end = start + length;
+  let ok = true;
+  try {
+    for (let turn = 0; ok && position < end && !res.destroyed; turn ^= 1) {
+      if (flushed[turn] && !(await flushed[turn])) break;
+      const buffer = buffers[turn] as Buffer;
+      const want = Math.min(CHUNK, end - position);
+      const got = await readFully(file, buffer, want, position).catch(() => 0);
+      if (got < want) {
+        ok = false;
+        break;
+      }
+      position += got;
+      // The headers go out in the same write as the first chunk.
+      const first = !res.headersSent;
+      if (first) res.cork();
+      flushed[turn] = write(res, got === CHUNK ? buffer : buffer.subarray(0, got)).then(
+        (written) => {
+          if (written) sent += got;
+          return written;
+        },
+      );
+      if (first) res.uncork();
+      // No wait for 'drain' here: the other buffer is read while this one is sent, and a
+      // buffer is reused only once its write has flushed, so at most two chunks are queued.
+    }
+    // Every write settles (flushed, or failed when the connection closed) before the buffers are reused.
+    ok = (await Promise.all(flushed)).every(Boolean) && ok && position === end;
+  } finally {
+    for (const buffer of buffers) giveBack(buffer);
+  }
+  if (!ok) {
+    res.destroy();
+    return sent;
+  }
+  res.end();
+  await ended(res);
+  return sent;
+}
+
+function takeBuffer(): Buffer {
+  return spare.pop() ?? Buffer.allocUnsafe(CHUNK);
+}
+
+function giveBack(buffer: Buffer): void {
+  if (spare.length < SPARE_BUFFERS) spare.push(buffer);
+}
+
+async function readFully(
+  file: ServedFile,
+  buffer: Buffer,
+  length: number,
+  position: number,
+): Promise<number> {
+  let got = 0;
+  while (got < length) {
+    const n = await file.read(buffer.subarray(got), length - got, position + got);
+    if (n === 0) break;
+    got += n;
+  }
+  return got;
+}
+
+/** Sends a body given as chunks; cut (destroyed) if it fails mid-way. Resolves with the bytes sent. */
+async function sendChunks(res: ServerResponse, chunks: AsyncIterable<Buffer>): Promise<number> {
+  let sent = 0;
+  try {
+    for await (const chunk of chunks) {
+      if (res.destroyed) return sent;
+      const written = res.write(chunk, (error) => {
+        if (!error) sent += chunk.length;
+      });
+      if (!written) await writable(res);
+    }
+  } catch {
+    res.destroy();
+    return sent;
+  }
+  res.end();
+  await ended(res);
+  return sent;
+}
