@@ -9,7 +9,12 @@ import type { JobRecord } from '../core/engine/records';
 import { OutboxError, ValidationError } from '../core/errors';
 import { findRunningServer, startServer, type RunningServer } from '../core/server/outbox-server';
 import { startBrowserHost } from '../core/server/browser-host';
-import { lanSharingSchema, loadLanSharing, saveLanSharing } from '../core/server/lan-settings';
+import {
+  lanListenProblem,
+  lanSharingSchema,
+  loadLanSharing,
+  saveLanSharing,
+} from '../core/server/lan-settings';
 import type { LinkChange } from '../core/links/link-store';
 import { UsageError, type Command } from './command';
 import { formatBytes } from '../core/format';
@@ -241,6 +246,10 @@ const commands: Record<string, Command> = {
         });
         if (!parsed.success)
           throw new UsageError('--interface takes an IPv4 address of this machine');
+        for (const address of state === 'on' ? interfaces : []) {
+          const problem = lanListenProblem(address);
+          if (problem) throw new UsageError(`--interface ${address}: ${problem}`);
+        }
         await saveLanSharing(config.home, parsed.data);
         console.log(
           `LAN sharing is ${state} (a running "outbox serve" applies it within seconds).`,
@@ -350,13 +359,19 @@ const commands: Record<string, Command> = {
 /** What `outbox serve` says about LAN sharing: on (and where) or off, impossible to miss. */
 function printLanStatus(server: RunningServer): void {
   const urls = server.lanUrls();
+  const errors = server.lanErrors();
   if (urls.length > 0) {
     console.log('LAN SHARING IS ON: links shared on the network are served to other devices at');
     for (const url of urls) console.log(`  ${url}/d/…`);
+    for (const error of errors) console.log(`  could not listen on ${error}`);
+  } else if (errors.length > 0) {
+    console.log(
+      `LAN sharing is on, but Outbox cannot listen on the network (${errors.join('; ')}): ` +
+        'links are served on this machine only.',
+    );
   } else {
     console.log('LAN sharing is off: links are served on this machine only.');
   }
-  for (const error of server.lanErrors()) console.log(`  could not listen on ${error}`);
 }
 
 function wholeNumber(option: string, text: string): number {

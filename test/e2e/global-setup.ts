@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort } from '../support/net';
+import { createPeerHost, removeStalePeers } from '../support/netns';
 import { AZURITE } from './fixtures/env';
 
 const root = resolve(__dirname, '../..');
@@ -76,11 +77,15 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   }
   await ensureAzurite();
   const home = mkdtempSync(join(tmpdir(), 'outbox-e2e-'));
-  // LAN sharing (off until the UI turns it on) on a loopback alias only: tests never listen on real networks.
+  // LAN sharing (off until the UI turns it on) on the address of a veth pair this run makes
+  // (test/support/netns.ts): a network address of this machine that no real network reaches.
+  await removeStalePeers();
+  const peer = await createPeerHost();
   writeFileSync(
     join(home, 'settings.json'),
-    JSON.stringify({ lan_sharing: { enabled: false, interfaces: ['127.0.0.2'] } }),
+    JSON.stringify({ lan_sharing: { enabled: false, interfaces: [peer.hostAddress] } }),
   );
+  process.env.OUTBOX_E2E_LAN_ADDRESS = peer.hostAddress;
   const port = await freePort();
   const { child, url } = await startServe(home, port);
   child.removeAllListeners('exit');
@@ -97,6 +102,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       }
     }
     await new Promise((r) => setTimeout(r, 500));
+    await peer.remove();
     rmSync(home, { recursive: true, force: true });
   };
 }

@@ -306,6 +306,62 @@ describe('LAN sharing, seen from another host', { timeout: 60_000 }, () => {
     expect([gone.status, gone.body]).toEqual([410, expect.stringMatching(/revoked/)]);
   });
 
+  it('accepts only this machine’s own network addresses, never a wildcard or loopback', async () => {
+    for (const address of ['0.0.0.0', '127.0.0.1', '255.255.255.255', '8.8.8.8']) {
+      await expect(
+        api.saveSettings({ lan_sharing: { enabled: true, interfaces: [address] } }),
+        address,
+      ).rejects.toMatchObject({
+        code: 'INVALID_DATA',
+        message: expect.stringMatching(/^lan_sharing\.interfaces\[0\]: /),
+      });
+    }
+    const stored = JSON.parse(await fs.readFile(join(home, 'settings.json'), 'utf8'));
+    expect(stored.lan_sharing.interfaces).toEqual([peer.hostAddress]);
+  });
+
+  it('bounds connections per address and the time a request takes, on the LAN listener too', async () => {
+    const [link] = await exportLinks({ lan: true, password: 'pw' }, [
+      await makeFile(files, 'guarded-lan.txt', 'g'),
+    ]);
+    const [host, portText] = [peer.hostAddress, String(port)];
+    // On the peer: 64 connections held open, then a 65th; and a password form trickled a byte a second.
+    const script = `
+      const net = require('node:net');
+      const open = () => new Promise((resolve) => {
+        const s = net.connect(${portText}, '${host}');
+        let data = '';
+        s.on('data', (d) => (data += d));
+        s.on('error', () => {});
+        s.on('connect', () => resolve({ s, data: () => data, closed: new Promise((r) => s.on('close', r)) }));
+      });
+      (async () => {
+        const held = [];
+        for (let i = 0; i < 64; i++) held.push(await open());
+        const extra = await open();
+        await Promise.race([extra.closed, new Promise((r) => setTimeout(r, 5000))]);
+        const refused = extra.data();
+        held.forEach((h) => h.s.destroy());
+        extra.s.destroy();
+        const slow = await open();
+        slow.s.write('POST ${new URL(link!.page_url).pathname}?page HTTP/1.1\\r\\nHost: x\\r\\n' +
+          'Content-Type: application/x-www-form-urlencoded\\r\\nContent-Length: 1000\\r\\n\\r\\n');
+        const started = Date.now();
+        const timer = setInterval(() => slow.s.write('a'), 1000);
+        await Promise.race([slow.closed, new Promise((r) => setTimeout(r, 25000))]);
+        clearInterval(timer);
+        console.log(JSON.stringify({ refused, slow: slow.data(), seconds: (Date.now() - started) / 1000 }));
+        slow.s.destroy();
+      })();
+    `;
+    const result = await peer.exec(process.execPath, ['-e', script]);
+    expect(result.code, result.stderr).toBe(0);
+    const seen = JSON.parse(result.stdout) as { refused: string; slow: string; seconds: number };
+    expect(seen.refused).toMatch(/^HTTP\/1\.1 503 .*Too many connections/s);
+    expect(seen.slow).toMatch(/^HTTP\/1\.1 408 /);
+    expect(seen.seconds).toBeLessThan(20);
+  });
+
   it('turned off again: the LAN listener closes at once, loopback keeps serving', async () => {
     const [link] = await exportLinks({ lan: true }, [await makeFile(files, 'last.txt', 'last')]);
     expect((await peerCurl(onPeer(link!))).status).toBe(200);

@@ -8,6 +8,7 @@ import { hasExporter } from '../exporters/registry';
 import type { ProbeResult } from '../exporters/exporter';
 import { createUrlExport } from '../links/url-export';
 import { LinkStore } from '../links/link-store';
+import { ensurePrivateDir } from '../store/atomic-file';
 import { RecordDir } from '../store/record-dir';
 import type { ExportTask } from '../tasks/operations';
 import { secretValuesOf, withoutSecrets } from '../tasks/secrets';
@@ -107,6 +108,7 @@ export class Engine {
       resumeInterrupted?: boolean;
     } = {},
   ): Promise<Engine> {
+    await ensurePrivateDir(config.home); // also an existing one, made with a looser mode
     const engine = new Engine(
       config,
       options.linkBaseUrl ?? `http://${config.host}:${config.port}`,

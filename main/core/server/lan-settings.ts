@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { OutboxError } from '../errors';
 import { writeFileAtomic } from '../store/atomic-file';
 
 /**
@@ -42,7 +43,43 @@ export async function loadLanSharing(home: string): Promise<LanSharing> {
   return (await readSettingsFile(home)).lan_sharing ?? LAN_SHARING_OFF;
 }
 
+/**
+ * Why `address` cannot be a LAN listener's address, or undefined when it can:
+ * a unicast, non-loopback IPv4 address of one of this machine's interfaces.
+ * Never a wildcard (0.0.0.0 would serve every interface, loopback included).
+ */
+export function lanListenProblem(address: string): string | undefined {
+  const candidates = lanCandidates();
+  if (candidates.some((candidate) => candidate.address === address)) return undefined;
+  const [first = 0] = address.split('.').map(Number);
+  const why =
+    address === '0.0.0.0'
+      ? 'a wildcard (every interface, loopback included), never listened on'
+      : first === 127
+        ? 'a loopback address, which other devices cannot reach'
+        : first >= 224
+          ? 'not a unicast address'
+          : 'not an address of this machine';
+  const available = candidates.map((c) => `${c.address} (${c.name})`).join(', ');
+  return `${why}; this machine's network addresses: ${available || 'none'}`;
+}
+
+/** Checks the addresses chosen before they are saved: INVALID_DATA naming the field and why. */
+export function checkLanSharing(lan: LanSharing): void {
+  if (!lan.enabled) return; // turning it off always works, whatever the list holds
+  for (const [i, address] of (lan.interfaces ?? []).entries()) {
+    const problem = lanListenProblem(address);
+    if (problem) {
+      throw new OutboxError(
+        'INVALID_DATA',
+        `lan_sharing.interfaces[${i}]: ${address} is ${problem}`,
+      );
+    }
+  }
+}
+
 export async function saveLanSharing(home: string, lan: LanSharing): Promise<void> {
+  checkLanSharing(lan);
   const current = await readSettingsFile(home);
   await fs.mkdir(home, { recursive: true, mode: 0o700 });
   await writeFileAtomic(
@@ -62,7 +99,7 @@ export function lanCandidates(): NetworkAddress[] {
   );
 }
 
-/** The addresses to listen on: none when off. */
+/** The addresses to listen on: none when off (each is checked again when listened on). */
 export function lanAddresses(lan: LanSharing): string[] {
   if (!lan.enabled) return [];
   return lan.interfaces ?? lanCandidates().map((candidate) => candidate.address);

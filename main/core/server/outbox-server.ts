@@ -13,8 +13,9 @@ import {
 } from '../links/link-handler';
 import { PasswordAttempts } from '../links/link-password';
 import type { LinkStore } from '../links/link-store';
-import { writeFileAtomic } from '../store/atomic-file';
-import { lanAddresses, loadLanSharing } from './lan-settings';
+import { ensurePrivateDir, writeFileAtomic } from '../store/atomic-file';
+import { guardConnections } from './connection-guard';
+import { lanAddresses, lanListenProblem, loadLanSharing } from './lan-settings';
 
 /** Routes other than links (the browser host's UI and API) plug in here. */
 export type AppRoutes = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
@@ -52,15 +53,6 @@ export async function refreshLanSharing(home: string): Promise<string[] | undefi
 
 /** How often a server checks settings.json for changes made by another process. */
 const SETTINGS_POLL_MS = 2_000;
-
-function limitSlowClients(server: Server): void {
-  server.headersTimeout = 15_000;
-  // No cap on a whole request: the browser host receives uploads of any size.
-  // A client that goes quiet for a minute (slow body, stalled download) is dropped instead.
-  server.requestTimeout = 0;
-  server.timeout = 60_000;
-  server.keepAliveTimeout = 5_000;
-}
 
 function closeServer(server: Server): Promise<void> {
   return new Promise<void>((resolve) => {
@@ -102,6 +94,15 @@ export async function startServer(options: {
   app?: AppRoutes;
 }): Promise<RunningServer> {
   const { config, links, app } = options;
+  await ensurePrivateDir(config.home);
+  // One server per data directory: download limits and password tries are counted by it.
+  const other = await findRunningServer(config.home);
+  if (other && (other.pid !== process.pid || running.has(config.home))) {
+    throw new Error(
+      `another Outbox server is already running on ${config.home} at ${other.url} (pid ${other.pid}): ` +
+        'use it, or stop it first',
+    );
+  }
   let port = config.port;
   const shared = {
     links: new LinkCache(links),
@@ -129,7 +130,7 @@ export async function startServer(options: {
     };
     handle().catch((error: unknown) => internalError(res, error));
   });
-  limitSlowClients(server);
+  guardConnections(server);
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
@@ -146,7 +147,6 @@ export async function startServer(options: {
   });
   port = (server.address() as AddressInfo).port;
   const url = `http://${config.host}:${port}`;
-  await fs.mkdir(config.home, { recursive: true, mode: 0o700 });
   const started_at = new Date().toISOString();
 
   // LAN listeners: links marked `lan` and their pages, nothing else (no API, UI or /healthz).
@@ -171,7 +171,7 @@ export async function startServer(options: {
         internalError(res, error),
       );
     });
-    limitSlowClients(lan);
+    guardConnections(lan);
     await new Promise<void>((resolve, reject) => {
       lan.once('error', reject);
       lan.listen(port, address, () => resolve());
@@ -183,16 +183,26 @@ export async function startServer(options: {
     applying = applying
       .catch(() => [])
       .then(async () => {
-        const wanted = new Set(lanAddresses(await loadLanSharing(config.home)));
+        const settings = await loadLanSharing(config.home);
+        const wanted = new Set(lanAddresses(settings));
         for (const [address, lan] of lanServers) {
           if (!wanted.has(address)) {
             lanServers.delete(address);
             await closeServer(lan);
           }
         }
-        lanErrors = [];
+        lanErrors =
+          settings.enabled && wanted.size === 0
+            ? ['this machine has no network address (IPv4, not loopback) to listen on']
+            : [];
         for (const address of wanted) {
           if (lanServers.has(address)) continue;
+          // An address from a hand-edited file, or one this machine no longer has.
+          const problem = lanListenProblem(address);
+          if (problem) {
+            lanErrors.push(`${address} is ${problem}`);
+            continue;
+          }
           await listenOnLan(address).catch((error: NodeJS.ErrnoException) => {
             lanErrors.push(`${address}: ${error.code ?? error.message}`);
           });

@@ -35,9 +35,15 @@ async function syncDirectory(dir: string): Promise<void> {
   }
 }
 
-/** Creates a private directory (0700): the data dir holds link tokens and job history. */
+/**
+ * Creates a private directory (0700), or makes an existing one private: the
+ * data dir holds link tokens and job history.
+ */
 export async function ensurePrivateDir(path: string): Promise<void> {
   await fs.mkdir(path, { recursive: true, mode: 0o700 });
+  if (process.platform === 'win32') return; // no POSIX modes there
+  const stat = await fs.stat(path);
+  if ((stat.mode & 0o077) !== 0) await fs.chmod(path, stat.mode & 0o700);
 }
 
 /** Leftovers of writes interrupted by a crash. */
