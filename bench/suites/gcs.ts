@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { GCS_EMULATOR } from '../../test/support/servers';
 import { filesOf, nameOf, PART_SIZE } from '../ceilings/lib.mts';
 import { ceilingTool, curlTool, type CurlUpload } from '../lib/ceiling';
@@ -31,6 +32,10 @@ async function emulatorUpload(bucket: string, file: string, name: string, size: 
  * are the comparisons. The emulator keeps objects in memory, so it is
  * restarted (not timed) before every large run and at the end.
  */
+const benchKey = generateKeyPairSync('rsa', { modulusLength: 2048 })
+  .privateKey.export({ type: 'pkcs8', format: 'pem' })
+  .toString();
+
 export async function gcsLines(ctx: BenchContext): Promise<Line[]> {
   const bucket = `outbox-bench-${ctx.tag}`; // the emulator creates it on the first upload
   const outbox = outboxTool(ctx, (target) => ({
@@ -38,9 +43,8 @@ export async function gcsLines(ctx: BenchContext): Promise<Line[]> {
     project_id: GCS_EMULATOR.projectId,
     bucket,
     client_email: `outbox-bench@${GCS_EMULATOR.projectId}.iam.gserviceaccount.com`,
-    // The emulator checks no credentials; a key is still required by the task schema.
-    private_key:
-      '-----BEGIN PRIVATE KEY-----\nnot used by the emulator\n-----END PRIVATE KEY-----\n',
+    // The emulator checks no credentials; the task still needs a key that parses.
+    private_key: benchKey,
     endpoint: GCS_EMULATOR.endpoint,
     file_prefix: `${target}/`,
   }));

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { loadConfig, type OutboxConfig } from '../core/config';
 import { fieldKind, type ProfilePatch, type SecretState } from '../core/profiles/profile-params';
@@ -6,6 +5,7 @@ import { ProfileService, type ProfileView } from '../core/profiles/profile-servi
 import { isExportOperation, type ExportOperation } from '../core/tasks/operations';
 import { secretFieldsOf } from '../core/tasks/secrets';
 import { UsageError, type Command, type OptionValues } from './command';
+import { readTaskObject } from './input';
 
 /** `outbox profile …`: saved destinations; their secrets live in the OS keychain. */
 
@@ -78,7 +78,7 @@ const subcommands: Record<string, Subcommand> = {
     async run(values, args, profiles) {
       const name = onlyArg(args, 'NAME');
       const current = await profiles.get(name);
-      const patch: ProfilePatch = values.task ? await readTaskFile(String(values.task)) : {};
+      const patch: ProfilePatch = values.task ? await readTaskObject(String(values.task)) : {};
       mergePatch(patch, await patchFromFlags(current.operation, values));
       for (const field of strings(values.unset)) mergePatch(patch, unsetPatch(field));
       if (Object.keys(patch).length === 0)
@@ -137,14 +137,7 @@ const subcommands: Record<string, Subcommand> = {
     async run(values, args, profiles) {
       const file = onlyArg(args, 'FILE');
       const name = typeof values.name === 'string' ? values.name : basename(file, extname(file));
-      const text = await readText(file);
-      let task: unknown;
-      try {
-        task = JSON.parse(text);
-      } catch (error) {
-        throw new UsageError(`${file} is not valid JSON: ${(error as Error).message}`);
-      }
-      if (!isTaskObject(task)) throw new UsageError(`${file} must contain one task object`);
+      const task = await readTaskObject(file);
       const operation = isExportOperation(task.operation) ? task.operation : undefined;
       if (operation) mergePatch(task, await patchFromFlags(operation, values));
       const view = await profiles.import(task, name);
@@ -215,35 +208,13 @@ function isTaskObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-async function readText(path: string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (error) {
-    throw new UsageError(
-      `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
-    );
-  }
-}
-
-async function readTaskFile(path: string): Promise<Record<string, unknown>> {
-  let task: unknown;
-  try {
-    task = JSON.parse(await readText(path));
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-    throw new UsageError(`${path} is not valid JSON: ${(error as Error).message}`);
-  }
-  if (!isTaskObject(task)) throw new UsageError(`${path} must contain one task object`);
-  return task;
-}
-
 /** The task for `profile add`: from --task or --operation, then --set and --secret-stdin on top. */
 async function taskFromFlags(values: OptionValues): Promise<Record<string, unknown>> {
   if (values.task !== undefined && values.operation !== undefined)
     throw new UsageError('give --task or --operation, not both');
   const task: Record<string, unknown> =
     typeof values.task === 'string'
-      ? await readTaskFile(values.task)
+      ? await readTaskObject(values.task)
       : typeof values.operation === 'string'
         ? { operation: values.operation }
         : {};

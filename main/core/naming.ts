@@ -77,7 +77,10 @@ export function planNames(rule: NamingRule, ownNames: string[], style: NameStyle
     throw ValidationError.of(fieldOf, message);
   };
 
-  for (const own of ownNames) checkRelative(own, fail);
+  for (const own of ownNames) {
+    const problem = ownNameProblem(own);
+    if (problem) fail(problem);
+  }
 
   let names: string[];
   switch (rule.kind) {
@@ -117,27 +120,31 @@ function suggestPlaceholder(name: string): string {
   return `${name.slice(0, name.length - ext.length)}-%d${ext}`;
 }
 
-/** A file's own name must stay inside whatever it is appended to. */
-function checkRelative(own: string, fail: (message: string) => never): void {
-  if (own === '') fail('a file has an empty name');
-  if (own.startsWith('/')) fail(`"${own}" is an absolute path; file names must be relative`);
-  checkSegments(own, fail);
+/**
+ * What is wrong with a file's own name (as an import found it), if anything:
+ * it must stay inside whatever it is appended to, whatever the destination.
+ */
+export function ownNameProblem(own: string): string | undefined {
+  if (own === '') return 'a file has an empty name';
+  if (own.startsWith('/')) return `"${own}" is an absolute path; file names must be relative`;
+  return segmentProblem(own);
 }
 
 function checkName(name: string, style: NameStyle, fail: (message: string) => never): void {
-  if (CONTROL.test(name)) fail(`${JSON.stringify(name)} contains control characters`);
   if (style === 'object' && name.startsWith('/')) {
     fail(`"${name}" starts with "/"; object names are relative to the bucket or container`);
   }
   if (name.endsWith('/')) fail(`"${name}" ends with "/"; it must name a file`);
-  checkSegments(name, fail);
+  const problem = segmentProblem(name);
+  if (problem) fail(problem);
 }
 
-function checkSegments(name: string, fail: (message: string) => never): void {
-  if (CONTROL.test(name)) fail(`${JSON.stringify(name)} contains control characters`);
+function segmentProblem(name: string): string | undefined {
+  if (CONTROL.test(name)) return `${JSON.stringify(name)} contains control characters`;
   for (const segment of name.split('/')) {
     if (segment === '..' || segment === '.') {
-      fail(`"${name}" contains "${segment}"; names may not leave their folder`);
+      return `"${name}" contains "${segment}"; names may not leave their folder`;
     }
   }
+  return undefined;
 }

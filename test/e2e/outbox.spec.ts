@@ -64,7 +64,9 @@ test('the editor validates fields as you type', async ({ page }) => {
   await editor.getByLabel('Endpoint', { exact: true }).fill('not a url');
   await editor.getByRole('button', { name: 'Save' }).click();
   await expect(editor.getByText('give the destination a name')).toBeVisible();
-  await expect(editor.getByText('must be a URL')).toBeVisible();
+  await expect(
+    editor.getByText('must be an http:// or https:// URL with a host', { exact: false }),
+  ).toBeVisible();
   await expect(editor.locator('[data-field="container"] .field-error')).toHaveText('required');
   await screenshot(page, '02-editor-validation');
   await editor.getByRole('button', { name: 'Cancel' }).click();

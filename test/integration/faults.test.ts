@@ -52,6 +52,7 @@ import {
   type S3Endpoint,
   s3TaskOf,
 } from '../support/servers';
+import { gcsTestKey } from '../support/gcs-key';
 
 /**
  * Every exporter through a TCP fault proxy (test/support/fault-proxy.ts) in
@@ -258,7 +259,7 @@ describe('cut and reset connections: every exporter retries, the stored bytes ar
           project_id: GCS_EMULATOR.projectId,
           bucket: gcsBucket,
           client_email: 'outbox-test@demo-outbox.iam.gserviceaccount.com',
-          private_key: '-----BEGIN PRIVATE KEY-----\\nunused\\n-----END PRIVATE KEY-----\\n',
+          private_key: gcsTestKey,
           endpoint: proxy.url,
           file_prefix: 'cut/',
         },
@@ -665,7 +666,7 @@ describe('a server that stalls mid-body: the idle watchdog of every exporter', (
     project_id: GCS_EMULATOR.projectId,
     bucket: `outbox-faults-${suffix}`,
     client_email: 'outbox-test@demo-outbox.iam.gserviceaccount.com',
-    private_key: '-----BEGIN PRIVATE KEY-----\\nunused\\n-----END PRIVATE KEY-----\\n',
+    private_key: gcsTestKey,
     endpoint,
     file,
   });

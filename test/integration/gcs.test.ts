@@ -16,6 +16,7 @@ import {
 } from '../support/engine';
 import { startFaultProxy } from '../support/fault-proxy';
 import { assertServerUp, servers } from '../support/servers';
+import { gcsTestKey } from '../support/gcs-key';
 
 /**
  * export/google-cloud-storage against firebase-tools' Cloud Storage emulator
@@ -75,8 +76,7 @@ describe('export/google-cloud-storage on the GCS emulator', () => {
     project_id: gcs.projectId,
     bucket: bucketName,
     client_email: 'outbox-test@demo-outbox.iam.gserviceaccount.com',
-    private_key:
-      '-----BEGIN PRIVATE KEY-----\\nnot used by the emulator\\n-----END PRIVATE KEY-----\\n',
+    private_key: gcsTestKey,
     endpoint: gcs.endpoint,
     ...extra,
   });

@@ -4,6 +4,7 @@ import type { Engine } from '../../main/core/engine/engine';
 import { exportFiles, exportTaskOf, makeFile, openTestEngine, tempDir } from '../support/engine';
 import { freePort } from '../support/net';
 import { AZURITE, GCS_EMULATOR, KEYSTONE, RGW, SFTP, assertServerUp } from '../support/servers';
+import { gcsTestKey } from '../support/gcs-key';
 
 /**
  * Destinations that are not there or not what they claim, for the exporters
@@ -137,7 +138,7 @@ describe('unreachable or wrong destinations: bounded, clear errors', () => {
       project_id: GCS_EMULATOR.projectId,
       bucket: 'x',
       client_email: 'outbox-test@demo-outbox.iam.gserviceaccount.com',
-      private_key: 'unused',
+      private_key: gcsTestKey,
       endpoint: 'http://gcs.outbox-test.invalid:9199',
       file: 'x.bin',
     });

@@ -367,10 +367,10 @@ describe('createShareLink refuses what it cannot do, saying why', () => {
     await expect(
       later.createShareLink(record.id, 'export', 0, 7 * 86400 + 1),
     ).rejects.toMatchObject({
-      fields: { expires_in: ['must be at most 604800 seconds (7 days)'] },
+      fields: { expires_in: ['must be a whole number of seconds from 1 to 604800 (7 days)'] },
     });
     await expect(later.createShareLink(record.id, 'export', 0, 0)).rejects.toMatchObject({
-      fields: { expires_in: ['must be greater than 0'] },
+      fields: { expires_in: ['must be a whole number of seconds from 1 to 604800 (7 days)'] },
     });
 
     const links = await exported({ operation: 'export/url' });
@@ -446,7 +446,7 @@ describe('outbox jobs share (the CLI)', () => {
 
     for (const [args, code, message] of [
       [['--file', '3'], 1, /file: task "export" delivered 1 file/],
-      [['--expires-in', '604801'], 1, /expires_in: must be at most 604800 seconds/],
+      [['--expires-in', '604801'], 1, /expires_in: must be a whole number of seconds from 1 to 604800/],
       [['--expires-in', 'soon'], 2, /--expires-in takes a whole number/],
       [['--file', '-1'], 2, /--file/],
     ] as const) {

@@ -343,9 +343,9 @@ describe('share_link validation', () => {
   });
 
   it.each([
-    [{ expires_in: 7 * 86400 + 1 }, 'must be at most 604800 seconds (7 days)'],
-    [{ expires_in: 0 }, 'must be greater than 0'],
-    [{ expires_in: 1.5 }, 'must be a whole number'],
+    [{ expires_in: 7 * 86400 + 1 }, 'must be a whole number of seconds from 1 to 604800 (7 days)'],
+    [{ expires_in: 0 }, 'must be a whole number of seconds from 1 to 604800 (7 days)'],
+    [{ expires_in: 1.5 }, 'must be a whole number of seconds from 1 to 604800 (7 days)'],
   ])('refuses %j with INVALID_DATA naming share_link.expires_in', async (shareLink, message) => {
     await expect(exportFiles(engine, s3Task(shareLink), [source])).rejects.toMatchObject({
       code: 'INVALID_DATA',

@@ -1,9 +1,7 @@
 import { generateKeyPairSync, verify as verifySignature } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
-import { WorkerSessions } from '../../main/core/engine/session-cache';
-import { OutboxError } from '../../main/core/errors';
+import { ValidationError } from '../../main/core/errors';
 import { isEmulator, newStorage } from '../../main/core/exporters/gcs/client';
-import { gcsExporter } from '../../main/core/exporters/gcs/gcs-exporter';
 import { validateTask } from '../../main/core/tasks/validate';
 import type { TaskOf } from '../../main/core/tasks/operations';
 
@@ -77,16 +75,16 @@ describe('GCS service-account sign-in', () => {
     ).toBe(false);
   });
 
-  test('a private_key that is not a key fails as AUTH_FAILED before anything is sent', async () => {
-    // A private (https) endpoint gets credentials; signing fails locally, so nothing goes out.
-    const params = task({ private_key: 'not a key', endpoint: 'https://storage.example.invalid' });
-    const error = await gcsExporter
-      .probe(params, { signal: new AbortController().signal, sessions: new WorkerSessions() })
-      .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(OutboxError);
-    expect((error as OutboxError).code).toBe('AUTH_FAILED');
-    expect((error as OutboxError).message).toContain('private_key');
-    expect((error as OutboxError).message).toContain(clientEmail);
+  test('a private_key that is not a key is refused when the task is validated, naming the field', () => {
+    const error = (() => {
+      try {
+        return task({ private_key: 'not a key', endpoint: 'https://storage.example.invalid' });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).fields.private_key?.[0]).toMatch(/not a private key/);
   });
 
   test('only plain-http or loopback endpoints count as emulators (no credentials sent there)', () => {

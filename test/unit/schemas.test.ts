@@ -1,19 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '../../main/core/errors';
 import { fieldInfo } from '../../main/core/tasks/fields';
 import { exportOperations, exportSchemas } from '../../main/core/tasks/operations';
 import { secretFieldsOf, shapeOf, withoutSecrets } from '../../main/core/tasks/secrets';
 import { validateJob, validateTask } from '../../main/core/tasks/validate';
-
-function fieldsOf(fn: () => unknown): Record<string, string[]> {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ValidationError) return error.fields;
-    throw error;
-  }
-  throw new Error('expected a ValidationError');
-}
+import { gcsTestKey } from '../support/gcs-key';
+import { fieldsOf, minimalTasks } from '../support/tasks';
 
 /** Every parameter the CloudConvert reference names, per operation (seed/cloudconvert-export-api.txt). */
 const seedParameters: Record<string, { required: string[]; optional: string[] }> = {
@@ -56,43 +47,7 @@ const seedParameters: Record<string, { required: string[]; optional: string[] }>
   'export/upload': { required: ['operation', 'input', 'url'], optional: ['headers'] },
 };
 
-const minimal: Record<string, Record<string, unknown>> = {
-  'export/url': { operation: 'export/url', input: 'a' },
-  'export/s3': {
-    operation: 'export/s3',
-    input: 'a',
-    bucket: 'b',
-    region: 'us-east-1',
-    access_key_id: 'AK',
-    secret_access_key: 'SK',
-  },
-  'export/azure/blob': {
-    operation: 'export/azure/blob',
-    input: 'a',
-    storage_account: 'acct1',
-    container: 'c',
-    storage_access_key: 'key',
-  },
-  'export/google-cloud-storage': {
-    operation: 'export/google-cloud-storage',
-    input: 'a',
-    project_id: 'p',
-    bucket: 'b',
-    client_email: 'sa@p.iam.gserviceaccount.com',
-    private_key: 'pk',
-  },
-  'export/openstack': {
-    operation: 'export/openstack',
-    input: 'a',
-    auth_url: 'http://127.0.0.1:5000',
-    region: 'RegionOne',
-    container: 'c',
-    username: 'u',
-    password: 'p',
-  },
-  'export/sftp': { operation: 'export/sftp', input: 'a', host: 'h', username: 'u', password: 'p' },
-  'export/upload': { operation: 'export/upload', input: 'a', url: 'https://example.com/put' },
-};
+const minimal = minimalTasks;
 
 describe('task schemas mirror the CloudConvert reference', () => {
   it('has a schema for each of the seven export operations', () => {
@@ -187,9 +142,9 @@ describe('defaults and types', () => {
     ).toMatch(/aws:kms/);
   });
 
-  it('dictionaries (metadata, tagging, headers) take string values only', () => {
+  it('dictionaries (metadata, tagging, headers) are objects; headers take string values only', () => {
     expect(
-      fieldsOf(() => validateTask({ ...minimal['export/s3'], metadata: { a: 1 } }))['metadata.a'],
+      fieldsOf(() => validateTask({ ...minimal['export/upload'], headers: { a: 1 } }))['headers.a'],
     ).toBeDefined();
     expect(
       fieldsOf(() => validateTask({ ...minimal['export/upload'], headers: 'x' })).headers,
@@ -209,8 +164,9 @@ describe('defaults and types', () => {
   });
 
   it('GCS private_key pasted from a JSON key file keeps its line breaks', () => {
-    const task = validateTask({ ...minimal['export/google-cloud-storage'], private_key: 'a\\nb' });
-    expect(task).toMatchObject({ private_key: 'a\nb' });
+    const pasted = gcsTestKey.replace(/\n/g, '\\n');
+    const task = validateTask({ ...minimal['export/google-cloud-storage'], private_key: pasted });
+    expect(task).toMatchObject({ private_key: gcsTestKey });
   });
 
   it('URLs are checked', () => {
@@ -326,7 +282,7 @@ describe('jobs', () => {
         },
       }),
     );
-    expect(fields['tasks.b.input']?.[0]).toMatch(/takes files from an import\/file task/);
+    expect(fields['tasks.b.input']?.[0]).toMatch(/takes its files from an import\/file task/);
     expect(fields['tasks.c.operation']?.[0]).toMatch(/unknown operation "export\/ftp"/);
     expect(fields['tasks.d.inline']).toBeDefined();
   });

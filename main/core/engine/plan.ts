@@ -3,6 +3,7 @@ import {
   formatPlaceholder,
   hasPlaceholder,
   namingRule,
+  ownNameProblem,
   planNames,
   type NamingRule,
   type NameStyle,
@@ -131,6 +132,11 @@ export async function planJob(raw: unknown, resolveProfile?: ProfileResolver): P
     try {
       const files = await resolveSources(paths);
       if (files.length === 0) addFieldError(fields, `tasks.${name}.path`, 'contains no files');
+      // A bad file name is the import's: blamed on its path, whatever export takes it.
+      for (const file of files) {
+        const problem = ownNameProblem(file.name);
+        if (problem) addFieldError(fields, `tasks.${name}.path`, problem);
+      }
       sources.set(name, files);
     } catch (error) {
       if (!(error instanceof OutboxError)) throw error;

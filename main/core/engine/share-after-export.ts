@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { OutboxError, ValidationError, type FieldErrors } from '../errors';
-import { shareLinkExpiresIn, type ExportOperation } from '../tasks/operations';
+import { shareLinkExpiresIn } from '../tasks/field-types';
+import type { ExportOperation } from '../tasks/operations';
 import { isShareable, shareableOperations } from '../tasks/shareable';
 import { collectIssues, validateTask, type Job } from '../tasks/validate';
 import type { ProfileResolver } from './plan';

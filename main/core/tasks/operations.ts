@@ -1,4 +1,18 @@
 import { z } from 'zod';
+import {
+  azureMetadata,
+  partConcurrency,
+  partSize,
+  taskInput,
+  dictionary,
+  exclusive,
+  flag,
+  headers,
+  httpUrl,
+  shareLink,
+  text,
+  wholeNumber,
+} from './field-types';
 import { field } from './fields';
 
 /**
@@ -6,92 +20,6 @@ import { field } from './fields';
  * names, types and defaults of CloudConvert's export API (see README, "Task
  * reference"). Outbox additions are marked `extension: true`.
  */
-
-/** A fresh schema per field: field facts are attached to schema instances. */
-const text = () => z.string({ error: 'must be a string' }).min(1, 'must not be empty');
-
-const input = field(
-  z.union([text(), z.array(text()).min(1, 'must name at least one task')], {
-    error: 'must be a task name or an array of task names',
-  }),
-  { help: 'The input task name(s) for this task.' },
-);
-
-const dictionary = z.record(z.string(), z.string({ error: 'values must be strings' }), {
-  error: 'must be an object of string values',
-});
-
-/** Size or count parameters: a positive integer, also accepted as a digit string. */
-const positiveInt = z.coerce
-  .number({ error: 'must be a number' })
-  .int('must be a whole number')
-  .positive('must be greater than 0');
-
-const partSize = field(positiveInt.min(5 * 1024 * 1024, 'must be at least 5 MiB').optional(), {
-  help: 'Size in bytes of each part of a large upload. Default: chosen from the file size (8 MiB or more).',
-  extension: true,
-});
-const concurrency = field(positiveInt.max(64, 'must be at most 64').optional(), {
-  help: 'Parts of one large file uploaded in parallel. Default: 4.',
-  extension: true,
-});
-
-/** S3 SigV4 presigned URLs and GCS V4 signed URLs are valid for at most 7 days. */
-export const SHARE_LINK_MAX_SECONDS = 7 * 86400;
-
-/** Seconds a share link works: during the export (`share_link`) or after it (`outbox jobs share`). */
-export const shareLinkExpiresIn = () =>
-  positiveInt.max(SHARE_LINK_MAX_SECONDS, 'must be at most 604800 seconds (7 days)').default(86400);
-
-/**
- * Outbox extension of the cloud exports: a time-limited download link per
- * exported file, in the result's `url` (with `expires_at`). `true` is
- * `{}`: every setting at its default. One definition, used by each schema.
- */
-const shareLink = () =>
-  field(
-    z
-      .preprocess(
-        (value) => (value === true ? {} : value),
-        z.strictObject(
-          { expires_in: shareLinkExpiresIn() },
-          { error: 'must be true or an object such as { "expires_in": 3600 }' },
-        ),
-      )
-      .optional(),
-    {
-      help: 'Create a download link for each exported file that works without credentials until it expires: a presigned URL (S3), a read-only SAS URL (Azure, needs storage_access_key), a V4 signed URL (Google Cloud Storage) or a TempURL (OpenStack; sets the account’s Temp-URL key if it has none). true, or { "expires_in": seconds } (default 86400 = 24 hours, at most 604800 = 7 days). The link is in the result’s url, with expires_at. Anyone with the link can download the file until then.',
-      extension: true,
-    },
-  );
-
-/** `a` and `b` are alternatives: giving both is an error naming the pair. */
-function exclusive<T extends z.ZodObject>(
-  schema: T,
-  pairs: [string, string, { oneRequired?: boolean }?][],
-): z.ZodPipe<T, z.ZodTransform<z.output<T>, z.output<T>>> {
-  return schema.transform((value, ctx) => {
-    const present = (key: string) => (value as Record<string, unknown>)[key] !== undefined;
-    for (const [a, b, options] of pairs) {
-      if (present(a) && present(b)) {
-        ctx.issues.push({
-          code: 'custom',
-          path: [b],
-          message: `give either "${a}" or "${b}", not both`,
-          input: value,
-        });
-      } else if (options?.oneRequired && !present(a) && !present(b)) {
-        ctx.issues.push({
-          code: 'custom',
-          path: [a],
-          message: `give either "${a}" or "${b}"`,
-          input: value,
-        });
-      }
-    }
-    return value;
-  });
-}
 
 export const importFileSchema = z.strictObject({
   operation: z.literal('import/file'),
@@ -108,27 +36,34 @@ export const importFileSchema = z.strictObject({
 
 export const exportUrlSchema = z.strictObject({
   operation: z.literal('export/url'),
-  input,
-  inline: field(z.boolean().default(false), {
+  input: taskInput(),
+  inline: field(flag().default(false), {
     help: 'This option makes the export URLs return the Content-Disposition inline header, which tells browser to display the file instead of downloading it.',
   }),
-  archive_multiple_files: field(z.boolean().default(false), {
-    help: 'By default, multiple files will create multiple export URLs. When enabling this option, one export URL with a ZIP file will be created.',
+  archive_multiple_files: field(flag().default(false), {
+    help: 'By default, multiple files will create multiple export URLs. When enabling this option, one export URL with a ZIP file will be created. With one file, the link is to the file itself (no ZIP).',
   }),
   expires_in: field(
-    positiveInt.max(365 * 86400, 'must be at most one year (31536000 seconds)').default(86400),
+    wholeNumber({
+      min: 1,
+      max: 365 * 86400,
+      text: 'of seconds from 1 to 31536000 (one year)',
+    }).default(86400),
     { help: 'Seconds until the links stop working. Default: 86400 (24 hours).', extension: true },
   ),
-  max_downloads: field(positiveInt.max(1_000_000, 'must be at most 1000000').optional(), {
-    help: 'Full downloads each link allows; after that it answers 410 Gone. Default: no limit.',
-    extension: true,
-  }),
-  password: field(z.string().min(1, 'must not be empty').max(1024).optional(), {
+  max_downloads: field(
+    wholeNumber({ min: 1, max: 1_000_000, text: 'from 1 to 1000000' }).optional(),
+    {
+      help: 'Full downloads each link allows; after that it answers 410 Gone. Default: no limit.',
+      extension: true,
+    },
+  ),
+  password: field(text().max(1024, 'must be at most 1024 characters long').optional(), {
     help: 'A password people must enter (on the download page) before downloading. Only a scrypt hash is kept.',
     secret: true,
     extension: true,
   }),
-  lan: field(z.boolean().default(false), {
+  lan: field(flag().default(false), {
     help: 'Also serve the links on the local network (needs LAN sharing turned on in the settings).',
     extension: true,
   }),
@@ -146,15 +81,15 @@ export const s3AclValues = [
 export const exportS3Schema = exclusive(
   z.strictObject({
     operation: z.literal('export/s3'),
-    input,
+    input: taskInput(),
     bucket: field(text(), { help: 'The Amazon S3 bucket where to store the file(s).' }),
     region: field(text(), {
       help: 'Specify the Amazon S3 endpoint, e.g. us-west-2 or eu-west-1.',
     }),
-    endpoint: field(z.url({ error: 'must be a URL such as https://s3.example.com' }).optional(), {
+    endpoint: field(httpUrl('https://s3.example.com').optional(), {
       help: 'Use a custom S3 API endpoint. The default endpoint is built from the configured region. Makes it possible to use other S3 compatible storage services (e.g. DigitalOcean).',
     }),
-    force_path_style: field(z.boolean().optional(), {
+    force_path_style: field(flag().optional(), {
       help: 'Address the bucket in the path (https://endpoint/bucket/key) instead of the host name. Default: on for a custom endpoint, off for AWS.',
       extension: true,
     }),
@@ -192,7 +127,9 @@ export const exportS3Schema = exclusive(
     content_type: field(text().optional(), {
       help: 'Specify the Content-Type header for the file, for example: application/pdf. By default, it will automatically set the correct Content-Type based on the mime type.',
     }),
-    metadata: field(dictionary.optional(), { help: 'Object of additional S3 meta data.' }),
+    metadata: field(dictionary().optional(), {
+      help: 'Object of additional S3 meta data. Numbers and true/false are stored as text.',
+    }),
     server_side_encryption: field(
       z.enum(['AES256', 'aws:kms'], { error: 'must be AES256 or aws:kms' }).optional(),
       {
@@ -203,9 +140,11 @@ export const exportS3Schema = exclusive(
       help: 'The KMS key to encrypt with when server_side_encryption is aws:kms. Default: the bucket’s or account’s default key.',
       extension: true,
     }),
-    tagging: field(dictionary.optional(), { help: 'Object of S3 tags to add to the keys.' }),
-    part_size: partSize,
-    concurrency,
+    tagging: field(dictionary().optional(), {
+      help: 'Object of S3 tags to add to the keys. Numbers and true/false are stored as text.',
+    }),
+    part_size: partSize(),
+    concurrency: partConcurrency(),
     share_link: shareLink(),
   }),
   [['key', 'key_prefix']],
@@ -222,9 +161,11 @@ export const exportS3Schema = exclusive(
 export const exportAzureBlobSchema = exclusive(
   z.strictObject({
     operation: z.literal('export/azure/blob'),
-    input,
+    input: taskInput(),
     storage_account: field(
-      z.string().regex(/^[a-z0-9]{3,24}$/, 'must be 3–24 lowercase letters and digits'),
+      z
+        .string({ error: 'must be a string' })
+        .regex(/^[a-z0-9]{3,24}$/, 'must be 3–24 lowercase letters and digits'),
       {
         help: 'The name of the Azure storage account (This is the string before .blob.core.windows.net).',
       },
@@ -241,13 +182,15 @@ export const exportAzureBlobSchema = exclusive(
     blob_prefix: field(text().optional(), {
       help: 'Alternatively to using blob, you can specify a blob prefix for exporting files.',
     }),
-    metadata: field(dictionary.optional(), { help: 'Object of additional Azure meta data.' }),
-    endpoint: field(z.url({ error: 'must be a URL' }).optional(), {
+    metadata: field(azureMetadata().optional(), {
+      help: 'Object of additional Azure meta data. Names are letters, digits and underscores; values printable ASCII (numbers and true/false are stored as text).',
+    }),
+    endpoint: field(httpUrl('http://127.0.0.1:10000/devstoreaccount1').optional(), {
       help: 'The blob service URL, for emulators and sovereign clouds (e.g. http://127.0.0.1:10000/devstoreaccount1). Default: https://<storage_account>.blob.core.windows.net.',
       extension: true,
     }),
-    part_size: partSize,
-    concurrency,
+    part_size: partSize(),
+    concurrency: partConcurrency(),
     share_link: shareLink(),
   }),
   [
@@ -271,7 +214,7 @@ export const exportAzureBlobSchema = exclusive(
 export const exportGoogleCloudStorageSchema = exclusive(
   z.strictObject({
     operation: z.literal('export/google-cloud-storage'),
-    input,
+    input: taskInput(),
     project_id: field(text(), { help: 'The Google Cloud Project ID (api-project-...).' }),
     bucket: field(text(), { help: 'The Google Cloud Storage Bucket name.' }),
     client_email: field(z.email({ error: 'must be an e-mail address' }), {
@@ -288,11 +231,11 @@ export const exportGoogleCloudStorageSchema = exclusive(
     file_prefix: field(text().optional(), {
       help: 'Alternatively to using file, you can specify a file prefix for exporting files.',
     }),
-    endpoint: field(z.url({ error: 'must be a URL' }).optional(), {
+    endpoint: field(httpUrl('http://127.0.0.1:9199').optional(), {
       help: 'The API root, for emulators (e.g. http://127.0.0.1:9199). Default: https://storage.googleapis.com.',
       extension: true,
     }),
-    part_size: partSize,
+    part_size: partSize(),
     share_link: shareLink(),
   }),
   [['file', 'file_prefix']],
@@ -301,8 +244,8 @@ export const exportGoogleCloudStorageSchema = exclusive(
 export const exportOpenStackSchema = exclusive(
   z.strictObject({
     operation: z.literal('export/openstack'),
-    input,
-    auth_url: field(z.url({ error: 'must be a URL such as https://keystone.example.com:5000' }), {
+    input: taskInput(),
+    auth_url: field(httpUrl('https://keystone.example.com:5000'), {
       help: 'The URL of the OpenStack Identity endpoint (without version).',
     }),
     region: field(text(), { help: 'Specify the OpenStack region.' }),
@@ -333,11 +276,14 @@ export const exportOpenStackSchema = exclusive(
       help: 'Project ID to scope to, instead of project_name.',
       extension: true,
     }),
-    segment_size: field(positiveInt.min(1024 * 1024, 'must be at least 1 MiB').optional(), {
-      help: 'Files larger than this go as a Static Large Object in parallel segments. Default: 1 GiB.',
-      extension: true,
-    }),
-    concurrency,
+    segment_size: field(
+      wholeNumber({ min: 1024 * 1024, text: 'of at least 1048576 (1 MiB)' }).optional(),
+      {
+        help: 'Files larger than this go as a Static Large Object in parallel segments. Default: 1 GiB.',
+        extension: true,
+      },
+    ),
+    concurrency: partConcurrency(),
     share_link: shareLink(),
   }),
   [
@@ -349,10 +295,10 @@ export const exportOpenStackSchema = exclusive(
 export const exportSftpSchema = exclusive(
   z.strictObject({
     operation: z.literal('export/sftp'),
-    input,
+    input: taskInput(),
     host: field(text(), { help: 'The SFTP server hostname.' }),
-    // Some official SDKs send the port as a string.
-    port: field(positiveInt.max(65535, 'must be at most 65535').default(22), {
+    // CloudConvert's Node SDK sends the port as a number, some other clients as a string.
+    port: field(wholeNumber({ min: 1, max: 65535, text: 'from 1 to 65535' }).default(22), {
       help: 'The SFTP port. Defaults to 22.',
     }),
     username: field(text(), { help: 'The SFTP username.' }),
@@ -380,7 +326,7 @@ export const exportSftpSchema = exclusive(
     }),
     host_key_fingerprint: field(
       z
-        .string()
+        .string({ error: 'must be a string' })
         .regex(/^SHA256:[A-Za-z0-9+/]{43}=?$/, 'must look like SHA256:<43 base64 characters>')
         .optional(),
       {
@@ -397,13 +343,13 @@ export const exportSftpSchema = exclusive(
 
 export const exportUploadSchema = z.strictObject({
   operation: z.literal('export/upload'),
-  input,
+  input: taskInput(),
   // Presigned and SAS URLs carry their signature: kept like a password.
-  url: field(z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }), {
+  url: field(httpUrl('https://example.com/upload/file.pdf'), {
     help: 'The URL to send the PUT request to.',
     secret: true,
   }),
-  headers: field(dictionary.optional(), {
+  headers: field(headers().optional(), {
     help: 'Object of additional headers to send with the PUT request. Can be used to access URLs that require authorization.',
     secret: 'values',
   }),

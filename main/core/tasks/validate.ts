@@ -1,6 +1,9 @@
 import type { z } from 'zod';
 import { ValidationError, type FieldErrors } from '../errors';
+import { unsupportedOperationMessage } from './cloudconvert';
+import { checkKeys } from './key-checks';
 import {
+  isExportOperation,
   isOperation,
   operations,
   taskSchemas,
@@ -10,8 +13,8 @@ import {
   type Task,
 } from './operations';
 
-/** A job as CloudConvert writes it: named tasks, linked by `input`. */
-export type Job = { tasks: Record<string, Task> };
+/** A job as CloudConvert writes it: named tasks, linked by `input`, and an optional `tag`. */
+export type Job = { tasks: Record<string, Task>; tag?: string };
 
 export function addFieldError(fields: FieldErrors, path: string, message: string): void {
   (fields[path] ??= []).push(message);
@@ -67,7 +70,8 @@ export function parseTask(raw: unknown, path: string, fields: FieldErrors = {}):
       `${path ? path + '.' : ''}operation`,
       operation === undefined
         ? 'is required'
-        : `unknown operation ${JSON.stringify(operation)}; expected one of ${operations.join(', ')}`,
+        : (unsupportedOperationMessage(operation) ??
+            `unknown operation ${JSON.stringify(operation)}; expected one of ${operations.join(', ')}`),
     );
     return undefined;
   }
@@ -77,7 +81,9 @@ export function parseTask(raw: unknown, path: string, fields: FieldErrors = {}):
     collectIssues(parsed.error.issues, path, fields, raw);
     return undefined;
   }
-  return parsed.data;
+  const before = Object.keys(fields).length;
+  checkKeys(parsed.data, path, fields);
+  return Object.keys(fields).length === before ? parsed.data : undefined;
 }
 
 /** Like parseTask, but throws a ValidationError naming every bad field. */
@@ -111,6 +117,18 @@ export function validateJob(raw: unknown): Job {
   if (!isRecord(raw) || !isRecord(raw.tasks)) {
     throw ValidationError.of('tasks', 'a job needs a "tasks" object of named tasks');
   }
+  for (const key of Object.keys(raw)) {
+    if (key === 'tasks' || key === 'tag') continue;
+    addFieldError(
+      fields,
+      key,
+      key === 'webhook_url'
+        ? 'Outbox calls no webhooks: leave it out (run with --json, or watch the job in the app)'
+        : 'unknown parameter (a job has "tasks" and an optional "tag")',
+    );
+  }
+  if (raw.tag !== undefined && typeof raw.tag !== 'string')
+    addFieldError(fields, 'tag', 'must be a string');
   const names = Object.keys(raw.tasks);
   if (names.length === 0) throw ValidationError.of('tasks', 'must contain at least one task');
 
@@ -135,7 +153,7 @@ export function validateJob(raw: unknown): Job {
   if (!Object.values(tasks).some(isExportTask)) {
     throw ValidationError.of('tasks', 'the job has no export task: add one (e.g. export/url)');
   }
-  return { tasks };
+  return typeof raw.tag === 'string' ? { tasks, tag: raw.tag } : { tasks };
 }
 
 /** The graph as written, also for tasks whose parameters are invalid: every problem is reported at once. */
@@ -168,14 +186,17 @@ function validateGraph(graph: Record<string, Node>, fields: FieldErrors): void {
     addFieldError(fields, `tasks.${cycle[0]}.input`, `cycle: ${cycle.join(' → ')}`);
     return;
   }
+  // Only exports are checked against their inputs: any other task already has its own
+  // message (an operation Outbox does not run), and its inputs say nothing more.
   for (const [name, node] of Object.entries(graph)) {
+    if (!isExportOperation(node.operation)) continue;
     for (const input of node.inputs) {
       const source = Object.hasOwn(graph, input) ? graph[input] : undefined;
-      if (source && input !== name && source.operation !== 'import/file') {
+      if (source && input !== name && isExportOperation(source.operation)) {
         addFieldError(
           fields,
           `tasks.${name}.input`,
-          `"${input}" is an ${String(source.operation)} task; an export takes files from an import/file task`,
+          `"${input}" is an ${String(source.operation)} task: an export takes its files from an import/file task`,
         );
       }
     }

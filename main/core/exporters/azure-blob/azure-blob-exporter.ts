@@ -22,24 +22,6 @@ import { azureError, type AzureScope } from './errors';
 
 type AzureParams = TaskOf<'export/azure/blob'>;
 
-// Azure sends metadata as x-ms-meta-* headers: names must be C# identifiers, values ASCII.
-const METADATA_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const METADATA_VALUE = /^[\x20-\x7e]*$/;
-
-function metadataOf(params: AzureParams): Record<string, string> | undefined {
-  const metadata = params.metadata;
-  if (!metadata) return undefined;
-  for (const [name, value] of Object.entries(metadata)) {
-    if (!METADATA_NAME.test(name) || !METADATA_VALUE.test(value)) {
-      throw new OutboxError(
-        'INVALID_DATA',
-        `metadata "${name}": Azure metadata names must be letters, digits and underscores (not starting with a digit) and values printable ASCII.`,
-      );
-    }
-  }
-  return metadata;
-}
-
 function scopeOf(params: AzureParams, blob?: string): AzureScope {
   return {
     account: params.storage_account,
@@ -111,7 +93,7 @@ export const azureBlobExporter: Exporter<'export/azure/blob'> = {
     const scope = scopeOf(params, name);
     const classify = (error: unknown) => azureError(error, scope);
     try {
-      const metadata = metadataOf(params);
+      const { metadata } = params; // names and values checked by the schema
       const container = await containerClientOf(params, context.sessions);
       const blob = container.getBlockBlobClient(name);
       const headers = { blobContentType: contentTypeOf(name) };
