@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'FILE_NOT_FOUND'
   | 'FILE_UNREADABLE'
   | 'FILE_CHANGED'
+  | 'ALREADY_EXPORTING'
   | 'CANCELLED'
   | 'INTERRUPTED'
   | 'AUTH_FAILED'

@@ -1,23 +1,32 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import {
-  CreateBucketCommand,
-  GetObjectCommand,
-  ListMultipartUploadsCommand,
-  ListPartsCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand } from '@aws-sdk/client-s3';
 import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, outbox, spawnOutbox, until } from '../support/cli';
 import { Engine } from '../../main/core/engine/engine';
 import { ProfileService } from '../../main/core/profiles/profile-service';
 import { exportTaskOf, makeFile, sha256, sha256File, tempDir, testConfig } from '../support/engine';
-import { startFaultProxy, type FaultProxy } from '../support/fault-proxy';
+import type { FaultProxy } from '../support/fault-proxy';
 import { keystoneRelay } from '../support/keystone-relay';
 import { freePort } from '../support/net';
 import { AZURITE, KEYSTONE, RGW, SFTP, assertServerUp, s3TaskOf } from '../support/servers';
+import {
+  expectContinued,
+  FILE_SIZE,
+  MiB,
+  openUploads,
+  PART,
+  proxyPool,
+  rgwClient,
+  STALL_AT,
+  stagedBlocks,
+  storedParts,
+  swiftSegments,
+  temporaryBytes,
+  type ResumedFile,
+} from '../support/mid-upload';
 import { swiftCli, type SwiftCli } from '../support/swift-cli';
 
 /**
@@ -34,17 +43,12 @@ import { swiftCli, type SwiftCli } from '../support/swift-cli';
  * The object is read back directly from the server, not through Outbox.
  */
 
-const MiB = 1024 * 1024;
-const FILE_SIZE = 24 * MiB;
-const PART = 5 * MiB;
-/** Two parts (10 MiB) are stored before the stall, the third is cut off. */
-const STALL_AT = 12 * MiB;
 const suffix = randomBytes(4).toString('hex');
 
 let dir: string;
 let source: string;
 let sourceSha256: string;
-const proxies: FaultProxy[] = [];
+const proxies = proxyPool();
 /** Data directories and everything the CLI printed (killed runs included), scanned for secrets at the end. */
 const homes: string[] = [];
 let printed = '';
@@ -74,15 +78,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const close of closers) await close().catch(() => undefined);
-  for (const proxy of proxies) await proxy.close();
+  await proxies.close();
   await fs.rm(dir, { recursive: true, force: true });
 });
-
-async function proxyTo(port: number): Promise<FaultProxy> {
-  const proxy = await startFaultProxy({ host: '127.0.0.1', port });
-  proxies.push(proxy);
-  return proxy;
-}
 
 type Scenario = {
   /** The profile's task (its secrets end up in the keychain). */
@@ -137,8 +135,6 @@ async function crashMidUpload(
   return { home, id: job?.id ?? '' };
 }
 
-type ResumedFile = { size: number; resumed_bytes?: number; [field: string]: unknown };
-
 /** `outbox jobs resume ID --json`: the delivered file, and the bytes that crossed the proxy. */
 async function resume(
   home: string,
@@ -160,28 +156,15 @@ async function resume(
   return { file, sent: proxy.bytesUp - before };
 }
 
-/** Continuing must not send again what the server had: everything sent is at most the rest plus one part. */
-function expectContinued(file: ResumedFile, sent: number, atLeast: number): void {
-  expect(file.size).toBe(FILE_SIZE);
-  expect(file.resumed_bytes).toBeGreaterThanOrEqual(atLeast);
-  expect(sent).toBeLessThan(FILE_SIZE - (file.resumed_bytes ?? 0) + MiB);
-  expect(sent).toBeLessThan(FILE_SIZE - atLeast + MiB);
-}
-
 describe('S3 (Ceph RGW): multipart upload id and finished parts', () => {
   const bucket = `outbox-resume-${suffix}`;
-  const s3 = new S3Client({
-    endpoint: RGW.endpoint,
-    region: RGW.region,
-    forcePathStyle: true,
-    credentials: { accessKeyId: RGW.accessKeyId, secretAccessKey: RGW.secretAccessKey },
-  });
+  const s3 = rgwClient();
   let proxy: FaultProxy;
 
   beforeAll(async () => {
     await assertServerUp('rgw');
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-    proxy = await proxyTo(RGW.port);
+    proxy = await proxies.to(RGW.port);
   });
 
   const task = (key: string) => ({
@@ -192,17 +175,6 @@ describe('S3 (Ceph RGW): multipart upload id and finished parts', () => {
     part_size: PART,
     concurrency: 1,
   });
-  const openUploads = async (key: string) =>
-    (await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: key }))).Uploads ?? [];
-  /** Parts the server holds of the key's open upload. */
-  const storedParts = async (key: string) => {
-    const [upload] = await openUploads(key);
-    if (!upload) return 0;
-    const parts = await s3.send(
-      new ListPartsCommand({ Bucket: bucket, Key: key, UploadId: upload.UploadId }),
-    );
-    return parts.Parts?.length ?? 0;
-  };
   const storedSha256 = async (key: string) => {
     const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     return sha256(
@@ -215,12 +187,12 @@ describe('S3 (Ceph RGW): multipart upload id and finished parts', () => {
     const { home, id } = await crashMidUpload({
       task: task(key),
       proxy,
-      serverHasParts: async () => (await storedParts(key)) >= 2,
+      serverHasParts: async () => (await storedParts(s3, bucket, key)) >= 2,
     });
     const { file, sent } = await resume(home, id, proxy);
     expectContinued(file, sent, 2 * PART);
     expect(await storedSha256(key)).toBe(sourceSha256);
-    expect(await openUploads(key)).toEqual([]);
+    expect(await openUploads(s3, bucket, key)).toEqual([]);
   });
 
   it('outbox serve resumes interrupted jobs by itself when it starts', async () => {
@@ -228,7 +200,7 @@ describe('S3 (Ceph RGW): multipart upload id and finished parts', () => {
     const { home, id } = await crashMidUpload({
       task: task(key),
       proxy,
-      serverHasParts: async () => (await storedParts(key)) >= 2,
+      serverHasParts: async () => (await storedParts(s3, bucket, key)) >= 2,
     });
     const before = proxy.bytesUp;
     const serve = spawnCli(['serve', '--port', String(await freePort())], {
@@ -257,7 +229,7 @@ describe('S3 (Ceph RGW): multipart upload id and finished parts', () => {
       await exited;
     }
     expect(await storedSha256(key)).toBe(sourceSha256);
-    expect(await openUploads(key)).toEqual([]);
+    expect(await openUploads(s3, bucket, key)).toEqual([]);
   });
 
   it('a folder of small files: the files delivered before the crash are not sent again', async () => {
@@ -308,17 +280,17 @@ describe('S3 (Ceph RGW): multipart upload id and finished parts', () => {
       {
         task: task(key),
         proxy,
-        serverHasParts: async () => (await storedParts(key)) >= 2,
+        serverHasParts: async () => (await storedParts(s3, bucket, key)) >= 2,
       },
       changing,
     );
-    const [interrupted] = await openUploads(key);
+    const [interrupted] = await openUploads(s3, bucket, key);
     await fs.writeFile(changing, randomBytes(FILE_SIZE));
     const { file, sent } = await resume(home, id, proxy);
     expect(file.resumed_bytes).toBeUndefined();
     expect(sent).toBeGreaterThanOrEqual(FILE_SIZE);
     expect(await storedSha256(key)).toBe(await sha256File(changing));
-    const left = await openUploads(key);
+    const left = await openUploads(s3, bucket, key);
     expect(left.map((u) => u.UploadId)).not.toContain(interrupted?.UploadId);
     expect(left).toEqual([]);
   });
@@ -335,7 +307,7 @@ describe('S3 (Ceph RGW): multipart upload id and finished parts', () => {
       OUTBOX_HOME: home,
     });
     const exited = new Promise((resolve) => child.on('exit', resolve));
-    await until(async () => (await storedParts('resume/inline.bin')) >= 2, 60_000);
+    await until(async () => (await storedParts(s3, bucket, 'resume/inline.bin')) >= 2, 60_000);
     child.kill('SIGKILL');
     await exited;
     proxy.setPolicy({ fault: { kind: 'none' } });
@@ -357,7 +329,7 @@ describe('S3 (Ceph RGW): multipart upload id and finished parts', () => {
       .tasks[1]?.result?.files[0] as ResumedFile;
     expectContinued(result, proxy.bytesUp - before, 2 * PART);
     expect(await storedSha256('resume/inline.bin')).toBe(sourceSha256);
-    expect(await openUploads('resume/inline.bin')).toEqual([]);
+    expect(await openUploads(s3, bucket, 'resume/inline.bin')).toEqual([]);
   });
 });
 
@@ -372,7 +344,7 @@ describe('Azure Blob (azurite): uncommitted blocks', () => {
   beforeAll(async () => {
     await assertServerUp('azurite');
     await service.getContainerClient(container).create();
-    proxy = await proxyTo(AZURITE.port);
+    proxy = await proxies.to(AZURITE.port);
   });
   afterAll(async () => {
     await service.getContainerClient(container).deleteIfExists();
@@ -393,10 +365,7 @@ describe('Azure Blob (azurite): uncommitted blocks', () => {
         concurrency: 1,
       },
       proxy,
-      serverHasParts: async () => {
-        const list = await blob.getBlockList('uncommitted').catch(() => undefined);
-        return (list?.uncommittedBlocks?.length ?? 0) >= 2;
-      },
+      serverHasParts: async () => (await stagedBlocks(blob)) >= 2,
     });
     // The app's Retry button (engine.retry) resumes the job, with the profile's key from the keychain.
     const before = proxy.bytesUp;
@@ -424,7 +393,7 @@ describe('SFTP (OpenSSH): the temporary file', () => {
 
   beforeAll(async () => {
     await assertServerUp('sftp');
-    proxy = await proxyTo(SFTP.port);
+    proxy = await proxies.to(SFTP.port);
   });
   afterAll(async () => {
     await fs.rm(join(SFTP.home, folder), { recursive: true, force: true });
@@ -442,11 +411,7 @@ describe('SFTP (OpenSSH): the temporary file', () => {
         file: `${folder}/big.bin`,
       },
       proxy,
-      serverHasParts: async () => {
-        const names = await fs.readdir(remote).catch(() => [] as string[]);
-        const part = names.find((n) => n.endsWith('.part'));
-        return part !== undefined && (await fs.stat(join(remote, part))).size >= 4 * MiB;
-      },
+      serverHasParts: async () => (await temporaryBytes(folder)) >= 4 * MiB,
     });
     const { file, sent } = await resume(home, id, proxy);
     expectContinued(file, sent, 4 * MiB);
@@ -465,7 +430,7 @@ describe('OpenStack Swift: segments of a Static Large Object', () => {
     await assertServerUp('swift');
     ({ swift } = await swiftCli());
     await swift('post', container);
-    proxy = await proxyTo(8080);
+    proxy = await proxies.to(8080);
     const relay = await keystoneRelay(proxy.url);
     relayUrl = relay.url;
     closers.push(async () => void relay.server.close());
@@ -476,10 +441,7 @@ describe('OpenStack Swift: segments of a Static Large Object', () => {
   });
 
   it('continues with the segments already stored', async () => {
-    const segments = async () =>
-      (await swift('list', `${container}_segments`).catch(() => ({ stdout: '' }))).stdout
-        .split('\n')
-        .filter(Boolean);
+    const segments = () => swiftSegments(swift, container);
     const { home, id } = await crashMidUpload({
       task: {
         operation: 'export/openstack',

@@ -33,7 +33,14 @@ import {
   tempDir,
 } from '../support/engine';
 import { freePort, run } from '../support/net';
-import { assertServerUp, RGW, SWIFT_S3, type S3Endpoint, s3TaskOf } from '../support/servers';
+import {
+  assertServerUp,
+  awsEnv,
+  RGW,
+  SWIFT_S3,
+  type S3Endpoint,
+  s3TaskOf,
+} from '../support/servers';
 
 /**
  * export/s3 against two real S3 implementations with one suite: Ceph RGW
@@ -733,15 +740,3 @@ describe('export/s3 addressing and part planning (no server)', () => {
     );
   });
 });
-
-function awsEnv(server: S3Server): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    AWS_ACCESS_KEY_ID: server.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: server.secretAccessKey,
-    AWS_DEFAULT_REGION: server.region,
-    AWS_PAGER: '',
-  };
-  delete env.AWS_CA_BUNDLE;
-  return env;
-}

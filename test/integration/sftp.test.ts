@@ -13,6 +13,7 @@ import {
 } from '../support/engine';
 import { run } from '../support/net';
 import { SFTP, assertServerUp } from '../support/servers';
+import { fetchedSha256 } from '../support/sftp-cli';
 
 /**
  * export/sftp against a real OpenSSH sshd (internal-sftp) on loopback. What
@@ -22,34 +23,6 @@ import { SFTP, assertServerUp } from '../support/servers';
 
 const MiB = 1024 * 1024;
 const root = `outbox-sftp-${randomBytes(4).toString('hex')}`;
-
-/** OpenSSH `sftp` in batch mode with the ed25519 key: an independent client. */
-async function sftpBatch(commands: string[]): Promise<string> {
-  const batch = join(await tempDir('outbox-sftp-batch-'), 'commands');
-  await fs.writeFile(batch, commands.join('\n') + '\n');
-  const { stdout } = await run('sftp', [
-    '-P',
-    String(SFTP.port),
-    '-i',
-    SFTP.keys.ed25519,
-    '-o',
-    'StrictHostKeyChecking=no',
-    '-o',
-    'UserKnownHostsFile=/dev/null',
-    '-o',
-    'BatchMode=yes',
-    '-b',
-    batch,
-    `${SFTP.username}@${SFTP.host}`,
-  ]);
-  return stdout;
-}
-
-async function fetchedSha256(remote: string): Promise<string> {
-  const local = join(await tempDir('outbox-sftp-get-'), 'file');
-  await sftpBatch([`get "${remote}" "${local}"`]);
-  return sha256File(local);
-}
 
 /** `ssh-keygen -lf` of the server's host key: what a user would compare. */
 async function serverFingerprint(): Promise<string> {

@@ -13,8 +13,12 @@ export type Fault =
   | { kind: 'none' }
   /** After `afterBytes` client→server bytes, close both sides (RST if `reset`). */
   | { kind: 'cut'; afterBytes: number; reset?: boolean }
-  /** After `afterBytes` client→server bytes, forward nothing either way for `ms`. */
-  | { kind: 'stall'; afterBytes: number; ms: number }
+  /**
+   * After `afterBytes` client→server bytes, forward nothing either way for `ms`.
+   * `across`: bytes counted over all connections (clients that open a connection
+   * per request stall too, and every connection opened later stalls at once).
+   */
+  | { kind: 'stall'; afterBytes: number; ms: number; across?: boolean }
   /** Reset the connection as soon as it is accepted. */
   | { kind: 'reset' };
 
@@ -108,7 +112,7 @@ export async function startFaultProxy(
     client.on('data', (chunk: Buffer) => {
       if (tripped && fault.kind === 'cut') return;
       if (!tripped && (fault.kind === 'cut' || fault.kind === 'stall')) {
-        const room = fault.afterBytes - up;
+        const room = fault.afterBytes - (fault.kind === 'stall' && fault.across ? bytesUp : up);
         if (chunk.length >= room) {
           const head = chunk.subarray(0, Math.max(0, room));
           up += head.length;

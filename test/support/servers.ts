@@ -68,6 +68,19 @@ export function s3TaskOf(server: S3Endpoint) {
   } as const;
 }
 
+/** The environment for the AWS CLI (`/usr/bin/aws`), the independent S3 client, on a test server. */
+export function awsEnv(server: S3Endpoint): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    AWS_ACCESS_KEY_ID: server.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: server.secretAccessKey,
+    AWS_DEFAULT_REGION: server.region,
+    AWS_PAGER: '',
+  };
+  delete env.AWS_CA_BUNDLE;
+  return env;
+}
+
 /** Ceph RADOS Gateway (S3), single node, in-memory OSD: all data is lost on restart. */
 export const RGW = {
   name: 'rgw',

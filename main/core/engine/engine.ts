@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { OutboxConfig } from '../config';
 import { OutboxError, ValidationError, toErrorInfo, type ErrorInfo } from '../errors';
@@ -14,7 +13,9 @@ import type { ExportTask } from '../tasks/operations';
 import { secretValuesOf, withoutSecrets } from '../tasks/secrets';
 import { inputsOf, isExportTask, validateTask, type Job } from '../tasks/validate';
 import { DeliveredLog, sameSource, type DeliveredFile } from './delivered-log';
-import { PartialUploads } from './partial-uploads';
+import { engineStarted, engineStopped, ownerAlive, type Owner } from './owner';
+import { PARTIAL_UPLOAD_MAX_AGE_MS, PartialUploads } from './partial-uploads';
+import { UploadClaims } from './upload-claims';
 import { expandProfiles, planJob, type JobPlan, type ProfileResolver } from './plan';
 import { ProgressTracker, type TaskProgress } from './progress';
 import { applySharedFiles, signAfterExport } from './share-after-export';
@@ -32,16 +33,6 @@ const LINK_TOMBSTONE_MS = 7 * 86400 * 1000;
 const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
 /** Delivered files of a running job are written down at most this often. */
 const DELIVERED_SAVE_MS = 1000;
-
-function bootId(): string {
-  try {
-    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
-  } catch {
-    return String(Math.round(Date.now() / 1000 - process.uptime()));
-  }
-}
-const BOOT = bootId();
-const liveEngines = new Set<string>();
 
 type ActiveJob = {
   record: JobRecord;
@@ -70,12 +61,15 @@ export class Engine {
   private readonly jobs: RecordDir<JobRecord>;
   private readonly partials: PartialUploads;
   private readonly delivered: DeliveredLog;
+  private readonly claims: UploadClaims;
   private readonly pool: WorkerPool;
   private readonly active = new Map<string, ActiveJob>();
   private readonly events = new EventEmitter<EngineEvents>();
   private readonly progress: ProgressTracker;
   private readonly writes = new Map<string, Promise<void>>();
   private readonly engineId = randomUUID();
+  /** This engine as the owner of its jobs and claims. */
+  private readonly owner: Owner = engineStarted(this.engineId);
   private readonly idleTimeoutMs: number;
   private sweepTimer: NodeJS.Timeout | undefined;
 
@@ -88,10 +82,10 @@ export class Engine {
     this.jobs = new RecordDir(join(config.home, 'jobs'), jobRecordSchema);
     this.partials = new PartialUploads(config.home);
     this.delivered = new DeliveredLog(config.home);
+    this.claims = new UploadClaims(config.home, this.owner);
     this.pool = new WorkerPool({ size: config.workers, maxPerWorker: config.transfersPerWorker });
     this.idleTimeoutMs = config.idleTimeoutSeconds * 1000;
     this.progress = new ProgressTracker((update) => this.events.emit('progress', update));
-    liveEngines.add(this.engineId);
   }
 
   /**
@@ -153,7 +147,7 @@ export class Engine {
       ...(options.tag ? { tag: options.tag } : {}),
       created_at: now.toISOString(),
       expires_at: new Date(now.getTime() + this.config.retentionSeconds * 1000).toISOString(),
-      owner: this.owner(),
+      owner: this.owner,
       tasks: Object.entries(plan.job.tasks).map(([name, task]) => ({
         name,
         operation: task.operation,
@@ -228,7 +222,7 @@ export class Engine {
       }
     }
     delete record.ended_at;
-    record.owner = this.owner();
+    record.owner = this.owner;
     record.status = jobStatusOf(record.tasks);
     await this.save(record);
     return this.start(record, plan);
@@ -351,10 +345,6 @@ export class Engine {
     return this.pool.probe({ operation: task.operation, params: task });
   }
 
-  private owner(): JobRecord['owner'] {
-    return { pid: process.pid, boot: `${BOOT}/${this.engineId}` };
-  }
-
   async sweep(now = Date.now()): Promise<void> {
     const resumable = new Set(this.active.keys());
     for (const record of await this.jobs.list()) {
@@ -368,6 +358,7 @@ export class Engine {
     await this.delivered.sweep(resumable);
     await this.links.sweep(now, LINK_TOMBSTONE_MS);
     await this.partials.sweep(now);
+    await this.claims.sweep(now, PARTIAL_UPLOAD_MAX_AGE_MS);
   }
 
   async close(): Promise<void> {
@@ -376,7 +367,7 @@ export class Engine {
     await Promise.allSettled([...this.active.values()].map((a) => a.done));
     await Promise.all(this.writes.values());
     await this.pool.close();
-    liveEngines.delete(this.engineId);
+    engineStopped(this.engineId);
   }
 
   // Originals of jobs this engine ran, for retry (never persisted: they hold credentials).
@@ -455,6 +446,11 @@ export class Engine {
             return;
           }
           const partialKey = keyOf(name, source);
+          // Before the partial upload is looked at: it is this transfer's alone.
+          const claim = await this.claims
+            .claim(partialKey, { job_id: active.record.id, task: task.name }, source.name)
+            .catch((error: unknown) => void errors.push(toErrorInfo(error)));
+          if (!claim) return;
           let partial = recorded.has(partialKey);
           const previous = partial ? await this.partials.previous(partialKey, source) : undefined;
           const upload = this.pool.upload(
@@ -493,6 +489,7 @@ export class Engine {
             active.cancels.delete(upload.cancel);
             // Ended either way: delivered, or the exporter removed what it had sent.
             if (partial) await this.partials.remove(partialKey).catch(() => {});
+            await claim.release();
           }
         }),
       );
@@ -594,17 +591,5 @@ export class Engine {
       record.ended_at = now;
       await this.jobs.put(record.id, record);
     }
-  }
-}
-
-function ownerAlive(owner: JobRecord['owner']): boolean {
-  const [boot, engineId] = owner.boot.split('/');
-  if (boot !== BOOT) return false;
-  if (owner.pid === process.pid) return engineId !== undefined && liveEngines.has(engineId);
-  try {
-    process.kill(owner.pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
