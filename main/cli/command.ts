@@ -1,5 +1,8 @@
 import type { ParseArgsConfig } from 'node:util';
 
+/** `--json`: machine-readable output. */
+export const jsonOption = { json: { type: 'boolean' } } as const;
+
 /** A mistake in how a command was called: printed with the command's usage, exit code 2. */
 export class UsageError extends Error {}
 
@@ -14,3 +17,18 @@ export type Command = {
   help?: (args: string[]) => string;
   run: (args: { values: OptionValues; positionals: string[] }) => Promise<number>;
 };
+
+export function wholeNumber(option: string, text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value <= 0)
+    throw new UsageError(`${option} takes a whole number > 0`);
+  return value;
+}
+
+/** An index: a whole number, 0 or more. */
+export function indexNumber(option: string, text: string): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value))
+    throw new UsageError(`${option} takes a whole number (0 is the first)`);
+  return value;
+}

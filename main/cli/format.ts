@@ -1,4 +1,5 @@
 import type { JobRecord } from '../core/engine/records';
+import { ValidationError, type OutboxError } from '../core/errors';
 import { formatBytes } from '../core/format';
 
 export function formatDuration(seconds: number): string {
@@ -7,21 +8,30 @@ export function formatDuration(seconds: number): string {
   return `${Math.floor(seconds / 3600)} h ${Math.round((seconds % 3600) / 60)} min`;
 }
 
-/** The `--json` shape: `{ status, tasks: [{ name, operation, status, result?, code?, message? }] }`. */
-export function jobSummary(record: JobRecord): {
+/** One task in `--json` output. */
+export type TaskSummary = {
+  id: string;
+  name: string;
+  operation: string;
   status: string;
-  tasks: {
-    name: string;
-    operation: string;
-    status: string;
-    result?: unknown;
-    code?: string;
-    message?: string;
-  }[];
+  result?: unknown;
+  code?: string;
+  message?: string;
+};
+
+/** The `--json` shape: `{ id, tag?, status, tasks: [{ id, name, operation, status, result?, code?, message? }] }`. */
+export function jobSummary(record: JobRecord): {
+  id: string;
+  tag?: string;
+  status: string;
+  tasks: TaskSummary[];
 } {
   return {
+    id: record.id,
+    ...(record.tag === undefined ? {} : { tag: record.tag }),
     status: record.status,
     tasks: record.tasks.map((task) => ({
+      id: task.id,
       name: task.name,
       operation: task.operation,
       status: task.status,
@@ -30,6 +40,31 @@ export function jobSummary(record: JobRecord): {
       ...(task.message ? { message: task.message } : {}),
     })),
   };
+}
+
+/** One problem of a job that did not start, in `--json` output. */
+export type ErrorSummary = { task: string | null; field: string; code: string; message: string };
+
+/**
+ * The `--json` shape of a job that did not start: `{ status: "error", code,
+ * message, errors: [{ task, field, code, message }] }`, each field error with
+ * the task it belongs to (`null`: the job itself).
+ */
+export function failureSummary(
+  error: OutboxError,
+  taskNames: string[],
+): { status: 'error'; code: string; message: string; errors: ErrorSummary[] } {
+  const fields = error instanceof ValidationError ? error.fields : { '': [error.message] };
+  // Longest first: a task named "a.b" owns "tasks.a.b.key", not a task named "a".
+  const names = [...taskNames].sort((a, b) => b.length - a.length);
+  const errors = Object.entries(fields).flatMap(([path, messages]) => {
+    const task = names.find(
+      (name) => path === `tasks.${name}` || path.startsWith(`tasks.${name}.`),
+    );
+    const field = task === undefined ? path : path.slice(`tasks.${task}.`.length);
+    return messages.map((message) => ({ task: task ?? null, field, code: error.code, message }));
+  });
+  return { status: 'error', code: error.code, message: error.message, errors };
 }
 
 /** Human output: one line per task, then one per delivered file (its link or location). */

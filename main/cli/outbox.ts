@@ -1,13 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfig, type OutboxConfig } from '../core/config';
+import { loadConfig } from '../core/config';
 import { Engine } from '../core/engine/engine';
-import type { TaskProgress } from '../core/engine/progress';
-import type { JobRecord } from '../core/engine/records';
 import { OutboxError, ValidationError } from '../core/errors';
-import { findRunningServer, startServer, type RunningServer } from '../core/server/outbox-server';
+import { findRunningServer, type RunningServer } from '../core/server/outbox-server';
 import { startBrowserHost } from '../core/server/browser-host';
 import {
   lanListenProblem,
@@ -16,9 +12,12 @@ import {
   saveLanSharing,
 } from '../core/server/lan-settings';
 import type { LinkChange } from '../core/links/link-store';
-import { UsageError, type Command } from './command';
+import { jsonOption, UsageError, wholeNumber, type Command } from './command';
+import { jobsCommand } from './jobs-command';
+import { linkBaseUrl, runJob, untilSignal, withEngine } from './run-job';
 import { formatBytes } from '../core/format';
-import { formatDuration, jobSummary, renderJob } from './format';
+import { commandHelp, packageVersion, topHelp, usageFor } from './help';
+import { readJson, readTaskObject } from './input';
 import { openProfiles, profileCommand } from './profile-command';
 
 /**
@@ -26,20 +25,22 @@ import { openProfiles, profileCommand } from './profile-command';
  * command has --help, errors go to stderr as one actionable line.
  */
 
-const jsonOption = { json: { type: 'boolean' } } as const;
 const serveOption = { serve: { type: 'boolean' } } as const;
 
 const commands: Record<string, Command> = {
   run: {
-    usage: 'outbox run JOB.json [--json] [--serve]',
+    usage: 'outbox run JOB.json|- [--json] [--serve]',
     summary:
-      'Validate and run a job (CloudConvert job JSON: {"tasks": {...}}). Exit code 0 only when every task finished.\n' +
-      '  --json   print {"status", "tasks": [{name, operation, status, result?, code?, message?}]}\n' +
+      'Validate and run a job (CloudConvert job JSON: {"tasks": {...}, "tag"?}; "-" reads it from standard input).\n' +
+      'Exit code 0 only when every task finished.\n' +
+      '  --json   print {"id", "tag"?, "status", "tasks": [{id, name, operation, status, result?, code?, message?}]};\n' +
+      '           a job that does not start prints {"status": "error", "code", "message", "errors": [{task, field, code, message}]}\n' +
       '  --serve  keep serving the job’s temporary links in the foreground afterwards (Ctrl-C stops)',
     options: { ...jsonOption, ...serveOption },
     async run({ values, positionals }) {
       const [file, ...extra] = positionals;
-      if (!file || extra.length) throw new UsageError('give exactly one job file');
+      if (!file || extra.length)
+        throw new UsageError('give exactly one job file (or - for standard input)');
       const job = await readJson(file);
       return runJob({ job }, { json: values.json === true, serve: values.serve === true });
     },
@@ -60,10 +61,7 @@ const commands: Record<string, Command> = {
       if (typeof values.task !== 'string' && typeof values.profile !== 'string')
         throw new UsageError('--task TASK.json or --profile NAME is required');
       if (positionals.length === 0) throw new UsageError('name at least one FILE to export');
-      const task = typeof values.task === 'string' ? await readJson(values.task) : {};
-      if (typeof task !== 'object' || task === null || Array.isArray(task)) {
-        throw new UsageError(`${values.task} must contain one task object`);
-      }
+      const task = typeof values.task === 'string' ? await readTaskObject(values.task) : {};
       if ('input' in task)
         throw new UsageError(
           `${values.task}: leave out "input"; the files come from the command line`,
@@ -86,10 +84,10 @@ const commands: Record<string, Command> = {
     async run({ values }) {
       if (typeof values.task !== 'string' && typeof values.profile !== 'string')
         throw new UsageError('--task TASK.json or --profile NAME is required');
-      const task = typeof values.task === 'string' ? await readJson(values.task) : {};
+      const task = typeof values.task === 'string' ? await readTaskObject(values.task) : {};
       const profile = typeof values.profile === 'string' ? { profile: values.profile } : {};
       return withEngine(async (engine) => {
-        const result = await engine.probe({ input: 'probe', ...(task as object), ...profile });
+        const result = await engine.probe({ input: 'probe', ...task, ...profile });
         console.log(result.message);
         return 0;
       });
@@ -270,90 +268,7 @@ const commands: Record<string, Command> = {
     },
   },
   profile: profileCommand,
-  jobs: {
-    usage:
-      'outbox jobs [--json]\n' +
-      '       outbox jobs resume JOB_ID [--json]\n' +
-      '       outbox jobs share JOB_ID TASK [--file N] [--expires-in SECONDS] [--json]',
-    summary:
-      'Jobs of the last 24 hours (the retention period), newest first, with their export tasks.\n' +
-      '  resume JOB_ID       continue a job Outbox was stopped in the middle of (killed, crashed): files\n' +
-      '                      already delivered are kept, large uploads go on from what the server has.\n' +
-      '                      Needs its credentials again: tasks exported with a saved profile (--profile).\n' +
-      '                      The app and "outbox serve" resume such jobs by themselves when they start\n' +
-      '  share JOB_ID TASK   a download link, signed now, for the files a finished S3, Azure Blob,\n' +
-      '                      Google Cloud Storage or OpenStack task stored; anyone with it can download\n' +
-      '                      until it expires, and it cannot be revoked. Needs the credentials: a task\n' +
-      '                      exported with a saved profile (--profile); Azure needs the storage access key\n' +
-      '  --file N            (share) only the file at index N of the task’s result (0 is the first)\n' +
-      '  --expires-in S      (share) seconds the link works (default 86400 = 24 h, at most 604800 = 7 days)\n' +
-      '  --json              print JSON ({"files": [{index, filename, size, url, expires_at}]} for share)',
-    options: { ...jsonOption, file: { type: 'string' }, 'expires-in': { type: 'string' } },
-    async run({ values, positionals }) {
-      const [action, id, task, ...extra] = positionals;
-      if (action === 'resume') {
-        if (!id || task !== undefined) throw new UsageError('give exactly one JOB_ID');
-        return runJob({ resume: id }, { json: values.json === true, serve: false });
-      }
-      if (action === 'share') {
-        if (!id || !task || extra.length) throw new UsageError('give a JOB_ID and a TASK name');
-        const file =
-          typeof values.file === 'string' ? indexNumber('--file', values.file) : undefined;
-        const expiresIn =
-          typeof values['expires-in'] === 'string'
-            ? wholeNumber('--expires-in', values['expires-in'])
-            : undefined;
-        return withEngine(async (engine) => {
-          const record = await engine.createShareLink(id, task, file, expiresIn);
-          const results = record.tasks.find((t) => t.name === task)?.result?.files ?? [];
-          const shared = results
-            .map((result, index) => ({ index, result }))
-            .filter(({ index }) => file === undefined || index === file);
-          if (values.json) {
-            const files = shared.map(({ index, result }) => ({
-              index,
-              filename: result.filename,
-              size: result.size,
-              url: result.url,
-              expires_at: result.expires_at,
-            }));
-            console.log(JSON.stringify({ files }, null, 2));
-          } else {
-            for (const { index, result } of shared) {
-              console.log(
-                `${index}  ${result.filename} (${formatBytes(result.size)})  expires ${String(result.expires_at)}\n    ${String(result.url)}`,
-              );
-            }
-          }
-          return 0;
-        });
-      }
-      if (action !== undefined) throw new UsageError(`unknown action "${action}"`);
-      return withEngine(async (engine) => {
-        const jobs = await engine.list();
-        // With each job's id: `jobs share` needs it.
-        if (values.json)
-          console.log(
-            JSON.stringify(
-              jobs.map((job) => ({ id: job.id, ...jobSummary(job) })),
-              null,
-              2,
-            ),
-          );
-        else if (jobs.length === 0) console.log('No jobs in the last 24 hours.');
-        else
-          for (const job of jobs) {
-            const exports = job.tasks
-              .filter((t) => t.operation !== 'import/file')
-              .map((t) => `${t.name} (${t.operation}${t.profile ? ` "${t.profile}"` : ''})`);
-            console.log(
-              `${job.id}  ${job.status.padEnd(10)} ${job.created_at}  ${exports.join(', ')}`,
-            );
-          }
-        return 0;
-      });
-    },
-  },
+  jobs: jobsCommand,
 };
 
 /** What `outbox serve` says about LAN sharing: on (and where) or off, impossible to miss. */
@@ -374,21 +289,6 @@ function printLanStatus(server: RunningServer): void {
   }
 }
 
-function wholeNumber(option: string, text: string): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value <= 0)
-    throw new UsageError(`${option} takes a whole number > 0`);
-  return value;
-}
-
-/** An index: a whole number, 0 or more. */
-function indexNumber(option: string, text: string): number {
-  const value = Number(text);
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value))
-    throw new UsageError(`${option} takes a whole number (0 is the first)`);
-  return value;
-}
-
 async function passwordFromStdin(): Promise<string> {
   let text = '';
   for await (const chunk of process.stdin) text += String(chunk);
@@ -397,139 +297,26 @@ async function passwordFromStdin(): Promise<string> {
   return password;
 }
 
-async function readJson(path: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new UsageError(
-      `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
-    );
-  }
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new UsageError(`${path} is not valid JSON: ${(error as Error).message}`);
-  }
-}
-
 /** Links point at the server that runs on this data directory, or at the configured port. */
-async function linkBaseUrl(config: OutboxConfig): Promise<string> {
-  return (await findRunningServer(config.home))?.url ?? `http://${config.host}:${config.port}`;
-}
-
-async function withEngine(
-  body: (engine: Engine, config: OutboxConfig) => Promise<number>,
-  config = loadConfig(),
-  options: { resumeInterrupted?: boolean } = {},
-): Promise<number> {
-  const engine = await Engine.open(config, {
-    linkBaseUrl: await linkBaseUrl(config),
-    sweepEvery: true,
-    resolveProfile: openProfiles(config).resolver,
-    ...options,
-  });
-  try {
-    return await body(engine, config);
-  } finally {
-    await engine.close();
-  }
-}
-
-/** The version in package.json (the CLI runs from out/main/cli.js). */
-function packageVersion(): string {
-  try {
-    return (
-      JSON.parse(readFileSync(join(__dirname, '../../package.json'), 'utf8')) as { version: string }
-    ).version;
-  } catch {
-    return 'unknown';
-  }
-}
-
-function untilSignal(): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
-}
-
-/** Runs a new job, or resumes an interrupted one, and prints its outcome. */
-async function runJob(
-  start: { job: unknown } | { resume: string },
-  options: { json: boolean; serve: boolean },
-): Promise<number> {
-  const config = loadConfig();
-  return withEngine(async (engine) => {
-    const running = await findRunningServer(config.home);
-    let server: RunningServer | undefined;
-    if (options.serve && !running) server = await startServer({ config, links: engine.links });
-
-    const showProgress = !options.json && process.stderr.isTTY;
-    const stopProgress = showProgress ? engine.on('progress', printProgress) : () => {};
-    const submitted =
-      'resume' in start ? await engine.resume(start.resume) : await engine.submit(start.job);
-    const onSignal = () => engine.cancel(submitted.id);
-    process.once('SIGINT', onSignal);
-    const record = await engine.wait(submitted.id);
-    process.off('SIGINT', onSignal);
-    stopProgress();
-    if (showProgress) process.stderr.write('\r\x1b[K');
-
-    if (options.json) console.log(JSON.stringify(jobSummary(record), null, 2));
-    else console.log(renderJob(record));
-    const hasLinks = record.tasks.some(
-      (t) => t.operation === 'export/url' && t.status === 'finished',
-    );
-    if (hasLinks && !running && !server) {
-      console.error(
-        `outbox: no Outbox server is running on ${config.home}: the links work once "outbox serve" runs ` +
-          `(they will be served at ${engine.linkBaseUrl}), or run again with --serve`,
-      );
-    }
-    if (server) {
-      console.error(`Serving the links on ${server.url} until Ctrl-C.`);
-      await untilSignal();
-      await server.close();
-    }
-    return exitCode(record);
-  }, config);
-}
-
-function exitCode(record: JobRecord): number {
-  return record.status === 'finished' ? 0 : 1;
-}
-
-function printProgress(progress: TaskProgress): void {
-  const eta = progress.eta_seconds === null ? '' : `, ${formatDuration(progress.eta_seconds)} left`;
-  process.stderr.write(
-    `\r\x1b[K${progress.task}: ${formatBytes(progress.bytes)} of ${formatBytes(progress.total)} ` +
-      `(${progress.files_done}/${progress.files_total} files) at ${formatBytes(progress.rate)}/s${eta}`,
-  );
-}
-
-function help(): string {
-  const lines = Object.values(commands).map((c) => `  ${c.usage.split('\n')[0]}`);
-  return [
-    'Outbox: managed exports to S3, Azure Blob, Google Cloud Storage, OpenStack, SFTP, HTTP PUT and temporary links.',
-    '',
-    'Usage:',
-    ...lines,
-    '',
-    'Run "outbox COMMAND --help" for details. Environment: OUTBOX_HOME (data directory), OUTBOX_PORT (link server port).',
-  ].join('\n');
-}
-
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
-    console.log(help());
+  if (name === '--version' || name === '-V') {
+    console.log(`outbox ${packageVersion()}`);
+    return 0;
+  }
+  if (!name || name === '--help' || name === '-h' || (name === 'help' && rest.length === 0)) {
+    console.log(topHelp(commands));
     return name ? 0 : 2;
+  }
+  if (name === 'help') {
+    const [topic = '', ...args] = rest;
+    const command = commands[topic];
+    if (!command) {
+      console.error(`outbox help: unknown command "${topic}". Run "outbox --help" for the list.`);
+      return 2;
+    }
+    console.log(commandHelp(command, args));
+    return 0;
   }
   const command = commands[name];
   if (!command) {
@@ -537,9 +324,7 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
-    console.log(
-      command.help ? command.help(rest) : `Usage: ${command.usage}\n\n${command.summary}`,
-    );
+    console.log(commandHelp(command, rest));
     return 0;
   }
   try {
@@ -559,7 +344,7 @@ export async function main(argv: string[]): Promise<number> {
       (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')
     ) {
       console.error(
-        `outbox ${name}: ${(error as Error).message}. Usage: ${command.usage.split('\n')[0]}`,
+        `outbox ${name}: ${(error as Error).message}. Usage: ${usageFor(command, name, rest)}`,
       );
       return 2;
     }

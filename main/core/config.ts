@@ -30,6 +30,36 @@ export const DEFAULT_TRANSFERS_PER_WORKER = 32;
 /** Long enough for a slow CompleteMultipartUpload or manifest PUT, short enough to notice a dead server. */
 export const DEFAULT_IDLE_TIMEOUT_SECONDS = 120;
 
+/** Every environment variable Outbox reads: `outbox --help` prints this list, the README repeats it. */
+export const environmentVariables: { name: string; meaning: string }[] = [
+  {
+    name: 'OUTBOX_HOME',
+    meaning:
+      'data directory (jobs, links, profiles); default: the per-user app data folder ($XDG_CONFIG_HOME/Outbox or ~/.config/Outbox on Linux)',
+  },
+  {
+    name: 'OUTBOX_PORT',
+    meaning: `port of the local server (temporary links, the UI in a browser), 1–65535; default ${DEFAULT_PORT}`,
+  },
+  {
+    name: 'OUTBOX_WORKERS',
+    meaning:
+      'exporter threads, 1–64; default min(4, cores); small files share one, each large file gets its own while there are threads',
+  },
+  {
+    name: 'OUTBOX_TRANSFERS',
+    meaning: `files one exporter thread sends at once, 1–256; default ${DEFAULT_TRANSFERS_PER_WORKER}, of which at most 4 large ones`,
+  },
+  {
+    name: 'OUTBOX_RETENTION',
+    meaning: `seconds jobs are kept, 60–31536000; default ${DEFAULT_RETENTION_SECONDS}`,
+  },
+  {
+    name: 'OUTBOX_IDLE_TIMEOUT',
+    meaning: `seconds a transfer may move no byte before it is aborted as stalled and retried, 1–86400; default ${DEFAULT_IDLE_TIMEOUT_SECONDS}`,
+  },
+];
+
 /** The OS's per-user app data folder, the same one Electron's userData uses. */
 export function defaultHome(env: NodeJS.ProcessEnv = process.env): string {
   switch (process.platform) {

@@ -5,6 +5,8 @@ import { makeFile, sha256File, tempDir } from '../support/engine';
 import { assertBuilt, outbox, spawnOutbox, until } from '../support/cli';
 import { freePort, run } from '../support/net';
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 let dir: string;
 let env: Record<string, string>;
 let port: number;
@@ -60,11 +62,12 @@ describe('outbox', () => {
     expect(notJson.stderr).toMatch(/cannot read/);
   });
 
-  it('runs a job and prints the CloudConvert-shaped --json result', async () => {
+  it('runs a job and prints the CloudConvert-shaped --json result: ids, tag, results', async () => {
     const file = await makeFile(dir, 'report.pdf', 1000);
     await fs.writeFile(
       join(dir, 'job.json'),
       JSON.stringify({
+        tag: 'monthly-report',
         tasks: {
           'import-it': { operation: 'import/file', path: file },
           'export-it': { operation: 'export/url', input: ['import-it'], inline: true },
@@ -74,16 +77,20 @@ describe('outbox', () => {
     const result = await outbox(['run', join(dir, 'job.json'), '--json'], env);
     expect(result.code).toBe(0);
     const json = JSON.parse(result.stdout);
-    expect(Object.keys(json)).toEqual(['status', 'tasks']);
+    expect(Object.keys(json)).toEqual(['id', 'tag', 'status', 'tasks']);
+    expect(json.id).toMatch(UUID);
+    expect(json.tag).toBe('monthly-report');
     expect(json.status).toBe('finished');
     expect(json.tasks).toEqual([
       {
+        id: expect.stringMatching(UUID),
         name: 'import-it',
         operation: 'import/file',
         status: 'finished',
         result: { files: [{ filename: 'report.pdf', size: 1000 }] },
       },
       {
+        id: expect.stringMatching(UUID),
         name: 'export-it',
         operation: 'export/url',
         status: 'finished',
@@ -98,7 +105,53 @@ describe('outbox', () => {
         },
       },
     ]);
+    expect(json.tasks[0].id).not.toBe(json.tasks[1].id);
     expect(result.stderr).toMatch(/no Outbox server is running/);
+    // The job as `outbox jobs` lists it: the same id and tag.
+    const jobs = JSON.parse((await outbox(['jobs', '--json'], env)).stdout) as {
+      id: string;
+      tag?: string;
+    }[];
+    expect(jobs.find((job) => job.id === json.id)?.tag).toBe('monthly-report');
+  });
+
+  it('--json prints a job that does not start as a JSON document on stdout too', async () => {
+    await fs.writeFile(
+      join(dir, 'invalid.json'),
+      JSON.stringify({
+        tasks: {
+          // A task name with a dot: errors still name the right task.
+          'my.files': { operation: 'import/file', path: 5 },
+          upload: { operation: 'export/sftp', input: 'my.files', host: 'h', port: true },
+        },
+      }),
+    );
+    const result = await outbox(['run', join(dir, 'invalid.json'), '--json'], env);
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(/^outbox run: Invalid data: /);
+    const json = JSON.parse(result.stdout);
+    expect(json).toMatchObject({ status: 'error', code: 'INVALID_DATA' });
+    expect(json.errors).toEqual(
+      expect.arrayContaining([
+        {
+          task: 'upload',
+          field: 'port',
+          code: 'INVALID_DATA',
+          message: expect.stringMatching(/^must be a whole number/),
+        },
+        { task: 'upload', field: 'username', code: 'INVALID_DATA', message: 'is required' },
+        { task: 'my.files', field: 'path', code: 'INVALID_DATA', message: expect.any(String) },
+      ]),
+    );
+
+    await fs.writeFile(join(dir, 'no-tasks.json'), JSON.stringify({ jobs: {} }));
+    const job = JSON.parse(
+      (await outbox(['run', join(dir, 'no-tasks.json'), '--json'], env)).stdout,
+    );
+    expect(job.errors).toEqual([
+      { task: null, field: 'tasks', code: 'INVALID_DATA', message: expect.any(String) },
+    ]);
   });
 
   it('links made by another process work at once while `outbox serve` runs, and serve stops cleanly', async () => {
@@ -159,5 +212,8 @@ describe('outbox', () => {
       code: 'UNREACHABLE',
       message: expect.stringMatching(/connection refused/),
     });
+    // Where the PUT went (scheme, host, port and path): no longer hidden as "[secret]".
+    expect(json.tasks[1].message).toContain('PUT http://127.0.0.1:1/nothing-listens');
+    expect(json.tasks[1].message).not.toContain('[secret]');
   });
 });

@@ -197,6 +197,43 @@ describe('keychain locked, missing or refusing', () => {
     await expectNoSecretIn(home);
   });
 
+  it('no D-Bus session: a profile without secrets is removed all the same; one with secrets says how to get a keychain', async () => {
+    const noBus = {
+      ...process.env,
+      OUTBOX_HOME: home,
+      DBUS_SESSION_BUS_ADDRESS: `unix:path=${join(home, 'no-such-bus')}`,
+    };
+    const cli = (args: string[], env: NodeJS.ProcessEnv) =>
+      run(process.execPath, ['--import', 'tsx', join(REPO, 'main', 'cli', 'outbox.ts'), ...args], {
+        cwd: REPO,
+        env,
+      }).then(
+        ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+        (error: Step) => error,
+      );
+    const urlTask = join(home, '..', `outbox-keychain-url-${randomBytes(4).toString('hex')}.json`);
+    await fs.writeFile(urlTask, JSON.stringify({ operation: 'export/url' }));
+    try {
+      expect((await cli(['profile', 'add', 'links', '--task', urlTask], noBus)).code).toBe(0);
+      const removed = await cli(['profile', 'rm', 'links'], noBus);
+      expect(removed.stderr).toBe('');
+      expect(removed).toMatchObject({ code: 0, stdout: 'Deleted profile "links".\n' });
+
+      // Saved while the keychain works (this test's keyring session), removed without one.
+      const withKeychain = { ...process.env, OUTBOX_HOME: home };
+      expect((await cli(['profile', 'add', 'secret', '--task', taskFile], withKeychain)).code).toBe(
+        0,
+      );
+      expectOneLine(
+        await cli(['profile', 'rm', 'secret'], noBus),
+        /no D-Bus session, so no Secret Service: run Outbox in your desktop session \(or start one with dbus-run-session and gnome-keyring-daemon\)/,
+      );
+      expect((await cli(['profile', 'rm', 'secret'], withKeychain)).code).toBe(0);
+    } finally {
+      await fs.rm(urlTask, { force: true });
+    }
+  });
+
   it('a D-Bus session without a usable keyring: a clear error', async () => {
     const steps = await inSession(
       'none',

@@ -119,6 +119,7 @@ describe('job notifications', () => {
     owner: { pid: 1, boot: 'b' },
     tasks: [
       {
+        id: 'task-1',
         name: 'import-files',
         operation: 'import/file',
         status: 'finished',
@@ -127,6 +128,7 @@ describe('job notifications', () => {
         created_at: '',
       },
       {
+        id: 'task-2',
         name: 'export',
         operation: 'export/s3',
         status,

@@ -7,6 +7,7 @@ import { hasExporter } from '../exporters/registry';
 import type { ProbeResult } from '../exporters/exporter';
 import { createUrlExport } from '../links/url-export';
 import { LinkStore } from '../links/link-store';
+import { findRunningServer } from '../server/outbox-server';
 import { ensurePrivateDir } from '../store/atomic-file';
 import { RecordDir } from '../store/record-dir';
 import type { ExportTask } from '../tasks/operations';
@@ -141,14 +142,16 @@ export class Engine {
       }
     }
     const now = new Date();
+    const tag = options.tag ?? plan.job.tag;
     const record: JobRecord = {
       id: randomUUID(),
       status: 'waiting',
-      ...(options.tag ? { tag: options.tag } : {}),
+      ...(tag === undefined ? {} : { tag }),
       created_at: now.toISOString(),
       expires_at: new Date(now.getTime() + this.config.retentionSeconds * 1000).toISOString(),
       owner: this.owner,
       tasks: Object.entries(plan.job.tasks).map(([name, task]) => ({
+        id: randomUUID(),
         name,
         operation: task.operation,
         status: 'waiting',
@@ -334,7 +337,14 @@ export class Engine {
     if (!isExportTask(task))
       throw ValidationError.of('operation', 'only export tasks have a destination to test');
     if (task.operation === 'export/url') {
-      return { ok: true, message: `Links are served at ${this.linkBaseUrl}.` };
+      // Links need a running server on this data directory: say whether one runs.
+      const server = await findRunningServer(this.config.home);
+      return {
+        ok: true,
+        message: server
+          ? `Links are served at ${server.url} (by the Outbox server of ${this.config.home}, process ${server.pid}).`
+          : `No Outbox server runs on ${this.config.home}: links made now will be served at ${this.linkBaseUrl} once the Outbox app or "outbox serve" runs (or export with --serve).`,
+      };
     }
     if (!hasExporter(task.operation)) {
       throw ValidationError.of(

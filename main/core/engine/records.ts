@@ -19,6 +19,8 @@ export const resultFileSchema = z.looseObject({
 export type ResultFile = z.output<typeof resultFileSchema>;
 
 export const taskRecordSchema = z.object({
+  /** Unique, as CloudConvert's task ids: scripts can tell tasks of several jobs apart. */
+  id: z.string(),
   name: z.string(),
   operation: z.string(),
   status: z.enum(taskStatuses),

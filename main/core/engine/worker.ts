@@ -5,7 +5,8 @@ import type { ResumeState, TransferContext } from '../exporters/exporter';
 import { loadExporter, type UploadOperation } from '../exporters/registry';
 import { shareStoredFile } from '../exporters/share-link';
 import { sourceReads } from '../exporters/source-stream';
-import { secretValuesOf, scrubSecrets } from '../tasks/secrets';
+import { publicUrl } from '../exporters/upload/public-url';
+import { hiddenPartsOf, scrubSecrets } from '../tasks/secrets';
 import { withRetry } from './retry';
 import { WorkerSessions } from './session-cache';
 import type { WorkReply, WorkRequest } from './worker-protocol';
@@ -105,8 +106,12 @@ function idleWatchdog(ms: number, target: string) {
   };
 }
 
+/** What a message calls the transfer: an export/upload by its public URL (its name is the whole URL, a secret). */
 function targetOf(request: Extract<WorkRequest, { type: 'upload' | 'probe' | 'share' }>): string {
-  return request.type === 'upload' ? `${request.operation} ${request.name}` : request.operation;
+  if (request.type !== 'upload') return request.operation;
+  const name =
+    request.operation === 'export/upload' ? publicUrl(new URL(request.name)) : request.name;
+  return `${request.operation} ${name}`;
 }
 
 async function handle(
@@ -116,7 +121,7 @@ async function handle(
   running.set(request.id, controller);
   const { signal } = controller;
   const progress = progressReporter(request.id);
-  const secrets = secretValuesOf({ ...request.params, operation: request.operation });
+  const secrets = hiddenPartsOf({ ...request.params, operation: request.operation });
   try {
     const exporter = await loadExporter(request.operation as UploadOperation);
     const params = request.params as never;

@@ -1,7 +1,6 @@
 import { OutboxError, ValidationError } from '../errors';
 import type { ProfileResolver } from '../engine/plan';
 import { isExportOperation, type ExportOperation } from '../tasks/operations';
-import { secretFieldsOf } from '../tasks/secrets';
 import { validateTask } from '../tasks/validate';
 import {
   applyPatch,
@@ -187,8 +186,13 @@ export class ProfileService {
   /** Deletes the profile and every keychain item of it; the keychain goes first so none is orphaned. */
   async remove(name: string): Promise<void> {
     const record = await this.record(name);
-    if (secretFieldsOf(record.operation).length === 0) {
-      await this.store.remove(record.id); // e.g. export/url: nothing in the keychain
+    if (record.secrets.length === 0) {
+      // Nothing of it is in the keychain (e.g. export/url without a password): removing it needs
+      // none. Leftovers of an interrupted save are deleted where a keychain answers.
+      await this.deleteLeftovers(record.id).catch((error: unknown) => {
+        if (!(error instanceof OutboxError && error.code === 'KEYCHAIN_UNAVAILABLE')) throw error;
+      });
+      await this.store.remove(record.id);
       return;
     }
     const prefix = accountPrefix(record.id);
@@ -263,6 +267,11 @@ export class ProfileService {
       await this.deleteSecrets(id, written).catch(() => undefined);
       throw error;
     }
+  }
+
+  private async deleteLeftovers(id: string): Promise<void> {
+    const prefix = accountPrefix(id);
+    for (const account of await this.secrets.accounts(prefix)) await this.secrets.delete(account);
   }
 
   private async deleteSecrets(id: string, keys: SecretKey[]): Promise<void> {

@@ -112,7 +112,7 @@ export function keychainError(error: unknown, action: string): OutboxError {
   const text = error instanceof Error ? error.message : String(error);
   const what = `Outbox could not ${action} the keychain`;
   let advice: string;
-  if (/failed to connect to socket|autolaunch|DBUS_SESSION_BUS_ADDRESS/i.test(text)) {
+  if (/failed to connect to (socket|address)|autolaunch|DBUS_SESSION_BUS_ADDRESS/i.test(text)) {
     advice =
       'there is no D-Bus session, so no Secret Service: run Outbox in your desktop session (or start one with dbus-run-session and gnome-keyring-daemon)';
   } else if (/ServiceUnknown|not provided by any \.service|org\.freedesktop\.secrets/i.test(text)) {

@@ -39,6 +39,17 @@ export function withoutSecrets<T extends { operation: Operation }>(task: T): Par
   return copy as Partial<T>;
 }
 
+/**
+ * The parts of a secret value that must never be shown. A URL (export/upload's
+ * `url`: a presigned or SAS URL) is secret by its query and user info: its
+ * scheme, host, port and path say where a file went and stay in messages.
+ */
+function secretParts(value: string): string[] {
+  const url = /^https?:\/\/(?:([^/?#@]*)@)?[^?#]*([?#].*)?$/is.exec(value);
+  if (!url) return [value];
+  return [url[1], url[2]].filter((part): part is string => part !== undefined && part !== '');
+}
+
 /** Every secret value in a task (for scrubbing messages and for tests that scan for leaks). */
 export function secretValuesOf(task: Record<string, unknown> & { operation: Operation }): string[] {
   return secretFieldsOf(task.operation).flatMap(({ name, mode }) => {
@@ -49,6 +60,11 @@ export function secretValuesOf(task: Record<string, unknown> & { operation: Oper
     }
     return [];
   });
+}
+
+/** What must be cut out of messages about a task: its secrets, of a URL only the secret parts. */
+export function hiddenPartsOf(task: Record<string, unknown> & { operation: Operation }): string[] {
+  return secretValuesOf(task).flatMap(secretParts);
 }
 
 /** Replaces any occurrence of a secret in a message (SDK errors sometimes echo requests). */

@@ -7,13 +7,9 @@ import { httpError, networkError } from '../classify';
 import type { Exporter } from '../exporter';
 import { hashing, verify } from '../integrity';
 import { countSent } from '../source-stream';
+import { publicUrl } from './public-url';
 
 const IDLE_TIMEOUT_MS = 60_000;
-
-/** The URL without its query: presigned URLs carry signatures that must not be shown or stored. */
-export function publicUrl(url: URL): string {
-  return `${url.origin}${url.pathname}`;
-}
 
 async function readStart(response: IncomingMessage, limit = 512): Promise<string> {
   const chunks: Buffer[] = [];

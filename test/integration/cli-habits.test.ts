@@ -1,0 +1,159 @@
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeFile, tempDir } from '../support/engine';
+import { assertBuilt, outbox, repoRoot, spawnOutbox, until } from '../support/cli';
+import { freePort } from '../support/net';
+
+/**
+ * The CLI as people and scripts use it (issue 13): `--version`, `help
+ * COMMAND`, every environment variable in `--help`, the usage of the
+ * subcommand that was misused, a job from standard input or with a byte order
+ * mark, `--json` that scripts can rely on, and `outbox test` telling the truth
+ * about temporary links.
+ */
+
+let dir: string;
+let env: Record<string, string>;
+let port: number;
+
+beforeAll(async () => {
+  assertBuilt();
+  dir = await tempDir('outbox-cli-habits-');
+  port = await freePort();
+  env = { OUTBOX_HOME: join(dir, 'home'), OUTBOX_PORT: String(port) };
+  await fs.writeFile(join(dir, 'url.json'), JSON.stringify({ operation: 'export/url' }));
+});
+afterAll(async () => {
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+describe('CLI habits', () => {
+  it('outbox --version prints the version of package.json', async () => {
+    const { version } = JSON.parse(await fs.readFile(join(repoRoot, 'package.json'), 'utf8')) as {
+      version: string;
+    };
+    const result = await outbox(['--version'], env);
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim()).toBe(`outbox ${version}`);
+  });
+
+  it('outbox help COMMAND [SUBCOMMAND] is COMMAND --help', async () => {
+    for (const args of [['run'], ['links'], ['profile'], ['profile', 'add']]) {
+      const help = await outbox(['help', ...args], env);
+      const flag = await outbox([...args, '--help'], env);
+      expect(help.code, args.join(' ')).toBe(0);
+      expect(help.stdout, args.join(' ')).toBe(flag.stdout);
+    }
+    expect((await outbox(['help', 'profile', 'add'], env)).stdout).toMatch(
+      /^Usage: outbox profile add NAME/,
+    );
+    const unknown = await outbox(['help', 'frobnicate'], env);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/unknown command "frobnicate"/);
+  });
+
+  it('--help names every environment variable Outbox reads', async () => {
+    const help = (await outbox(['--help'], env)).stdout;
+    const sources = await fs.readdir(join(repoRoot, 'main'), { recursive: true });
+    const read = new Set<string>();
+    for (const file of sources.filter((f) => f.endsWith('.ts'))) {
+      const text = await fs.readFile(join(repoRoot, 'main', file), 'utf8');
+      for (const [name] of text.matchAll(/\bOUTBOX_[A-Z_]+\b/g)) read.add(name);
+    }
+    expect([...read].sort()).toEqual([
+      'OUTBOX_HOME',
+      'OUTBOX_IDLE_TIMEOUT',
+      'OUTBOX_PORT',
+      'OUTBOX_RETENTION',
+      'OUTBOX_TRANSFERS',
+      'OUTBOX_WORKERS',
+    ]);
+    for (const name of read) expect(help, name).toMatch(new RegExp(`^  ${name} +\\S`, 'm'));
+  });
+
+  it('a usage mistake shows the usage of the subcommand that was misused', async () => {
+    const cases: [string[], RegExp][] = [
+      [['links', 'share'], /Usage: outbox links share ID /],
+      [['links', 'revoke'], /Usage: outbox links revoke ID$/m],
+      [['jobs', 'share', 'x'], /Usage: outbox jobs share JOB_ID TASK /],
+      [['profile', 'add'], /Usage: outbox profile add NAME /],
+      [['profile', 'rename', 'a'], /Usage: outbox profile rename OLD NEW$/m],
+      [['settings', 'lan', 'maybe'], /Usage: outbox settings lan on /],
+      [['run', '--bogus', 'x.json'], /Usage: outbox run JOB\.json/],
+    ];
+    for (const [args, usage] of cases) {
+      const result = await outbox(args, env);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
+      expect(result.stderr, args.join(' ')).toMatch(usage);
+    }
+  });
+});
+
+describe('jobs from standard input and files with a byte order mark', () => {
+  const jobOf = (file: string) =>
+    JSON.stringify({
+      tasks: {
+        files: { operation: 'import/file', path: file },
+        links: { operation: 'export/url', input: 'files' },
+      },
+    });
+
+  it('outbox run - reads the job from standard input', async () => {
+    const file = await makeFile(dir, 'stdin.txt', 'from stdin');
+    const result = await outbox(['run', '-', '--json'], env, jobOf(file));
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ status: 'finished' });
+  });
+
+  it('a job file, task file or profile file starting with a UTF-8 BOM is read', async () => {
+    const file = await makeFile(dir, 'bom.txt', 'bom');
+    await fs.writeFile(join(dir, 'bom-job.json'), `\uFEFF${jobOf(file)}`);
+    const run = await outbox(['run', join(dir, 'bom-job.json'), '--json'], env);
+    expect(run.code, run.stderr).toBe(0);
+
+    await fs.writeFile(join(dir, 'bom-task.json'), '\uFEFF{"operation": "export/url"}');
+    const exported = await outbox(
+      ['export', '--task', join(dir, 'bom-task.json'), file, '--json'],
+      env,
+    );
+    expect(exported.code, exported.stderr).toBe(0);
+    const imported = await outbox(
+      ['profile', 'import', join(dir, 'bom-task.json'), '--name', 'bom-links'],
+      env,
+    );
+    expect(imported.code, imported.stderr).toBe(0);
+  });
+});
+
+describe('outbox test --task url.json', () => {
+  it('says that nothing serves the links when no server runs', async () => {
+    const result = await outbox(['test', '--task', join(dir, 'url.json')], env);
+    expect(result.code).toBe(0);
+    expect(result.stdout).not.toMatch(/Links are served/);
+    expect(result.stdout).toMatch(
+      new RegExp(
+        `No Outbox server runs on .*: links made now will be served at http://127\\.0\\.0\\.1:${port} once`,
+      ),
+    );
+  });
+
+  it('says where they are served while outbox serve runs', async () => {
+    const server = spawnOutbox(['serve'], env);
+    let output = '';
+    server.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+    try {
+      await until(() => output.includes(`http://127.0.0.1:${port}`));
+      const result = await outbox(['test', '--task', join(dir, 'url.json')], env);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toMatch(
+        new RegExp(`^Links are served at http://127\\.0\\.0\\.1:${port} `),
+      );
+    } finally {
+      const exited = new Promise((resolve) => server.on('exit', resolve));
+      server.kill('SIGTERM');
+      await exited;
+    }
+  });
+});
