@@ -1,11 +1,13 @@
 /**
  * Errors that reach a user. Codes follow CloudConvert's where it has one
- * (INVALID_DATA, INPUT_TASK_FAILED); the message says what to do.
+ * (INVALID_DATA); the message says what to do. CloudConvert's
+ * INPUT_TASK_FAILED has no counterpart: Outbox's only input, import/file,
+ * is resolved whole before anything runs, so it cannot fail once a job has
+ * started (a file that vanishes afterwards fails its export as FILE_NOT_FOUND).
  */
 
 export type ErrorCode =
   | 'INVALID_DATA'
-  | 'INPUT_TASK_FAILED'
   | 'FILE_NOT_FOUND'
   | 'FILE_UNREADABLE'
   | 'FILE_CHANGED'

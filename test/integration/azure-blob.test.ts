@@ -66,8 +66,11 @@ describe('export/azure/blob on azurite', () => {
       container: containerName,
       checksum: { algorithm: 'md5', value: md5Hex(data) },
       verified: true,
-      url: `${azurite.endpoint}/${containerName}/${blob.split('/').map(encodeURIComponent).join('/')}`,
+      verified_by: 'md5',
+      filename: blob.split('/').pop(),
+      location: `${azurite.endpoint}/${containerName}/${blob.split('/').map(encodeURIComponent).join('/')}`,
     });
+    expect(result.url).toBeUndefined();
   }
 
   beforeAll(async () => {
@@ -191,7 +194,7 @@ describe('export/azure/blob on azurite', () => {
     );
     expect(record.status).toBe('finished');
     const result = record.result?.files[0] as ResultFile;
-    expect(result.url).not.toContain('sig=');
+    expect(result.location).not.toContain('sig=');
     await expectStored(result, path, 'text/plain; charset=utf-8');
 
     // A write-only token (an upload drop box) works; the blob cannot be read back to verify it.
@@ -201,7 +204,11 @@ describe('export/azure/blob on azurite', () => {
       ]),
     );
     expect(writeOnly.status).toBe('finished');
-    expect(writeOnly.result?.files[0]).toMatchObject({ verified: false, size: 13 });
+    expect(writeOnly.result?.files[0]).toMatchObject({
+      verified: false,
+      verified_by: 'none',
+      size: 13,
+    });
     expect(sha256(await download('sas/write-only.txt'))).toBe(await sha256File(path));
 
     // A read-only token signs in but may not write.

@@ -181,7 +181,8 @@ describe('engine', () => {
           {
             name: 'export',
             status: 'finished',
-            result: { files: [{ filename: 'stored.txt', size: 6 }] },
+            // The stored object's name (the PUT URL's path), not the source's.
+            result: { files: [{ filename: 's', size: 6 }] },
           },
         ],
       });

@@ -100,8 +100,11 @@ describe('export/google-cloud-storage on the GCS emulator', () => {
       bucket: bucketName,
       checksum: { algorithm: 'md5', value: md5Hex(data) },
       verified: true,
-      url: `${gcs.endpoint}/${bucketName}/${name.split('/').map(encodeURIComponent).join('/')}`,
+      verified_by: 'md5',
+      filename: name.split('/').pop(),
+      location: `${gcs.endpoint}/${bucketName}/${name.split('/').map(encodeURIComponent).join('/')}`,
     });
+    expect(result.url).toBeUndefined();
   }
 
   beforeAll(async () => {

@@ -220,15 +220,16 @@ describe.each(S3_SERVERS)('export/s3 on $name', (server) => {
         path,
       ]);
       const md5 = md5Hex(await fs.readFile(path));
+      // The object's place in `location`; no `url`: the plain object URL downloads nothing.
       expect(file).toEqual({
         filename: 'report.pdf',
         size: 3000,
-        url: `${proxy.endpoint}/${bucket}/single/report.pdf`,
+        location: `${proxy.endpoint}/${bucket}/single/report.pdf`,
         bucket,
         key: 'single/report.pdf',
         checksum: { algorithm: 'md5', value: md5 },
         verified: true,
-        verified_by: 'etag',
+        verified_by: 'md5',
         parts: 1,
       });
       const put = proxy.requests.find((r) => r.method === 'PUT');
@@ -331,7 +332,7 @@ describe.each(S3_SERVERS)('export/s3 on $name', (server) => {
       size: 12 * MiB + 12345,
       checksum: { algorithm: 'md5-multipart', value: composite },
       verified: true,
-      verified_by: 'etag',
+      verified_by: 'md5',
       parts: 3,
     });
     const head = await fx.client.send(
@@ -347,7 +348,7 @@ describe.each(S3_SERVERS)('export/s3 on $name', (server) => {
     const path = await makeFile(join(fx.dir, 'intl'), name, 'héllo wörld\n');
     const [file] = await fx.exported({ key_prefix: 'ünïcødé/' }, [path]);
     expect(file?.key).toBe(`ünïcødé/${name}`);
-    expect(file?.url).toBe(
+    expect(file?.location).toBe(
       `${server.endpoint}/${bucket}/${encodeURIComponent('ünïcødé')}/${encodeURIComponent(name)}`,
     );
     expect(await fx.stored(`ünïcødé/${name}`)).toBe(sha256('héllo wörld\n'));
@@ -541,7 +542,7 @@ describe('export/s3 parameters stored by RGW', () => {
       // RGW keeps the plaintext MD5 as ETag under SSE-KMS, so the ETag check applies.
       expect(file).toMatchObject({
         verified: true,
-        verified_by: 'etag',
+        verified_by: 'md5',
         server_side_encryption: 'aws:kms',
       });
       const head = await fx.head(key);
@@ -665,7 +666,7 @@ describe('export/s3 parameters on Swift s3api', () => {
       // Swift encrypts at rest (encryption middleware) but HeadObject does not report it.
       expect(file).toMatchObject({
         verified: true,
-        verified_by: 'etag',
+        verified_by: 'md5',
         server_side_encryption: null,
       });
       expect(await fx.stored(key)).toBe(await sha256File(path));

@@ -166,9 +166,10 @@ describe('createShareLink on S3 (Ceph RGW), from a profile', () => {
     const record = await exported({ profile: profileName('s3') });
     const plain = sharedFile(record);
     expect(plain.expires_at).toBeUndefined();
-    expect(plain.url).toBe(`${RGW.endpoint}/${bucket}/later/quarterly%20report.bin`);
-    // Without a signature the object is private.
-    expect((await download(String(plain.url))).status).toBe(403);
+    expect(plain.url).toBeUndefined();
+    expect(plain.location).toBe(`${RGW.endpoint}/${bucket}/later/quarterly%20report.bin`);
+    // Without a signature the object is private: its location downloads nothing.
+    expect((await download(String(plain.location))).status).toBe(403);
 
     const events: JobRecord[] = [];
     const stop = later.on('job', (job) => events.push(job));
@@ -178,7 +179,7 @@ describe('createShareLink on S3 (Ceph RGW), from a profile', () => {
     const file = sharedFile(updated);
     expectExpiry(file, 86400, before);
     const url = new URL(String(file.url));
-    expect(`${url.origin}${url.pathname}`).toBe(String(plain.url));
+    expect(`${url.origin}${url.pathname}`).toBe(String(plain.location));
     expect(url.searchParams.get('X-Amz-Algorithm')).toBe('AWS4-HMAC-SHA256');
     expect(url.searchParams.get('X-Amz-Expires')).toBe('86400');
     expect(String(file.url)).not.toContain(RGW.secretAccessKey);
@@ -446,7 +447,11 @@ describe('outbox jobs share (the CLI)', () => {
 
     for (const [args, code, message] of [
       [['--file', '3'], 1, /file: task "export" delivered 1 file/],
-      [['--expires-in', '604801'], 1, /expires_in: must be a whole number of seconds from 1 to 604800/],
+      [
+        ['--expires-in', '604801'],
+        1,
+        /expires_in: must be a whole number of seconds from 1 to 604800/,
+      ],
       [['--expires-in', 'soon'], 2, /--expires-in takes a whole number/],
       [['--file', '-1'], 2, /--file/],
     ] as const) {

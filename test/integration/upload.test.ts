@@ -106,11 +106,14 @@ describe('export/upload (HTTP PUT)', () => {
     );
     expect(task.status, task.message).toBe('finished');
     const [file] = task.result?.files ?? [];
+    // filename: the stored object's base name (the key's), not the source's.
     expect(file).toMatchObject({
-      filename: 'presigned.bin',
+      filename: 'file.bin',
       size: 3 * 1024 * 1024 + 5,
       verified: true,
+      verified_by: 'md5',
     });
+    expect(file?.url).toBeUndefined();
     // The signature is not kept in the result.
     expect(String(file?.location)).toBe(`${SWIFT_S3.endpoint}/${bucket}/${key}`);
     expect(JSON.stringify(task)).not.toContain('X-Amz-Signature');

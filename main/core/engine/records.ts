@@ -10,11 +10,16 @@ export type TaskStatus = (typeof taskStatuses)[number];
 
 const json = z.json();
 
-/** One delivered file; exporters add fields (bucket, key, checksum, verified…). */
+/**
+ * One delivered file. `url` only where it downloads without credentials
+ * (export/url links, share links); exporters build the rest in one shape
+ * (exporters/stored-file.ts: location, checksum, verified…).
+ */
 export const resultFileSchema = z.looseObject({
   filename: z.string(),
   size: z.number(),
   url: z.string().optional(),
+  location: z.string().optional(),
 });
 export type ResultFile = z.output<typeof resultFileSchema>;
 

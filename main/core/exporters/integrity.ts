@@ -3,7 +3,7 @@ import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { OutboxError } from '../errors';
 
 /** A checksum as reported in task results. */
-export type Checksum = { algorithm: 'md5' | 'md5-multipart' | 'crc32c' | 'sha256'; value: string };
+export type Checksum = { algorithm: 'md5' | 'md5-multipart' | 'sha256'; value: string };
 
 /** Hashes a stream as it passes; `digest()` once it has ended. */
 export function hashing(

@@ -22,7 +22,7 @@ export type ShareLinkExpiry = {
   expiresAt: Date;
 };
 
-/** The result fields a share link adds: it replaces the plain object URL. */
+/** The result fields a share link adds: `url` downloads without credentials until `expires_at`. */
 export type SharedFields = { url: string; expires_at: string };
 
 export function shareLinkExpiry(request: ShareLinkRequest, now = Date.now()): ShareLinkExpiry {

@@ -7,6 +7,7 @@ import {
   isRunning,
   jobTitle,
   locationOf,
+  verificationOf,
   sharedLinkOf,
   sourceFilesOf,
   type SourceFile,
@@ -242,6 +243,7 @@ function Results({ task, results }: { task: TaskRecord; results: ResultFile[] })
       return <LinkRow url={file.url} filename={file.filename} link={byUrl.get(file.url)} />;
     }
     const location = locationOf(file, task.operation) ?? file.filename;
+    const verification = verificationOf(file);
     const shared = sharedLinkOf(file);
     const where = (
       <div className="location-row">
@@ -250,8 +252,8 @@ function Results({ task, results }: { task: TaskRecord; results: ResultFile[] })
           {shortLocation(location)}
         </span>
         <span className="muted small">{formatBytes(file.size)}</span>
-        {file.verified === true && (
-          <span className="badge badge-ok" title="Checksum verified after upload">
+        {verification && (
+          <span className="badge badge-ok" title={verification}>
             verified
           </span>
         )}

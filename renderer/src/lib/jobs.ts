@@ -48,32 +48,35 @@ export function sharedLinkOf(file: ResultFile): { url: string; expires_at: strin
 
 /** Where a delivered file now lives, in the words its destination uses. */
 export function locationOf(file: ResultFile, operation: string): string | undefined {
-  // A signed share link in `url` is not the file's location.
-  const shared = sharedLinkOf(file) !== undefined;
   const text = (key: string) => {
     const value = file[key];
-    return typeof value === 'string' && !(shared && key === 'url') ? value : undefined;
+    return typeof value === 'string' ? value : undefined;
   };
   switch (operation) {
     case 'export/s3':
       return text('bucket') && text('key') ? `s3://${text('bucket')}/${text('key')}` : undefined;
     case 'export/google-cloud-storage':
       return text('bucket') && text('file') ? `gs://${text('bucket')}/${text('file')}` : undefined;
-    case 'export/azure/blob':
-      return text('url') ?? joined(text('container'), text('blob'));
-    case 'export/openstack':
-      return text('url') ?? joined(text('container'), text('file'));
-    case 'export/sftp':
-      return text('path') ?? text('file');
-    case 'export/upload':
+    case 'export/url':
       return text('url');
     default:
-      return text('url');
+      return text('location');
   }
 }
 
-function joined(a: string | undefined, b: string | undefined): string | undefined {
-  return a && b ? `${a}/${b}` : undefined;
+/** What the "verified" badge of a delivered file means (its `verified_by`). */
+export function verificationOf(file: ResultFile): string | undefined {
+  if (file.verified !== true) return undefined;
+  switch (file.verified_by) {
+    case 'md5':
+      return 'The MD5 of the stored file matches the bytes sent';
+    case 'content-md5':
+      return 'The server checked the MD5 of every part, and the stored size matches';
+    case 'size':
+      return 'The stored size matches (this destination offers no checksum)';
+    default:
+      return 'Checked after upload';
+  }
 }
 
 /** Explanations for error codes, so a person knows what to try. */

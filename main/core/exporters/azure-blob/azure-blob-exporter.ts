@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { posix } from 'node:path';
 import {
   BlobSASPermissions,
   SASProtocol,
@@ -7,15 +6,15 @@ import {
   generateBlobSASQueryParameters,
   type BlockBlobClient,
 } from '@azure/storage-blob';
-import type { ResultFile } from '../../engine/records';
 import { OutboxError } from '../../errors';
 import { withRetry } from '../../engine/retry';
 import { contentTypeOf } from '../../links/http-headers';
 import type { TaskOf } from '../../tasks/operations';
 import type { Exporter, TransferContext } from '../exporter';
 import { verify } from '../integrity';
-import { preparePart, resumedField } from '../parts';
+import { preparePart } from '../parts';
 import { storedName, withShareLink, type ShareLinkExpiry } from '../share-link';
+import { storedFile } from '../stored-file';
 import { planBlocks, stageBlocks } from './blocks';
 import { containerClientOf, serviceUrlOf, withoutQuery } from './client';
 import { azureError, type AzureScope } from './errors';
@@ -126,15 +125,6 @@ export const azureBlobExporter: Exporter<'export/azure/blob'> = {
       }
 
       const checksum = { algorithm: 'md5' as const, value: md5.toString('hex') };
-      const result = {
-        filename: posix.basename(source.name),
-        size: source.size,
-        container: params.container,
-        blob: name,
-        checksum,
-        url: withoutQuery(blob.url),
-        ...resumedField(reusedBytes),
-      };
       // A write-only SAS token may not read properties back: the server has still
       // checked every block's (or the whole blob's) MD5 as it arrived.
       const stored = await blob
@@ -144,29 +134,32 @@ export const azureBlobExporter: Exporter<'export/azure/blob'> = {
           if (mapped.code === 'ACCESS_DENIED') return undefined;
           throw mapped;
         });
-      const share = (verified: ResultFile) =>
-        withShareLink(verified, params.share_link, async (expiry) =>
-          readOnlySasUrl(params, blob, name, expiry),
-        );
-      if (!stored) {
-        return share({
-          ...result,
-          verified: false,
-          verification: 'not read back: the credentials may not read blob properties',
-        });
-      }
-      const storedMd5 = stored.contentMD5
+      const storedMd5 = stored?.contentMD5
         ? Buffer.from(stored.contentMD5).toString('hex')
         : undefined;
-      verify(
-        `azure blob ${params.container}/${name}`,
-        { size: source.size, checksum },
-        {
-          ...(stored.contentLength === undefined ? {} : { size: stored.contentLength }),
-          ...(storedMd5 === undefined ? {} : { checksum: storedMd5 }),
-        },
+      if (stored) {
+        verify(
+          `azure blob ${params.container}/${name}`,
+          { size: source.size, checksum },
+          {
+            ...(stored.contentLength === undefined ? {} : { size: stored.contentLength }),
+            ...(storedMd5 === undefined ? {} : { checksum: storedMd5 }),
+          },
+        );
+      }
+      const result = storedFile({
+        name,
+        size: source.size,
+        location: withoutQuery(blob.url),
+        place: { container: params.container, blob: name },
+        checksum,
+        verifiedBy:
+          storedMd5 !== undefined ? 'md5' : stored?.contentLength !== undefined ? 'size' : 'none',
+        resumedBytes: reusedBytes,
+      });
+      return await withShareLink(result, params.share_link, async (expiry) =>
+        readOnlySasUrl(params, blob, name, expiry),
       );
-      return share({ ...result, verified: storedMd5 !== undefined });
     } catch (error) {
       throw classify(error);
     }

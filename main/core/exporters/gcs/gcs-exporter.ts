@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { posix } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { File } from '@google-cloud/storage';
 import { contentTypeOf } from '../../links/http-headers';
@@ -7,6 +6,7 @@ import type { TaskOf } from '../../tasks/operations';
 import type { Exporter } from '../exporter';
 import { hashing, verify } from '../integrity';
 import { storedName, withShareLink, type ShareLinkExpiry } from '../share-link';
+import { storedFile } from '../stored-file';
 import { countSent } from '../source-stream';
 import { apiRootOf, objectUrlOf, storageOf } from './client';
 import { gcsError, type GcsScope } from './errors';
@@ -108,15 +108,14 @@ export const gcsExporter: Exporter<'export/google-cloud-storage'> = {
           ...(storedMd5 === undefined ? {} : { checksum: storedMd5 }),
         },
       );
-      const result = {
-        filename: posix.basename(source.name),
+      const result = storedFile({
+        name,
         size: source.size,
-        bucket: params.bucket,
-        file: name,
+        location: objectUrlOf(params, name),
+        place: { bucket: params.bucket, file: name },
         checksum,
-        verified: storedMd5 !== undefined && Number.isFinite(storedSize),
-        url: objectUrlOf(params, name),
-      };
+        verifiedBy: storedMd5 !== undefined ? 'md5' : Number.isFinite(storedSize) ? 'size' : 'none',
+      });
       return await withShareLink(result, params.share_link, (expiry) =>
         signedReadUrl(file, expiry),
       );

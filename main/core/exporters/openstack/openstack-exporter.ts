@@ -1,12 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { posix } from 'node:path';
 import { contentTypeOf } from '../../links/http-headers';
 import type { Exporter } from '../exporter';
 import { verify } from '../integrity';
 import { uploadLargeObject, planSegments } from './large-object';
-import { preparePart, resumedField, retractableProgress } from '../parts';
+import { preparePart, retractableProgress } from '../parts';
 import { putObject } from './put-object';
 import { storedName, withShareLink } from '../share-link';
+import { storedFile } from '../stored-file';
 import { tempUrlOf } from './temp-url';
 import { SwiftAccount } from './swift-client';
 
@@ -42,17 +42,17 @@ export const openstackExporter: Exporter<'export/openstack'> = {
             plan,
             contentType,
           });
-    const result = {
-      filename: posix.basename(name),
+    const result = storedFile({
+      name,
       size: source.size,
-      container: params.container,
-      file: name,
       location: stored.location,
+      place: { container: params.container, file: name },
       checksum: stored.checksum,
-      verified: true,
-      ...(stored.segments !== undefined ? { segments: stored.segments } : {}),
-      ...resumedField(stored.reusedBytes),
-    };
+      // Swift's ETag (of the object, or of an SLO's segments) was compared with the MD5s read.
+      verifiedBy: 'md5',
+      resumedBytes: stored.reusedBytes,
+      details: stored.segments !== undefined ? { segments: stored.segments } : {},
+    });
     return withShareLink(result, params.share_link, (expiry) =>
       tempUrlOf(account, { container: params.container, name }, expiry, context.signal),
     );

@@ -19,19 +19,20 @@ import { describeDestination, objectUrl, s3Client, s3PutObject } from './client'
 import { s3Error, type S3ErrorScope } from './errors';
 import { uploadMultipart, type MultipartTarget } from './multipart';
 import { objectOptions, optionalFeaturesOf } from './object-options';
-import { planParts, preparePart, resumedField, type PartLimits } from '../parts';
+import { planParts, preparePart, type PartLimits } from '../parts';
 import type { PutObject } from './put-object';
 import { storedName, withShareLink, type ShareLinkExpiry } from '../share-link';
+import { storedFile, type VerifiedBy } from '../stored-file';
 
 const S3_LIMITS: PartLimits = { service: 'S3', maxParts: 10_000, maxPartSize: 5 * 1024 ** 3 };
 
 /**
- * How the stored object was checked. `etag`: its ETag equals the MD5 (or the
+ * How the stored object was checked. `md5`: its ETag equals the MD5 (or the
  * composite multipart MD5) of the bytes read. `content-md5`: the object is
  * encrypted with KMS or a customer key, so its ETag is no MD5; the size was
  * compared, and every request carried Content-MD5, which the server checked.
  */
-type Verification = 'etag' | 'content-md5';
+type Verification = Extract<VerifiedBy, 'md5' | 'content-md5'>;
 
 /** One PUT with Content-MD5; returns the MD5 of what was sent and the ETag the server answered. */
 async function putSingle(
@@ -90,7 +91,7 @@ async function verifyStored(
     );
   }
   verify(what, expected, { size: head.ContentLength ?? -1, checksum: etag });
-  return { verification: 'etag', head };
+  return { verification: 'md5', head };
 }
 
 /**
@@ -212,22 +213,22 @@ export const s3Exporter: Exporter<'export/s3'> = {
         ? undefined
         : await verifyStored(target, { size: source.size, checksum }, context.signal);
 
-    const result = {
-      filename: posix.basename(key),
+    const result = storedFile({
+      name: key,
       size: source.size,
-      url: objectUrl(params, key),
-      bucket: params.bucket,
-      key,
+      location: objectUrl(params, key),
+      place: { bucket: params.bucket, key },
       checksum,
-      verified: true,
-      verified_by: stored?.verification ?? 'etag',
-      parts: plan.partCount,
-      ...resumedField(reusedBytes),
-      // What the server says it did: some accept the header and do nothing (RGW without a default key).
-      ...(params.server_side_encryption
-        ? { server_side_encryption: stored?.head.ServerSideEncryption ?? null }
-        : {}),
-    };
+      verifiedBy: stored?.verification ?? 'md5',
+      resumedBytes: reusedBytes,
+      details: {
+        parts: plan.partCount,
+        // What the server says it did: some accept the header and do nothing (RGW without a default key).
+        ...(params.server_side_encryption
+          ? { server_side_encryption: stored?.head.ServerSideEncryption ?? null }
+          : {}),
+      },
+    });
     return withShareLink(result, params.share_link, (expiry) => presignedGet(target, expiry));
   },
 

@@ -5,9 +5,16 @@ import type { SFTPWrapper, Stats } from 'ssh2';
 import { OutboxError } from '../../errors';
 import type { Exporter, TransferContext } from '../exporter';
 import { verify } from '../integrity';
-import { DEFAULT_PART_SIZE, resumedField } from '../parts';
+import { DEFAULT_PART_SIZE } from '../parts';
+import { storedFile } from '../stored-file';
 import { writePipelined } from './pipelined-write';
-import { destinationOf, sftpError, sftpSession, type SftpSession } from './sftp-session';
+import {
+  destinationOf,
+  locationOf,
+  sftpError,
+  sftpSession,
+  type SftpSession,
+} from './sftp-session';
 
 // ssh2 callbacks as promises (the channel methods are overloaded, so no util.promisify).
 const call = <T>(run: (done: (error: Error | undefined | null, value: T) => void) => void) =>
@@ -204,27 +211,22 @@ export const sftpExporter: Exporter<'export/sftp'> = {
       if (written.status === 'rejected') throw written.reason;
       if (closed.status === 'rejected') throw closed.reason;
       const sha256 = hash.digest().toString('hex');
-      verify(
-        `${destinationOf(params)}${name}`,
-        { size: source.size },
-        { size: written.value.size },
-      );
+      verify(locationOf(params, name), { size: source.size }, { size: written.value.size });
       await moveIntoPlace(sftp, temporary, name).catch((error: unknown) => {
         throw sftpError(error, 'Cannot rename the finished upload to', name);
       });
       stored = true;
-      return {
-        filename: posix.basename(name),
+      return storedFile({
+        name,
         size: source.size,
-        file: name,
-        host: params.host,
-        host_key_fingerprint: session.hostKeyFingerprint,
+        location: locationOf(params, name),
+        place: { host: params.host, file: name },
         checksum: { algorithm: 'sha256', value: sha256 },
         // The remote size was checked before the rename; SFTP offers no remote checksum.
-        verified: true,
-        verified_by: 'size',
-        ...resumedField(offset),
-      };
+        verifiedBy: 'size',
+        resumedBytes: offset,
+        details: { host_key_fingerprint: session.hostKeyFingerprint },
+      });
     } catch (error) {
       throw sftpError(error, 'Upload failed for', name);
     } finally {

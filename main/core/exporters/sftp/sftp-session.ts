@@ -31,6 +31,17 @@ export function destinationOf(params: ExportSftpTask): string {
   return `sftp://${params.username}@${params.host}:${params.port}`;
 }
 
+/**
+ * A stored file as an sftp:// URL: absolute paths as they are, paths relative
+ * to the login folder under `/~/` (the SFTP URI convention curl follows).
+ */
+export function locationOf(params: ExportSftpTask, path: string): string {
+  const host = params.host.includes(':') ? `[${params.host}]` : params.host;
+  const encoded = path.split('/').map(encodeURIComponent).join('/');
+  const absolute = path.startsWith('/') ? encoded : `/~/${encoded}`;
+  return `sftp://${encodeURIComponent(params.username)}@${host}:${params.port}${absolute}`;
+}
+
 /** Credentials are part of the key: a task with other credentials gets its own connection. */
 function sessionKey(params: ExportSftpTask): string {
   const secret = createHash('sha256')

@@ -1,15 +1,24 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { posix } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { OutboxError } from '../../errors';
 import { httpError, networkError } from '../classify';
 import type { Exporter } from '../exporter';
 import { hashing, verify } from '../integrity';
 import { countSent } from '../source-stream';
+import { storedFile } from '../stored-file';
 import { publicUrl } from './public-url';
 
 const IDLE_TIMEOUT_MS = 60_000;
+
+/** The path a PUT stored the file at, decoded (`%20` is a space in the file's name). */
+function storedPath(url: URL): string {
+  try {
+    return decodeURIComponent(url.pathname);
+  } catch {
+    return url.pathname; // not valid %-encoding: as sent
+  }
+}
 
 async function readStart(response: IncomingMessage, limit = 512): Promise<string> {
   const chunks: Buffer[] = [];
@@ -91,14 +100,15 @@ export const uploadExporter: Exporter<'export/upload'> = {
       { size: source.size, checksum: { algorithm: 'md5', value: md5 } },
       stored ? { checksum: stored } : {},
     );
-    return {
-      filename: posix.basename(source.name),
+    return storedFile({
+      name: storedPath(url),
       size: source.size,
       location: publicUrl(url),
-      status,
+      place: {},
       checksum: { algorithm: 'md5', value: md5 },
-      verified: stored !== undefined,
-    };
+      verifiedBy: stored === undefined ? 'none' : 'md5',
+      details: { status },
+    });
   },
 
   async probe(params, { signal }) {
