@@ -24,6 +24,14 @@ type PooledWorker = { worker: Worker; running: Set<number>; large: Set<number> }
 const SMALL_FILE = 8 * 1024 * 1024;
 
 /**
+ * A small young generation: exporters allocate a buffer object per packet or
+ * part, and each one's memory is freed only when a scavenge collects it. With
+ * V8's default (up to 16 MiB semi-spaces) ~30 MiB more of garbage buffers
+ * stayed resident during a 1 GiB SFTP upload, for no less CPU.
+ */
+const WORKER_OPTIONS = { resourceLimits: { maxYoungGenerationSizeMb: 3 } };
+
+/**
  * The worker script: built next to this bundle (out/main/worker.js), or — when
  * running from source in tests — the TypeScript file loaded through tsx.
  */
@@ -33,7 +41,7 @@ function createWorker(): Worker {
   const built = [join(here, 'worker.js'), join(here, '..', 'worker.js')].find((path) =>
     existsSync(path),
   );
-  if (built) return new Worker(built);
+  if (built) return new Worker(built, WORKER_OPTIONS);
   const resolve = createRequire(import.meta.url).resolve;
   const tsx = join(dirname(resolve('tsx/package.json')), 'dist');
   const url = (path: string) => JSON.stringify(pathToFileURL(path).href);
@@ -42,7 +50,10 @@ function createWorker(): Worker {
     `(await import(${url(join(tsx, 'cjs/api/index.mjs'))})).register();`,
     `await import(${url(join(here, 'worker.ts'))});`,
   ].join('\n');
-  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`));
+  return new Worker(
+    new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`),
+    WORKER_OPTIONS,
+  );
 }
 
 export type PoolOptions = {

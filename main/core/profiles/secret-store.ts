@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { AsyncEntry, findCredentialsAsync, type EntryOptions } from '@napi-rs/keyring';
+import type { EntryOptions } from '@napi-rs/keyring';
 import { OutboxError } from '../errors';
 
 /**
@@ -37,24 +37,30 @@ export const KEYCHAIN_SERVICE = 'Outbox';
  */
 const ENTRY_OPTIONS: EntryOptions = { linux: { store: 'secret-service' } };
 
+// Loaded on first use: a native module most commands (an export with --task) never need.
+const keyring = () => import('@napi-rs/keyring');
+
 export class KeychainSecretStore implements SecretStore {
   constructor(
     readonly service = KEYCHAIN_SERVICE,
-    private readonly entryFor: (service: string, account: string) => KeychainEntry = (s, a) =>
-      new AsyncEntry(s, a, ENTRY_OPTIONS),
+    private readonly entryFor: (
+      service: string,
+      account: string,
+    ) => KeychainEntry | Promise<KeychainEntry> = async (s, a) =>
+      new (await keyring()).AsyncEntry(s, a, ENTRY_OPTIONS),
     private readonly listAccounts: (service: string) => Promise<string[]> = async (s) =>
-      (await findCredentialsAsync(s)).map((credential) => credential.account),
+      (await (await keyring()).findCredentialsAsync(s)).map((credential) => credential.account),
   ) {}
 
-  private entry(account: string): KeychainEntry {
+  private entry(account: string): Promise<KeychainEntry> {
     // The constructor already talks to D-Bus on Linux and throws without a session.
-    return this.entryFor(this.service, account);
+    return Promise.resolve(this.entryFor(this.service, account));
   }
 
   async set(account: string, value: string, action = 'save a secret in'): Promise<void> {
     let stored: string | null;
     try {
-      const entry = this.entry(account);
+      const entry = await this.entry(account);
       await entry.setPassword(value);
       stored = await entry.getPassword();
     } catch (error) {
@@ -70,7 +76,7 @@ export class KeychainSecretStore implements SecretStore {
 
   async get(account: string): Promise<string | undefined> {
     try {
-      return (await this.entry(account).getPassword()) ?? undefined;
+      return (await (await this.entry(account)).getPassword()) ?? undefined;
     } catch (error) {
       throw keychainError(error, 'read a secret from');
     }
@@ -78,7 +84,7 @@ export class KeychainSecretStore implements SecretStore {
 
   async delete(account: string): Promise<boolean> {
     try {
-      return await this.entry(account).deleteCredential();
+      return await (await this.entry(account)).deleteCredential();
     } catch (error) {
       throw keychainError(error, 'delete a secret from');
     }
