@@ -197,7 +197,8 @@ describe('export/azure/blob on azurite', () => {
     expect(result.location).not.toContain('sig=');
     await expectStored(result, path, 'text/plain; charset=utf-8');
 
-    // A write-only token (an upload drop box) works; the blob cannot be read back to verify it.
+    // A write-only token (an upload drop box) works. The blob cannot be read back, but a
+    // single Put Blob is verified by its answer: the MD5 the server computed of what it stored.
     const writeOnly = exportTaskOf(
       await exportFiles(engine, { ...base, blob: 'sas/write-only.txt', sas_token: sas('cw') }, [
         path,
@@ -205,8 +206,8 @@ describe('export/azure/blob on azurite', () => {
     );
     expect(writeOnly.status).toBe('finished');
     expect(writeOnly.result?.files[0]).toMatchObject({
-      verified: false,
-      verified_by: 'none',
+      verified: true,
+      verified_by: 'md5',
       size: 13,
     });
     expect(sha256(await download('sas/write-only.txt'))).toBe(await sha256File(path));

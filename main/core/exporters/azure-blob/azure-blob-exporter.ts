@@ -12,7 +12,7 @@ import { contentTypeOf } from '../../links/http-headers';
 import type { TaskOf } from '../../tasks/operations';
 import type { Exporter, TransferContext } from '../exporter';
 import { verify } from '../integrity';
-import { preparePart } from '../parts';
+import { preparePart, wholeBody } from '../parts';
 import { storedName, withShareLink, type ShareLinkExpiry } from '../share-link';
 import { storedFile } from '../stored-file';
 import { planBlocks, stageBlocks } from './blocks';
@@ -30,21 +30,28 @@ function scopeOf(params: AzureParams, blob?: string): AzureScope {
   };
 }
 
-/** One Put Blob with the file's MD5, which Azure checks against the bytes it received. */
+/**
+ * One Put Blob with the file's MD5, which Azure checks against the bytes it
+ * received. Returns that MD5 and the one the server answered: Azure computes
+ * the MD5 of a blob stored by Put Blob and sends it back.
+ */
 async function putWhole(
   blob: BlockBlobClient,
   size: number,
   headers: { blobContentType: string },
   metadata: Record<string, string> | undefined,
   context: TransferContext,
-): Promise<Buffer> {
+): Promise<{ md5: Buffer; answered: string | undefined }> {
   const part = await preparePart(context, { start: 0, end: size });
-  await blob.upload(part.body(context.progress), part.length, {
+  const whole = wholeBody(part);
+  const answer = await blob.upload(whole ?? part.body(context.progress), part.length, {
     blobHTTPHeaders: { ...headers, blobContentMD5: part.md5 },
     ...(metadata ? { metadata } : {}),
     abortSignal: context.signal,
   });
-  return part.md5;
+  if (whole) context.progress.add(part.length);
+  const answered = answer.contentMD5 ? Buffer.from(answer.contentMD5).toString('hex') : undefined;
+  return { md5: part.md5, answered };
 }
 
 /** A read-only service SAS for one blob, signed with the account key. */
@@ -103,8 +110,9 @@ export const azureBlobExporter: Exporter<'export/azure/blob'> = {
 
       let md5: Buffer;
       let reusedBytes = 0;
+      let answered: string | undefined;
       if (plan.partCount === 1) {
-        md5 = await putWhole(blob, source.size, headers, metadata, context);
+        ({ md5, answered } = await putWhole(blob, source.size, headers, metadata, context));
       } else {
         const staged = await stageBlocks(blob, plan, source.size, context, classify);
         md5 = staged.md5;
@@ -125,15 +133,16 @@ export const azureBlobExporter: Exporter<'export/azure/blob'> = {
       }
 
       const checksum = { algorithm: 'md5' as const, value: md5.toString('hex') };
-      // A write-only SAS token may not read properties back: the server has still
-      // checked every block's (or the whole blob's) MD5 as it arrived.
-      const stored = await blob
-        .getProperties({ abortSignal: context.signal })
-        .catch((error: unknown) => {
-          const mapped = classify(error);
-          if (mapped.code === 'ACCESS_DENIED') return undefined;
-          throw mapped;
-        });
+      // A single Put Blob is verified by its own answer: Azure computes the MD5 of what it
+      // stored and answers it (no read-back request per file). Block lists are read back;
+      // a write-only SAS token may not (the server still checked every block's MD5).
+      const stored = answered
+        ? { contentMD5: Buffer.from(answered, 'hex'), contentLength: source.size }
+        : await blob.getProperties({ abortSignal: context.signal }).catch((error: unknown) => {
+            const mapped = classify(error);
+            if (mapped.code === 'ACCESS_DENIED') return undefined;
+            throw mapped;
+          });
       const storedMd5 = stored?.contentMD5
         ? Buffer.from(stored.contentMD5).toString('hex')
         : undefined;

@@ -3,7 +3,7 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { pipeline } from 'node:stream/promises';
 import { S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
 import type { ProgressSink } from '../exporter';
-import type { PreparedPart } from '../parts';
+import { wholeBody, type PreparedPart } from '../parts';
 import type { ObjectOptions } from './object-options';
 
 /**
@@ -21,8 +21,6 @@ import type { ObjectOptions } from './object-options';
 
 // Idle time on an open socket (no bytes either way), as the SDK client's requestTimeout.
 const SOCKET_TIMEOUT_MS = 120_000;
-/** Bodies up to this size go in one write; larger ones stream, so progress moves as they go. */
-const WHOLE_BODY = 1024 * 1024;
 
 /** S3's own URI encoding of a key's path segments (encodeURIComponent leaves !'()* alone). */
 function encodeKey(key: string): string {
@@ -201,9 +199,9 @@ export function directPutObject(
           serviceError(response).then(reject, reject);
         }
       });
-      if (part.data && part.length <= WHOLE_BODY) {
-        // small: one write, no stream to set up (most of what a folder of small files costs)
-        req.end(part.data, () => progress.add(part.length));
+      const whole = wholeBody(part);
+      if (whole) {
+        req.end(whole, () => progress.add(part.length));
       } else {
         // A body cut off because the server answered early: its answer came first and counts.
         pipeline(part.body(progress), req).catch(reject);
