@@ -311,6 +311,48 @@ describe('cut and reset connections: every exporter retries, the stored bytes ar
     }
   });
 
+  it('OpenStack Swift: a streamed PUT (over 64 MiB) damaged on the way is deleted and sent again', async () => {
+    // One PUT hashed as it is sent, no ETag up front: the MD5 Swift answers is the check.
+    const proxy = await proxyTo(SWIFT_S3.host, SWIFT_S3.port, {
+      fault: { kind: 'corrupt', atByte: 10 * MiB },
+      connections: 1,
+    });
+    // Damaged on every try (a proxy of its own: connections stay open between tries).
+    const always = await proxyTo(SWIFT_S3.host, SWIFT_S3.port, {
+      fault: { kind: 'corrupt', atByte: 10 * MiB, every: 16 * MiB },
+    });
+    const relay = await keystoneRelay(proxy.url);
+    const alwaysRelay = await keystoneRelay(always.url);
+    const swiftTask = (authUrl: string) => ({
+      operation: 'export/openstack',
+      auth_url: authUrl,
+      region: KEYSTONE.region,
+      container: bucket,
+      username: KEYSTONE.username,
+      password: KEYSTONE.password,
+      file_prefix: 'damaged/',
+    });
+    try {
+      const path = await makeFile(dir, 'swift-streamed.bin', 65 * MiB);
+      const task = exportTaskOf(await exportFiles(engine, swiftTask(relay.url), [path]));
+      expectFinished(task);
+      expect(proxy.faulted).toBe(1);
+      expect(task.result?.files[0]).toMatchObject({ verified: true });
+      expect(task.result?.files[0]?.segments).toBeUndefined(); // one object, not segments
+      expect(await s3Sha256(swiftS3, 'damaged/swift-streamed.bin')).toBe(await sha256File(path));
+
+      // Damaged on every try: the upload fails, and nothing is left under the name.
+      const damaged = await makeFile(dir, 'swift-always.bin', 65 * MiB);
+      const failed = exportTaskOf(await exportFiles(engine, swiftTask(alwaysRelay.url), [damaged]));
+      expect(failed.code).toBe('INTEGRITY_ERROR');
+      expect(failed.message).toMatch(/the object was deleted/);
+      expect(await s3Exists(swiftS3, 'damaged/swift-always.bin')).toBe(false);
+    } finally {
+      relay.server.close();
+      alwaysRelay.server.close();
+    }
+  });
+
   it('SFTP on sshd: a fresh connection after the cut', async () => {
     const proxy = await proxyTo(SFTP.host, SFTP.port, cutTwice(2 * MiB));
     const remote = `outbox-faults-${suffix}/cut`;

@@ -4,8 +4,9 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
  * A TCP proxy on 127.0.0.1 that forwards to a real server and injects faults,
  * so tests see what users see on a bad network: a connection cut after N bytes
  * (FIN, or RST with `reset`), a stall (no bytes forwarded for a while), or a
- * reset before anything passes. A policy applies to every connection, or only
- * to the first K (the retries then get through).
+ * reset before anything passes, or one byte damaged on the way. A policy
+ * applies to every connection, or only to the first K (the retries then get
+ * through).
  */
 
 export type Fault =
@@ -20,7 +21,12 @@ export type Fault =
    */
   | { kind: 'stall'; afterBytes: number; ms: number; across?: boolean }
   /** Reset the connection as soon as it is accepted. */
-  | { kind: 'reset' };
+  | { kind: 'reset' }
+  /**
+   * Flip the bits of the client→server byte at offset `atByte` (TCP's checksum
+   * passed; the data did not), and with `every`, of every `every`th byte after it.
+   */
+  | { kind: 'corrupt'; atByte: number; every?: number };
 
 export type FaultPolicy = {
   fault: Fault;
@@ -79,6 +85,7 @@ export async function startFaultProxy(
     upstream.setNoDelay(true);
 
     let up = 0;
+    let nextDamage = fault.kind === 'corrupt' ? fault.atByte : Infinity;
     let stalled = false;
     let tripped = false;
     /** Client bytes that arrived with the stalling chunk, forwarded first when the stall ends. */
@@ -111,6 +118,14 @@ export async function startFaultProxy(
 
     client.on('data', (chunk: Buffer) => {
       if (tripped && fault.kind === 'cut') return;
+      if (fault.kind === 'corrupt' && up + chunk.length > nextDamage) {
+        const damaged = Buffer.from(chunk);
+        for (; nextDamage < up + chunk.length; nextDamage += fault.every ?? Infinity) {
+          const at = nextDamage - up;
+          damaged[at] = (damaged[at] ?? 0) ^ 0xff;
+        }
+        chunk = damaged;
+      }
       if (!tripped && (fault.kind === 'cut' || fault.kind === 'stall')) {
         const room = fault.afterBytes - (fault.kind === 'stall' && fault.across ? bytesUp : up);
         if (chunk.length >= room) {

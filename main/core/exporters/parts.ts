@@ -17,7 +17,7 @@ const DEFAULT_CONCURRENCY = 4;
 /** Parts held in memory at once may take this much, whatever the task asks for. */
 export const MEMORY_BUDGET = 256 * MiB;
 /** Larger parts are not held in memory: they are read twice (hash, then send). */
-const BUFFERED_PART_LIMIT = 64 * MiB;
+export const BUFFERED_PART_LIMIT = 64 * MiB;
 const SEND_CHUNK = MiB;
 
 export type PartPlan = {
@@ -131,7 +131,8 @@ export async function preparePart(
       data,
     };
   }
-  for await (const chunk of source.read(range)) {
+  // hashed through one reused buffer: the bytes are read again to send
+  for await (const chunk of source.read(range, Buffer.allocUnsafe(SEND_CHUNK))) {
     md5.update(chunk);
     options.onRead?.(chunk);
   }

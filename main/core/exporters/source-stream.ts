@@ -1,5 +1,6 @@
 import { closeSync, openSync, promises as fs, readSync, statSync, type Stats } from 'node:fs';
-import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { Readable, Transform, type TransformCallback, type Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { OutboxError } from '../errors';
 import { fileError, type SourceFile } from '../engine/sources';
 import type { ByteRange, ProgressSink, TransferContext } from './exporter';
@@ -97,6 +98,67 @@ function openError(source: SourceFile, error: NodeJS.ErrnoException): OutboxErro
   return error.code === 'ENOENT'
     ? changed(source, 'it was deleted during the upload')
     : fileError(source.path, error);
+}
+
+/** Buffers `writeSource` may have out at once: enough to keep a socket busy. */
+const WRITE_BUFFERS = 4;
+
+/**
+ * Writes a source range to `target`, a writable that hands each chunk
+ * straight to a socket (an HTTP request: its write callback fires once the
+ * bytes are out), reading into a few reused buffers, each back in the pool
+ * when its write completed: no buffer allocated per chunk, no garbage to
+ * collect. `sent` is told of each chunk once written (hashing, progress), in
+ * order. Ends `target`; rejects if it fails.
+ */
+export async function writeSource(
+  read: (into: ReadInto) => AsyncIterable<Buffer>,
+  target: Writable,
+  sent: (chunk: Buffer) => void,
+  abandon?: AbortSignal,
+): Promise<void> {
+  const free: Buffer[] = [];
+  let out = 0;
+  let failure: Error | undefined;
+  let wake: (() => void) | undefined;
+  const settle = () => {
+    const resume = wake;
+    wake = undefined;
+    resume?.();
+  };
+  const onError = (error: Error) => {
+    failure ??= error;
+    settle();
+  };
+  const onClose = () => onError(new Error('the connection closed before the body was sent'));
+  target.on('error', onError);
+  target.on('close', onClose);
+  let taken: Buffer | undefined;
+  // readSource asks for one buffer per chunk, just before reading that chunk.
+  const take = () => (taken = free.pop() ?? Buffer.allocUnsafeSlow(READ_CHUNK));
+  try {
+    for await (const chunk of read(take)) {
+      const owner = taken as Buffer;
+      out++;
+      target.write(chunk, (error) => {
+        out--;
+        if (error) failure ??= error;
+        else sent(chunk);
+        free.push(owner);
+        settle();
+      });
+      while (out >= WRITE_BUFFERS && !failure) await new Promise<void>((r) => (wake = r));
+      if (failure) throw failure;
+      abandon?.throwIfAborted();
+    }
+    while (out > 0 && !failure) await new Promise<void>((r) => (wake = r));
+    if (failure) throw failure;
+    target.end();
+    await finished(target, { readable: false });
+  } finally {
+    target.off('error', onError);
+    target.off('close', onClose);
+  }
 }
 
 /** `readSource` as a stream of new buffers, for consumers that take a Readable. */

@@ -1,6 +1,6 @@
 import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
 const IDLE_TIMEOUT_MS = 60_000;
@@ -12,11 +12,17 @@ export type HttpResponse = {
   text(): Promise<string>;
 };
 
+/**
+ * Writes a streamed body into the request and ends it (see writeSource);
+ * `abandon` aborts once the server answered before the body was sent.
+ */
+export type BodyWriter = (target: Writable, abandon: AbortSignal) => Promise<void>;
+
 export type HttpRequest = {
   method: string;
   headers?: Record<string, string | number>;
-  /** A stream needs a Content-Length header: Swift and presigned URLs refuse chunked bodies. */
-  body?: Readable | string | Buffer;
+  /** A streamed body needs a Content-Length header: Swift and presigned URLs refuse chunked bodies. */
+  body?: Readable | BodyWriter | string | Buffer;
   signal: AbortSignal;
 };
 
@@ -33,6 +39,7 @@ export function sendRequest(url: URL, options: HttpRequest): Promise<HttpRespons
   if (body !== undefined && !streamed) headers['Content-Length'] = Buffer.byteLength(body);
   if (streamed) headers.Expect = '100-continue';
 
+  const abandon = new AbortController();
   return new Promise<HttpResponse>((resolve, reject) => {
     const req = send(url, {
       method: options.method,
@@ -47,7 +54,8 @@ export function sendRequest(url: URL, options: HttpRequest): Promise<HttpRespons
     req.on('response', (response: IncomingMessage) => {
       if (streamed && !req.writableEnded) {
         // Answered before the body was sent (or while it was): it will not be read.
-        body.destroy();
+        if (typeof body === 'function') abandon.abort();
+        else body.destroy();
       }
       resolve({
         status: response.statusCode ?? 0,
@@ -61,10 +69,12 @@ export function sendRequest(url: URL, options: HttpRequest): Promise<HttpRespons
     });
     if (streamed) {
       req.on('continue', () => {
-        pipeline(body, req).catch((error: unknown) => {
+        const sending =
+          typeof body === 'function' ? body(req, abandon.signal) : pipeline(body, req);
+        sending.catch((error: unknown) => {
           // A refused body (the server answered early) is not the failure: its answer is.
-          if (!req.destroyed || (error as NodeJS.ErrnoException).code === 'FILE_CHANGED')
-            reject(error);
+          const early = req.destroyed || abandon.signal.aborted;
+          if (!early || (error as NodeJS.ErrnoException).code === 'FILE_CHANGED') reject(error);
         });
       });
       req.flushHeaders();

@@ -3,8 +3,8 @@ import { contentTypeOf } from '../../links/http-headers';
 import type { Exporter } from '../exporter';
 import { verify } from '../integrity';
 import { uploadLargeObject, planSegments } from './large-object';
-import { preparePart, retractableProgress } from '../parts';
-import { putObject } from './put-object';
+import { BUFFERED_PART_LIMIT, preparePart, retractableProgress } from '../parts';
+import { putObject, putObjectStreamed } from './put-object';
 import { storedName, withShareLink } from '../share-link';
 import { storedFile } from '../stored-file';
 import { tempUrlOf } from './temp-url';
@@ -14,8 +14,10 @@ import { SwiftAccount } from './swift-client';
  * export/openstack: objects in a Swift container, authenticated with Keystone
  * v3. Files up to `segment_size` go in one PUT; larger ones as a Static Large
  * Object whose segments go in parallel to `<container>_segments` (where the
- * `swift` CLI and rclone put them too). Every PUT carries the MD5 as ETag, so
- * Swift itself refuses corrupted bytes; the answer is checked as well.
+ * `swift` CLI and rclone put them too). A PUT of bytes held in memory carries
+ * their MD5 as ETag, so Swift itself refuses corrupted bytes; a single object
+ * too large to hold is hashed as it is sent (one pass) and checked by the MD5
+ * Swift answers. Every answer is checked.
  */
 export const openstackExporter: Exporter<'export/openstack'> = {
   operation: 'export/openstack',
@@ -24,14 +26,23 @@ export const openstackExporter: Exporter<'export/openstack'> = {
     const account = await SwiftAccount.of(params, context.sessions);
     const contentType = contentTypeOf(name);
     const plan = planSegments(source.size, params);
+    const path = `${params.container}/${name}`;
+    const progress = retractableProgress(context.progress);
     const stored =
       plan.partCount === 1
         ? {
-            ...(await putObject(account, retractableProgress(context.progress), context.signal, {
-              path: `${params.container}/${name}`,
-              part: await preparePart(context, { start: 0, end: source.size }),
-              contentType,
-            })),
+            ...(source.size <= BUFFERED_PART_LIMIT
+              ? await putObject(account, progress, context.signal, {
+                  path,
+                  part: await preparePart(context, { start: 0, end: source.size }),
+                  contentType,
+                })
+              : await putObjectStreamed(account, progress, context.signal, {
+                  path,
+                  length: source.size,
+                  read: (into) => context.read(undefined, into),
+                  contentType,
+                })),
             segments: undefined,
             reusedBytes: 0,
           }

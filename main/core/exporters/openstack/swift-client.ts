@@ -4,7 +4,7 @@ import { OutboxError } from '../../errors';
 import type { ExportOpenStackTask } from '../../tasks/operations';
 import { asOutboxError, httpError } from '../classify';
 import type { SessionCache } from '../exporter';
-import { bodyStart, sendRequest, type HttpResponse } from './http';
+import { bodyStart, sendRequest, type BodyWriter, type HttpResponse } from './http';
 import { KeystoneSession, type SwiftAuth } from './keystone';
 
 /** `a/b c.txt` → `a/b%20c.txt`: Swift object names keep their slashes. */
@@ -19,7 +19,7 @@ export type SwiftRequest = {
   query?: string;
   headers?: Record<string, string | number>;
   /** Called for each try: a 401 retry needs a fresh body. */
-  body?: () => Readable | string;
+  body?: () => Readable | BodyWriter | string;
   signal: AbortSignal;
 };
 
