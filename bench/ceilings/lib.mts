@@ -3,9 +3,10 @@
  * (or curl) sending the board's data with no Outbox code around it: the
  * board shows Outbox ÷ ceiling as Outbox's overhead on that protocol.
  *
- * Ceilings run as plain Node (`node bench/ceilings/x.mts`: Node strips the
- * types), so no loader costs CPU or start-up time that Outbox does not pay
- * either. Their settings come as JSON in the CEILING environment variable.
+ * The board runs them as plain JavaScript (bench/lib/ceiling.ts strips the
+ * types beforehand), so no loader costs memory, CPU or start-up time that
+ * Outbox's built CLI does not pay; `node bench/ceilings/x.mts` runs one by
+ * hand. Their settings come as JSON in the CEILING environment variable.
  */
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';

@@ -3,9 +3,9 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { AZURITE, SFTP } from '../../test/support/servers';
 import type { BenchContext } from '../lib/context';
-import { measure, runCommand } from '../lib/proc';
+import { lastLine, measure, runCommand } from '../lib/proc';
 import { restartServer } from '../lib/servers';
-import type { Line } from '../lib/table';
+import { median, type Line } from '../lib/table';
 import { outboxTool, type Tool } from '../lib/tool';
 import { describeSize } from '../lib/units';
 
@@ -20,8 +20,8 @@ type Destination = {
 /**
  * Peak RSS of the whole Outbox process (main thread + exporter workers) while
  * it uploads one large random file, next to the same export of a 1 MiB file
- * (the baseline: Node, the SDKs, the engine). One run each: memory, unlike
- * speed, barely varies between runs.
+ * (the baseline: Node, the SDKs, the engine; median of 3), and the runtime's
+ * own floor. One run of the large file: memory barely varies between runs.
  *
  * Not on S3: the test RGW's memstore OSD holds 4 GiB in all and Swift's tmpfs
  * 2 GiB, so neither can store a 4 GiB object. Azure blocks go through the same
@@ -71,6 +71,13 @@ export async function memoryLines(ctx: BenchContext): Promise<Line[]> {
     },
   ];
   const huge = describeSize(ctx.data.sizes.hugeBytes);
+  const floor = await runtimeFloor(ctx).catch((error: unknown) => {
+    ctx.log(`  runtime floor: ${String(error)}`);
+    return undefined;
+  });
+  const floorText = floor
+    ? `; floor, Node with zod and one worker thread: ${Math.round(floor.rss)} MiB, ${floor.seconds.toFixed(2)} s`
+    : '';
   const lines: Line[] = [];
   for (const d of destinations) {
     const title = `Peak memory: ${huge} upload to ${d.label}`;
@@ -78,12 +85,19 @@ export async function memoryLines(ctx: BenchContext): Promise<Line[]> {
     let absolute: string;
     try {
       await d.before();
-      const baseline = await once(ctx, d.tool, ctx.data.tiny, 'tiny');
+      // the fixed cost of an export: time varies more than memory, so a median of 3
+      const tiny = [];
+      for (let i = 1; i <= 3; i++) tiny.push(await once(ctx, d.tool, ctx.data.tiny, `tiny${i}`));
+      const baseline = {
+        rss: median(tiny.map((t) => t.rss)) ?? Number.NaN,
+        seconds: median(tiny.map((t) => t.seconds)) ?? Number.NaN,
+        cpu: median(tiny.map((t) => t.cpu)) ?? Number.NaN,
+      };
       const big = await once(ctx, d.tool, ctx.data.huge, 'huge');
       const mbps = ctx.data.sizes.hugeBytes / 1e6 / big.seconds;
       absolute =
         `peak RSS **${Math.round(big.rss)} MiB**, ${mbps.toFixed(0)} MB/s (a 1 MiB export: ` +
-        `${Math.round(baseline.rss)} MiB, ${baseline.seconds.toFixed(1)} s, ${baseline.cpu.toFixed(1)} CPU-s; so the large file adds ` +
+        `${Math.round(baseline.rss)} MiB, ${baseline.seconds.toFixed(2)} s, ${baseline.cpu.toFixed(1)} CPU-s${floorText}; so the large file adds ` +
         `${Math.round(big.rss - baseline.rss)} MiB)`;
       ctx.log(`  ${absolute}`);
     } catch (error) {
@@ -101,6 +115,23 @@ export async function memoryLines(ctx: BenchContext): Promise<Line[]> {
     });
   }
   return lines;
+}
+
+/** bench/ceilings/runtime-floor.cjs: what any command costs before Outbox's own code (median of 3). */
+async function runtimeFloor(ctx: BenchContext): Promise<{ rss: number; seconds: number }> {
+  const runs: { rss: number; seconds: number }[] = [];
+  for (let i = 0; i < 3; i++) {
+    const run = await measure(
+      [process.execPath, join(ctx.repo, 'bench', 'ceilings', 'runtime-floor.cjs')],
+      { timeoutMs: 60_000, scratch: ctx.scratch },
+    );
+    if (!run.ok || run.rssMiB === undefined) throw new Error(lastLine(run.stderr) || 'failed');
+    runs.push({ rss: run.rssMiB, seconds: run.seconds });
+  }
+  return {
+    rss: median(runs.map((r) => r.rss)) ?? Number.NaN,
+    seconds: median(runs.map((r) => r.seconds)) ?? Number.NaN,
+  };
 }
 
 async function once(
