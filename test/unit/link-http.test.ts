@@ -12,7 +12,7 @@ import {
 } from '../../main/core/links/download-ledger';
 import { ifRangeHolds, notModified, noneMatchHits } from '../../main/core/links/http-headers';
 import { PasswordAttempts } from '../../main/core/links/link-password';
-import { dataPosition, zipLayout, type ZipEntry } from '../../main/core/links/zip-layout';
+import { dataPosition, zipLayout, zipSize, type ZipEntry } from '../../main/core/links/zip-layout';
 import { ZipCrcs, zipBytes } from '../../main/core/links/zip-stream';
 
 let dir: string;
@@ -228,6 +228,12 @@ describe('ZIP ranges', () => {
       entries[0]!.size + entries[1]!.size + 10,
     );
     expect(dataPosition(layout, third.offset)).toBe(third.dataBefore);
+  });
+
+  it('knows its size without making it (Zip64 past 65,535 entries)', () => {
+    expect(zipSize(entries)).toBe(whole.length);
+    const many = Array.from({ length: 70_000 }, (_, i) => ({ ...entries[1]!, name: `f${i}` }));
+    expect(zipSize(many)).toBe(zipLayout(many).size);
   });
 
   it('has a strong ETag that changes when a file does', () => {

@@ -544,15 +544,18 @@ export class Engine {
 
   private async update(active: ActiveJob): Promise<void> {
     active.record.status = jobStatusOf(active.record.tasks);
-    this.events.emit('job', structuredClone(active.record));
+    // A copy per listener-less event costs ~0.1 s for a 100,000-file job's record.
+    if (this.events.listenerCount('job') > 0)
+      this.events.emit('job', structuredClone(active.record));
     await this.save(active.record);
   }
 
   /** Writes of one job are serialized so an older state never overwrites a newer one. */
   private save(record: JobRecord): Promise<void> {
-    const snapshot = structuredClone(record);
+    // Serialized now: the text is the snapshot (no copy of the record, and one pass over it).
+    const snapshot = this.jobs.serialize(record);
     const previous = this.writes.get(record.id) ?? Promise.resolve();
-    const next = previous.then(() => this.jobs.put(record.id, snapshot));
+    const next = previous.then(() => this.jobs.putSerialized(record.id, snapshot));
     this.writes.set(
       record.id,
       next.catch(() => {}),

@@ -1,6 +1,7 @@
-import { constants, promises as fs } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { promises as fs } from 'node:fs';
+import { basename, resolve, sep } from 'node:path';
 import { OutboxError } from '../errors';
+import { checkFile, checkFiles, type Checked, type FileFacts } from '../store/many-files';
 
 /** A local file as it was when the job started: exporters check it did not change since. */
 export type SourceFile = {
@@ -15,48 +16,60 @@ export type SourceFile = {
  * Turns import paths into files. A folder contributes everything inside it,
  * named by its path relative to the folder's parent (so `photos/2024/a.jpg`),
  * the way a file manager copies a folder. Symlinks are followed, loops are not.
+ * The entries of a folder are checked in batches (many-files.ts); the first
+ * problem in name order is the one reported.
  */
 export async function resolveSources(paths: string[]): Promise<SourceFile[]> {
   const files: SourceFile[] = [];
   for (const path of paths) {
     const absolute = resolve(path);
-    await collect(absolute, basename(absolute), files, new Set());
+    const checked = checkFile(absolute);
+    if ('error' in checked) throw fileError(absolute, checked.error);
+    if (checked.kind === 'folder')
+      await collectFolder(absolute, basename(absolute), files, new Set());
+    else files.push(sourceFile(absolute, basename(absolute), checked));
   }
   return files;
 }
 
-async function collect(
-  path: string,
-  name: string,
-  into: SourceFile[],
-  seen: Set<string>,
-): Promise<void> {
-  const stat = await fs.stat(path).catch((error: NodeJS.ErrnoException) => {
-    throw fileError(path, error);
-  });
-  if (stat.isDirectory()) {
-    const real = await fs.realpath(path);
-    if (seen.has(real)) return; // a symlink back up the tree
-    seen.add(real);
-    const entries = await fs.readdir(path).catch((error: NodeJS.ErrnoException) => {
-      throw fileError(path, error);
-    });
-    for (const entry of entries.sort()) {
-      await collect(join(path, entry), `${name}/${entry}`, into, seen);
-    }
-    seen.delete(real);
-    return;
-  }
-  if (!stat.isFile()) {
+/** A checked path as a source file (one per file of a 100,000-file folder: nothing more is made). */
+function sourceFile(path: string, name: string, facts: FileFacts): SourceFile {
+  if (facts.kind !== 'file') {
     throw new OutboxError(
       'FILE_UNREADABLE',
       `${path} is not a regular file (device, socket or pipe)`,
     );
   }
-  await fs.access(path, constants.R_OK).catch((error: NodeJS.ErrnoException) => {
+  return { path, name, size: facts.size, mtimeMs: facts.mtimeMs };
+}
+
+async function collectFolder(
+  path: string,
+  name: string,
+  into: SourceFile[],
+  seen: Set<string>,
+): Promise<void> {
+  const real = await fs.realpath(path);
+  if (seen.has(real)) return; // a symlink back up the tree
+  seen.add(real);
+  const names = await fs.readdir(path).catch((error: NodeJS.ErrnoException) => {
     throw fileError(path, error);
   });
-  into.push({ path, name, size: stat.size, mtimeMs: stat.mtimeMs });
+  names.sort();
+  // readdir gives plain names and `path` is absolute and normalized: no join() needed.
+  const prefix = path.endsWith(sep) ? path : path + sep;
+  const paths = names.map((child) => prefix + child);
+  // Each entry's stat, and for a file the check that it can be read.
+  const checked = await checkFiles(paths);
+  for (let i = 0; i < paths.length; i++) {
+    const childPath = paths[i] as string;
+    const outcome = checked[i] as Checked;
+    const childName = `${name}/${names[i]}`;
+    if ('error' in outcome) throw fileError(childPath, outcome.error);
+    if (outcome.kind === 'folder') await collectFolder(childPath, childName, into, seen);
+    else into.push(sourceFile(childPath, childName, outcome));
+  }
+  seen.delete(real);
 }
 
 export function fileError(path: string, error: NodeJS.ErrnoException): OutboxError {

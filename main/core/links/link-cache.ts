@@ -1,4 +1,5 @@
-import { promises as fs, statSync, watch, type FSWatcher } from 'node:fs';
+import { statSync, watch, type FSWatcher } from 'node:fs';
+import { checkFiles } from '../store/many-files';
 import type { LinkRecord } from './link-record';
 import { digestMatches, downloadSize, tokenDigest, type LinkStore } from './link-store';
 import { ServedFiles } from './served-files';
@@ -21,7 +22,6 @@ const MAX_LINKS = 1000;
 const RECHECK_MS = 1000;
 /** How long the check that every file of a ZIP link is unchanged holds. */
 const ZIP_CHECK_MS = 1000;
-const STAT_CONCURRENCY = 32;
 
 export class ServedLink {
   readonly expiresMs: number;
@@ -69,19 +69,19 @@ export class ServedLink {
 }
 
 async function firstChanged(files: LinkRecord['files']): Promise<true | string> {
-  let next = 0;
-  let changed: string | undefined;
-  const worker = async () => {
-    while (changed === undefined && next < files.length) {
-      const file = files[next++] as LinkRecord['files'][number];
-      const stat = await fs.stat(file.path).catch(() => undefined);
-      if (!stat?.isFile() || stat.size !== file.size || stat.mtimeMs !== file.mtime_ms) {
-        changed ??= file.name;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(STAT_CONCURRENCY, files.length) }, worker));
-  return changed ?? true;
+  // Size and time only: each file is opened (and checked again) as the ZIP reaches it.
+  const checked = await checkFiles(
+    files.map((file) => file.path),
+    false,
+  );
+  const at = checked.findIndex((outcome, i) => {
+    const file = files[i] as LinkRecord['files'][number];
+    if ('error' in outcome) return true;
+    return (
+      outcome.kind !== 'file' || outcome.size !== file.size || outcome.mtimeMs !== file.mtime_ms
+    );
+  });
+  return at < 0 ? true : (files[at]?.name ?? true);
 }
 
 type Cached = { stamp: string; checkedAt: number; served: ServedLink };

@@ -1,13 +1,13 @@
 import { posix } from 'node:path';
-import { OutboxError } from '../errors';
 import type { ResultFile } from '../engine/records';
 import type { SourceFile } from '../engine/sources';
-import { fileError } from '../engine/sources';
 import type { ExportUrlTask } from '../tasks/operations';
-import { promises as fs } from 'node:fs';
 import { hashPassword } from './link-password';
 import type { LinkStore } from './link-store';
 import { zipSize } from './zip-layout';
+
+/** Link records written at once for separate links. */
+const LINKS_AT_ONCE = 64;
 
 /** Unique entry names for a ZIP: `a.txt`, `a (2).txt`, … */
 function uniqueNames(names: string[]): string[] {
@@ -31,23 +31,13 @@ function archiveName(files: SourceFile[]): string {
   return tops.size === 1 && top ? `${top}.zip` : 'archive.zip';
 }
 
-async function snapshot(file: SourceFile): Promise<{ size: number; mtime_ms: number }> {
-  const stat = await fs.stat(file.path).catch((error: NodeJS.ErrnoException) => {
-    throw fileError(file.path, error);
-  });
-  if (stat.size !== file.size || stat.mtimeMs !== file.mtimeMs) {
-    throw new OutboxError(
-      'FILE_CHANGED',
-      `${file.path} changed after the export started; export it again.`,
-    );
-  }
-  return { size: stat.size, mtime_ms: stat.mtimeMs };
-}
-
 /**
  * export/url: temporary links on Outbox's link server, one per file or one
  * ZIP for all (`archive_multiple_files`). Nothing is copied: a link serves
- * the file in place for as long as it is unchanged.
+ * the file in place for as long as it is unchanged. The files' size and
+ * modification time are the ones the job found a moment ago (a resumed job
+ * finds them again); the server compares them on every download, so a file
+ * changed since, by a second or a week, is never served.
  */
 export async function createUrlExport(
   task: ExportUrlTask,
@@ -56,7 +46,6 @@ export async function createUrlExport(
   origin: { job_id: string; task: string },
 ): Promise<ResultFile[]> {
   const expires_at = new Date(Date.now() + task.expires_in * 1000).toISOString();
-  const snapshots = await Promise.all(files.map(snapshot));
   // One hash for all the links of this task: scrypt is slow on purpose.
   const options = {
     lan: task.lan,
@@ -69,11 +58,11 @@ export async function createUrlExport(
     const entries = files.map((file, i) => ({
       path: file.path,
       name: names[i] ?? file.name,
-      size: snapshots[i]?.size ?? file.size,
-      mtime_ms: snapshots[i]?.mtime_ms ?? file.mtimeMs,
+      size: file.size,
+      mtime_ms: file.mtimeMs,
     }));
     const filename = archiveName(files);
-    const size = zipSize(entries.map((e) => ({ ...e, mtimeMs: e.mtime_ms })));
+    const size = zipSize(entries);
     const link = await links.create({
       ...origin,
       ...options,
@@ -95,28 +84,33 @@ export async function createUrlExport(
     ];
   }
 
-  return Promise.all(
-    files.map(async (file, i) => {
-      // The download is named by the file's own name; the result keeps its place in a
-      // dropped folder (`album/1.jpg`): two `1.jpg` of different folders stay apart.
-      const downloadName = posix.basename(file.name);
-      const snap = snapshots[i] ?? { size: file.size, mtime_ms: file.mtimeMs };
-      const link = await links.create({
-        ...origin,
-        ...options,
-        kind: 'file',
-        filename: downloadName,
-        inline: task.inline,
-        expires_at,
-        files: [{ path: file.path, name: downloadName, ...snap }],
-      });
-      return {
-        filename: file.name,
-        size: snap.size,
-        url: links.urlOf(link),
-        link_id: link.id,
-        expires_at,
-      };
-    }),
-  );
+  // A link per file, LINKS_AT_ONCE written at a time (10,000 files: not 10,000 files open at once).
+  const results: ResultFile[] = [];
+  for (let i = 0; i < files.length; i += LINKS_AT_ONCE) {
+    const batch = files.slice(i, i + LINKS_AT_ONCE);
+    results.push(...(await Promise.all(batch.map((file) => fileLink(file)))));
+  }
+  return results;
+
+  async function fileLink(file: SourceFile): Promise<ResultFile> {
+    // The download is named by the file's own name; the result keeps its place in a
+    // dropped folder (`album/1.jpg`): two `1.jpg` of different folders stay apart.
+    const downloadName = posix.basename(file.name);
+    const link = await links.create({
+      ...origin,
+      ...options,
+      kind: 'file',
+      filename: downloadName,
+      inline: task.inline,
+      expires_at,
+      files: [{ path: file.path, name: downloadName, size: file.size, mtime_ms: file.mtimeMs }],
+    });
+    return {
+      filename: file.name,
+      size: file.size,
+      url: links.urlOf(link),
+      link_id: link.id,
+      expires_at,
+    };
+  }
 }

@@ -214,9 +214,18 @@ export function zipLayout(entries: ZipEntry[]): ZipLayout {
   };
 }
 
-/** Size in bytes of the archive of `entries`. */
-export function zipSize(entries: ZipEntry[]): number {
-  return zipLayout(entries).size;
+/** Size in bytes of the archive of `entries` (the layout's arithmetic alone: no headers made). */
+export function zipSize(entries: readonly Pick<ZipEntry, 'name' | 'size'>[]): number {
+  let offset = 0;
+  let central = 0;
+  for (const entry of entries) {
+    const name = Buffer.byteLength(entry.name, 'utf8');
+    const zip64 = entry.size >= MAX32;
+    central += 46 + name + centralExtraLength(entry.size, offset);
+    offset += 30 + name + (zip64 ? 20 : 0) + entry.size + (zip64 ? 24 : 16);
+  }
+  const zip64 = entries.length >= MAX16 || offset >= MAX32 || central >= MAX32;
+  return offset + central + (zip64 ? 56 + 20 : 0) + 22;
 }
 
 /** The index of the first item that ends after `offset` (items.length when none). */

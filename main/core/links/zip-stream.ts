@@ -1,4 +1,5 @@
-import { promises as fs } from 'node:fs';
+import { closeSync, fstatSync, openSync, promises as fs, readSync } from 'node:fs';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { crc32 } from 'node:zlib';
 import {
   centralHeader,
@@ -21,6 +22,10 @@ import {
 const READ_CHUNK = 1024 * 1024;
 /** Headers and small files are sent in batches of about this size, not one write each. */
 const BATCH = 64 * 1024;
+/** Files up to this size are read at once, synchronously (smallFileBytes). */
+const SMALL_ENTRY = 64 * 1024;
+/** Synchronous reads stop for a turn of the event loop after this long. */
+const TURN_MS = 4;
 
 /** The CRCs of one ZIP link's files (the link's files never change: it stops serving if they do). */
 export class ZipCrcs {
@@ -80,18 +85,48 @@ export class ZipCrcs {
   }
 }
 
+function changed(item: ZipItem): Error {
+  return new Error(`${item.entry.name} changed after the link was created`);
+}
+
+/**
+ * A small file's bytes [from, to), read at once and synchronously: for
+ * 100,000 one-byte files, four syscalls each instead of four thread-pool
+ * round trips each (~1 s instead of ~25 s). zipBytes turns the event loop
+ * every few milliseconds meanwhile.
+ */
+function smallFileBytes(item: ZipItem, from: number, to: number): Buffer {
+  const fd = openSync(item.entry.path, 'r');
+  try {
+    const stat = fstatSync(fd);
+    if (stat.size !== item.entry.size || stat.mtimeMs !== item.entry.mtimeMs) throw changed(item);
+    const buffer = Buffer.allocUnsafe(to - from);
+    let got = 0;
+    while (got < buffer.length) {
+      const n = readSync(fd, buffer, got, buffer.length - got, from + got);
+      if (n === 0) throw new Error(`${item.entry.name} shrank while it was being sent`);
+      got += n;
+    }
+    return buffer;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /**
  * Bytes [from, to) of one entry's file, after checking it is the file the
  * link was made of. Throws (the download is cut) if it changed or shrank.
  */
 async function* fileBytes(item: ZipItem, from: number, to: number): AsyncGenerator<Buffer> {
   if (from >= to) return;
+  if (item.entry.size <= SMALL_ENTRY) {
+    yield smallFileBytes(item, from, to);
+    return;
+  }
   const handle = await fs.open(item.entry.path, 'r');
   try {
     const stat = await handle.stat();
-    if (stat.size !== item.entry.size || stat.mtimeMs !== item.entry.mtimeMs) {
-      throw new Error(`${item.entry.name} changed after the link was created`);
-    }
+    if (stat.size !== item.entry.size || stat.mtimeMs !== item.entry.mtimeMs) throw changed(item);
     let position = from;
     while (position < to) {
       const length = Math.min(READ_CHUNK, to - position);
@@ -186,10 +221,15 @@ export async function* zipBytes(
   end: number,
 ): AsyncGenerator<Buffer> {
   const batch = new Batcher();
+  let turned = performance.now();
   for (let i = itemAt(layout, start); i < layout.items.length; i++) {
     const item = layout.items[i] as ZipItem;
     if (item.offset >= end) break;
     for await (const piece of itemBytes(layout, crcs, i, start, end)) yield* batch.add(piece);
+    if (performance.now() - turned > TURN_MS) {
+      await nextTurn(); // small files are read synchronously: let the rest of the server in
+      turned = performance.now();
+    }
   }
   if (end > layout.cdOffset) {
     for (let i = 0; i < layout.items.length; i++) {
@@ -198,6 +238,10 @@ export async function* zipBytes(
       if (item.centralOffset >= end) break;
       const header = centralHeader(item, crcs.get(i) ?? (await crcs.of(i)));
       yield* batch.add(clip(header, item.centralOffset, start, end));
+      if (performance.now() - turned > TURN_MS) {
+        await nextTurn(); // CRCs not known yet are read from the files, small ones synchronously
+        turned = performance.now();
+      }
     }
     const endOffset = layout.cdOffset + layout.cdSize;
     if (end > endOffset) yield* batch.add(clip(layout.endRecords, endOffset, start, end));

@@ -1,0 +1,53 @@
+import { accessSync, constants, statSync, type Stats } from 'node:fs';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+
+/**
+ * The file-system checks of many files at once (a folder of 100,000 files):
+ * stat, and for regular files access(R_OK), made synchronously in batches of
+ * a few milliseconds, the event loop turning between batches. Measured on
+ * 100,000 files: ~1 CPU-s this way; ~3 CPU-s through the async API, whose
+ * per-call cost (request objects, promises, the thread pool hand-off) is
+ * several times the syscall's. The price: a file system that hangs (a dead
+ * network mount) holds the thread for one call.
+ */
+
+/** A batch ends after this long; the event loop then serves everything else. */
+const BATCH_MS = 4;
+
+/** What a check keeps of a stat: few fields, as 100,000 of them may be alive at once. */
+export type FileFacts = { kind: 'file' | 'folder' | 'other'; size: number; mtimeMs: number };
+
+export type Checked = FileFacts | { error: NodeJS.ErrnoException };
+
+function factsOf(stat: Stats): FileFacts {
+  const kind = stat.isFile() ? 'file' : stat.isDirectory() ? 'folder' : 'other';
+  return { kind, size: stat.size, mtimeMs: stat.mtimeMs };
+}
+
+/**
+ * stat (following links) of one path, and access(R_OK) for a regular file
+ * unless `readable` is false (the caller reads the file soon and learns it then).
+ */
+export function checkFile(path: string, readable = true): Checked {
+  try {
+    const facts = factsOf(statSync(path));
+    if (readable && facts.kind === 'file') accessSync(path, constants.R_OK);
+    return facts;
+  } catch (error) {
+    return { error: error as NodeJS.ErrnoException };
+  }
+}
+
+/** `checkFile` of every path, in order, in batches of BATCH_MS. */
+export async function checkFiles(paths: readonly string[], readable = true): Promise<Checked[]> {
+  const out: Checked[] = [];
+  let batchStart = performance.now();
+  for (const path of paths) {
+    out.push(checkFile(path, readable));
+    if (performance.now() - batchStart > BATCH_MS) {
+      await nextTurn();
+      batchStart = performance.now();
+    }
+  }
+  return out;
+}
