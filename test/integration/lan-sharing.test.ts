@@ -343,6 +343,7 @@ describe('LAN sharing, seen from another host', { timeout: 60_000 }, () => {
         const refused = extra.data();
         held.forEach((h) => h.s.destroy());
         extra.s.destroy();
+        await new Promise((r) => setTimeout(r, 1000)); // the server sees them close
         const slow = await open();
         slow.s.write('POST ${new URL(link!.page_url).pathname}?page HTTP/1.1\\r\\nHost: x\\r\\n' +
           'Content-Type: application/x-www-form-urlencoded\\r\\nContent-Length: 1000\\r\\n\\r\\n');
