@@ -340,10 +340,11 @@ async function sendChunks(res: ServerResponse, chunks: AsyncIterable<Buffer>): P
   try {
     for await (const chunk of chunks) {
       if (res.destroyed) return sent;
-      const written = res.write(chunk, (error) => {
+      res.write(chunk, (error) => {
         if (!error) sent += chunk.length;
       });
-      if (!written) await writable(res);
+      // Up to two chunks queued: the next one is read while these are sent.
+      if (res.writableLength >= 2 * CHUNK) await writable(res);
     }
   } catch {
     res.destroy();
