@@ -20,6 +20,8 @@ export type Line = {
   ceilings?: Figure[];
   /** Rows without a throughput comparison (memory, event-loop delay) say their figure here. */
   absolute?: string;
+  /** What the figures count, when not MB/s (e.g. "req/s": the link server's request rate). */
+  unit?: string;
 };
 
 export function median(values: number[]): number | undefined {
@@ -49,10 +51,10 @@ export function ratioOf(line: Line): number | undefined {
 
 const fmt = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
 
-function cell(f: Figure, withName: boolean): string {
+function cell(f: Figure, withName: boolean, unit = 'MB/s'): string {
   const name = withName ? `${f.tool} ` : '';
   if (f.error) return `${name}ERROR: ${f.error.replace(/\|/g, '/')}`;
-  const parts = [f.mbps === undefined ? '—' : `${fmt(f.mbps)} MB/s`];
+  const parts = [f.mbps === undefined ? '—' : `${fmt(f.mbps)} ${unit}`];
   if (f.rssMiB !== undefined) parts.push(`${Math.round(f.rssMiB)} MiB`);
   if (f.cpuSeconds !== undefined) parts.push(`${f.cpuSeconds.toFixed(1)} CPU-s`);
   return `${name}${parts.join(' · ')}`;
@@ -62,7 +64,7 @@ function cell(f: Figure, withName: boolean): string {
 function ceilingCells(line: Line): string {
   const cells = (line.ceilings ?? []).map((c) => {
     const ratio = ratioTo(line, c);
-    return `${cell(c, true)}${ratio === undefined ? '' : ` → **${ratio.toFixed(2)}×**`}`;
+    return `${cell(c, true, line.unit)}${ratio === undefined ? '' : ` → **${ratio.toFixed(2)}×**`}`;
   });
   return cells.join('; ') || '—';
 }
@@ -79,9 +81,10 @@ export function renderTable(lines: Line[]): string {
     }
     const best = bestPeer(line);
     const ratio = ratioOf(line);
-    const others = line.peers.filter((p) => p !== best).map((p) => cell(p, true));
+    const cellOf = (f: Figure, withName: boolean) => cell(f, withName, line.unit);
+    const others = line.peers.filter((p) => p !== best).map((p) => cellOf(p, true));
     rows.push(
-      `| ${line.title} | ${cell(line.outbox, false)} | ${best ? cell(best, true) : line.peers.length ? line.peers.map((p) => cell(p, true)).join('; ') : '— (no peer)'} | ${ratio === undefined ? '—' : `**${ratio.toFixed(2)}×**`} | ${ceilingCells(line)} | ${others.join('; ') || '—'} |`,
+      `| ${line.title} | ${cellOf(line.outbox, false)} | ${best ? cellOf(best, true) : line.peers.length ? line.peers.map((p) => cellOf(p, true)).join('; ') : '— (no peer)'} | ${ratio === undefined ? '—' : `**${ratio.toFixed(2)}×**`} | ${ceilingCells(line)} | ${others.join('; ') || '—'} |`,
     );
   }
   return rows.join('\n');

@@ -7,6 +7,7 @@ import { killGroup, lastLine, measure, peakRssOf, runCommand, sleep, track } fro
 import { freePort } from '../../test/support/net';
 import { median, type Figure, type Line } from '../lib/table';
 import { describeSize, sourceBytes } from '../lib/units';
+import { scaleLines } from './link-scale';
 
 /** A server under test: where the big file is, and how to read its peak memory. */
 type Served = { name: string; bigUrl: string; rss: () => Promise<number | undefined> };
@@ -153,22 +154,42 @@ function linkUrl(jsonOutput: string): string {
   return url;
 }
 
-/** A second export on the same data directory: its link is served by the running server. */
-async function zipLink(ctx: BenchContext, server: OutboxServer): Promise<string> {
-  const task = join(ctx.scratch, 'links', 'zip.json');
-  await fs.writeFile(
-    task,
-    JSON.stringify({ operation: 'export/url', archive_multiple_files: true }),
-  );
+/** Another export on the same data directory: its link is served by the running server. */
+async function exportLink(
+  ctx: BenchContext,
+  server: OutboxServer,
+  name: string,
+  task: Record<string, unknown>,
+  source: string,
+): Promise<string> {
+  const taskFile = join(ctx.scratch, 'links', `${name}.json`);
+  await fs.writeFile(taskFile, JSON.stringify({ operation: 'export/url', ...task }));
   const r = await runCommand(
-    [process.execPath, outboxBin(ctx), 'export', '--task', task, ctx.data.zip, '--json'],
+    [process.execPath, outboxBin(ctx), 'export', '--task', taskFile, source, '--json'],
     {
       env: { ...process.env, OUTBOX_HOME: server.home, OUTBOX_PORT: String(server.port) },
       timeoutMs: 120_000,
     },
   );
-  if (!r.ok) throw new Error(`ZIP link: ${lastLine(r.stderr) || lastLine(r.stdout)}`);
+  if (!r.ok) throw new Error(`${name} link: ${lastLine(r.stderr) || lastLine(r.stdout)}`);
   return linkUrl(r.stdout);
+}
+
+/**
+ * `ab -n N -c C URL` (HTTP/1.0, a connection per request, as the issue measured
+ * it): requests per second, every answer a 200 of `bytes`.
+ */
+async function requestRate(url: string, requests: number, clients: number, bytes: number) {
+  const r = await runCommand(['ab', '-q', '-n', String(requests), '-c', String(clients), url], {
+    timeoutMs: 300_000,
+  });
+  const field = (name: string) => new RegExp(`${name}:\\s+([\\d.]+)`).exec(r.stdout)?.[1];
+  const rate = Number(field('Requests per second'));
+  const failed = Number(field('Failed requests') ?? 0) + Number(field('Non-2xx responses') ?? 0);
+  if (!r.ok || !Number.isFinite(rate) || failed > 0 || Number(field('Document Length')) !== bytes) {
+    throw new Error(`ab: ${failed} failed; ${lastLine(r.stderr) || lastLine(r.stdout)}`);
+  }
+  return rate;
 }
 
 async function stop(child: ChildProcess): Promise<void> {
@@ -184,9 +205,13 @@ export async function linkLines(ctx: BenchContext): Promise<Line[]> {
   const big = describeSize(sizes.bigBytes);
   const parallel = 16;
   const window = ctx.quick ? 3 : 8;
+  const requests = ctx.quick ? 2000 : 10_000;
+  const small = describeSize(sizes.smallBytes);
   const titles = {
     single: `Link server vs nginx: ${big}, one curl`,
     parallel: `Link server vs nginx: ${big}, ${parallel} parallel curl for ${window} s (aggregate)`,
+    rate1: `Link server vs nginx: requests/s for a ${small}, ab -n ${requests} -c 1`,
+    rate50: `Link server vs nginx: requests/s for a ${small}, ab -n ${requests} -c 50`,
     zip: `ZIP streaming: ${describeSize(sizes.zipBytes, sizes.zipCount)} as one ZIP link, curl (peer: zip -0 to a pipe)`,
   };
   let nginx: { port: number; child: ChildProcess } | undefined;
@@ -232,9 +257,31 @@ export async function linkLines(ctx: BenchContext): Promise<Line[]> {
         return all.reduce((sum, r) => sum + r.bytes, 0) / 1e6 / seconds;
       }),
     );
+    // many small requests: what a request costs beyond its bytes
+    const smallFile = join(ctx.data.small, (await fs.readdir(ctx.data.small)).sort()[0] ?? '');
+    const smallServers: Served[] = [
+      { ...servers[0]!, bigUrl: await exportLink(ctx, outbox, 'small', {}, smallFile) },
+      { ...servers[1]!, bigUrl: `http://127.0.0.1:${nginx.port}/small/${basename(smallFile)}` },
+    ];
+    for (const [id, clients] of [
+      ['rate1', 1],
+      ['rate50', 50],
+    ] as const) {
+      ctx.log(`links-${id}: ${titles[id]}`);
+      const line = await compare(ctx, `links-${id}`, titles[id], smallServers, (s) =>
+        requestRate(s.bigUrl, requests, clients, sizes.smallBytes),
+      );
+      lines.push({ ...line, unit: 'req/s' });
+    }
     // ZIP of many files, streamed
     ctx.log(`links-zip: ${titles.zip}`);
-    const zipUrl = await zipLink(ctx, outbox);
+    const zipUrl = await exportLink(
+      ctx,
+      outbox,
+      'zip',
+      { archive_multiple_files: true },
+      ctx.data.zip,
+    );
     const zipBytes = await sourceBytes(ctx.data.zip);
     const zipServers: Served[] = [
       { name: 'Outbox', bigUrl: zipUrl, rss: () => peakRssOf(outboxPid) },
@@ -263,6 +310,7 @@ export async function linkLines(ctx: BenchContext): Promise<Line[]> {
     await stop(outbox.child);
     await stop(nginx.child);
   }
+  lines.push(...(await scaleLines(ctx)));
   return lines;
 }
 
@@ -287,7 +335,7 @@ async function compare(
       try {
         const mbps = await once(server);
         speeds[i]?.push(mbps);
-        ctx.log(`  ${id} ${server.name} run ${round + 1}: ${mbps.toFixed(0)} MB/s`);
+        ctx.log(`  ${id} ${server.name} run ${round + 1}: ${mbps.toFixed(0)}`);
       } catch (error) {
         errors[i] = error instanceof Error ? error.message : String(error);
         ctx.log(`  ${id} ${server.name}: FAILED ${errors[i]}`);

@@ -1,0 +1,195 @@
+import { spawn } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import { freePort } from '../../test/support/net';
+import { outboxBin, type BenchContext } from '../lib/context';
+import { failedLine } from '../lib/line';
+import { killGroup, lastLine, measure, runCommand, sleep, track } from '../lib/proc';
+import { median, type Line } from '../lib/table';
+
+/**
+ * The link server at scale: a folder of 100,000 files (100 folders × 1,000
+ * one-byte files) exported as one ZIP link, and 10,000 of them as separate
+ * links; the CLI's wall time, peak RSS and CPU, as users run it; the main
+ * thread's event-loop delay meanwhile (bench/probes/event-loop.ts runs the
+ * same export in the Engine, as the app does); and how long the 100,000-file
+ * ZIP takes to download.
+ */
+
+type Shape = { folders: number; files: number };
+
+/** 100 × 1,000 one-byte files, written once and reused while the shape matches. */
+async function scaleData(ctx: BenchContext, shape: Shape): Promise<string> {
+  const dir = join(ctx.data.dir, 'link-scale');
+  const marker = join(ctx.data.dir, '.link-scale.done');
+  const spec = `${shape.folders}x${shape.files}x1`;
+  if ((await fs.readFile(marker, 'utf8').catch(() => '')) === spec) return dir;
+  await fs.rm(dir, { recursive: true, force: true });
+  const t0 = Date.now();
+  for (let f = 0; f < shape.folders; f++) {
+    const folder = join(dir, `folder-${String(f).padStart(3, '0')}`);
+    await fs.mkdir(folder, { recursive: true });
+    await Promise.all(
+      Array.from({ length: shape.files }, (_, i) =>
+        fs.writeFile(join(folder, `file-${String(i).padStart(4, '0')}.txt`), String(i % 10)),
+      ),
+    );
+  }
+  await fs.writeFile(marker, spec);
+  ctx.log(`generated link-scale (${spec}) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  return dir;
+}
+
+type Run = { seconds: number; rssMiB?: number; cpuSeconds?: number; stdout: string; home: string };
+
+/** `outbox export --task TASK SOURCES --json` on a fresh data directory, measured. */
+async function exportOnce(
+  ctx: BenchContext,
+  name: string,
+  task: Record<string, unknown>,
+  sources: string[],
+  port: number,
+  round: number,
+): Promise<Run> {
+  const home = join(ctx.scratch, `${name}-${round}`);
+  await fs.mkdir(home, { recursive: true });
+  const taskFile = join(ctx.scratch, `${name}.json`);
+  await fs.writeFile(taskFile, JSON.stringify({ operation: 'export/url', ...task }));
+  const run = await measure(
+    [process.execPath, outboxBin(ctx), 'export', '--task', taskFile, ...sources, '--json'],
+    {
+      env: { ...process.env, OUTBOX_HOME: home, OUTBOX_PORT: String(port) },
+      timeoutMs: ctx.timeoutMs,
+      scratch: ctx.scratch,
+    },
+  );
+  if (!run.ok) throw new Error(`export: ${lastLine(run.stderr) || lastLine(run.stdout)}`);
+  return { ...run, home };
+}
+
+function summary(runs: Run[]): string {
+  const med = (values: (number | undefined)[]) =>
+    median(values.filter((v): v is number => v !== undefined)) ?? NaN;
+  return (
+    `**${med(runs.map((r) => r.seconds)).toFixed(2)} s**, ${Math.round(med(runs.map((r) => r.rssMiB)))} MiB peak RSS, ` +
+    `${med(runs.map((r) => r.cpuSeconds)).toFixed(1)} CPU-s (median of ${runs.length})`
+  );
+}
+
+/** p99 and max of the main thread's event-loop delay during the same export in the Engine. */
+async function eventLoop(ctx: BenchContext, source: string, task: object): Promise<string> {
+  const home = join(ctx.scratch, 'scale-event-loop');
+  await fs.mkdir(home, { recursive: true });
+  const tsx = join(ctx.repo, 'node_modules', '.bin', 'tsx');
+  const script = join(ctx.repo, 'bench', 'probes', 'event-loop.ts');
+  const r = await runCommand([tsx, script, home, source, JSON.stringify(task)], {
+    timeoutMs: ctx.timeoutMs,
+    cwd: ctx.repo,
+  });
+  const probe = JSON.parse(r.stdout.trim().split('\n').pop() || '{}') as {
+    status?: string;
+    p99?: number;
+    max?: number;
+  };
+  if (probe.status !== 'finished') throw new Error(`event-loop probe: ${lastLine(r.stderr)}`);
+  return `event-loop p99 ${probe.p99?.toFixed(1)} ms, max ${probe.max?.toFixed(1)} ms`;
+}
+
+/** Serves `home`'s links on `port` and times one curl of `url` (to /dev/null). */
+async function downloadSeconds(ctx: BenchContext, home: string, port: number, url: string) {
+  const child = track(
+    spawn(process.execPath, [outboxBin(ctx), 'serve'], {
+      env: { ...process.env, OUTBOX_HOME: home, OUTBOX_PORT: String(port) },
+      stdio: 'ignore',
+      detached: true,
+    }),
+  );
+  try {
+    for (let i = 0; i < 200; i++) {
+      const up = await runCommand(
+        ['curl', '-s', '-o', '/dev/null', `http://127.0.0.1:${port}/healthz`],
+        {
+          timeoutMs: 5000,
+        },
+      );
+      if (up.ok) break;
+      await sleep(100);
+    }
+    const r = await runCommand(
+      ['curl', '-fsS', '-o', '/dev/null', '-w', '%{time_total} %{size_download}', url],
+      { timeoutMs: ctx.timeoutMs },
+    );
+    if (!r.ok) throw new Error(`download: ${lastLine(r.stderr)}`);
+    const [seconds = NaN, bytes = NaN] = r.stdout.trim().split(' ').map(Number);
+    return { seconds, bytes };
+  } finally {
+    killGroup(child, 'SIGTERM');
+  }
+}
+
+export async function scaleLines(ctx: BenchContext): Promise<Line[]> {
+  const shape: Shape = ctx.quick ? { folders: 10, files: 1000 } : { folders: 100, files: 1000 };
+  const total = shape.folders * shape.files;
+  const separate = Math.min(10, shape.folders);
+  const titles = {
+    zip: `Scale: ${total.toLocaleString('en')} files (${shape.folders} folders × ${shape.files.toLocaleString('en')} × 1 B) as one ZIP link: outbox export (goal < 3 s, ≤ 256 MiB)`,
+    links: `Scale: ${(separate * shape.files).toLocaleString('en')} files (${separate} folders × ${shape.files.toLocaleString('en')} × 1 B) as separate links: outbox export`,
+  };
+  const line = (id: string, title: string, absolute: string): Line => ({
+    id,
+    title,
+    outbox: { tool: 'Outbox', samples: [] },
+    peers: [],
+    absolute,
+  });
+  let dir: string;
+  try {
+    dir = await scaleData(ctx, shape);
+  } catch (error) {
+    return [
+      failedLine('scale-zip', titles.zip, error),
+      failedLine('scale-links', titles.links, error),
+    ];
+  }
+  const lines: Line[] = [];
+  const zipTask = { archive_multiple_files: true };
+  try {
+    ctx.log(`scale-zip: ${titles.zip}`);
+    const port = await freePort();
+    const runs: Run[] = [];
+    for (let round = 0; round < ctx.runs; round++) {
+      runs.push(await exportOnce(ctx, 'scale-zip', zipTask, [dir], port, round));
+      ctx.log(`  scale-zip run ${round + 1}: ${runs.at(-1)?.seconds.toFixed(2)} s`);
+    }
+    const last = runs.at(-1) as Run;
+    const url = /"url":\s*"([^"]+)"/.exec(last.stdout)?.[1] ?? '';
+    const download = await downloadSeconds(ctx, last.home, port, url);
+    const loop = await eventLoop(ctx, dir, { operation: 'export/url', ...zipTask });
+    lines.push(
+      line(
+        'scale-zip',
+        titles.zip,
+        `${summary(runs)}; ${loop}; the ZIP (${(download.bytes / 1e6).toFixed(1)} MB) downloads in ${download.seconds.toFixed(1)} s`,
+      ),
+    );
+  } catch (error) {
+    lines.push(failedLine('scale-zip', titles.zip, error));
+  }
+  try {
+    ctx.log(`scale-links: ${titles.links}`);
+    const folders = (await fs.readdir(dir))
+      .sort()
+      .slice(0, separate)
+      .map((f) => join(dir, f));
+    const port = await freePort();
+    const runs: Run[] = [];
+    for (let round = 0; round < ctx.runs; round++) {
+      runs.push(await exportOnce(ctx, 'scale-links', {}, folders, port, round));
+      ctx.log(`  scale-links run ${round + 1}: ${runs.at(-1)?.seconds.toFixed(2)} s`);
+    }
+    lines.push(line('scale-links', titles.links, summary(runs)));
+  } catch (error) {
+    lines.push(failedLine('scale-links', titles.links, error));
+  }
+  return lines;
+}
