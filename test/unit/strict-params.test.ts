@@ -6,7 +6,8 @@ import { apiArgSchemas, parseArgs } from '../../main/core/api/api-dispatch';
 import type { ApiMethod } from '../../main/core/api/api-transport';
 import { planJob } from '../../main/core/engine/plan';
 import { ValidationError } from '../../main/core/errors';
-import { exportOperations } from '../../main/core/tasks/operations';
+import { exportOperations, type ExportOperation } from '../../main/core/tasks/operations';
+import { formFieldsOf } from '../../renderer/src/lib/schema-form';
 import { shapeOf } from '../../main/core/tasks/secrets';
 import { validateJob, validateTask } from '../../main/core/tasks/validate';
 import { gcsTestKey } from '../support/gcs-key';
@@ -120,6 +121,12 @@ describe('URLs are http(s) with a host, checked before anything connects', () =>
       expect(with_(operation, { [field]: 'http://127.0.0.1:9000/x' })[field]).toBe(
         'http://127.0.0.1:9000/x',
       );
+      // Still a URL to the editor's form (a URL keyboard on touch screens).
+      expect(
+        formFieldsOf(operation as ExportOperation).find((f) => f.name === field),
+      ).toMatchObject({
+        format: 'url',
+      });
       for (const bad of ['ftp://example.com/x', 'file:///etc/passwd', 'example.com', 'http://']) {
         expect(errorsOf(operation, { [field]: bad })[field]?.[0], bad).toMatch(
           /must be an http:\/\/ or https:\/\/ URL with a host/,

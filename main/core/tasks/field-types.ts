@@ -117,17 +117,13 @@ export const headers = () =>
       }
     });
 
-function isHttpUrl(value: string): boolean {
-  if (!URL.canParse(value)) return false;
-  const url = new URL(value);
-  return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
-}
-
 /** An http(s) URL with a host (endpoints, Keystone, PUT targets), checked before anything connects. */
 export const httpUrl = (example: string) =>
-  z
-    .string({ error: `must be a URL such as ${example}` })
-    .refine(isHttpUrl, `must be an http:// or https:// URL with a host, such as ${example}`);
+  z.url({
+    protocol: /^https?$/,
+    hostname: /./,
+    error: `must be an http:// or https:// URL with a host, such as ${example}`,
+  });
 
 /** `a` and `b` are alternatives: giving both is an error naming the pair. */
 export function exclusive<T extends z.ZodObject>(
