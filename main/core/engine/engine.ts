@@ -15,8 +15,8 @@ import { secretValuesOf, withoutSecrets } from '../tasks/secrets';
 import { inputsOf, isExportTask, validateTask, type Job } from '../tasks/validate';
 import { DeliveredLog, sameSource, type DeliveredFile } from './delivered-log';
 import { engineStarted, engineStopped, ownerAlive, type Owner } from './owner';
-import { PARTIAL_UPLOAD_MAX_AGE_MS, PartialUploads } from './partial-uploads';
-import { UploadClaims } from './upload-claims';
+import { PartialUploads } from './partial-uploads';
+import { alreadyExporting, UploadClaims } from './upload-claims';
 import { expandProfiles, planJob, type JobPlan, type ProfileResolver } from './plan';
 import { ProgressTracker, type TaskProgress } from './progress';
 import { applySharedFiles, signAfterExport } from './share-after-export';
@@ -368,7 +368,7 @@ export class Engine {
     await this.delivered.sweep(resumable);
     await this.links.sweep(now, LINK_TOMBSTONE_MS);
     await this.partials.sweep(now);
-    await this.claims.sweep(now, PARTIAL_UPLOAD_MAX_AGE_MS);
+    await this.claims.sweep();
   }
 
   async close(): Promise<void> {
@@ -441,11 +441,23 @@ export class Engine {
       for (const d of task.delivered ?? []) delivered.set(d.name, { task: task.name, ...d });
       const recorded = await this.partials.keys();
       const keyOf = PartialUploads.keysOf(params);
+      const sending = files.map((source, i) => {
+        const name = names[i] ?? source.name;
+        const before = delivered.get(name);
+        return before && sameSource(before.source, source)
+          ? { source, name, before }
+          : { source, name, key: keyOf(name, source) };
+      });
+      // Before any partial upload is looked at: they are this task's alone.
+      const claim = await this.claims
+        .claim(
+          sending.flatMap((file) => (file.key === undefined ? [] : [file.key])),
+          { job_id: active.record.id, task: task.name },
+        )
+        .catch((error: unknown) => toErrorInfo(error));
       await Promise.all(
-        files.map(async (source, i) => {
-          const name = names[i] ?? source.name;
-          const before = delivered.get(name);
-          if (before && sameSource(before.source, source)) {
+        sending.map(async ({ source, name, before, key: partialKey }, i) => {
+          if (before) {
             results[i] = before.result;
             this.progress.add(progressKey, source.size);
             this.progress.fileDone(progressKey);
@@ -455,12 +467,15 @@ export class Engine {
             errors.push({ code: 'CANCELLED', message: 'Cancelled.' });
             return;
           }
-          const partialKey = keyOf(name, source);
-          // Before the partial upload is looked at: it is this transfer's alone.
-          const claim = await this.claims
-            .claim(partialKey, { job_id: active.record.id, task: task.name }, source.name)
-            .catch((error: unknown) => void errors.push(toErrorInfo(error)));
-          if (!claim) return;
+          if ('code' in claim) {
+            errors.push(claim); // the claim could not be made
+            return;
+          }
+          const holder = claim.refused.get(partialKey);
+          if (holder) {
+            errors.push(toErrorInfo(alreadyExporting(source.name, holder)));
+            return;
+          }
           let partial = recorded.has(partialKey);
           const previous = partial ? await this.partials.previous(partialKey, source) : undefined;
           const upload = this.pool.upload(
@@ -499,10 +514,10 @@ export class Engine {
             active.cancels.delete(upload.cancel);
             // Ended either way: delivered, or the exporter removed what it had sent.
             if (partial) await this.partials.remove(partialKey).catch(() => {});
-            await claim.release();
           }
         }),
       );
+      if (!('code' in claim)) await claim.release();
     }
     this.progress.end(progressKey);
 

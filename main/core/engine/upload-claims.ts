@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -14,11 +14,13 @@ import { ownerAlive, type Owner } from './owner';
  * SFTP temporary file, the S3 upload id, the Azure block nonce, the Swift
  * segment prefix); the second ends at once with ALREADY_EXPORTING instead.
  *
- * A claim is a file `claims/<key>` holding its owner, created exclusively.
- * The claim of a dead process (killed, crashed) is taken over: that is how
- * a run after a crash continues the upload. Taking over replaces the file
- * atomically, under a short-lived `<key>.takeover` file, so two processes
- * taking over the same dead claim cannot both win.
+ * A task claims the keys of all its files at once, before it sends anything:
+ * one file `claims/<id>.json` naming its process, job and task, written
+ * while holding `claims/.lock` (held for a directory listing and one write,
+ * so a task never waits long). Claims of processes that died (killed,
+ * crashed) are removed then: the next transfer takes over, and continues
+ * their partial uploads. A claim is released when its task ends. The cost is
+ * per task, not per file (a folder of 20,000 small files makes one claim).
  */
 
 const claimSchema = z.object({
@@ -27,15 +29,24 @@ const claimSchema = z.object({
   job_id: z.string(),
   task: z.string(),
   since: z.string(),
+  keys: z.array(z.string()),
 });
 type ClaimRecord = z.output<typeof claimSchema>;
 
-/** An empty claim is one being written (open, then write): dead only if it stays empty this long. */
-const UNWRITTEN_CLAIM_MS = 10_000;
-/** A takeover holds its lock for a read and a rename: one older than this died midway. */
-const STALE_TAKEOVER_MS = 10_000;
+/** Who holds an upload another transfer asked for. */
+export type ClaimHolder = Pick<ClaimRecord, 'pid' | 'job_id' | 'task' | 'since'>;
 
-export type Claim = { release: () => Promise<void> };
+export type TaskClaim = {
+  /** Keys held by another live transfer, with who holds them: those files are not to be sent. */
+  refused: Map<string, ClaimHolder>;
+  release: () => Promise<void>;
+};
+
+const LOCK = '.lock';
+/** The lock is held for milliseconds: one this old, whose owner is gone, was left by a crash. */
+const STALE_LOCK_MS = 5_000;
+/** Give up waiting for the lock after this long (a live process holding it is stuck). */
+const LOCK_WAIT_MS = 30_000;
 
 export class UploadClaims {
   private readonly dir: string;
@@ -53,106 +64,114 @@ export class UploadClaims {
     return this.ready;
   }
 
-  /**
-   * Claims the upload `key` for one transfer of `what` (a file's name, for
-   * the message), or throws ALREADY_EXPORTING naming the transfer that has it.
-   */
-  async claim(key: string, holder: { job_id: string; task: string }, what: string): Promise<Claim> {
+  /** Claims `keys` for one task; the ones another live transfer holds come back as refused. */
+  async claim(keys: string[], holder: { job_id: string; task: string }): Promise<TaskClaim> {
+    const refused = new Map<string, ClaimHolder>();
+    if (keys.length === 0) return { refused, release: async () => {} };
     await this.init();
-    const path = join(this.dir, key);
-    const mine = JSON.stringify({ ...this.owner, ...holder, since: new Date().toISOString() });
-    const claimed: Claim = { release: () => fs.unlink(path).catch(() => undefined) };
-    for (let attempt = 0; attempt < 3; attempt++) {
-      try {
-        await fs.writeFile(path, mine, { flag: 'wx', mode: 0o600 });
-        return claimed;
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      }
-      const held = await this.read(path);
-      if (held === 'gone') continue; // released meanwhile
-      if (held.alive) throw busy(what, held.record);
-      if (await this.takeOver(path, held.text, mine)) return claimed;
-    }
-    const held = await this.read(path);
-    throw busy(what, held !== 'gone' ? held.record : undefined);
-  }
-
-  /** Forgets claims of dead processes nobody took over for `maxAgeMs` (their uploads were abandoned). */
-  async sweep(now: number, maxAgeMs: number): Promise<void> {
-    await this.init();
-    for (const name of await fs.readdir(this.dir)) {
-      if (name.includes('.')) continue; // takeover locks and temporary files
-      const path = join(this.dir, name);
-      const stat = await fs.stat(path).catch(() => undefined);
-      if (!stat || stat.mtimeMs + maxAgeMs > now) continue;
-      const held = await this.read(path);
-      if (held !== 'gone' && !held.alive) await fs.unlink(path).catch(() => undefined);
-    }
-  }
-
-  private async read(
-    path: string,
-  ): Promise<'gone' | { text: string; alive: boolean; record?: ClaimRecord }> {
-    let text: string;
-    let mtimeMs: number;
-    try {
-      const handle = await fs.open(path, 'r');
-      try {
-        text = await handle.readFile('utf8');
-        mtimeMs = (await handle.stat()).mtimeMs;
-      } finally {
-        await handle.close();
-      }
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'gone';
-      throw error;
-    }
-    if (text === '') return { text, alive: Date.now() - mtimeMs < UNWRITTEN_CLAIM_MS };
-    let record: ClaimRecord | undefined;
-    try {
-      record = claimSchema.parse(JSON.parse(text));
-    } catch {
-      return { text, alive: false }; // unreadable: nobody can hold it
-    }
-    return { text, alive: ownerAlive(record), record };
-  }
-
-  /** Replaces a dead owner's claim (`stale`) with `mine`; false when another process got there first. */
-  private async takeOver(path: string, stale: string, mine: string): Promise<boolean> {
-    const lock = `${path}.takeover`;
-    const temporary = join(this.dir, `.${randomBytes(6).toString('hex')}.tmp`);
-    await fs.writeFile(temporary, mine, { mode: 0o600 });
-    try {
-      try {
-        await fs.link(temporary, lock);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-        const stat = await fs.stat(lock).catch(() => undefined);
-        if (stat && Date.now() - stat.mtimeMs > STALE_TAKEOVER_MS)
-          await fs.unlink(lock).catch(() => undefined);
-        return false;
-      }
-      try {
-        const now = await fs.readFile(path, 'utf8').catch(() => undefined);
-        if (now !== stale) return false; // released or taken over meanwhile
+    const path = join(this.dir, `${randomUUID()}.json`);
+    const granted = await this.locked(async () => {
+      const held = await this.liveClaims();
+      const mine = keys.filter((key) => {
+        const other = held.get(key);
+        if (other) refused.set(key, other);
+        return !other;
+      });
+      if (mine.length > 0) {
+        const record: ClaimRecord = {
+          ...this.owner,
+          ...holder,
+          since: new Date().toISOString(),
+          keys: mine,
+        };
+        // Renamed into place: readers never see half a claim. No fsync: a claim dies with its process.
+        const temporary = join(this.dir, `.${randomUUID()}.tmp`);
+        await fs.writeFile(temporary, JSON.stringify(record), { mode: 0o600 });
         await fs.rename(temporary, path);
-        return true;
-      } finally {
-        await fs.unlink(lock).catch(() => undefined);
       }
+      return mine.length;
+    });
+    return {
+      refused,
+      release: async () => {
+        if (granted > 0) await fs.unlink(path).catch(() => undefined);
+      },
+    };
+  }
+
+  /** Removes the claims of processes that died (also done by every claim). */
+  async sweep(): Promise<void> {
+    await this.init();
+    await this.locked(() => this.liveClaims());
+  }
+
+  /** Every key held by a live process; claims of dead ones are deleted on the way. Call locked. */
+  private async liveClaims(): Promise<Map<string, ClaimHolder>> {
+    const held = new Map<string, ClaimHolder>();
+    for (const name of await fs.readdir(this.dir)) {
+      if (!name.endsWith('.json')) continue;
+      const path = join(this.dir, name);
+      const record = await fs.readFile(path, 'utf8').then(
+        (text) => claimSchema.safeParse(JSON.parse(text)).data,
+        () => undefined,
+      );
+      if (!record || !ownerAlive(record)) {
+        await fs.unlink(path).catch(() => undefined);
+        continue;
+      }
+      const { keys, ...who } = record;
+      for (const key of keys) held.set(key, who);
+    }
+    return held;
+  }
+
+  /** Runs `body` holding `claims/.lock`, which is taken over when its process died. */
+  private async locked<T>(body: () => Promise<T>): Promise<T> {
+    const lock = join(this.dir, LOCK);
+    const me = JSON.stringify(this.owner);
+    const deadline = Date.now() + LOCK_WAIT_MS;
+    for (;;) {
+      try {
+        await fs.writeFile(lock, me, { flag: 'wx', mode: 0o600 });
+        break;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
+      if (await this.lockIsStale(lock)) await fs.unlink(lock).catch(() => undefined);
+      else if (Date.now() > deadline) {
+        throw new OutboxError(
+          'INTERNAL_ERROR',
+          `Another Outbox process has held ${lock} for over ${LOCK_WAIT_MS / 1000} s: if no Outbox runs, delete that file.`,
+        );
+      } else await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20));
+    }
+    try {
+      return await body();
     } finally {
-      await fs.unlink(temporary).catch(() => undefined);
+      await fs.unlink(lock).catch(() => undefined);
+    }
+  }
+
+  private async lockIsStale(lock: string): Promise<boolean> {
+    const [text, stat] = await Promise.all([
+      fs.readFile(lock, 'utf8').catch(() => undefined),
+      fs.stat(lock).catch(() => undefined),
+    ]);
+    if (text === undefined || !stat) return false; // released meanwhile: try again
+    if (Date.now() - stat.mtimeMs < STALE_LOCK_MS) return false;
+    try {
+      return !ownerAlive(JSON.parse(text) as Owner);
+    } catch {
+      return true; // never written: its process died between creating and writing it
     }
   }
 }
 
-function busy(what: string, holder: ClaimRecord | undefined): OutboxError {
-  const by = holder
-    ? ` by job ${holder.job_id} (task "${holder.task}"${holder.pid === process.pid ? '' : `, Outbox process ${holder.pid}`}, since ${holder.since})`
-    : '';
+/** The error of a file whose upload another transfer holds. */
+export function alreadyExporting(what: string, holder: ClaimHolder): OutboxError {
+  const by = `job ${holder.job_id} (task "${holder.task}"${holder.pid === process.pid ? '' : `, Outbox process ${holder.pid}`}, since ${holder.since})`;
   return new OutboxError(
     'ALREADY_EXPORTING',
-    `${what} is already being exported to the same place${by}: let that transfer finish (or cancel it), then export again if needed.`,
+    `${what} is already being exported to the same place by ${by}: let that transfer finish (or cancel it), then export again if needed.`,
   );
 }
