@@ -18,10 +18,11 @@ export type Command = {
   run: (args: { values: OptionValues; positionals: string[] }) => Promise<number>;
 };
 
+/** A count or a number of seconds, written in decimal digits: "0x16", "2e0" or " 22" are mistakes. */
 export function wholeNumber(option: string, text: string): number {
   const value = Number(text);
-  if (!Number.isInteger(value) || value <= 0)
-    throw new UsageError(`${option} takes a whole number > 0`);
+  if (!/^[1-9][0-9]*$/.test(text) || !Number.isSafeInteger(value))
+    throw new UsageError(`${option} takes a whole number > 0 (decimal digits)`);
   return value;
 }
 

@@ -81,6 +81,15 @@ describe('CLI habits', () => {
       [['profile', 'rename', 'a'], /Usage: outbox profile rename OLD NEW$/m],
       [['settings', 'lan', 'maybe'], /Usage: outbox settings lan on /],
       [['run', '--bogus', 'x.json'], /Usage: outbox run JOB\.json/],
+      // Numbers of options are as strict as task parameters.
+      [
+        ['links', 'share', 'abc', '--max-downloads', '0x16'],
+        /--max-downloads takes a whole number > 0 \(decimal digits\)\. Usage: outbox links share ID /,
+      ],
+      [
+        ['jobs', 'share', 'x', 'export', '--expires-in', '2e3'],
+        /--expires-in takes a whole number/,
+      ],
     ];
     for (const [args, usage] of cases) {
       const result = await outbox(args, env);
