@@ -516,8 +516,8 @@ export class Engine {
             if (partial) await this.partials.remove(partialKey).catch(() => {});
           }
         }),
-      );
-      if (!('code' in claim)) await claim.release();
+        // The claim is released however the files ended: only a crash leaves one behind.
+      ).finally(() => ('code' in claim ? undefined : claim.release()));
     }
     this.progress.end(progressKey);
 

@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { OutboxError } from '../errors';
-import { ensurePrivateDir, removeStaleTempFiles } from '../store/atomic-file';
+import { ensurePrivateDir } from '../store/atomic-file';
 import { ownerAlive, type Owner } from './owner';
 
 /**
@@ -60,7 +60,7 @@ export class UploadClaims {
   }
 
   private init(): Promise<void> {
-    this.ready ??= ensurePrivateDir(this.dir).then(() => removeStaleTempFiles(this.dir));
+    this.ready ??= ensurePrivateDir(this.dir);
     return this.ready;
   }
 
@@ -105,12 +105,17 @@ export class UploadClaims {
     await this.locked(() => this.liveClaims());
   }
 
-  /** Every key held by a live process; claims of dead ones are deleted on the way. Call locked. */
+  /**
+   * Every key held by a live process; claims of dead ones are deleted on the way, and so are
+   * temporary files (claims are written under the lock: one seen here was left by a crash).
+   * Call locked.
+   */
   private async liveClaims(): Promise<Map<string, ClaimHolder>> {
     const held = new Map<string, ClaimHolder>();
     for (const name of await fs.readdir(this.dir)) {
-      if (!name.endsWith('.json')) continue;
       const path = join(this.dir, name);
+      if (name.endsWith('.tmp')) await fs.unlink(path).catch(() => undefined);
+      if (!name.endsWith('.json')) continue;
       const record = await fs.readFile(path, 'utf8').then(
         (text) => claimSchema.safeParse(JSON.parse(text)).data,
         () => undefined,
