@@ -6,27 +6,30 @@
  * started (a file that vanishes afterwards fails its export as FILE_NOT_FOUND).
  */
 
-export type ErrorCode =
-  | 'INVALID_DATA'
-  | 'FILE_NOT_FOUND'
-  | 'FILE_UNREADABLE'
-  | 'FILE_CHANGED'
-  | 'ALREADY_EXPORTING'
-  | 'CANCELLED'
-  | 'INTERRUPTED'
-  | 'AUTH_FAILED'
-  | 'ACCESS_DENIED'
-  | 'NOT_FOUND'
-  | 'UNREACHABLE'
-  | 'TLS_ERROR'
-  | 'TIMEOUT'
-  | 'NOT_IMPLEMENTED'
-  | 'INTEGRITY_ERROR'
-  | 'HOST_KEY_MISMATCH'
-  | 'KEYCHAIN_UNAVAILABLE'
-  | 'PROFILE_NOT_FOUND'
-  | 'REMOTE_ERROR'
-  | 'INTERNAL_ERROR';
+/** Every code an error may carry (README, "Error codes", lists the same). */
+export const errorCodes = [
+  'INVALID_DATA',
+  'FILE_NOT_FOUND',
+  'FILE_UNREADABLE',
+  'FILE_CHANGED',
+  'ALREADY_EXPORTING',
+  'CANCELLED',
+  'INTERRUPTED',
+  'AUTH_FAILED',
+  'ACCESS_DENIED',
+  'NOT_FOUND',
+  'UNREACHABLE',
+  'TLS_ERROR',
+  'TIMEOUT',
+  'NOT_IMPLEMENTED',
+  'INTEGRITY_ERROR',
+  'HOST_KEY_MISMATCH',
+  'KEYCHAIN_UNAVAILABLE',
+  'PROFILE_NOT_FOUND',
+  'REMOTE_ERROR',
+  'INTERNAL_ERROR',
+] as const;
+export type ErrorCode = (typeof errorCodes)[number];
 
 export class OutboxError extends Error {
   override readonly name = 'OutboxError';
