@@ -7,6 +7,22 @@ const electronOnlyHere = {
   paths: [{ name: 'electron', message: 'Only main/electron/ and preload/ may import electron.' }],
 };
 
+/**
+ * main/core in floors, top to bottom. Rooms on one line are one floor and do not import each
+ * other; a file may import its own room and any room of a lower floor, never one above.
+ * The last floor is the bottom: records, sources, retry, atomic files, HTTP helpers, and the
+ * files directly in main/core.
+ */
+export const coreFloors = [
+  ['api'],
+  ['server'],
+  ['engine'],
+  ['profiles', 'links'],
+  ['exporters'],
+  ['tasks'],
+  ['transfer', 'store', 'http', '*.ts'],
+];
+
 export default tseslint.config(
   { ignores: ['out/', 'dist/', 'node_modules/', 'test-results/', 'playwright-report/'] },
   js.configs.recommended,
@@ -23,24 +39,47 @@ export default tseslint.config(
       'no-restricted-imports': ['error', electronOnlyHere],
     },
   },
-  {
-    // The layers: core knows no host; the renderer talks only to the API types.
-    files: ['main/core/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          ...electronOnlyHere,
-          patterns: [
+  // The floors of main/core: each room may import its own room and the floors below it.
+  ...coreFloors.flatMap((floor, i) =>
+    floor.map((room) => {
+      const bottom = i === coreFloors.length - 1;
+      const above = coreFloors.slice(0, i).flat();
+      const siblings = bottom ? [] : floor.filter((other) => other !== room);
+      const forbidden = [...above, ...siblings];
+      return {
+        files: room === '*.ts' ? ['main/core/*.ts'] : [`main/core/${room}/**/*.ts`],
+        rules: {
+          'no-restricted-imports': [
+            'error',
             {
-              group: ['**/electron/**', '**/cli/**', '**/renderer/**', '**/preload/**'],
-              message: 'main/core imports nothing above it.',
+              ...electronOnlyHere,
+              patterns: [
+                {
+                  group: [
+                    '**/electron/**',
+                    '**/cli/**',
+                    '**/browser/**',
+                    '**/renderer/**',
+                    '**/preload/**',
+                  ],
+                  message:
+                    'main/core imports nothing above it: hosts import core, not the other way.',
+                },
+                ...(forbidden.length === 0
+                  ? []
+                  : [
+                      {
+                        group: forbidden.map((other) => `**/${other}/*`),
+                        message: `main/core/${room === '*.ts' ? '*.ts' : room} may not import ${forbidden.join(', ')}: floors import downward only (eslint.config.mjs, coreFloors).`,
+                      },
+                    ]),
+              ],
             },
           ],
         },
-      ],
-    },
-  },
+      };
+    }),
+  ),
   {
     files: ['main/electron/**/*.ts', 'preload/**/*.ts'],
     rules: { 'no-restricted-imports': 'off' },

@@ -1,4 +1,4 @@
-import type { JobRecord } from '../core/engine/records';
+import type { JobRecord } from '../core/transfer/records';
 import { ValidationError, type OutboxError } from '../core/errors';
 import { formatBytes } from '../core/format';
 

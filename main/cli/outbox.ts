@@ -3,8 +3,9 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../core/config';
 import { Engine } from '../core/engine/engine';
 import { OutboxError, ValidationError } from '../core/errors';
-import { findRunningServer, type RunningServer } from '../core/server/outbox-server';
-import { startBrowserHost } from '../core/server/browser-host';
+import { findRunningServer } from '../core/http/server-info';
+import type { RunningServer } from '../core/server/outbox-server';
+import { startBrowserHost } from '../browser/browser-host';
 import {
   lanListenProblem,
   lanSharingSchema,

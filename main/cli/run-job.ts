@@ -1,10 +1,11 @@
 import { loadConfig, type OutboxConfig } from '../core/config';
 import { Engine } from '../core/engine/engine';
 import type { TaskProgress } from '../core/engine/progress';
-import type { JobRecord } from '../core/engine/records';
+import type { JobRecord } from '../core/transfer/records';
 import { OutboxError } from '../core/errors';
 import { formatBytes } from '../core/format';
-import { findRunningServer, startServer, type RunningServer } from '../core/server/outbox-server';
+import { findRunningServer } from '../core/http/server-info';
+import { startServer, type RunningServer } from '../core/server/outbox-server';
 import { failureSummary, formatDuration, jobSummary, renderJob } from './format';
 import { openProfiles } from './profile-command';
 

@@ -1,5 +1,5 @@
 import type { TaskProgress } from '../core/engine/progress';
-import type { JobRecord } from '../core/engine/records';
+import type { JobRecord } from '../core/transfer/records';
 
 /**
  * What the shell tells the desktop about jobs: the taskbar/dock progress of

@@ -27,4 +27,4 @@ export function mainWindowOptions(preloadPath: string): BrowserWindowConstructor
 }
 
 /** Content-Security-Policy for the app's own pages: the same one the browser host sends. */
-export { uiContentSecurityPolicy as appContentSecurityPolicy } from '../core/server/browser-host';
+export { uiContentSecurityPolicy as appContentSecurityPolicy } from '../browser/browser-host';

@@ -9,7 +9,7 @@ import {
 } from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../main/core/engine/engine';
-import type { ResultFile } from '../../main/core/engine/records';
+import type { ResultFile } from '../../main/core/transfer/records';
 import {
   exportFiles,
   exportTaskOf,

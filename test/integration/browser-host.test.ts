@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiResult } from '../../main/core/api/api-transport';
 import type { ApiEvent, HostInfo, LinkView } from '../../main/core/api/outbox-api';
 import { type Engine } from '../../main/core/engine/engine';
-import type { JobRecord } from '../../main/core/engine/records';
+import type { JobRecord } from '../../main/core/transfer/records';
 import { startTestHost, type RunningHost } from '../support/browser-host';
 import { makeFile, sha256, sha256File, tempDir, testConfig } from '../support/engine';
 import { freePort } from '../support/net';

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { Storage, type Bucket } from '@google-cloud/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../main/core/engine/engine';
-import type { ResultFile } from '../../main/core/engine/records';
+import type { ResultFile } from '../../main/core/transfer/records';
 import {
   exportFiles,
   exportTaskOf,

@@ -13,7 +13,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../main/core/engine/engine';
 import { ValidationError } from '../../main/core/errors';
-import type { ResultFile, TaskRecord } from '../../main/core/engine/records';
+import type { ResultFile, TaskRecord } from '../../main/core/transfer/records';
 import { startServer, type RunningServer } from '../../main/core/server/outbox-server';
 import { assertBuilt, outboxBin } from '../support/cli';
 import { exportFiles, exportTaskOf, makeFile, openTestEngine, tempDir } from '../support/engine';

@@ -6,7 +6,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../main/core/engine/engine';
-import type { ResultFile } from '../../main/core/engine/records';
+import type { ResultFile } from '../../main/core/transfer/records';
 import {
   exportFiles,
   exportTaskOf,

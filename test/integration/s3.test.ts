@@ -21,7 +21,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../main/core/engine/engine';
-import type { TaskRecord } from '../../main/core/engine/records';
+import type { TaskRecord } from '../../main/core/transfer/records';
 import { bucketUrl, objectUrl } from '../../main/core/exporters/s3/client';
 import {
   exportFiles,

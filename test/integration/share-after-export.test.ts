@@ -17,7 +17,7 @@ import {
 import { Storage } from '@google-cloud/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../main/core/engine/engine';
-import type { JobRecord, ResultFile } from '../../main/core/engine/records';
+import type { JobRecord, ResultFile } from '../../main/core/transfer/records';
 import { ProfileService } from '../../main/core/profiles/profile-service';
 import { assertBuilt, outbox } from '../support/cli';
 import {

@@ -11,7 +11,7 @@ import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-bl
 import { Storage } from '@google-cloud/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../main/core/engine/engine';
-import type { TaskRecord } from '../../main/core/engine/records';
+import type { TaskRecord } from '../../main/core/transfer/records';
 import {
   exportFiles,
   exportTaskOf,

@@ -1,7 +1,7 @@
 import type { OutboxConfig } from '../../main/core/config';
 import { Engine } from '../../main/core/engine/engine';
 import { ProfileService } from '../../main/core/profiles/profile-service';
-import { startBrowserHost } from '../../main/core/server/browser-host';
+import { startBrowserHost } from '../../main/browser/browser-host';
 import { MemorySecrets } from './memory-secrets';
 
 /** What `startBrowserHost` returns: its server, the UI's sign-in URL, upload staging. */

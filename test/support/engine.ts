@@ -8,8 +8,8 @@ import {
   type OutboxConfig,
 } from '../../main/core/config';
 import { Engine } from '../../main/core/engine/engine';
-import type { ProfileResolver } from '../../main/core/engine/plan';
-import type { JobRecord, TaskRecord } from '../../main/core/engine/records';
+import type { ProfileResolver } from '../../main/core/profiles/profile-params';
+import type { JobRecord, TaskRecord } from '../../main/core/transfer/records';
 
 /** A fresh private data directory under the OS temp dir. */
 export async function tempDir(prefix = 'outbox-test-'): Promise<string> {

@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { expect } from 'vitest';
 import type { Engine } from '../../main/core/engine/engine';
-import type { ResultFile } from '../../main/core/engine/records';
+import type { ResultFile } from '../../main/core/transfer/records';
 import { startServer, type RunningServer } from '../../main/core/server/outbox-server';
 import { exportFiles, exportTaskOf, openTestEngine, tempDir } from './engine';
 import { freePort, run } from './net';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { JobRecord } from '../../main/core/engine/records';
+import type { JobRecord } from '../../main/core/transfer/records';
 import type { TaskProgress } from '../../main/core/engine/progress';
 import { appMenuTemplate } from '../../main/electron/app-menu';
 import { jobNotice, overallProgress, RunningTasks } from '../../main/electron/job-signals';

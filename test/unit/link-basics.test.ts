@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { contentDisposition, parseRange } from '../../main/core/links/http-headers';
+import { contentDisposition, parseRange } from '../../main/core/http/http-headers';
 import { newId, newToken, tokensMatch } from '../../main/core/links/link-store';
 
 describe('tokens', () => {

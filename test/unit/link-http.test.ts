@@ -10,7 +10,7 @@ import {
   emptyTally,
   readTally,
 } from '../../main/core/links/download-ledger';
-import { ifRangeHolds, notModified, noneMatchHits } from '../../main/core/links/http-headers';
+import { ifRangeHolds, notModified, noneMatchHits } from '../../main/core/http/http-headers';
 import { PasswordAttempts } from '../../main/core/links/link-password';
 import { dataPosition, zipLayout, zipSize, type ZipEntry } from '../../main/core/links/zip-layout';
 import { ZipCrcs, zipBytes } from '../../main/core/links/zip-stream';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../main/core/errors';
 import { namesFor } from '../../main/core/engine/plan';
-import type { SourceFile } from '../../main/core/engine/sources';
+import type { SourceFile } from '../../main/core/transfer/sources';
 import { formatPlaceholder, hasPlaceholder, planNames } from '../../main/core/naming';
 import { validateTask } from '../../main/core/tasks/validate';
 import type { ExportTask } from '../../main/core/tasks/operations';

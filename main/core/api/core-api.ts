@@ -1,10 +1,11 @@
 import { EventEmitter } from 'node:events';
 import type { Engine } from '../engine/engine';
-import type { JobRecord } from '../engine/records';
+import type { JobRecord } from '../transfer/records';
 import { OutboxError, ValidationError, toErrorInfo, type FieldErrors } from '../errors';
 import type { ProfileService } from '../profiles/profile-service';
 import { lanCandidates, loadLanSharing, saveLanSharing } from '../server/lan-settings';
-import { findRunningServer, refreshLanSharing } from '../server/outbox-server';
+import { findRunningServer } from '../http/server-info';
+import { refreshLanSharing } from '../server/outbox-server';
 import type {
   ApiError,
   ApiEvent,

@@ -1,5 +1,5 @@
 import type { TaskProgress } from '../engine/progress';
-import type { JobRecord } from '../engine/records';
+import type { JobRecord } from '../transfer/records';
 import type { ErrorInfo } from '../errors';
 import type { ProbeResult } from '../exporters/exporter';
 import type { LinkState } from '../links/link-record';
@@ -10,7 +10,7 @@ import type { ExportOperation } from '../tasks/operations';
 /**
  * What the UI may ask of Outbox: one typed interface, implemented by the
  * Electron host (over IPC, see preload/) and by the browser host (over
- * HTTP + WebSocket, see main/core/server/). The renderer talks to nothing else.
+ * HTTP + server-sent events, see main/browser/). The renderer talks to nothing else.
  * Secrets go in (as strings) but never come back out: reads show `{ set }`.
  */
 

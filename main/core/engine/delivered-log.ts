@@ -2,8 +2,8 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ensurePrivateDir } from '../store/atomic-file';
-import { resultFileSchema } from './records';
-import type { SourceFile } from './sources';
+import { resultFileSchema } from '../transfer/records';
+import type { SourceFile } from '../transfer/sources';
 
 /**
  * The files a running job has delivered, so that a job resumed after a crash

@@ -7,7 +7,7 @@ import { hasExporter } from '../exporters/registry';
 import type { ProbeResult } from '../exporters/exporter';
 import { createUrlExport } from '../links/url-export';
 import { LinkStore } from '../links/link-store';
-import { findRunningServer } from '../server/outbox-server';
+import { findRunningServer } from '../http/server-info';
 import { ensurePrivateDir } from '../store/atomic-file';
 import { RecordDir } from '../store/record-dir';
 import type { ExportTask } from '../tasks/operations';
@@ -17,7 +17,8 @@ import { DeliveredLog, sameSource, type DeliveredFile } from './delivered-log';
 import { engineStarted, engineStopped, ownerAlive, type Owner } from './owner';
 import { PartialUploads } from './partial-uploads';
 import { alreadyExporting, UploadClaims } from './upload-claims';
-import { expandProfiles, planJob, type JobPlan, type ProfileResolver } from './plan';
+import type { ProfileResolver } from '../profiles/profile-params';
+import { expandProfiles, planJob, type JobPlan } from './plan';
 import { ProgressTracker, type TaskProgress } from './progress';
 import { applySharedFiles, signAfterExport } from './share-after-export';
 import {
@@ -26,7 +27,7 @@ import {
   type JobRecord,
   type ResultFile,
   type TaskRecord,
-} from './records';
+} from '../transfer/records';
 import { WorkerPool } from './worker-pool';
 
 /** Links stay answerable (410 Gone) this long after they expire, then are deleted. */

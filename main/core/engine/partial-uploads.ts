@@ -5,7 +5,7 @@ import type { ResumeContext, ResumeState } from '../exporters/exporter';
 import { RecordDir } from '../store/record-dir';
 import type { ExportTask } from '../tasks/operations';
 import { withoutSecrets } from '../tasks/secrets';
-import type { SourceFile } from './sources';
+import type { SourceFile } from '../transfer/sources';
 
 /**
  * Uploads that were started and not finished, so that a run after a crash

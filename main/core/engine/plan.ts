@@ -8,9 +8,10 @@ import {
   type NamingRule,
   type NameStyle,
 } from '../naming';
+import type { ProfileResolver } from '../profiles/profile-params';
 import type { ExportTask } from '../tasks/operations';
 import { addFieldError, inputsOf, isImportTask, validateJob, type Job } from '../tasks/validate';
-import { resolveSources, type SourceFile } from './sources';
+import { resolveSources, type SourceFile } from '../transfer/sources';
 
 /** Everything decided before a byte moves. */
 export type JobPlan = {
@@ -64,9 +65,6 @@ export function namesFor(task: ExportTask, files: SourceFile[]): string[] {
     style,
   );
 }
-
-/** Full parameters (secrets included) of a saved destination profile. */
-export type ProfileResolver = (name: string) => Promise<Record<string, unknown>>;
 
 /**
  * Tasks may name a saved profile (`"profile": "NAME"`) instead of repeating

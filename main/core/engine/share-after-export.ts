@@ -4,8 +4,8 @@ import { shareLinkExpiresIn } from '../tasks/field-types';
 import type { ExportOperation } from '../tasks/operations';
 import { isShareable, shareableOperations } from '../tasks/shareable';
 import { collectIssues, validateTask, type Job } from '../tasks/validate';
-import type { ProfileResolver } from './plan';
-import type { JobRecord, ResultFile, TaskRecord } from './records';
+import type { ProfileResolver } from '../profiles/profile-params';
+import type { JobRecord, ResultFile, TaskRecord } from '../transfer/records';
 import type { WorkRequest } from './worker-protocol';
 
 /**

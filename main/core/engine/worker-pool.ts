@@ -5,7 +5,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { OutboxError, type ErrorInfo } from '../errors';
 import type { ProbeResult, ResumeState } from '../exporters/exporter';
-import type { ResultFile } from './records';
+import type { ResultFile } from '../transfer/records';
 import type { WorkReply, WorkRequest } from './worker-protocol';
 
 type Job = {

@@ -1,8 +1,8 @@
 import type { ErrorInfo } from '../errors';
 import type { ProbeResult, ResumeContext, ResumeState } from '../exporters/exporter';
 import type { ExportOperation } from '../tasks/operations';
-import type { ResultFile } from './records';
-import type { SourceFile } from './sources';
+import type { ResultFile } from '../transfer/records';
+import type { SourceFile } from '../transfer/sources';
 
 /**
  * Messages between the engine (main thread) and exporter workers. They travel

@@ -7,7 +7,7 @@ import { shareStoredFile } from '../exporters/share-link';
 import { sourceReads } from '../exporters/source-stream';
 import { publicUrl } from '../exporters/upload/public-url';
 import { hiddenPartsOf, scrubSecrets } from '../tasks/secrets';
-import { withRetry } from './retry';
+import { withRetry } from '../transfer/retry';
 import { WorkerSessions } from './session-cache';
 import type { WorkReply, WorkRequest } from './worker-protocol';
 

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
-import type { ResultFile } from '../engine/records';
-import type { SourceFile } from '../engine/sources';
+import type { ResultFile } from '../transfer/records';
+import type { SourceFile } from '../transfer/sources';
 import type { ExportOperation, TaskOf } from '../tasks/operations';
 import type { ShareLinkExpiry } from './share-link';
 import type { ReadInto } from './source-stream';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { OutboxError } from '../errors';
-import { withRetry } from '../engine/retry';
+import { withRetry } from '../transfer/retry';
 import type { ByteRange, ProgressSink, TransferContext } from './exporter';
 import { countSent } from './source-stream';
 

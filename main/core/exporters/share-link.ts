@@ -1,4 +1,4 @@
-import type { ResultFile } from '../engine/records';
+import type { ResultFile } from '../transfer/records';
 import { OutboxError } from '../errors';
 import { asOutboxError } from './classify';
 import type { ExportOperation, TaskOf } from '../tasks/operations';

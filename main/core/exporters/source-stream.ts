@@ -2,7 +2,7 @@ import { closeSync, openSync, promises as fs, readSync, statSync, type Stats } f
 import { Readable, Transform, type TransformCallback, type Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { OutboxError } from '../errors';
-import { fileError, type SourceFile } from '../engine/sources';
+import { fileError, type SourceFile } from '../transfer/sources';
 import type { ByteRange, ProgressSink, TransferContext } from './exporter';
 
 const READ_CHUNK = 1024 * 1024;

@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import type { ResultFile } from '../engine/records';
+import type { ResultFile } from '../transfer/records';
 import type { Checksum } from './integrity';
 import { resumedField } from './parts';
 

@@ -8,7 +8,7 @@ import {
   notModified,
   parseRange,
   type ByteRange,
-} from './http-headers';
+} from '../http/http-headers';
 import type { ServedLink } from './link-cache';
 import type { LinkRecord } from './link-record';
 import { SMALL_FILE, type ServedFile } from './served-files';

@@ -5,6 +5,7 @@ import {
   pageContentSecurityPolicy,
   passwordPage,
 } from './download-page';
+import { cookieOf } from '../http/http-headers';
 import type { DownloadLedger } from './download-ledger';
 import { securityHeaders, sendText, serveFile, serveZip, usedUpMessage } from './link-body';
 import type { LinkCache, ServedLink } from './link-cache';
@@ -46,14 +47,6 @@ function sendHtml(res: ServerResponse, status: number, html: string, head = fals
     'Cache-Control': 'no-store',
   });
   res.end(head ? undefined : html);
-}
-
-function cookieOf(req: IncomingMessage, name: string): string | undefined {
-  for (const part of (req.headers.cookie ?? '').split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return undefined;
 }
 
 async function formPassword(req: IncomingMessage): Promise<string | undefined> {

@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
-import type { ResultFile } from '../engine/records';
-import type { SourceFile } from '../engine/sources';
+import type { ResultFile } from '../transfer/records';
+import type { SourceFile } from '../transfer/sources';
 import type { ExportUrlTask } from '../tasks/operations';
 import { hashPassword } from './link-password';
 import type { LinkStore } from './link-store';

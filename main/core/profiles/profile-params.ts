@@ -11,6 +11,8 @@ import { secretFieldsOf, shapeOf, type SecretField } from '../tasks/secrets';
  */
 export type Params = Record<string, unknown>;
 export type SecretKey = string;
+/** Full parameters (secrets included) of a saved destination profile. */
+export type ProfileResolver = (name: string) => Promise<Params>;
 /** What the UI sees instead of a secret. */
 export type SecretState = { set: boolean };
 

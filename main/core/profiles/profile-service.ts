@@ -1,5 +1,5 @@
 import { OutboxError, ValidationError } from '../errors';
-import type { ProfileResolver } from '../engine/plan';
+import type { ProfileResolver } from './profile-params';
 import { isExportOperation, type ExportOperation } from '../tasks/operations';
 import { validateTask } from '../tasks/validate';
 import {

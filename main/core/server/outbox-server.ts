@@ -2,7 +2,6 @@ import { promises as fs } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { z } from 'zod';
 import type { OutboxConfig } from '../config';
 import { LinkCache } from '../links/link-cache';
 import {
@@ -13,23 +12,13 @@ import {
 } from '../links/link-handler';
 import { PasswordAttempts } from '../links/link-password';
 import type { LinkStore } from '../links/link-store';
+import { findRunningServer, serverInfoPath, type ServerInfo } from '../http/server-info';
 import { ensurePrivateDir, writeFileAtomic } from '../store/atomic-file';
 import { guardConnections } from './connection-guard';
 import { lanAddresses, lanListenProblem, loadLanSharing } from './lan-settings';
 
 /** Routes other than links (the browser host's UI and API) plug in here. */
 export type AppRoutes = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
-
-export const serverInfoSchema = z.object({
-  pid: z.number(),
-  url: z.string(),
-  started_at: z.string(),
-  /** Base URLs of the LAN listeners (LAN sharing on), e.g. `http://192.168.1.20:9797`. */
-  lan_urls: z.array(z.string()).optional(),
-  /** LAN addresses from the settings that could not be listened on, with why. */
-  lan_errors: z.array(z.string()).optional(),
-});
-export type ServerInfo = z.output<typeof serverInfoSchema>;
 
 export type RunningServer = {
   server: Server;
@@ -59,23 +48,6 @@ function closeServer(server: Server): Promise<void> {
     server.close(() => resolve());
     server.closeAllConnections();
   });
-}
-
-function serverInfoPath(home: string): string {
-  return join(home, 'server.json');
-}
-
-/** The server another process announced on this data directory, if it still runs. */
-export async function findRunningServer(home: string): Promise<ServerInfo | undefined> {
-  try {
-    const info = serverInfoSchema.parse(
-      JSON.parse(await fs.readFile(serverInfoPath(home), 'utf8')),
-    );
-    process.kill(info.pid, 0);
-    return info;
-  } catch {
-    return undefined;
-  }
 }
 
 /** Requests to the app (not to links) must name this machine: defeats DNS rebinding. */

@@ -7,8 +7,8 @@ import {
   type BlockBlobClient,
 } from '@azure/storage-blob';
 import { OutboxError } from '../../errors';
-import { withRetry } from '../../engine/retry';
-import { contentTypeOf } from '../../links/http-headers';
+import { withRetry } from '../../transfer/retry';
+import { contentTypeOf } from '../../http/http-headers';
 import type { TaskOf } from '../../tasks/operations';
 import type { Exporter, TransferContext } from '../exporter';
 import { verify } from '../integrity';

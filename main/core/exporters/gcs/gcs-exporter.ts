@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import type { File } from '@google-cloud/storage';
-import { contentTypeOf } from '../../links/http-headers';
+import { contentTypeOf } from '../../http/http-headers';
 import type { TaskOf } from '../../tasks/operations';
 import type { Exporter } from '../exporter';
 import { hashing, verify } from '../integrity';

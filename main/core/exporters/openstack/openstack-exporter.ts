@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { contentTypeOf } from '../../links/http-headers';
+import { contentTypeOf } from '../../http/http-headers';
 import type { Exporter } from '../exporter';
 import { verify } from '../integrity';
 import { uploadLargeObject, planSegments } from './large-object';

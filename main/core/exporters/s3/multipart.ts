@@ -8,7 +8,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { OutboxError } from '../../errors';
-import { withRetry } from '../../engine/retry';
+import { withRetry } from '../../transfer/retry';
 import type { TransferContext } from '../exporter';
 import { s3Error, type S3ErrorScope } from './errors';
 import type { ObjectOptions } from './object-options';

@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { OutboxError } from '../../errors';
-import { withRetry } from '../../engine/retry';
+import { withRetry } from '../../transfer/retry';
 import type { ExportS3Task } from '../../tasks/operations';
 import type { Exporter, TransferContext } from '../exporter';
 import { multipartEtag, verify, type Checksum } from '../integrity';

@@ -2,19 +2,19 @@ import { randomBytes } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join, resolve, sep } from 'node:path';
-import { dispatch } from '../api/api-dispatch';
-import { apiErrorOf, createCoreApi } from '../api/core-api';
-import { isApiMethod, type ApiResult } from '../api/api-transport';
-import type { ApiError, OutboxApi } from '../api/outbox-api';
-import type { OutboxConfig } from '../config';
-import type { Engine } from '../engine/engine';
-import { OutboxError } from '../errors';
-import { contentTypeOf } from '../links/http-headers';
-import { sendText } from '../links/link-handler';
-import { tokensMatch } from '../links/link-store';
-import type { ProfileService } from '../profiles/profile-service';
-import { startServer, type AppRoutes, type RunningServer } from './outbox-server';
-import { UploadStaging } from './upload-staging';
+import { dispatch } from '../core/api/api-dispatch';
+import { apiErrorOf, createCoreApi } from '../core/api/core-api';
+import { isApiMethod, type ApiResult } from '../core/api/api-transport';
+import type { ApiError, OutboxApi } from '../core/api/outbox-api';
+import type { OutboxConfig } from '../core/config';
+import type { Engine } from '../core/engine/engine';
+import { OutboxError } from '../core/errors';
+import { contentTypeOf, cookieOf } from '../core/http/http-headers';
+import { sendText } from '../core/links/link-handler';
+import { tokensMatch } from '../core/links/link-store';
+import type { ProfileService } from '../core/profiles/profile-service';
+import { startServer, type AppRoutes, type RunningServer } from '../core/server/outbox-server';
+import { UploadStaging } from '../core/server/upload-staging';
 
 /**
  * The browser host: the Outbox UI (the built renderer) and OutboxApi over
@@ -58,14 +58,6 @@ export type BrowserHost = {
 
 function portOf(host: string | undefined): string {
   return host?.slice(host.lastIndexOf(':') + 1) ?? '';
-}
-
-function cookieOf(req: IncomingMessage, name: string): string | undefined {
-  for (const part of (req.headers.cookie ?? '').split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return undefined;
 }
 
 /** Same-origin only: a page elsewhere (another port, a rebound DNS name) may not drive the API. */

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import mime from 'mime-types';
 
 /** `Content-Disposition` that keeps non-ASCII names (RFC 6266 `filename*`) with an ASCII fallback. */
@@ -14,6 +15,15 @@ export function contentTypeOf(filename: string): string {
   const type = mime.lookup(filename) || 'application/octet-stream';
   const charset = mime.charset(type);
   return charset ? `${type}; charset=${charset.toLowerCase()}` : type;
+}
+
+/** The value of the cookie `name` the request carries, if any. */
+export function cookieOf(req: IncomingMessage, name: string): string | undefined {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
 }
 
 export type ByteRange = { start: number; end: number };
