@@ -5,16 +5,14 @@ import { join, resolve, sep } from 'node:path';
 import { dispatch } from '../core/api/api-dispatch';
 import { apiErrorOf, createCoreApi } from '../core/api/core-api';
 import { isApiMethod, type ApiResult } from '../core/api/api-transport';
+import type { HostContext } from '../core/api/host-context';
 import type { ApiError, OutboxApi } from '../core/api/outbox-api';
-import type { OutboxConfig } from '../core/config';
-import type { Engine } from '../core/engine/engine';
 import { OutboxError } from '../core/errors';
 import { contentTypeOf, cookieOf } from '../core/http/http-headers';
 import { sendText } from '../core/links/link-handler';
 import { tokensMatch } from '../core/links/link-store';
-import type { ProfileService } from '../core/profiles/profile-service';
 import { startServer, type AppRoutes, type RunningServer } from '../core/server/outbox-server';
-import { UploadStaging } from '../core/server/upload-staging';
+import { UploadStaging } from './upload-staging';
 
 /**
  * The browser host: the Outbox UI (the built renderer) and OutboxApi over
@@ -318,9 +316,7 @@ export function createBrowserHost(options: {
  * the key) is what to print or open; `close` stops the server and the sweeps.
  */
 export async function startBrowserHost(options: {
-  config: OutboxConfig;
-  engine: Engine;
-  profiles: ProfileService;
+  context: HostContext;
   version: string;
   rendererDir: string;
 }): Promise<{
@@ -329,15 +325,19 @@ export async function startBrowserHost(options: {
   staging: UploadStaging;
   close: () => Promise<void>;
 }> {
-  const { config, engine, profiles } = options;
-  const staging = new UploadStaging(engine).start();
-  const api = createCoreApi(engine, profiles, staging, {
+  const { context } = options;
+  const staging = new UploadStaging(context).start();
+  const api = createCoreApi(context, staging, {
     host: 'browser',
     version: options.version,
     allowPaths: false,
   });
   const host = createBrowserHost({ api, staging, rendererDir: options.rendererDir });
-  const server = await startServer({ config, links: engine.links, app: host.routes });
+  const server = await startServer({
+    config: context.config,
+    links: context.links,
+    app: host.routes,
+  });
   return {
     server,
     uiUrl: host.urlFor(server.url),

@@ -40,7 +40,7 @@ export function commandHelp(command: Command, args: string[]): string {
 
 /**
  * The usage line to show after a mistake: of the subcommand the words given
- * name (`outbox links share` → the `links share` line), else the command's first.
+ * name (`outbox links lan` → the `links lan` line), else the command's first.
  */
 export function usageFor(command: Command, name: string, args: string[]): string {
   const words = args.filter((arg) => !arg.startsWith('-'));

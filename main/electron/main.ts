@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ipcEventChannel } from '../core/api/api-transport';
 import { createCoreApi } from '../core/api/core-api';
+import { hostContext } from '../core/api/host-context';
 import { loadConfig } from '../core/config';
 import { Engine } from '../core/engine/engine';
 import { ProfileService } from '../core/profiles/profile-service';
@@ -79,7 +80,7 @@ async function start(): Promise<void> {
     resumeInterrupted: true,
   });
   server = await startServer({ config, links: engine.links });
-  const api = createCoreApi(engine, profiles, undefined, {
+  const api = createCoreApi(hostContext(engine, profiles), undefined, {
     host: 'electron',
     version: app.getVersion(),
     allowPaths: true,

@@ -136,6 +136,42 @@ describe('jobs from standard input and files with a byte order mark', () => {
   });
 });
 
+describe('outbox links lan / unlan', () => {
+  it('serves a link on the LAN and stops; the earlier names share / unshare still work and say so', async () => {
+    const file = await makeFile(dir, 'lan.txt', 'lan');
+    const exported = await outbox(['export', '--task', join(dir, 'url.json'), file, '--json'], env);
+    expect(exported.code, exported.stderr).toBe(0);
+    const id = (await outbox(['links', '--json'], env)).stdout.match(/"id": "([^"]+)"/)?.[1];
+    expect(id).toBeDefined();
+    const lanOf = async () =>
+      (
+        JSON.parse((await outbox(['links', '--json'], env)).stdout) as {
+          id: string;
+          lan: boolean;
+        }[]
+      ).find((link) => link.id === id)?.lan;
+
+    const lan = await outbox(['links', 'lan', id as string], env);
+    expect(lan.code, lan.stderr).toBe(0);
+    expect(lan.stderr).toBe('');
+    expect(lan.stdout).toMatch(/is shared on the local network/);
+    expect(await lanOf()).toBe(true);
+    const unlan = await outbox(['links', 'unlan', id as string], env);
+    expect(unlan.stdout).toMatch(/is served on this machine only/);
+    expect(await lanOf()).toBe(false);
+
+    const shared = await outbox(['links', 'share', id as string], env);
+    expect(shared.code, shared.stderr).toBe(0);
+    expect(shared.stderr.trim()).toBe('"outbox links share" is now "outbox links lan"; both work.');
+    expect(await lanOf()).toBe(true);
+    const unshared = await outbox(['links', 'unshare', id as string], env);
+    expect(unshared.stderr.trim()).toBe(
+      '"outbox links unshare" is now "outbox links unlan"; both work.',
+    );
+    expect(await lanOf()).toBe(false);
+  });
+});
+
 describe('outbox test --task url.json', () => {
   it('says that nothing serves the links when no server runs', async () => {
     const result = await outbox(['test', '--task', join(dir, 'url.json')], env);

@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCoreApi } from '../../main/core/api/core-api';
+import { hostContext } from '../../main/core/api/host-context';
 import type { LinkView, OutboxApi } from '../../main/core/api/outbox-api';
 import { type Engine } from '../../main/core/engine/engine';
 import {
@@ -85,7 +86,7 @@ beforeAll(async () => {
   ({ engine, host } = testHost);
   const { profiles } = testHost;
   await makeFile(join(home, 'renderer'), 'index.html', '<!doctype html><title>Outbox UI</title>');
-  api = createCoreApi(engine, profiles, undefined, {
+  api = createCoreApi(hostContext(engine, profiles), undefined, {
     host: 'browser',
     version: 'test',
     allowPaths: true,

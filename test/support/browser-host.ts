@@ -2,6 +2,7 @@ import type { OutboxConfig } from '../../main/core/config';
 import { Engine } from '../../main/core/engine/engine';
 import { ProfileService } from '../../main/core/profiles/profile-service';
 import { startBrowserHost } from '../../main/browser/browser-host';
+import { hostContext } from '../../main/core/api/host-context';
 import { MemorySecrets } from './memory-secrets';
 
 /** What `startBrowserHost` returns: its server, the UI's sign-in URL, upload staging. */
@@ -19,9 +20,7 @@ export async function startTestHost(
   const profiles = new ProfileService(config.home, new MemorySecrets());
   const engine = await Engine.open(config, { resolveProfile: profiles.resolver });
   const host = await startBrowserHost({
-    config,
-    engine,
-    profiles,
+    context: hostContext(engine, profiles),
     version: 'test',
     rendererDir,
   });

@@ -1,8 +1,7 @@
 import { EventEmitter } from 'node:events';
-import type { Engine } from '../engine/engine';
 import type { JobRecord } from '../transfer/records';
 import { OutboxError, ValidationError, toErrorInfo, type FieldErrors } from '../errors';
-import type { ProfileService } from '../profiles/profile-service';
+import type { LinkStore } from '../links/link-store';
 import { lanCandidates, loadLanSharing, saveLanSharing } from '../server/lan-settings';
 import { findRunningServer } from '../http/server-info';
 import { refreshLanSharing } from '../server/outbox-server';
@@ -18,8 +17,9 @@ import type {
   ProfileView,
   SettingsView,
 } from './outbox-api';
+import type { HostContext } from './host-context';
 
-/** Where files the browser streamed to the host are (see main/core/server/upload-staging.ts). */
+/** Where files the browser streamed to the host are (see main/browser/upload-staging.ts). */
 export type UploadResolver = { pathOf(uploadId: string): Promise<string> };
 
 export type CoreApiOptions = {
@@ -65,16 +65,16 @@ function withUiFields<T>(work: Promise<T>): Promise<T> {
   });
 }
 
-/** The export task of a destination (a saved profile is referenced, and resolved by the engine). */
+/** The export task of a destination (a saved profile is referenced, and resolved by the runner). */
 function exportTaskOf(destination: Destination): Record<string, unknown> {
   if ('profile' in destination) return { profile: destination.profile };
   const { input: _input, ...task } = destination.task;
   return task;
 }
 
-type LinkSummary = Awaited<ReturnType<Engine['links']['list']>>[number];
+type LinkSummary = Awaited<ReturnType<LinkStore['list']>>[number];
 
-function linkView(engine: Engine, link: LinkSummary, lanBases: string[]): LinkView {
+function linkView(links: LinkStore, link: LinkSummary, lanBases: string[]): LinkView {
   return {
     id: link.id,
     url: link.url,
@@ -86,23 +86,23 @@ function linkView(engine: Engine, link: LinkSummary, lanBases: string[]): LinkVi
     expires_at: link.expires_at,
     downloads: link.downloads,
     ...(link.job_id ? { job_id: link.job_id } : {}),
-    page_url: engine.links.pageUrlOf(link),
+    page_url: links.pageUrlOf(link),
     lan: link.lan,
-    lan_urls: link.lan ? lanBases.map((base) => engine.links.pageUrlOf(link, base)) : [],
+    lan_urls: link.lan ? lanBases.map((base) => links.pageUrlOf(link, base)) : [],
     ...(link.max_downloads !== undefined ? { max_downloads: link.max_downloads } : {}),
     has_password: link.password_hash !== undefined,
   };
 }
 
 /** Where the server on this data directory serves links on the LAN now (any process). */
-async function lanBasesOf(engine: Engine): Promise<string[]> {
-  return (await findRunningServer(engine.config.home))?.lan_urls ?? [];
+async function lanBasesOf(home: string): Promise<string[]> {
+  return (await findRunningServer(home))?.lan_urls ?? [];
 }
 
-async function settingsView(engine: Engine): Promise<SettingsView> {
-  const server = await findRunningServer(engine.config.home);
+async function settingsView(home: string): Promise<SettingsView> {
+  const server = await findRunningServer(home);
   return {
-    lan_sharing: await loadLanSharing(engine.config.home),
+    lan_sharing: await loadLanSharing(home),
     lan: {
       urls: server?.lan_urls ?? [],
       errors: server?.lan_errors ?? [],
@@ -121,11 +121,11 @@ function isEnded(job: JobRecord): boolean {
  * IPC and the browser host's HTTP API), so they cannot drift apart.
  */
 export function createCoreApi(
-  engine: Engine,
-  profiles: ProfileService,
+  context: HostContext,
   staging: UploadResolver | undefined,
   options: CoreApiOptions,
 ): OutboxApi {
+  const { config, runner, links, profiles } = context;
   // Changes to links that no job event announces (a revocation).
   const linkEvents = new EventEmitter<{ links: [] }>();
   linkEvents.setMaxListeners(0); // one per open window or browser tab
@@ -181,8 +181,8 @@ export function createCoreApi(
       return {
         host: options.host,
         version: options.version,
-        linkBaseUrl: engine.linkBaseUrl,
-        dataDir: engine.config.home,
+        linkBaseUrl: context.linkBaseUrl,
+        dataDir: config.home,
       };
     },
 
@@ -194,14 +194,14 @@ export function createCoreApi(
       await profiles.remove(name);
     },
     testConnection(destination) {
-      return withUiFields(engine.probe({ input: IMPORT_TASK, ...exportTaskOf(destination) }));
+      return withUiFields(runner.probe({ input: IMPORT_TASK, ...exportTaskOf(destination) }));
     },
 
     async startExport(destination, files) {
       const task = exportTaskOf(destination);
       const paths = await pathsOf(files);
       return withUiFields(
-        engine.submit({
+        runner.submit({
           tasks: {
             [IMPORT_TASK]: { operation: 'import/file', path: paths },
             [EXPORT_TASK]: { ...task, input: IMPORT_TASK },
@@ -209,54 +209,54 @@ export function createCoreApi(
         }),
       );
     },
-    listJobs: () => engine.list(),
+    listJobs: () => runner.list(),
     async cancelJob(id) {
-      if (!engine.cancel(id)) {
+      if (!runner.cancel(id)) {
         throw new OutboxError('NOT_FOUND', 'This job is not running (it ended already).');
       }
     },
-    retryJob: (id) => engine.retry(id),
+    retryJob: (id) => runner.retry(id),
     createShareLink: (jobId, task, options = {}) =>
-      engine.createShareLink(jobId, task, options.file, options.expires_in),
-    removeJob: (id) => engine.remove(id),
+      runner.createShareLink(jobId, task, options.file, options.expires_in),
+    removeJob: (id) => runner.remove(id),
     async clearHistory() {
-      for (const job of await engine.list()) if (isEnded(job)) await engine.remove(job.id);
+      for (const job of await runner.list()) if (isEnded(job)) await runner.remove(job.id);
     },
 
     async listLinks() {
-      const lanBases = await lanBasesOf(engine);
-      return (await engine.links.list()).map((link) => linkView(engine, link, lanBases));
+      const lanBases = await lanBasesOf(config.home);
+      return (await links.list()).map((link) => linkView(links, link, lanBases));
     },
     async updateLink(id, options) {
-      const updated = await engine.links.update(id, options);
+      const updated = await links.update(id, options);
       if (!updated) throw new OutboxError('NOT_FOUND', `no link ${id}`);
       linkEvents.emit('links');
-      return linkView(engine, await engine.links.summarize(updated), await lanBasesOf(engine));
+      return linkView(links, await links.summarize(updated), await lanBasesOf(config.home));
     },
 
-    getSettings: () => settingsView(engine),
+    getSettings: () => settingsView(config.home),
     async saveSettings(input) {
-      await saveLanSharing(engine.config.home, input.lan_sharing);
-      await refreshLanSharing(engine.config.home);
+      await saveLanSharing(config.home, input.lan_sharing);
+      await refreshLanSharing(config.home);
       linkEvents.emit('links');
-      return settingsView(engine);
+      return settingsView(config.home);
     },
     async revokeLink(id) {
-      if (!(await engine.links.revoke(id))) throw new OutboxError('NOT_FOUND', `no link ${id}`);
+      if (!(await links.revoke(id))) throw new OutboxError('NOT_FOUND', `no link ${id}`);
       linkEvents.emit('links');
     },
 
     subscribe(listener: (event: ApiEvent) => void) {
       const onLinks = () => listener({ type: 'links' });
       const stops = [
-        engine.on('job', (job) => {
+        runner.on('job', (job) => {
           listener({ type: 'job', job });
           const madeLinks = job.tasks.some(
             (task) => task.operation === 'export/url' && task.status === 'finished',
           );
           if (isEnded(job) && madeLinks) listener({ type: 'links' });
         }),
-        engine.on('progress', (progress) => listener({ type: 'progress', progress })),
+        runner.on('progress', (progress) => listener({ type: 'progress', progress })),
         () => linkEvents.off('links', onLinks),
       ];
       linkEvents.on('links', onLinks);

@@ -101,3 +101,19 @@ export interface Exporter<O extends ExportOperation> {
     context: Pick<TransferContext, 'signal' | 'sessions'>,
   ): Promise<string>;
 }
+
+/**
+ * An exporter that runs in the main thread and takes all the files of a task
+ * at once: export/url, whose "destination" is Outbox's own link server (one
+ * link per file, or one ZIP), so nothing is sent and no worker is needed.
+ */
+export interface TaskExporter<O extends ExportOperation> {
+  readonly operation: O;
+  exportFiles(
+    params: TaskOf<O>,
+    files: SourceFile[],
+    origin: { job_id: string; task: string },
+  ): Promise<ResultFile[]>;
+  /** "Test connection": whether the destination can take files now. */
+  probe(params: TaskOf<O>): Promise<ProbeResult>;
+}

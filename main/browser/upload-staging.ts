@@ -4,9 +4,9 @@ import { dirname, join, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
-import type { Engine } from '../engine/engine';
-import { OutboxError } from '../errors';
-import { writeFileAtomic } from '../store/atomic-file';
+import type { HostContext } from '../core/api/host-context';
+import { OutboxError } from '../core/errors';
+import { writeFileAtomic } from '../core/store/atomic-file';
 
 /** Unused uploads (streamed but never exported) are deleted after this long. */
 const UNUSED_GRACE_MS = 60 * 60 * 1000;
@@ -52,8 +52,8 @@ export class UploadStaging {
   private readonly receiving = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly engine: Engine) {
-    this.dir = join(engine.config.home, 'staging');
+  constructor(private readonly context: Pick<HostContext, 'config' | 'runner' | 'links'>) {
+    this.dir = join(context.config.home, 'staging');
   }
 
   /** Sweeps now and every few minutes (the engine's own sweep expires the jobs that hold uploads). */
@@ -128,13 +128,13 @@ export class UploadStaging {
       const id = path.slice(prefix.length).split(sep)[0];
       if (id) used.add(id);
     };
-    for (const job of await this.engine.list()) {
+    for (const job of await this.context.runner.list()) {
       for (const task of job.tasks) {
         const path = task.params.path;
         for (const p of Array.isArray(path) ? path : [path]) note(p);
       }
     }
-    for (const link of await this.engine.links.list()) {
+    for (const link of await this.context.links.list()) {
       if (link.state === 'active') for (const file of link.files) note(file.path);
     }
     return used;

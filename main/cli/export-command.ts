@@ -1,0 +1,75 @@
+import { UsageError, jsonOption, type Command } from './command';
+import { readJson, readTaskObject } from './input';
+import { runJob, withEngine } from './run-job';
+
+/** `outbox run`, `outbox export` and `outbox test`: a job, one export task on files, a connection test. */
+
+const serveOption = { serve: { type: 'boolean' } } as const;
+
+export const runCommand: Command = {
+  usage: 'outbox run JOB.json|- [--json] [--serve]',
+  summary:
+    'Validate and run a job (CloudConvert job JSON: {"tasks": {...}, "tag"?}; "-" reads it from standard input).\n' +
+    'Exit code 0 only when every task finished.\n' +
+    '  --json   print {"id", "tag"?, "status", "tasks": [{id, name, operation, status, result?, code?, message?}]};\n' +
+    '           a job that does not start prints {"status": "error", "code", "message", "errors": [{task, field, code, message}]}\n' +
+    '  --serve  keep serving the job’s temporary links in the foreground afterwards (Ctrl-C stops)',
+  options: { ...jsonOption, ...serveOption },
+  async run({ values, positionals }) {
+    const [file, ...extra] = positionals;
+    if (!file || extra.length)
+      throw new UsageError('give exactly one job file (or - for standard input)');
+    const job = await readJson(file);
+    return runJob({ job }, { json: values.json === true, serve: values.serve === true });
+  },
+};
+
+export const exportCommand: Command = {
+  usage: 'outbox export (--task TASK.json | --profile NAME) FILE... [--json] [--serve]',
+  summary:
+    'Export files with one export task (a CloudConvert task object without "input"), e.g.\n' +
+    '  {"operation": "export/url", "inline": true}\n' +
+    '  --profile NAME  to a saved destination ("outbox profile list"); with --task too, the task’s parameters override the profile’s',
+  options: {
+    task: { type: 'string' },
+    profile: { type: 'string' },
+    ...jsonOption,
+    ...serveOption,
+  },
+  async run({ values, positionals }) {
+    if (typeof values.task !== 'string' && typeof values.profile !== 'string')
+      throw new UsageError('--task TASK.json or --profile NAME is required');
+    if (positionals.length === 0) throw new UsageError('name at least one FILE to export');
+    const task = typeof values.task === 'string' ? await readTaskObject(values.task) : {};
+    if ('input' in task)
+      throw new UsageError(
+        `${values.task}: leave out "input"; the files come from the command line`,
+      );
+    const profile = typeof values.profile === 'string' ? { profile: values.profile } : {};
+    const job = {
+      tasks: {
+        'import-files': { operation: 'import/file', path: positionals },
+        export: { ...task, ...profile, input: 'import-files' },
+      },
+    };
+    return runJob({ job }, { json: values.json === true, serve: values.serve === true });
+  },
+};
+
+export const testCommand: Command = {
+  usage: 'outbox test (--task TASK.json | --profile NAME)',
+  summary:
+    'Test a destination ("Test connection"): credentials and write access, leaving nothing behind.',
+  options: { task: { type: 'string' }, profile: { type: 'string' } },
+  async run({ values }) {
+    if (typeof values.task !== 'string' && typeof values.profile !== 'string')
+      throw new UsageError('--task TASK.json or --profile NAME is required');
+    const task = typeof values.task === 'string' ? await readTaskObject(values.task) : {};
+    const profile = typeof values.profile === 'string' ? { profile: values.profile } : {};
+    return withEngine(async (engine) => {
+      const result = await engine.probe({ input: 'probe', ...task, ...profile });
+      console.log(result.message);
+      return 0;
+    });
+  },
+};

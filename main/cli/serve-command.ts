@@ -1,0 +1,63 @@
+import { join } from 'node:path';
+import { startBrowserHost } from '../browser/browser-host';
+import { hostContext } from '../core/api/host-context';
+import { loadConfig } from '../core/config';
+import type { RunningServer } from '../core/server/outbox-server';
+import type { Command } from './command';
+import { packageVersion } from './help';
+import { openProfiles } from './profile-command';
+import { untilSignal, withEngine } from './run-job';
+
+/** `outbox serve`: the link server and the browser host in the foreground. */
+
+/** What `outbox serve` says about LAN sharing: on (and where) or off, impossible to miss. */
+function printLanStatus(server: RunningServer): void {
+  const urls = server.lanUrls();
+  const errors = server.lanErrors();
+  if (urls.length > 0) {
+    console.log('LAN SHARING IS ON: links shared on the network are served to other devices at');
+    for (const url of urls) console.log(`  ${url}/d/…`);
+    for (const error of errors) console.log(`  could not listen on ${error}`);
+  } else if (errors.length > 0) {
+    console.log(
+      `LAN sharing is on, but Outbox cannot listen on the network (${errors.join('; ')}): ` +
+        'links are served on this machine only.',
+    );
+  } else {
+    console.log('LAN sharing is off: links are served on this machine only.');
+  }
+}
+
+export const serveCommand: Command = {
+  usage: 'outbox serve [--port PORT]',
+  summary:
+    'Run the local server in the foreground (temporary links, and the Outbox UI in a browser) until Ctrl-C.\n' +
+    '  --port  port to listen on (default: OUTBOX_PORT or 9797)',
+  options: { port: { type: 'string' } },
+  async run({ values }) {
+    const config = loadConfig(
+      typeof values.port === 'string' ? { ...process.env, OUTBOX_PORT: values.port } : process.env,
+    );
+    return withEngine(
+      async (engine, cfg) => {
+        const host = await startBrowserHost({
+          context: hostContext(engine, openProfiles(cfg)),
+          version: packageVersion(),
+          rendererDir: join(__dirname, '../renderer'),
+        });
+        console.log(`Outbox is serving on ${host.server.url}`);
+        console.log(
+          `Open the Outbox UI (this address is your key; keep it private):\n  ${host.uiUrl}`,
+        );
+        printLanStatus(host.server);
+        console.log(`Data directory: ${cfg.home}. Press Ctrl-C to stop.`);
+        await untilSignal();
+        await host.close();
+        console.log('Outbox stopped.');
+        return 0;
+      },
+      config,
+      { resumeInterrupted: true },
+    );
+  },
+};

@@ -1,0 +1,29 @@
+import type { OutboxConfig } from '../config';
+import type { Engine } from '../engine/engine';
+import type { JobRunner } from '../engine/job-runner';
+import type { LinkStore } from '../links/link-store';
+import type { ProfileService } from '../profiles/profile-service';
+
+/**
+ * What a host (the app, the browser host) hands to the core API and its own
+ * parts: the settings, the job runner, the links and the profiles, each by
+ * itself, rather than one engine everything is reached through.
+ */
+export type HostContext = {
+  config: OutboxConfig;
+  runner: JobRunner;
+  links: LinkStore;
+  /** Where links are served on this machine. */
+  linkBaseUrl: string;
+  profiles: ProfileService;
+};
+
+export function hostContext(engine: Engine, profiles: ProfileService): HostContext {
+  return {
+    config: engine.config,
+    runner: engine,
+    links: engine.links,
+    linkBaseUrl: engine.linkBaseUrl,
+    profiles,
+  };
+}

@@ -1,0 +1,376 @@
+import { EventEmitter } from 'node:events';
+import type { OutboxConfig } from '../config';
+import { OutboxError, ValidationError, toErrorInfo, type ErrorInfo } from '../errors';
+import type { ProbeResult, TaskExporter } from '../exporters/exporter';
+import { hasExporter, type UploadOperation } from '../exporters/registry';
+import type { ProfileResolver } from '../profiles/profile-params';
+import type { ExportOperation, ExportTask } from '../tasks/operations';
+import { isExportTask, validateTask, type Job } from '../tasks/validate';
+import { jobStatusOf, type JobRecord, type ResultFile, type TaskRecord } from '../transfer/records';
+import type { DeliveredFile } from './delivered-log';
+import { JobStore } from './job-store';
+import { PartialUploads } from './partial-uploads';
+import { expandProfiles, planJob, type JobPlan } from './plan';
+import { ProgressTracker, type TaskProgress } from './progress';
+import { applySharedFiles, signAfterExport } from './share-after-export';
+import { UploadClaims } from './upload-claims';
+import { deliverByWorkers, type WorkerDeliveryDeps } from './worker-delivery';
+import { WorkerPool } from './worker-pool';
+
+/** Delivered files of a running job are written down at most this often. */
+const DELIVERED_SAVE_MS = 1000;
+
+type ActiveJob = {
+  record: JobRecord;
+  job: Job;
+  cancels: Set<() => void>;
+  cancelled: boolean;
+  done: Promise<JobRecord>;
+  /** Delivered files not yet in the delivered log, and the write under way. */
+  unsaved: DeliveredFile[];
+  saveTimer?: NodeJS.Timeout | undefined;
+  saving: Promise<void>;
+};
+
+export type EngineEvents = {
+  job: [JobRecord];
+  progress: [TaskProgress];
+};
+
+export type RunnerOptions = {
+  resolveProfile?: ProfileResolver | undefined;
+  /** Exporters of the main thread, by operation (export/url); the others run in workers. */
+  taskExporters?: TaskExporter<ExportOperation>[];
+};
+
+/**
+ * Runs jobs: validates them whole, plans names, hands each file to a worker
+ * (or a task to an exporter of the main thread), reports progress, cancels
+ * and resumes. What it runs is kept by the job store.
+ */
+export class JobRunner {
+  protected readonly partials: PartialUploads;
+  protected readonly claims: UploadClaims;
+  private readonly pool: WorkerPool;
+  protected readonly active = new Map<string, ActiveJob>();
+  private readonly events = new EventEmitter<EngineEvents>();
+  private readonly progress: ProgressTracker;
+  private readonly resolveProfile: ProfileResolver | undefined;
+  private readonly taskExporters: Map<ExportOperation, TaskExporter<ExportOperation>>;
+  private readonly delivery: WorkerDeliveryDeps;
+  // Originals of jobs this runner ran, for retry (never persisted: they hold credentials).
+  protected readonly finishedJobs = new Map<string, Job>();
+
+  constructor(
+    readonly config: OutboxConfig,
+    protected readonly store: JobStore,
+    options: RunnerOptions = {},
+  ) {
+    this.partials = new PartialUploads(config.home);
+    this.claims = new UploadClaims(config.home, store.owner);
+    this.pool = new WorkerPool({ size: config.workers, maxPerWorker: config.transfersPerWorker });
+    this.progress = new ProgressTracker((update) => this.events.emit('progress', update));
+    this.resolveProfile = options.resolveProfile;
+    this.taskExporters = new Map((options.taskExporters ?? []).map((e) => [e.operation, e]));
+    this.delivery = {
+      pool: this.pool,
+      progress: this.progress,
+      delivered: store.delivered,
+      partials: this.partials,
+      claims: this.claims,
+      idleTimeoutMs: config.idleTimeoutSeconds * 1000,
+    };
+  }
+
+  on<E extends keyof EngineEvents>(
+    event: E,
+    listener: (...args: EngineEvents[E]) => void,
+  ): () => void {
+    this.events.on(event, listener as never);
+    return () => this.events.off(event, listener as never);
+  }
+
+  /** Whether this version of Outbox has an exporter for `operation` (throws naming `field` if not). */
+  private checkAvailable(operation: ExportOperation, field: string): void {
+    if (this.taskExporters.has(operation) || hasExporter(operation)) return;
+    throw ValidationError.of(field, `${operation} is not available in this version of Outbox`);
+  }
+
+  /**
+   * Validates the job (parameters, graph, files, names) and starts it.
+   * Throws ValidationError/OutboxError before anything is stored or sent.
+   */
+  async submit(raw: unknown, options: { tag?: string } = {}): Promise<JobRecord> {
+    const plan = await planJob(raw, this.resolveProfile);
+    for (const [name, task] of Object.entries(plan.job.tasks)) {
+      if (isExportTask(task)) this.checkAvailable(task.operation, `tasks.${name}.operation`);
+    }
+    const record = this.store.create(plan, options.tag ?? plan.job.tag);
+    await this.store.save(record);
+    return this.start(record, plan);
+  }
+
+  private start(record: JobRecord, plan: JobPlan): JobRecord {
+    const active: ActiveJob = {
+      record,
+      job: plan.job,
+      cancels: new Set(),
+      cancelled: false,
+      done: Promise.resolve(record),
+      unsaved: [],
+      saving: Promise.resolve(),
+    };
+    active.done = this.execute(active, plan);
+    this.active.set(record.id, active);
+    void active.done.finally(() => this.active.delete(record.id));
+    return structuredClone(record);
+  }
+
+  /**
+   * Continues a job that Outbox was stopped in the middle of (killed, crashed,
+   * machine off): tasks that had finished keep their results, files already
+   * delivered are not sent again, and large uploads continue from the parts
+   * the server already has. Needs the credentials again, so only tasks whose
+   * destination is a saved profile (or needs no secret) can be resumed.
+   */
+  async resume(id: string): Promise<JobRecord> {
+    if (this.active.has(id)) throw new OutboxError('INVALID_DATA', `job ${id} is running`);
+    const record = await this.store.interrupted(id);
+    const plan = await planJob(JobStore.tasksOf(record), this.resolveProfile);
+    await this.store.reopen(record);
+    return this.start(record, plan);
+  }
+
+  /** Resumes every interrupted job that can be (see `resume`); the others stay as they are. */
+  protected async resumeInterrupted(): Promise<void> {
+    for (const record of await this.store.resumable()) {
+      // A job that cannot start (a profile deleted, a file gone) stays interrupted; say why.
+      await this.resume(record.id).catch((error: unknown) => this.store.notResumed(record, error));
+    }
+  }
+
+  /** Resolves when the job has ended (finished or error). */
+  async wait(id: string): Promise<JobRecord> {
+    const active = this.active.get(id);
+    if (active) return structuredClone(await active.done);
+    const record = await this.store.get(id);
+    if (!record) throw new OutboxError('NOT_FOUND', `no job ${id}`);
+    return record;
+  }
+
+  /** Submits and waits. */
+  async run(raw: unknown, options: { tag?: string } = {}): Promise<JobRecord> {
+    const record = await this.submit(raw, options);
+    return this.wait(record.id);
+  }
+
+  async get(id: string): Promise<JobRecord | undefined> {
+    const active = this.active.get(id);
+    return active ? structuredClone(active.record) : this.store.get(id);
+  }
+
+  /** Jobs kept (the last `retentionSeconds`), newest first. */
+  async list(): Promise<JobRecord[]> {
+    const stored = await this.store.list();
+    const merged = stored.map((record) => this.active.get(record.id)?.record ?? record);
+    return structuredClone(merged).sort((a, b) => b.created_at.localeCompare(a.created_at));
+  }
+
+  /** Stops a running job promptly: queued files never start, running ones are aborted. */
+  cancel(id: string): boolean {
+    const active = this.active.get(id);
+    if (!active) return false;
+    active.cancelled = true;
+    for (const cancel of active.cancels) cancel();
+    return true;
+  }
+
+  /**
+   * Runs a job again. Needs the original (with credentials) from this
+   * session; an interrupted job of a saved profile is resumed instead.
+   */
+  async retry(id: string): Promise<JobRecord> {
+    const original = this.finishedJobs.get(id);
+    const stored = original ? undefined : await this.store.get(id);
+    if (stored?.tasks.some((task) => task.code === 'INTERRUPTED' && task.resumable)) {
+      return this.resume(id);
+    }
+    if (!original) {
+      throw new OutboxError(
+        'NOT_FOUND',
+        'This job can no longer be retried here (its credentials are not kept after Outbox restarts). Export the files again.',
+      );
+    }
+    const record = await this.get(id);
+    return this.submit(original, record?.tag ? { tag: record.tag } : {});
+  }
+
+  /** Deletes a job from history (not its links). */
+  async remove(id: string): Promise<void> {
+    if (this.active.has(id))
+      throw new OutboxError('INVALID_DATA', 'cancel the job before removing it');
+    await this.store.remove(id);
+  }
+
+  /**
+   * "Create share link" for files a finished cloud export stored (all of the
+   * task's, or the one at `fileIndex`): signed in a worker with the job's or
+   * its profile's credentials, checked, and written into the task's results.
+   */
+  async createShareLink(
+    id: string,
+    taskName: string,
+    fileIndex?: number,
+    expiresIn = 86400,
+  ): Promise<JobRecord> {
+    const record = await this.get(id);
+    if (!record) throw new OutboxError('NOT_FOUND', `no job ${id}`);
+    const signed = await signAfterExport(
+      record,
+      taskName,
+      { ...(fileIndex === undefined ? {} : { file: fileIndex }), expires_in: expiresIn },
+      {
+        original: this.active.get(id)?.job ?? this.finishedJobs.get(id),
+        resolveProfile: this.resolveProfile,
+        sign: (request) => this.pool.share(request),
+      },
+    );
+    const active = this.active.get(id);
+    if (active) {
+      applySharedFiles(active.record, taskName, signed);
+      await this.update(active);
+      return structuredClone(active.record);
+    }
+    const current = (await this.store.get(id)) ?? record;
+    applySharedFiles(current, taskName, signed);
+    await this.store.save(current);
+    this.events.emit('job', structuredClone(current));
+    return current;
+  }
+
+  /** "Test connection" for a task's destination: credentials and write access, nothing left behind. */
+  async probe(raw: unknown): Promise<ProbeResult> {
+    const { job } = await expandProfiles({ tasks: { probe: raw } }, this.resolveProfile);
+    const task = validateTask((job as { tasks: { probe: unknown } }).tasks.probe);
+    if (!isExportTask(task))
+      throw ValidationError.of('operation', 'only export tasks have a destination to test');
+    this.checkAvailable(task.operation, 'operation');
+    const local = this.taskExporters.get(task.operation);
+    if (local) return local.probe(task);
+    return this.pool.probe({ operation: task.operation as UploadOperation, params: task });
+  }
+
+  /** Cancels what runs and waits for it to end; stops the workers. */
+  async close(): Promise<void> {
+    for (const id of this.active.keys()) this.cancel(id);
+    await Promise.allSettled([...this.active.values()].map((a) => a.done));
+    await this.store.close();
+    await this.pool.close();
+  }
+
+  private async execute(active: ActiveJob, plan: JobPlan): Promise<JobRecord> {
+    const { record } = active;
+    for (const task of record.tasks) {
+      const files = plan.sources.get(task.name);
+      if (files) {
+        task.status = 'finished';
+        task.ended_at = task.started_at = new Date().toISOString();
+        task.result = { files: files.map((file) => ({ filename: file.name, size: file.size })) };
+      }
+    }
+    await this.update(active);
+    await Promise.all(
+      record.tasks
+        .filter((task) => !plan.sources.has(task.name) && task.status === 'waiting')
+        .map((task) => this.runExport(active, plan, task)),
+    );
+    await this.saveDelivered(active);
+    record.ended_at = new Date().toISOString();
+    await this.update(active);
+    // Only now: until the final record is on disk, a crash must still find what was delivered.
+    await this.store.delivered.remove(record.id).catch(() => {});
+    this.finishedJobs.set(record.id, active.job);
+    return record;
+  }
+
+  private async runExport(active: ActiveJob, plan: JobPlan, task: TaskRecord): Promise<void> {
+    const params = active.job.tasks[task.name] as ExportTask;
+    const files = plan.filesOf.get(task.name) ?? [];
+    task.status = 'processing';
+    task.started_at = new Date().toISOString();
+    await this.update(active);
+    const origin = { job_id: active.record.id, task: task.name };
+    this.progress.start(
+      origin,
+      files.map((f) => f.size),
+    );
+    const local = this.taskExporters.get(params.operation);
+    const { results, errors } = local
+      ? await local.exportFiles(params, files, origin).then(
+          (results) => ({ results, errors: [] as ErrorInfo[] }),
+          (error: unknown) => ({ results: [] as ResultFile[], errors: [toErrorInfo(error)] }),
+        )
+      : await deliverByWorkers(
+          this.delivery,
+          {
+            jobId: active.record.id,
+            task: task.name,
+            params: params as ExportTask & { operation: UploadOperation },
+            files,
+            names: plan.names.get(task.name) ?? [],
+            progressKey: origin,
+            cancelled: () => active.cancelled,
+            cancels: active.cancels,
+            delivered: (file) => {
+              active.unsaved.push(file);
+              this.saveDeliveredSoon(active);
+            },
+          },
+          task.delivered,
+        );
+    this.progress.end(origin);
+
+    delete task.delivered;
+    task.ended_at = new Date().toISOString();
+    task.result = { files: results.filter(Boolean) };
+    if (active.cancelled) {
+      Object.assign(task, { status: 'error', code: 'CANCELLED', message: 'Cancelled.' });
+    } else if (errors.length > 0) {
+      const first = errors[0] as ErrorInfo;
+      task.status = 'error';
+      task.code = first.code;
+      task.message =
+        files.length > 1
+          ? `${errors.length} of ${files.length} files failed. ${first.message}`
+          : first.message;
+      if (first.detail) task.detail = first.detail;
+    } else {
+      task.status = 'finished';
+    }
+    await this.update(active);
+  }
+
+  /** Appends delivered files to the log within DELIVERED_SAVE_MS (many small files: one write a batch). */
+  private saveDeliveredSoon(active: ActiveJob): void {
+    active.saveTimer ??= setTimeout(() => void this.saveDelivered(active), DELIVERED_SAVE_MS);
+  }
+
+  /** Appends the files delivered so far (writes of one job in order); resolves once on disk. */
+  private saveDelivered(active: ActiveJob): Promise<void> {
+    clearTimeout(active.saveTimer);
+    active.saveTimer = undefined;
+    const files = active.unsaved.splice(0);
+    active.saving = active.saving
+      .then(() => this.store.delivered.append(active.record.id, files))
+      .catch(() => {}); // a lost batch costs only sending those files again after a crash
+    return active.saving;
+  }
+
+  private async update(active: ActiveJob): Promise<void> {
+    active.record.status = jobStatusOf(active.record.tasks);
+    // A copy per listener-less event costs ~0.1 s for a 100,000-file job's record.
+    if (this.events.listenerCount('job') > 0)
+      this.events.emit('job', structuredClone(active.record));
+    await this.store.save(active.record);
+  }
+}

@@ -1,0 +1,204 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import type { OutboxConfig } from '../config';
+import { OutboxError, toErrorInfo, type ErrorInfo } from '../errors';
+import { RecordDir } from '../store/record-dir';
+import { secretValuesOf, withoutSecrets } from '../tasks/secrets';
+import { inputsOf } from '../tasks/validate';
+import { jobRecordSchema, jobStatusOf, type JobRecord, type TaskRecord } from '../transfer/records';
+import { DeliveredLog } from './delivered-log';
+import { engineStarted, engineStopped, ownerAlive, type Owner } from './owner';
+import type { JobPlan } from './plan';
+
+/**
+ * The jobs of a data directory on disk: their records (atomic writes, one
+ * job's writes in order), which process owns them, what a crash left
+ * (interrupted jobs, the log of files delivered before it) and how long
+ * they are kept. Runs nothing: the runner does.
+ */
+export class JobStore {
+  readonly delivered: DeliveredLog;
+  /** This process's engine as the owner of its jobs and claims. */
+  readonly owner: Owner;
+  private readonly records: RecordDir<JobRecord>;
+  private readonly writes = new Map<string, Promise<void>>();
+  private readonly ownerId = randomUUID();
+
+  constructor(private readonly config: OutboxConfig) {
+    this.records = new RecordDir(join(config.home, 'jobs'), jobRecordSchema);
+    this.delivered = new DeliveredLog(config.home);
+    this.owner = engineStarted(this.ownerId);
+  }
+
+  /** A new record for a planned job, owned by this process, kept `retentionSeconds`. */
+  create(plan: JobPlan, tag: string | undefined): JobRecord {
+    const now = new Date();
+    return {
+      id: randomUUID(),
+      status: 'waiting',
+      ...(tag === undefined ? {} : { tag }),
+      created_at: now.toISOString(),
+      expires_at: new Date(now.getTime() + this.config.retentionSeconds * 1000).toISOString(),
+      owner: this.owner,
+      tasks: Object.entries(plan.job.tasks).map(([name, task]) => ({
+        id: randomUUID(),
+        name,
+        operation: task.operation,
+        status: 'waiting',
+        input: inputsOf(task),
+        params: withoutSecrets(task) as TaskRecord['params'],
+        ...(plan.profiles.has(name) ? { profile: plan.profiles.get(name) } : {}),
+        resumable: plan.profiles.has(name) || secretValuesOf(task).length === 0,
+        created_at: now.toISOString(),
+      })),
+    };
+  }
+
+  get(id: string): Promise<JobRecord | undefined> {
+    return this.records.get(id);
+  }
+
+  list(): Promise<JobRecord[]> {
+    return this.records.list();
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.records.remove(id);
+  }
+
+  /** Writes of one job are serialized so an older state never overwrites a newer one. */
+  save(record: JobRecord): Promise<void> {
+    // Serialized now: the text is the snapshot (no copy of the record, and one pass over it).
+    const snapshot = this.records.serialize(record);
+    const previous = this.writes.get(record.id) ?? Promise.resolve();
+    const next = previous.then(() => this.records.putSerialized(record.id, snapshot));
+    this.writes.set(
+      record.id,
+      next.catch(() => {}),
+    );
+    return next;
+  }
+
+  /**
+   * A job interrupted by a stop of Outbox, to resume: refused, saying why,
+   * when it runs elsewhere, was not interrupted, or lacks credentials.
+   */
+  async interrupted(id: string): Promise<JobRecord> {
+    const record = await this.records.get(id);
+    if (!record) throw new OutboxError('NOT_FOUND', `no job ${id}`);
+    const interrupted = record.tasks.filter((task) => task.code === 'INTERRUPTED');
+    if (interrupted.length === 0) {
+      throw new OutboxError(
+        'INVALID_DATA',
+        ownerAlive(record.owner)
+          ? `job ${id} is running in another Outbox process`
+          : `job ${id} was not interrupted: nothing to resume`,
+      );
+    }
+    const lacking = interrupted.filter((task) => !task.resumable).map((task) => task.name);
+    if (lacking.length > 0) {
+      throw new OutboxError(
+        'INVALID_DATA',
+        `job ${id} cannot be resumed: task ${lacking.join(', ')} had credentials that are not kept after Outbox stops. Export the files again (with a saved profile, jobs resume after a restart).`,
+      );
+    }
+    return record;
+  }
+
+  /** The job's tasks as they were submitted, secrets aside (a profile is named again). */
+  static tasksOf(record: JobRecord): { tasks: Record<string, unknown> } {
+    return {
+      tasks: Object.fromEntries(
+        record.tasks.map((task) => [
+          task.name,
+          { ...task.params, ...(task.profile ? { profile: task.profile } : {}) },
+        ]),
+      ),
+    };
+  }
+
+  /** Its interrupted tasks wait again, owned by this process; saved before it runs. */
+  async reopen(record: JobRecord): Promise<void> {
+    for (const task of record.tasks) {
+      if (task.code !== 'INTERRUPTED') continue;
+      task.status = 'waiting';
+      for (const field of ['code', 'message', 'detail', 'ended_at', 'result'] as const) {
+        delete task[field];
+      }
+    }
+    delete record.ended_at;
+    record.owner = this.owner;
+    record.status = jobStatusOf(record.tasks);
+    await this.save(record);
+  }
+
+  /** Marks the unfinished jobs of processes that died as interrupted (resumable or not). */
+  async recoverInterrupted(): Promise<void> {
+    for (const record of await this.records.list()) {
+      if (record.status === 'finished' || record.status === 'error') continue;
+      if (ownerAlive(record.owner)) continue;
+      const now = new Date().toISOString();
+      for (const task of record.tasks) {
+        if (task.status === 'waiting' || task.status === 'processing') {
+          Object.assign(task, {
+            status: 'error',
+            code: 'INTERRUPTED',
+            message: task.resumable
+              ? `Outbox stopped while this task was running. It continues where it stopped when the Outbox app or "outbox serve" starts, or with "outbox jobs resume ${record.id}".`
+              : 'Outbox stopped while this task was running. Export the files again: large files continue from what was already uploaded.',
+            ended_at: now,
+          });
+        }
+      }
+      record.status = jobStatusOf(record.tasks);
+      record.ended_at = now;
+      await this.records.put(record.id, record);
+    }
+  }
+
+  /** Interrupted jobs whose every interrupted task can resume, that no live process owns. */
+  async resumable(now = Date.now()): Promise<JobRecord[]> {
+    return (await this.records.list()).filter((record) => {
+      const interrupted = record.tasks.filter((task) => task.code === 'INTERRUPTED');
+      if (interrupted.length === 0 || !interrupted.every((task) => task.resumable)) return false;
+      return Date.parse(record.expires_at) > now && !ownerAlive(record.owner);
+    });
+  }
+
+  /** An interrupted job that could not resume stays interrupted, saying why. */
+  async notResumed(record: JobRecord, error: unknown): Promise<void> {
+    const info: ErrorInfo = toErrorInfo(error);
+    const current = (await this.records.get(record.id)) ?? record;
+    for (const task of current.tasks) {
+      if (task.code === 'INTERRUPTED') {
+        task.message = `Outbox stopped while this task was running and could not resume it: ${info.message}`;
+      }
+    }
+    await this.records.put(record.id, current);
+  }
+
+  /**
+   * Removes jobs past their retention (not `running` ones) and the delivered
+   * logs of jobs that can no longer resume. Returns the ids of the removed jobs.
+   */
+  async sweep(running: Set<string>, now = Date.now()): Promise<string[]> {
+    const removed: string[] = [];
+    const keepLogs = new Set(running);
+    for (const record of await this.records.list()) {
+      if (Date.parse(record.expires_at) <= now && !running.has(record.id)) {
+        await this.records.remove(record.id);
+        removed.push(record.id);
+      } else if (record.tasks.some((task) => task.code === 'INTERRUPTED')) {
+        keepLogs.add(record.id);
+      }
+    }
+    await this.delivered.sweep(keepLogs);
+    return removed;
+  }
+
+  /** Waits for the writes under way; the process no longer owns its jobs after this. */
+  async close(): Promise<void> {
+    await Promise.all(this.writes.values());
+    engineStopped(this.ownerId);
+  }
+}
