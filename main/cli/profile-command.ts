@@ -2,6 +2,7 @@ import { basename, extname } from 'node:path';
 import { loadConfig, type OutboxConfig } from '../core/config';
 import { fieldKind, type ProfilePatch, type SecretState } from '../core/profiles/profile-params';
 import { ProfileService, type ProfileView } from '../core/profiles/profile-service';
+import { destinationOf } from '../core/tasks/destinations';
 import { isExportOperation, type ExportOperation } from '../core/tasks/operations';
 import { secretFieldsOf } from '../core/tasks/secrets';
 import { UsageError, type Command, type OptionValues } from './command';
@@ -53,7 +54,11 @@ const subcommands: Record<string, Subcommand> = {
       if (values.json) console.log(JSON.stringify(list, null, 2));
       else if (list.length === 0)
         console.log('No profiles yet. Save one with: outbox profile add NAME --task TASK.json');
-      else for (const p of list) console.log(`${p.name}  ${p.operation}  ${whereOf(p)}`.trimEnd());
+      else
+        for (const p of list)
+          console.log(
+            `${p.name}  ${p.operation}  ${destinationOf(p.operation).address(p.params)}`.trimEnd(),
+          );
       return 0;
     },
   },
@@ -327,26 +332,6 @@ function keychainNote(view: ProfileView): string {
 }
 
 /** Where a profile delivers, in a few words. */
-function whereOf(view: ProfileView): string {
-  const p = view.params;
-  const text = (key: string) => (typeof p[key] === 'string' ? (p[key] as string) : '');
-  switch (view.operation) {
-    case 'export/s3':
-    case 'export/google-cloud-storage':
-      return [text('endpoint'), text('bucket')].filter(Boolean).join(' ');
-    case 'export/azure/blob':
-      return `${text('storage_account')}/${text('container')}`;
-    case 'export/openstack':
-      return `${text('auth_url')} ${text('container')}`;
-    case 'export/sftp':
-      return `${text('username')}@${text('host')}${p.port !== undefined ? `:${String(p.port)}` : ''}`;
-    case 'export/upload':
-      return text('url').replace(/\?.*/, '?…');
-    case 'export/url':
-      return 'temporary links';
-  }
-}
-
 function renderValue(value: unknown): string {
   if (isSecretState(value)) return value.set ? '(secret, set)' : '(secret, not set)';
   return typeof value === 'string' ? value : JSON.stringify(value);

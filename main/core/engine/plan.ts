@@ -8,7 +8,8 @@ import {
   type NamingRule,
   type NameStyle,
 } from '../naming';
-import type { ProfileResolver } from '../profiles/profile-params';
+import { overProfile, type ProfileResolver } from '../profiles/profile-params';
+import { destinationOf } from '../tasks/destinations';
 import type { ExportTask } from '../tasks/operations';
 import { addFieldError, inputsOf, isImportTask, validateJob, type Job } from '../tasks/validate';
 import { resolveSources, type SourceFile } from '../transfer/sources';
@@ -26,23 +27,19 @@ export type JobPlan = {
   profiles: Map<string, string>;
 };
 
-/** How each destination names what it stores (the shared naming rules, per operation). */
+/** How the task's destination names what it stores (its descriptor's naming fields). */
 function destinationNaming(task: ExportTask): { rule: NamingRule; style: NameStyle } {
-  const params = task as Record<string, unknown>;
-  switch (task.operation) {
-    case 'export/s3':
-      return { rule: namingRule(params, 'key', 'key_prefix'), style: 'object' };
-    case 'export/azure/blob':
-      return { rule: namingRule(params, 'blob', 'blob_prefix'), style: 'object' };
-    case 'export/google-cloud-storage':
-    case 'export/openstack':
-      return { rule: namingRule(params, 'file', 'file_prefix'), style: 'object' };
-    case 'export/sftp':
-      return { rule: namingRule(params, 'file', 'path', 'directory'), style: 'path' };
-    case 'export/url':
-    case 'export/upload':
-      return { rule: { kind: 'own' }, style: 'object' };
-  }
+  const naming = destinationOf(task.operation).naming;
+  if (naming.kind === 'own') return { rule: { kind: 'own' }, style: 'object' };
+  return {
+    rule: namingRule(
+      task as Record<string, unknown>,
+      naming.name,
+      naming.prefix,
+      naming.prefixKind,
+    ),
+    style: naming.style,
+  };
 }
 
 /** Destination names for `files`; a ValidationError names the task's field. */
@@ -107,7 +104,7 @@ export async function expandProfiles(
         );
         continue;
       }
-      expanded[name] = { ...saved, ...own };
+      expanded[name] = overProfile(saved, own);
       profiles.set(name, profile);
     } catch (error) {
       if (!(error instanceof OutboxError)) throw error;

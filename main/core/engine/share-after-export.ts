@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { OutboxError, ValidationError, type FieldErrors } from '../errors';
 import { shareLinkExpiresIn } from '../tasks/field-types';
+import { destinationOf } from '../tasks/destinations';
 import type { ExportOperation } from '../tasks/operations';
 import { isShareable, shareableOperations } from '../tasks/shareable';
 import { collectIssues, validateTask, type Job } from '../tasks/validate';
-import type { ProfileResolver } from '../profiles/profile-params';
+import { overProfile, type ProfileResolver } from '../profiles/profile-params';
 import type { JobRecord, ResultFile, TaskRecord } from '../transfer/records';
 import type { WorkRequest } from './worker-protocol';
 
@@ -96,7 +97,7 @@ async function credentialsOf(
   }
   // Where the files went is the record's; the secrets are the profile's (the record has none).
   try {
-    return validateTask({ ...saved, ...task.params }) as Record<string, unknown>;
+    return validateTask(overProfile(saved, task.params)) as Record<string, unknown>;
   } catch (error) {
     if (!(error instanceof ValidationError)) throw error;
     throw new OutboxError(
@@ -107,13 +108,9 @@ async function credentialsOf(
 }
 
 function assertCanSign(task: TaskRecord, params: Record<string, unknown>): void {
-  if (task.operation === 'export/azure/blob' && params.storage_access_key === undefined) {
-    const where = task.profile === undefined ? 'the destination' : `profile "${task.profile}"`;
-    throw new OutboxError(
-      'INVALID_DATA',
-      `Azure share links are signed with the storage account key, and ${where} signs in with a SAS token, which cannot sign them. Add the storage access key to ${where}.`,
-    );
-  }
+  const who = task.profile === undefined ? 'the destination' : `profile "${task.profile}"`;
+  const problem = destinationOf(task.operation as ExportOperation).cannotSign?.(params, who);
+  if (problem) throw new OutboxError('INVALID_DATA', problem);
 }
 
 /**

@@ -13,6 +13,15 @@ export type Params = Record<string, unknown>;
 export type SecretKey = string;
 /** Full parameters (secrets included) of a saved destination profile. */
 export type ProfileResolver = (name: string) => Promise<Params>;
+/**
+ * A task that names a profile: its own parameters over the profile's (whole
+ * values: a dictionary the task gives replaces the profile's). The one place
+ * this rule lives (planning a job, signing a share link later).
+ */
+export function overProfile(saved: Params, own: Params): Params {
+  return { ...saved, ...own };
+}
+
 /** What the UI sees instead of a secret. */
 export type SecretState = { set: boolean };
 

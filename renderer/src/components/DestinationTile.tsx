@@ -1,11 +1,11 @@
 import { useId, useRef } from 'react';
 import type { Destination } from '../../../main/core/api/outbox-api';
+import { destinationOf } from '../../../main/core/tasks/destinations';
 import type { ExportOperation } from '../../../main/core/tasks/operations';
 import { collectInput, type PickedFile } from '../api';
-import { operationLabels } from '../lib/destinations';
 import { useFileDrop } from '../lib/use-file-drop';
 import { useStore } from '../store/app-store';
-import { Icon, operationIcons } from './Icons';
+import { Icon } from './Icons';
 
 type Props = {
   name: string;
@@ -38,11 +38,11 @@ export function DestinationTile({ name, operation, where, destination, builtIn, 
       >
         <div className="tile-head">
           <span className={`tile-icon op-${operation.replace(/\W/g, '-')}`}>
-            <Icon name={operationIcons[operation]} size={22} />
+            <Icon name={destinationOf(operation).icon} size={22} />
           </span>
           <div className="tile-titles">
             <h3 className="tile-name">{name}</h3>
-            <p className="tile-kind">{builtIn ? 'Built in' : operationLabels[operation]}</p>
+            <p className="tile-kind">{builtIn ? 'Built in' : destinationOf(operation).label}</p>
           </div>
           {!builtIn && (
             <button

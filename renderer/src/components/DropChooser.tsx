@@ -1,10 +1,11 @@
 import { formatBytes, plural } from '../lib/format';
-import { TEMPORARY_LINK, operationLabels, whereOf } from '../lib/destinations';
+import { TEMPORARY_LINK, whereOf } from '../lib/destinations';
 import { useStore } from '../store/app-store';
 import type { Destination } from '../../../main/core/api/outbox-api';
+import { destinationOf } from '../../../main/core/tasks/destinations';
 import type { ExportOperation } from '../../../main/core/tasks/operations';
 import { Dialog } from './Dialog';
-import { Icon, operationIcons } from './Icons';
+import { Icon } from './Icons';
 
 type Choice = { name: string; operation: ExportOperation; where: string; destination: Destination };
 
@@ -25,7 +26,7 @@ export function DropChooser() {
     ...profiles.map((p) => ({
       name: p.name,
       operation: p.operation,
-      where: whereOf(p) || operationLabels[p.operation],
+      where: whereOf(p) || destinationOf(p.operation).label,
       destination: { profile: p.name },
     })),
   ];
@@ -56,7 +57,7 @@ export function DropChooser() {
                 className={`tile-icon op-${choice.operation.replace(/\W/g, '-')}`}
                 aria-hidden="true"
               >
-                <Icon name={operationIcons[choice.operation]} size={20} />
+                <Icon name={destinationOf(choice.operation).icon} size={20} />
               </span>
               <span className="choice-text">
                 <span className="choice-name">{choice.name}</span>

@@ -1,5 +1,3 @@
-import type { ExportOperation } from '../../../main/core/tasks/operations';
-
 /** Small line icons (24px grid, currentColor), decorative: the text beside them carries the meaning. */
 
 const paths = {
@@ -50,13 +48,3 @@ export function Icon({ name, size = 18 }: { name: IconName; size?: number }) {
     </svg>
   );
 }
-
-export const operationIcons: Record<ExportOperation, IconName> = {
-  'export/url': 'link',
-  'export/s3': 'box',
-  'export/azure/blob': 'cloud',
-  'export/google-cloud-storage': 'cloud',
-  'export/openstack': 'box',
-  'export/sftp': 'server',
-  'export/upload': 'upload',
-};

@@ -1,8 +1,9 @@
 import { useMemo, useState } from 'react';
 import type { Destination, ProfileView } from '../../../main/core/api/outbox-api';
+import { destinationOf } from '../../../main/core/tasks/destinations';
 import type { ExportOperation } from '../../../main/core/tasks/operations';
 import { getApi } from '../api';
-import { operationLabels, profileOperations } from '../lib/destinations';
+import { profileOperations } from '../lib/destinations';
 import {
   formFromTaskJson,
   formOf,
@@ -215,7 +216,7 @@ function EditorDialog({ profile, seed }: { profile: ProfileView | undefined; see
       title={profile ? `Edit ${profile.name}` : 'New destination'}
       description={
         profile
-          ? operationLabels[profile.operation]
+          ? destinationOf(profile.operation).label
           : 'Set it up once; afterwards, drop files on it.'
       }
       onClose={close}
@@ -318,7 +319,7 @@ function EditorDialog({ profile, seed }: { profile: ProfileView | undefined; see
             >
               {profileOperations.map((operation) => (
                 <option key={operation} value={operation}>
-                  {operationLabels[operation]}
+                  {destinationOf(operation).label}
                 </option>
               ))}
             </select>

@@ -1,4 +1,5 @@
-import { operationLabels, TEMPORARY_LINK } from './destinations';
+import { TEMPORARY_LINK } from './destinations';
+import { destinations } from '../../../main/core/tasks/destinations';
 import { isExportOperation } from '../../../main/core/tasks/operations';
 import type { JobRecord, ResultFile, TaskRecord } from './types';
 
@@ -18,7 +19,7 @@ export function exportTasksOf(job: JobRecord): TaskRecord[] {
 
 export function destinationOf(task: TaskRecord): string {
   if (task.profile) return task.profile;
-  return isExportOperation(task.operation) ? operationLabels[task.operation] : task.operation;
+  return isExportOperation(task.operation) ? destinations[task.operation].label : task.operation;
 }
 
 /** "report.pdf and 2 more". */
@@ -48,20 +49,7 @@ export function sharedLinkOf(file: ResultFile): { url: string; expires_at: strin
 
 /** Where a delivered file now lives, in the words its destination uses. */
 export function locationOf(file: ResultFile, operation: string): string | undefined {
-  const text = (key: string) => {
-    const value = file[key];
-    return typeof value === 'string' ? value : undefined;
-  };
-  switch (operation) {
-    case 'export/s3':
-      return text('bucket') && text('key') ? `s3://${text('bucket')}/${text('key')}` : undefined;
-    case 'export/google-cloud-storage':
-      return text('bucket') && text('file') ? `gs://${text('bucket')}/${text('file')}` : undefined;
-    case 'export/url':
-      return text('url');
-    default:
-      return text('location');
-  }
+  return isExportOperation(operation) ? destinations[operation].location(file) : undefined;
 }
 
 /** What the "verified" badge of a delivered file means (its `verified_by`). */

@@ -1,0 +1,65 @@
+import type { ExportOperation } from './operations';
+
+/** A task's or a profile's parameters as the descriptors read them (secrets may be `{ set }`). */
+export type DescribedParams = Record<string, unknown>;
+
+/** The pictures the UI has for destinations. */
+export type DestinationIcon = 'link' | 'box' | 'cloud' | 'server' | 'upload';
+
+/**
+ * How a destination names what it stores, for the shared naming rules:
+ * `name` holds one fixed name, `prefix` a folder or prefix for many
+ * (`directory`: a folder path joined with `/`, `prefix`: a string prefix);
+ * `own`: the destination names nothing (a link, or a URL given whole).
+ */
+export type DestinationNaming =
+  | { kind: 'own' }
+  | {
+      kind: 'fields';
+      name: string;
+      prefix: string;
+      prefixKind: 'prefix' | 'directory';
+      style: 'object' | 'path';
+    };
+
+/** Object storage: one fixed name (`key`) or a string prefix for many (`key_prefix`). */
+export function objectNaming(name: string, prefix: string): DestinationNaming {
+  return { kind: 'fields', name, prefix, prefixKind: 'prefix', style: 'object' };
+}
+
+/**
+ * What Outbox knows about one destination besides its parameters (its zod
+ * schema in operations.ts): read by the planner, the UI, the CLI and share
+ * links, so that a destination is described in one place.
+ */
+export type DestinationDescriptor<O extends ExportOperation = ExportOperation> = {
+  operation: O;
+  /** Its name for people, and a short one for badges. */
+  label: string;
+  short: string;
+  icon: DestinationIcon;
+  naming: DestinationNaming;
+  /** One line for people saying where a profile delivers ("devstoreaccount1 / photos"). */
+  where(params: DescribedParams): string;
+  /** The address a profile list shows: server, account, bucket ("http://127.0.0.1:7480 photos"). */
+  address(params: DescribedParams): string;
+  /** Where a delivered file now lives, in the destination's words (`s3://bucket/key`). */
+  location(file: DescribedParams): string | undefined;
+  /**
+   * What "Create share link" needs of the parameters (cloud storage only):
+   * the reason it cannot sign with these, naming `who` ("the destination",
+   * `profile "x"`), or undefined when it can.
+   */
+  cannotSign?(params: DescribedParams, who: string): string | undefined;
+};
+
+/** A parameter as text, when it is text or a number (not a secret's `{ set }`). */
+export function textOf(params: DescribedParams, key: string): string | undefined {
+  const value = params[key];
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;
+}
+
+/** Parts joined with " / ", empty ones left out. */
+export function joinWhere(...parts: (string | undefined)[]): string {
+  return parts.filter((part) => part !== undefined && part !== '').join(' / ');
+}

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { destinations } from '../../main/core/tasks/destinations';
+import { exportOperations } from '../../main/core/tasks/operations';
+import { shapeOf } from '../../main/core/tasks/secrets';
+
+describe('destination descriptors', () => {
+  it('every export operation has a descriptor of its own', () => {
+    for (const operation of exportOperations) {
+      const descriptor = (destinations as Record<string, (typeof destinations)[typeof operation]>)[
+        operation
+      ];
+      expect(descriptor, operation).toBeDefined();
+      expect(descriptor?.operation).toBe(operation);
+      expect(descriptor?.label, operation).not.toBe('');
+      expect(descriptor?.short, operation).not.toBe('');
+    }
+    expect(Object.keys(destinations).sort()).toEqual([...exportOperations].sort());
+  });
+
+  it('names only fields its schema has', () => {
+    for (const operation of exportOperations) {
+      const { naming } = destinations[operation];
+      if (naming.kind === 'own') continue;
+      expect(shapeOf(operation), operation).toHaveProperty(naming.name);
+      expect(shapeOf(operation), operation).toHaveProperty(naming.prefix);
+    }
+  });
+
+  it('says where a profile delivers and where a stored file is, in its own words', () => {
+    expect(destinations['export/s3'].where({ bucket: 'photos', key_prefix: '2024/' })).toBe(
+      'photos / 2024/',
+    );
+    expect(
+      destinations['export/azure/blob'].where({ storage_account: 'acct', container: 'box' }),
+    ).toBe('acct / box');
+    expect(destinations['export/upload'].where({ url: { set: true } })).toBe('PUT to a saved URL');
+    expect(destinations['export/url'].where({ expires_in: 3600 })).toBe('Expires after 1 hour');
+    expect(destinations['export/sftp'].address({ username: 'u', host: 'h', port: 2222 })).toBe(
+      'u@h:2222',
+    );
+    expect(destinations['export/s3'].location({ bucket: 'b', key: 'k' })).toBe('s3://b/k');
+    expect(destinations['export/google-cloud-storage'].location({ bucket: 'b', file: 'f' })).toBe(
+      'gs://b/f',
+    );
+    expect(destinations['export/sftp'].location({ location: 'sftp://h/x' })).toBe('sftp://h/x');
+    expect(
+      destinations['export/azure/blob'].cannotSign?.({ sas_token: 'x' }, 'the destination'),
+    ).toMatch(/signs in with a SAS token/);
+    expect(
+      destinations['export/azure/blob'].cannotSign?.({ storage_access_key: 'k' }, 'x'),
+    ).toBeUndefined();
+  });
+});
