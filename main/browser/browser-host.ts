@@ -10,7 +10,7 @@ import type { ApiError, OutboxApi } from '../core/api/outbox-api';
 import { OutboxError } from '../core/errors';
 import { contentTypeOf, cookieOf } from '../core/http/http-headers';
 import { sendText } from '../core/links/link-handler';
-import { tokensMatch } from '../core/links/link-store';
+import { tokensMatch } from '../core/http/tokens';
 import { startServer, type AppRoutes, type RunningServer } from '../core/server/outbox-server';
 import { UploadStaging } from './upload-staging';
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { contentDisposition, parseRange } from '../../main/core/http/http-headers';
-import { newId, newToken, tokensMatch } from '../../main/core/links/link-store';
+import { tokensMatch } from '../../main/core/http/tokens';
+import { newId, newToken } from '../../main/core/links/link-store';
 
 describe('tokens', () => {
   it('carry at least 128 bits of randomness and are URL-safe', () => {

@@ -1,7 +1,8 @@
 import { statSync, watch, type FSWatcher } from 'node:fs';
 import { checkFiles } from '../store/many-files';
 import type { LinkRecord } from './link-record';
-import { digestMatches, downloadSize, tokenDigest, type LinkStore } from './link-store';
+import { digestMatches, tokenDigest } from '../http/tokens';
+import { downloadSize, type LinkStore } from './link-store';
 import { ServedFiles } from './served-files';
 import { zipLayout, type ZipLayout } from './zip-layout';
 import { ZipCrcs } from './zip-stream';

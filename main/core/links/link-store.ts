@@ -1,4 +1,4 @@
-import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { RecordDir } from '../store/record-dir';
 import { DownloadLedger, removeLedger } from './download-ledger';
@@ -39,21 +39,6 @@ export function newId(): string {
     const id = randomBytes(9).toString('base64url');
     if (!id.startsWith('-')) return id;
   }
-}
-
-/** Constant-time comparison that does not leak the expected token's length either. */
-export function tokensMatch(expected: string, given: string): boolean {
-  return digestMatches(tokenDigest(expected), given);
-}
-
-/** What tokens are compared by: their SHA-256, the same length whatever they are. */
-export function tokenDigest(token: string): Buffer {
-  return hash('sha256', token, 'buffer');
-}
-
-/** `given` is the token whose digest is `expected` (constant time). */
-export function digestMatches(expected: Buffer, given: string): boolean {
-  return timingSafeEqual(expected, tokenDigest(given));
 }
 
 /**
