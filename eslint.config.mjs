@@ -97,9 +97,15 @@ export default tseslint.config(
           patterns: [
             {
               // gitignore-style: folders are excluded whole, so re-include the folders themselves.
-              group: ['**/main/core/*', '!**/main/core/api', '!**/main/core/tasks', 'node:*'],
+              group: [
+                '**/main/core/*',
+                '!**/main/core/api',
+                '!**/main/core/tasks',
+                '!**/main/core/format',
+                'node:*',
+              ],
               message:
-                'The renderer talks to the API object only (types from main/core/api, schemas from main/core/tasks).',
+                'The renderer talks to the API object only (types from main/core/api, schemas and descriptors from main/core/tasks, number formats from main/core/format).',
             },
           ],
         },

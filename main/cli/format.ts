@@ -2,12 +2,6 @@ import type { JobRecord } from '../core/transfer/records';
 import { ValidationError, type OutboxError } from '../core/errors';
 import { formatBytes } from '../core/format';
 
-export function formatDuration(seconds: number): string {
-  if (seconds < 60) return `${Math.round(seconds)} s`;
-  if (seconds < 3600) return `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
-  return `${Math.floor(seconds / 3600)} h ${Math.round((seconds % 3600) / 60)} min`;
-}
-
 /** One task in `--json` output. */
 export type TaskSummary = {
   id: string;

@@ -3,10 +3,10 @@ import { Engine } from '../core/engine/engine';
 import type { TaskProgress } from '../core/engine/progress';
 import type { JobRecord } from '../core/transfer/records';
 import { OutboxError } from '../core/errors';
-import { formatBytes } from '../core/format';
+import { formatBytes, formatDuration } from '../core/format';
 import { findRunningServer } from '../core/http/server-info';
 import { startServer, type RunningServer } from '../core/server/outbox-server';
-import { failureSummary, formatDuration, jobSummary, renderJob } from './format';
+import { failureSummary, jobSummary, renderJob } from './format';
 import { openProfiles } from './profile-command';
 
 /** Running jobs from the CLI: an engine on the data directory, progress on stderr, the outcome on stdout. */
