@@ -5,6 +5,7 @@ import type { ProbeResult } from '../exporters/exporter';
 import type { LinkState } from '../links/link-record';
 import type { LinkChange } from '../links/link-store';
 import type { LanSharing, NetworkAddress } from '../server/lan-settings';
+import type { ProfileView as StoredProfileView } from '../profiles/profile-service';
 import type { ExportOperation } from '../tasks/operations';
 
 /**
@@ -20,14 +21,8 @@ export type JsonValue =
 /** A secret parameter as the UI sees it. */
 export type SecretState = { set: boolean };
 
-export type ProfileView = {
-  name: string;
-  operation: ExportOperation;
-  /** Non-secret parameters as values, secret ones as `{ set }`. */
-  params: Record<string, JsonValue | SecretState>;
-  created_at: string;
-  updated_at: string;
-};
+/** A profile: non-secret parameters as values, secret ones as `{ set }`. */
+export type ProfileView = StoredProfileView<JsonValue | SecretState>;
 
 /**
  * Saving a profile: secret fields may be a new value (string / dictionary),

@@ -14,11 +14,14 @@ import {
 import { ProfileStore, type ProfileRecord } from './profile-store';
 import { KeychainSecretStore, type SecretStore } from './secret-store';
 
-/** A saved destination as the UI and CLI see it: secrets only as `{ set }`. */
-export type ProfileView = {
+/**
+ * A saved destination as the UI and CLI see it: secrets only as `{ set }`.
+ * The API narrows `V` to JSON values (main/core/api/outbox-api.ts).
+ */
+export type ProfileView<V = unknown> = {
   name: string;
   operation: ExportOperation;
-  params: Params;
+  params: Record<string, V>;
   created_at: string;
   updated_at: string;
 };
