@@ -2,8 +2,6 @@ import type { Readable } from 'node:stream';
 import type { ResultFile } from '../transfer/records';
 import type { SourceFile } from '../transfer/sources';
 import type { ExportOperation, TaskOf } from '../tasks/operations';
-import type { ShareLinkExpiry } from './share-link';
-import type { ReadInto } from './source-stream';
 
 /**
  * The one interface every destination implements (one folder per backend,
@@ -11,6 +9,18 @@ import type { ReadInto } from './source-stream';
  * a validated task, one source file and its planned destination name, and
  * shares naming, progress, retry, cancel and change detection between them.
  */
+
+/** When a link starts and stops working; whole seconds, as every signature counts them. */
+export type ShareLinkExpiry = {
+  /** The signing time (S3's X-Amz-Date, GCS's X-Goog-Date). */
+  signedAt: Date;
+  /** Seconds from `signedAt` to `expiresAt`. */
+  seconds: number;
+  expiresAt: Date;
+};
+
+/** Where `readSource` reads each chunk: one reused buffer, or a buffer per chunk from the caller. */
+export type ReadInto = Buffer | (() => Buffer);
 
 export type ByteRange = { start: number; end: number }; // end exclusive
 

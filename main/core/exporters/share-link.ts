@@ -2,7 +2,7 @@ import type { ResultFile } from '../transfer/records';
 import { OutboxError } from '../errors';
 import { asOutboxError } from './classify';
 import type { ExportOperation, TaskOf } from '../tasks/operations';
-import type { Exporter, TransferContext } from './exporter';
+import type { Exporter, ShareLinkExpiry, TransferContext } from './exporter';
 
 /**
  * Share links of the cloud exports (the `share_link` extension): each
@@ -12,15 +12,6 @@ import type { Exporter, TransferContext } from './exporter';
 
 /** The validated `share_link` parameter. */
 export type ShareLinkRequest = { expires_in: number };
-
-/** When a link starts and stops working; whole seconds, as every signature counts them. */
-export type ShareLinkExpiry = {
-  /** The signing time (S3's X-Amz-Date, GCS's X-Goog-Date). */
-  signedAt: Date;
-  /** Seconds from `signedAt` to `expiresAt`. */
-  seconds: number;
-  expiresAt: Date;
-};
 
 /** The result fields a share link adds: `url` downloads without credentials until `expires_at`. */
 export type SharedFields = { url: string; expires_at: string };

@@ -3,7 +3,7 @@ import { Readable, Transform, type TransformCallback, type Writable } from 'node
 import { finished } from 'node:stream/promises';
 import { OutboxError } from '../errors';
 import { fileError, type SourceFile } from '../transfer/sources';
-import type { ByteRange, ProgressSink, TransferContext } from './exporter';
+import type { ByteRange, ProgressSink, ReadInto, TransferContext } from './exporter';
 
 const READ_CHUNK = 1024 * 1024;
 /**
@@ -13,9 +13,6 @@ const READ_CHUNK = 1024 * 1024;
  * more than the small file itself.
  */
 const BLOCKING_READ_LIMIT = 256 * 1024;
-
-/** Where `readSource` reads each chunk: one reused buffer, or a buffer per chunk from the caller. */
-export type ReadInto = Buffer | (() => Buffer);
 
 /**
  * Reads a source file (or a range) straight into buffers and refuses to pass

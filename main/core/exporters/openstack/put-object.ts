@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { OutboxError } from '../../errors';
 import { verify, type Checksum } from '../integrity';
 import type { PreparedPart, RetractableProgress } from '../parts';
-import { writeSource, type ReadInto } from '../source-stream';
+import type { ReadInto } from '../exporter';
+import { writeSource } from '../source-stream';
 import { containerOf, swiftError, type SwiftAccount } from './swift-client';
 
 /**

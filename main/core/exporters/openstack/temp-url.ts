@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { OutboxError } from '../../errors';
-import type { ShareLinkExpiry } from '../share-link';
+import type { ShareLinkExpiry } from '../exporter';
 import { asOutboxError } from '../classify';
 import { swiftError, type SwiftAccount } from './swift-client';
 

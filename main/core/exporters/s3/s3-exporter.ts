@@ -13,7 +13,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { OutboxError } from '../../errors';
 import { withRetry } from '../../transfer/retry';
 import type { ExportS3Task } from '../../tasks/operations';
-import type { Exporter, TransferContext } from '../exporter';
+import type { Exporter, ShareLinkExpiry, TransferContext } from '../exporter';
 import { multipartEtag, verify, type Checksum } from '../integrity';
 import { describeDestination, objectUrl, s3Client, s3PutObject } from './client';
 import { s3Error, type S3ErrorScope } from './errors';
@@ -21,7 +21,7 @@ import { uploadMultipart, type MultipartTarget } from './multipart';
 import { objectOptions, optionalFeaturesOf } from './object-options';
 import { planParts, preparePart, type PartLimits } from '../parts';
 import type { PutObject } from './put-object';
-import { storedName, withShareLink, type ShareLinkExpiry } from '../share-link';
+import { storedName, withShareLink } from '../share-link';
 import { storedFile, type VerifiedBy } from '../stored-file';
 
 const S3_LIMITS: PartLimits = { service: 'S3', maxParts: 10_000, maxPartSize: 5 * 1024 ** 3 };

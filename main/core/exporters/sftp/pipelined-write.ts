@@ -1,6 +1,6 @@
 import type { SFTPWrapper } from 'ssh2';
 import type { ProgressSink } from '../exporter';
-import type { ReadInto } from '../source-stream';
+import type { ReadInto } from '../exporter';
 
 /** OpenSSH's largest SFTP write (its limits@openssh.com answer): fewer, fuller packets. */
 export const SFTP_CHUNK = 261_120;
