@@ -25,11 +25,9 @@ import type { Exporter } from '../../main/core/exporters/exporter';
 import { sftpExporter } from '../../main/core/exporters/sftp/sftp-exporter';
 import { uploadExporter } from '../../main/core/exporters/upload/upload-exporter';
 import { sourceReads } from '../../main/core/exporters/source-stream';
-import {
-  exportSftpSchema,
-  exportUploadSchema,
-  type TaskOf,
-} from '../../main/core/tasks/operations';
+import { exportSftpSchema } from '../../main/core/tasks/destinations/sftp';
+import { exportUploadSchema } from '../../main/core/tasks/destinations/upload';
+import type { TaskOf } from '../../main/core/tasks/operations';
 import {
   exportFiles,
   exportTaskOf,

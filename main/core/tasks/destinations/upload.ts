@@ -1,4 +1,21 @@
+import { z } from 'zod';
+import { taskInput, headers, httpUrl } from '../field-types';
+import { field } from '../fields';
 import { textOf, type DestinationDescriptor } from '../destination';
+
+export const exportUploadSchema = z.strictObject({
+  operation: z.literal('export/upload'),
+  input: taskInput(),
+  // Presigned and SAS URLs carry their signature: kept like a password.
+  url: field(httpUrl('https://example.com/upload/file.pdf'), {
+    help: 'The URL to send the PUT request to.',
+    secret: true,
+  }),
+  headers: field(headers().optional(), {
+    help: 'Object of additional headers to send with the PUT request. Can be used to access URLs that require authorization.',
+    secret: 'values',
+  }),
+});
 
 export const uploadDestination: DestinationDescriptor<'export/upload'> = {
   operation: 'export/upload',
