@@ -79,8 +79,9 @@ async function start(): Promise<void> {
     resolveProfile: profiles.resolver,
     resumeInterrupted: true,
   });
-  server = await startServer({ config, links: engine.links });
-  const api = createCoreApi(hostContext(engine, profiles), undefined, {
+  const context = hostContext(engine, profiles);
+  server = await startServer({ config, links: context.links });
+  const api = createCoreApi(context, undefined, {
     host: 'electron',
     version: app.getVersion(),
     allowPaths: true,

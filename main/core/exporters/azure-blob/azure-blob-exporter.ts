@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import {
   BlobSASPermissions,
   SASProtocol,
@@ -18,6 +17,7 @@ import { storedFile } from '../stored-file';
 import { planBlocks, stageBlocks } from './blocks';
 import { containerClientOf, serviceUrlOf, withoutQuery } from './client';
 import { azureError, type AzureScope } from './errors';
+import { probeName } from '../probe-name';
 
 type AzureParams = TaskOf<'export/azure/blob'>;
 
@@ -190,7 +190,7 @@ export const azureBlobExporter: Exporter<'export/azure/blob'> = {
       const container = await containerClientOf(params, sessions);
       // Staging a block needs the same rights as an upload but creates no blob;
       // Azure discards uncommitted blocks (after a week at most).
-      const blob = container.getBlockBlobClient(`.outbox-probe-${randomUUID()}`);
+      const blob = container.getBlockBlobClient(probeName());
       const data = Buffer.from('outbox connection test');
       await blob.stageBlock(Buffer.from('outbox-probe').toString('base64'), data, data.length, {
         abortSignal: signal,

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import type { File } from '@google-cloud/storage';
 import { contentTypeOf } from '../../http/http-headers';
@@ -10,6 +9,7 @@ import { storedFile } from '../stored-file';
 import { countSent } from '../source-stream';
 import { apiRootOf, objectUrlOf, storageOf } from './client';
 import { gcsError, type GcsScope } from './errors';
+import { probeName } from '../probe-name';
 
 type GcsParams = TaskOf<'export/google-cloud-storage'>;
 
@@ -141,7 +141,7 @@ export const gcsExporter: Exporter<'export/google-cloud-storage'> = {
       const storage = await storageOf(params, sessions);
       // Opening a resumable session checks sign-in, the bucket and the right to
       // create objects; cancelling it leaves no object behind.
-      const file = storage.bucket(params.bucket).file(`.outbox-probe-${randomUUID()}`);
+      const file = storage.bucket(params.bucket).file(probeName());
       signal.throwIfAborted();
       const [uri] = await file.createResumableUpload({ metadata: { contentType: 'text/plain' } });
       await cancelSession(uri);

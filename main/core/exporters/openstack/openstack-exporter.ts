@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { contentTypeOf } from '../../http/http-headers';
 import type { Exporter } from '../exporter';
 import { verify } from '../integrity';
@@ -9,6 +9,7 @@ import { storedName, withShareLink } from '../share-link';
 import { storedFile } from '../stored-file';
 import { tempUrlOf } from './temp-url';
 import { SwiftAccount } from './swift-client';
+import { probeName } from '../probe-name';
 
 /**
  * export/openstack: objects in a Swift container, authenticated with Keystone
@@ -82,7 +83,7 @@ export const openstackExporter: Exporter<'export/openstack'> = {
       `Swift container ${params.container}`,
     );
     // A tiny object written and deleted: proves write access, leaves nothing.
-    const probe = `.outbox-probe-${randomBytes(6).toString('hex')}`;
+    const probe = probeName();
     const content = 'outbox probe';
     const path = `${params.container}/${probe}`;
     const written = await account.expectOk(

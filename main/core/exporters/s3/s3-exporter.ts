@@ -1,4 +1,4 @@
-import { randomBytes, createHash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import {
   DeleteObjectCommand,
@@ -23,6 +23,7 @@ import { planParts, preparePart, type PartLimits } from '../parts';
 import type { PutObject } from './put-object';
 import { storedName, withShareLink } from '../share-link';
 import { storedFile, type VerifiedBy } from '../stored-file';
+import { probeName } from '../probe-name';
 
 const S3_LIMITS: PartLimits = { service: 'S3', maxParts: 10_000, maxPartSize: 5 * 1024 ** 3 };
 
@@ -148,7 +149,7 @@ function presignedGet(
 
 /** Where the connection test writes: next to the objects, so prefix-scoped permissions apply. */
 function probeKey(params: ExportS3Task): string {
-  const name = `.outbox-probe-${randomBytes(6).toString('hex')}`;
+  const name = probeName();
   if (params.key_prefix) return `${params.key_prefix}${name}`;
   const directory = params.key ? posix.dirname(params.key) : '.';
   return directory === '.' ? name : `${directory}/${name}`;
