@@ -1,10 +1,9 @@
 import { loadConfig } from '../core/config';
 import { OutboxError } from '../core/errors';
 import { formatBytes } from '../core/format';
-import { findRunningServer } from '../core/http/server-info';
+import { settingsView } from '../core/api/core-api';
 import type { LinkChange, LinkStore } from '../core/links/link-store';
 import { openLinks } from '../core/links/open-links';
-import { loadLanSharing } from '../core/server/lan-settings';
 import { jsonOption, UsageError, wholeNumber, type Command } from './command';
 import { linkBaseUrl } from './run-job';
 
@@ -99,12 +98,11 @@ export const linksCommand: Command = {
         console.log(`${id} (${link.filename}) is served on this machine only.`);
         return 0;
       }
-      const server = await findRunningServer(config.home);
-      const lanUrls = (server?.lan_urls ?? []).map((base) => links.pageUrlOf(link, base));
-      const lan = await loadLanSharing(config.home);
+      const settings = await settingsView(config.home);
+      const lanUrls = settings.lan.urls.map((base) => links.pageUrlOf(link, base));
       console.log(`${id} (${link.filename}) is shared on the local network.`);
       if (lanUrls.length > 0) for (const url of lanUrls) console.log(`  ${url}`);
-      else if (!lan.enabled)
+      else if (!settings.lan_sharing.enabled)
         console.log(
           'LAN sharing is off: turn it on with "outbox settings lan on", then run "outbox serve".',
         );

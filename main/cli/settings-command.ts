@@ -1,11 +1,6 @@
 import { loadConfig } from '../core/config';
-import { findRunningServer } from '../core/http/server-info';
-import {
-  lanListenProblem,
-  lanSharingSchema,
-  loadLanSharing,
-  saveLanSharing,
-} from '../core/server/lan-settings';
+import { settingsView } from '../core/api/core-api';
+import { lanListenProblem, lanSharingSchema, saveLanSharing } from '../core/server/lan-settings';
 import { jsonOption, UsageError, type Command } from './command';
 
 /** `outbox settings`: LAN sharing on or off. */
@@ -38,14 +33,13 @@ export const settingsCommand: Command = {
       await saveLanSharing(config.home, parsed.data);
       console.log(`LAN sharing is ${state} (a running "outbox serve" applies it within seconds).`);
     }
-    const lan = await loadLanSharing(config.home);
-    const server = await findRunningServer(config.home);
+    const { lan_sharing: lan, lan: served } = await settingsView(config.home);
     if (values.json) {
-      console.log(JSON.stringify({ lan_sharing: lan, lan_urls: server?.lan_urls ?? [] }, null, 2));
+      console.log(JSON.stringify({ lan_sharing: lan, lan_urls: served.urls }, null, 2));
     } else {
       const where = lan.interfaces?.join(', ') ?? 'all non-internal IPv4 addresses';
       console.log(`LAN sharing: ${lan.enabled ? `ON (${where})` : 'off'}`);
-      for (const url of server?.lan_urls ?? []) console.log(`  served at ${url}`);
+      for (const url of served.urls) console.log(`  served at ${url}`);
     }
     return 0;
   },

@@ -99,7 +99,8 @@ async function lanBasesOf(home: string): Promise<string[]> {
   return (await findRunningServer(home))?.lan_urls ?? [];
 }
 
-async function settingsView(home: string): Promise<SettingsView> {
+/** The settings and where links are served on the LAN now: for the UI and the CLI alike. */
+export async function settingsView(home: string): Promise<SettingsView> {
   const server = await findRunningServer(home);
   return {
     lan_sharing: await loadLanSharing(home),
