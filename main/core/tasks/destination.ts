@@ -1,4 +1,4 @@
-import type { ExportOperation } from './operations';
+import type { z } from 'zod';
 
 /** A task's or a profile's parameters as the descriptors read them (secrets may be `{ set }`). */
 export type DescribedParams = Record<string, unknown>;
@@ -28,12 +28,14 @@ export function objectNaming(name: string, prefix: string): DestinationNaming {
 }
 
 /**
- * What Outbox knows about one destination besides its parameters (its zod
- * schema in operations.ts): read by the planner, the UI, the CLI and share
- * links, so that a destination is described in one place.
+ * What Outbox knows about one destination, its parameters' schema first: read
+ * by validation, the planner, the UI, the CLI and share links, so that a
+ * destination is described in one place (tasks/destinations/, a file each).
  */
-export type DestinationDescriptor<O extends ExportOperation = ExportOperation> = {
+export type DestinationDescriptor<O extends string = string> = {
   operation: O;
+  /** Its parameters: CloudConvert's, spelled as CloudConvert spells them, and marked extensions. */
+  schema: z.ZodType;
   /** Its name for people, and a short one for badges. */
   label: string;
   short: string;

@@ -1,13 +1,7 @@
 import { z } from 'zod';
 import { text } from './field-types';
+import { destinationList } from './destinations';
 import { field } from './fields';
-import { exportAzureBlobSchema } from './destinations/azure-blob';
-import { exportGoogleCloudStorageSchema } from './destinations/gcs';
-import { exportOpenStackSchema } from './destinations/openstack';
-import { exportS3Schema } from './destinations/s3';
-import { exportSftpSchema } from './destinations/sftp';
-import { exportUploadSchema } from './destinations/upload';
-import { exportUrlSchema } from './destinations/url';
 
 /**
  * The task model: one zod schema per operation, with exactly the parameter
@@ -29,16 +23,12 @@ export const importFileSchema = z.strictObject({
   ),
 });
 
-/** Every export operation, keyed by its name: the single list the rest of Outbox reads. */
-export const exportSchemas = {
-  'export/url': exportUrlSchema,
-  'export/s3': exportS3Schema,
-  'export/azure/blob': exportAzureBlobSchema,
-  'export/google-cloud-storage': exportGoogleCloudStorageSchema,
-  'export/openstack': exportOpenStackSchema,
-  'export/sftp': exportSftpSchema,
-  'export/upload': exportUploadSchema,
-} as const;
+type Listed = (typeof destinationList)[number];
+
+/** Every export operation's schema, keyed by its name: read off the list of destinations. */
+export const exportSchemas = Object.fromEntries(
+  destinationList.map((destination) => [destination.operation, destination.schema]),
+) as unknown as { [D in Listed as D['operation']]: D['schema'] };
 
 export const taskSchemas = { 'import/file': importFileSchema, ...exportSchemas } as const;
 
@@ -48,13 +38,13 @@ export const exportOperations = Object.keys(exportSchemas) as ExportOperation[];
 export const operations = Object.keys(taskSchemas) as Operation[];
 
 export type ImportFileTask = z.output<typeof importFileSchema>;
-export type ExportUrlTask = z.output<typeof exportUrlSchema>;
-export type ExportS3Task = z.output<typeof exportS3Schema>;
-export type ExportAzureBlobTask = z.output<typeof exportAzureBlobSchema>;
-export type ExportGoogleCloudStorageTask = z.output<typeof exportGoogleCloudStorageSchema>;
-export type ExportOpenStackTask = z.output<typeof exportOpenStackSchema>;
-export type ExportSftpTask = z.output<typeof exportSftpSchema>;
-export type ExportUploadTask = z.output<typeof exportUploadSchema>;
+export type ExportUrlTask = TaskOf<'export/url'>;
+export type ExportS3Task = TaskOf<'export/s3'>;
+export type ExportAzureBlobTask = TaskOf<'export/azure/blob'>;
+export type ExportGoogleCloudStorageTask = TaskOf<'export/google-cloud-storage'>;
+export type ExportOpenStackTask = TaskOf<'export/openstack'>;
+export type ExportSftpTask = TaskOf<'export/sftp'>;
+export type ExportUploadTask = TaskOf<'export/upload'>;
 
 export type TaskOf<O extends Operation> = z.output<(typeof taskSchemas)[O]>;
 export type ExportTask = TaskOf<ExportOperation>;

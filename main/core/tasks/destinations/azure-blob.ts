@@ -65,8 +65,9 @@ export const exportAzureBlobSchema = exclusive(
   }
 });
 
-export const azureBlobDestination: DestinationDescriptor<'export/azure/blob'> = {
+export const azureBlobDestination = {
   operation: 'export/azure/blob',
+  schema: exportAzureBlobSchema,
   label: 'Azure Blob Storage',
   short: 'Azure',
   icon: 'cloud',
@@ -80,4 +81,4 @@ export const azureBlobDestination: DestinationDescriptor<'export/azure/blob'> = 
     p.storage_access_key === undefined
       ? `Azure share links are signed with the storage account key, and ${who} signs in with a SAS token, which cannot sign them. Add the storage access key to ${who}.`
       : undefined,
-};
+} satisfies DestinationDescriptor<'export/azure/blob'>;

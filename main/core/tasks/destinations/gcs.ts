@@ -33,8 +33,9 @@ export const exportGoogleCloudStorageSchema = exclusive(
   [['file', 'file_prefix']],
 );
 
-export const gcsDestination: DestinationDescriptor<'export/google-cloud-storage'> = {
+export const gcsDestination = {
   operation: 'export/google-cloud-storage',
+  schema: exportGoogleCloudStorageSchema,
   label: 'Google Cloud Storage',
   short: 'GCS',
   icon: 'cloud',
@@ -45,4 +46,4 @@ export const gcsDestination: DestinationDescriptor<'export/google-cloud-storage'
     const [bucket, name] = [textOf(file, 'bucket'), textOf(file, 'file')];
     return bucket && name ? `gs://${bucket}/${name}` : undefined;
   },
-};
+} satisfies DestinationDescriptor<'export/google-cloud-storage'>;

@@ -1,5 +1,4 @@
 import type { DestinationDescriptor } from '../destination';
-import type { ExportOperation } from '../operations';
 import { azureBlobDestination } from './azure-blob';
 import { gcsDestination } from './gcs';
 import { openstackDestination } from './openstack';
@@ -8,17 +7,28 @@ import { sftpDestination } from './sftp';
 import { uploadDestination } from './upload';
 import { urlDestination } from './url';
 
-/** Every export operation's descriptor: the type refuses an operation without one. */
-export const destinations: { [O in ExportOperation]: DestinationDescriptor<O> } = {
-  'export/url': urlDestination,
-  'export/s3': s3Destination,
-  'export/azure/blob': azureBlobDestination,
-  'export/google-cloud-storage': gcsDestination,
-  'export/openstack': openstackDestination,
-  'export/sftp': sftpDestination,
-  'export/upload': uploadDestination,
-};
+/**
+ * Every destination Outbox offers, a line each: the export operations, their
+ * schemas (tasks/operations.ts) and their descriptors are read off this list.
+ */
+export const destinationList = [
+  urlDestination,
+  s3Destination,
+  azureBlobDestination,
+  gcsDestination,
+  openstackDestination,
+  sftpDestination,
+  uploadDestination,
+] as const;
 
-export function destinationOf(operation: ExportOperation): DestinationDescriptor {
-  return destinations[operation] as DestinationDescriptor;
+type Listed = (typeof destinationList)[number];
+type ListedOperation = Listed['operation'];
+
+/** Every export operation's descriptor, by operation. */
+export const destinations = Object.fromEntries(
+  destinationList.map((destination) => [destination.operation, destination]),
+) as unknown as { [D in Listed as D['operation']]: D };
+
+export function destinationOf(operation: ListedOperation): DestinationDescriptor {
+  return destinations[operation];
 }

@@ -62,8 +62,9 @@ export const exportOpenStackSchema = exclusive(
   ],
 );
 
-export const openstackDestination: DestinationDescriptor<'export/openstack'> = {
+export const openstackDestination = {
   operation: 'export/openstack',
+  schema: exportOpenStackSchema,
   label: 'OpenStack Swift',
   short: 'Swift',
   icon: 'box',
@@ -71,4 +72,4 @@ export const openstackDestination: DestinationDescriptor<'export/openstack'> = {
   where: (p) => joinWhere(textOf(p, 'container'), textOf(p, 'file_prefix')),
   address: (p) => `${textOf(p, 'auth_url') ?? ''} ${textOf(p, 'container') ?? ''}`,
   location: (file) => textOf(file, 'location'),
-};
+} satisfies DestinationDescriptor<'export/openstack'>;

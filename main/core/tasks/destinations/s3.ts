@@ -102,8 +102,9 @@ export const exportS3Schema = exclusive(
   }
 });
 
-export const s3Destination: DestinationDescriptor<'export/s3'> = {
+export const s3Destination = {
   operation: 'export/s3',
+  schema: exportS3Schema,
   label: 'Amazon S3 or compatible',
   short: 'S3',
   icon: 'box',
@@ -114,4 +115,4 @@ export const s3Destination: DestinationDescriptor<'export/s3'> = {
     const [bucket, key] = [textOf(file, 'bucket'), textOf(file, 'key')];
     return bucket && key ? `s3://${bucket}/${key}` : undefined;
   },
-};
+} satisfies DestinationDescriptor<'export/s3'>;

@@ -52,8 +52,9 @@ export const exportSftpSchema = exclusive(
   ],
 );
 
-export const sftpDestination: DestinationDescriptor<'export/sftp'> = {
+export const sftpDestination = {
   operation: 'export/sftp',
+  schema: exportSftpSchema,
   label: 'SFTP server',
   short: 'SFTP',
   icon: 'server',
@@ -63,4 +64,4 @@ export const sftpDestination: DestinationDescriptor<'export/sftp'> = {
   address: (p) =>
     `${textOf(p, 'username') ?? ''}@${textOf(p, 'host') ?? ''}${p.port !== undefined ? `:${String(p.port)}` : ''}`,
   location: (file) => textOf(file, 'location'),
-};
+} satisfies DestinationDescriptor<'export/sftp'>;

@@ -17,8 +17,9 @@ export const exportUploadSchema = z.strictObject({
   }),
 });
 
-export const uploadDestination: DestinationDescriptor<'export/upload'> = {
+export const uploadDestination = {
   operation: 'export/upload',
+  schema: exportUploadSchema,
   label: 'HTTP PUT to a URL',
   short: 'PUT',
   icon: 'upload',
@@ -36,4 +37,4 @@ export const uploadDestination: DestinationDescriptor<'export/upload'> = {
   },
   address: (p) => (typeof p.url === 'string' ? p.url : '').replace(/\?.*/, '?…'),
   location: (file) => textOf(file, 'location'),
-};
+} satisfies DestinationDescriptor<'export/upload'>;

@@ -44,8 +44,9 @@ function lifetime(seconds: number): string {
   return `${Math.round(seconds / 60)} minutes`;
 }
 
-export const urlDestination: DestinationDescriptor<'export/url'> = {
+export const urlDestination = {
   operation: 'export/url',
+  schema: exportUrlSchema,
   label: 'Temporary link',
   short: 'Link',
   icon: 'link',
@@ -53,4 +54,4 @@ export const urlDestination: DestinationDescriptor<'export/url'> = {
   where: (p) => `Expires after ${lifetime(Number(textOf(p, 'expires_in') ?? 86400))}`,
   address: () => 'temporary links',
   location: (file) => textOf(file, 'url'),
-};
+} satisfies DestinationDescriptor<'export/url'>;
