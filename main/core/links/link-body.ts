@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { CHUNK, ChunkBuffers } from './chunk-buffers';
 import type { Delivery, DownloadLedger } from './download-ledger';
 import {
   contentDisposition,
@@ -21,13 +22,8 @@ import { zipBytes } from './zip-stream';
  * Every GET is counted in bytes before it starts (download-ledger.ts).
  */
 
-/** Files are read in chunks this large, into two buffers that take turns (one read while one is sent). */
-const CHUNK = 1024 * 1024;
 /** Bodies up to this size are sent with the headers in one write (small files from memory). */
 const SMALL = SMALL_FILE;
-/** Spare chunk buffers kept between responses. */
-const SPARE_BUFFERS = 32;
-const spare: Buffer[] = [];
 
 /** Headers on every link response: nothing served here may run script on this origin. */
 export function securityHeaders(res: ServerResponse, contentType?: string): void {
@@ -203,15 +199,13 @@ export async function serveZip(
     res.end();
     return;
   }
-  const sent = await sendChunks(res, zipBytes(layout, crcs, range.start, range.end + 1));
+  const buffers = new ChunkBuffers(3);
+  const sent = await sendChunks(
+    res,
+    zipBytes(layout, crcs, range.start, range.end + 1, buffers),
+    buffers,
+  );
   delivery.end(sent);
-}
-
-/** Writes `chunk`; resolves with whether it reached the socket once it is flushed (or failed). */
-function write(res: ServerResponse, chunk: Buffer): Promise<boolean> {
-  return new Promise((resolve) => {
-    res.write(chunk, (error) => resolve(!error));
-  });
 }
 
 /** Resolves once the response is finished (true) or was cut before (false). */
@@ -247,76 +241,48 @@ async function sendFileRange(
   start: number,
   length: number,
 ): Promise<number> {
-  if (length <= SMALL) {
-    let whole: Buffer | undefined;
-    try {
-      whole = await file.contents();
-    } catch {
+  if (length > SMALL) {
+    const buffers = new ChunkBuffers(2);
+    return sendChunks(res, fileChunks(file, start, length, buffers), buffers);
+  }
+  let whole: Buffer | undefined;
+  try {
+    whole = await file.contents();
+  } catch {
+    res.destroy();
+    return 0;
+  }
+  let body = whole?.subarray(start, start + length);
+  if (!body) {
+    body = Buffer.allocUnsafe(length);
+    if ((await readFully(file, body, length, start).catch(() => 0)) < length) {
       res.destroy();
       return 0;
     }
-    let body = whole?.subarray(start, start + length);
-    if (!body) {
-      body = Buffer.allocUnsafe(length);
-      if ((await readFully(file, body, length, start).catch(() => 0)) < length) {
-        res.destroy();
-        return 0;
-      }
-    }
-    res.end(body);
-    return (await ended(res)) ? length : 0;
   }
-  // Two buffers take turns: one is read into while the other is being sent.
-  const buffers = [takeBuffer(), takeBuffer()];
-  const flushed: Promise<boolean>[] = [];
-  let sent = 0;
-  let position = start;
+  res.end(body); // with the headers, in one write
+  return (await ended(res)) ? length : 0;
+}
+
+/** Bytes [start, start + length) of `file` in chunks read into `buffers`; throws if it is shorter. */
+async function* fileChunks(
+  file: ServedFile,
+  start: number,
+  length: number,
+  buffers: ChunkBuffers,
+): AsyncGenerator<Buffer> {
   const end = start + length;
-  let ok = true;
-  try {
-    for (let turn = 0; ok && position < end && !res.destroyed; turn ^= 1) {
-      if (flushed[turn] && !(await flushed[turn])) break;
-      const buffer = buffers[turn] as Buffer;
-      const want = Math.min(CHUNK, end - position);
-      const got = await readFully(file, buffer, want, position).catch(() => 0);
-      if (got < want) {
-        ok = false;
-        break;
-      }
-      position += got;
-      // The headers go out in the same write as the first chunk.
-      const first = !res.headersSent;
-      if (first) res.cork();
-      flushed[turn] = write(res, got === CHUNK ? buffer : buffer.subarray(0, got)).then(
-        (written) => {
-          if (written) sent += got;
-          return written;
-        },
-      );
-      if (first) res.uncork();
-      // No wait for 'drain' here: the other buffer is read while this one is sent, and a
-      // buffer is reused only once its write has flushed, so at most two chunks are queued.
+  for (let position = start; position < end;) {
+    const buffer = await buffers.take();
+    const want = Math.min(CHUNK, end - position);
+    const got = await readFully(file, buffer, want, position).catch(() => 0);
+    if (got < want) {
+      buffers.giveBack(buffer);
+      throw new Error('the file shrank or could not be read while it was sent');
     }
-    // Every write settles (flushed, or failed when the connection closed) before the buffers are reused.
-    ok = (await Promise.all(flushed)).every(Boolean) && ok && position === end;
-  } finally {
-    for (const buffer of buffers) giveBack(buffer);
+    position += got;
+    yield got === CHUNK ? buffer : buffer.subarray(0, got);
   }
-  if (!ok) {
-    res.destroy();
-    return sent;
-  }
-  res.end();
-  await ended(res);
-  return sent;
-}
-
-function takeBuffer(): Buffer {
-  return spare.pop() ?? Buffer.allocUnsafe(CHUNK);
-}
-
-function giveBack(buffer: Buffer): void {
-  if (spare.length < SPARE_BUFFERS) spare.push(buffer);
 }
 
 async function readFully(
@@ -334,23 +300,55 @@ async function readFully(
   return got;
 }
 
-/** Sends a body given as chunks; cut (destroyed) if it fails mid-way. Resolves with the bytes sent. */
-async function sendChunks(res: ServerResponse, chunks: AsyncIterable<Buffer>): Promise<number> {
+/**
+ * Sends a body given as chunks, the next one read while up to two are being
+ * sent; a chunk of `buffers` is given back once its write has flushed. Cut
+ * (destroyed) if the chunks fail mid-way. Resolves with the bytes that reached
+ * the socket, once every write has settled.
+ */
+async function sendChunks(
+  res: ServerResponse,
+  chunks: AsyncIterable<Buffer>,
+  buffers: ChunkBuffers,
+): Promise<number> {
   let sent = 0;
+  const pending = new Set<Buffer>();
+  let settledAll: (() => void) | undefined;
+  const settle = (chunk: Buffer) => {
+    if (!pending.delete(chunk)) return;
+    buffers.giveBack(chunk);
+    if (pending.size === 0) settledAll?.();
+  };
+  // A write to a connection already gone may never call back: its 'close' settles the rest.
+  const onClose = () => [...pending].forEach(settle);
+  res.once('close', onClose);
+  let complete = false;
   try {
     for await (const chunk of chunks) {
-      if (res.destroyed) return sent;
+      if (res.destroyed) {
+        buffers.giveBack(chunk);
+        break;
+      }
+      pending.add(chunk);
+      // The headers go out in the same write as the first chunk.
+      const first = !res.headersSent;
+      if (first) res.cork();
       res.write(chunk, (error) => {
-        if (!error) sent += chunk.length;
+        if (!error && pending.has(chunk)) sent += chunk.length;
+        settle(chunk);
       });
-      // Up to two chunks queued: the next one is read while these are sent.
+      if (first) res.uncork();
       if (res.writableLength >= 2 * CHUNK) await writable(res);
     }
+    complete = !res.destroyed;
   } catch {
     res.destroy();
-    return sent;
   }
-  res.end();
-  await ended(res);
+  if (complete) {
+    res.end();
+    await ended(res);
+  }
+  if (pending.size > 0) await new Promise<void>((resolve) => (settledAll = resolve));
+  res.off('close', onClose);
   return sent;
 }

@@ -1,6 +1,7 @@
 import { closeSync, fstatSync, openSync, promises as fs, readSync } from 'node:fs';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { crc32 } from 'node:zlib';
+import { CHUNK, ChunkBuffers } from './chunk-buffers';
 import {
   centralHeader,
   dataDescriptor,
@@ -19,7 +20,6 @@ import {
  * download, or read from the file now.
  */
 
-const READ_CHUNK = 1024 * 1024;
 /** Headers and small files are sent in batches of about this size, not one write each. */
 const BATCH = 64 * 1024;
 /** Files up to this size are read at once, synchronously (smallFileBytes). */
@@ -70,7 +70,11 @@ export class ZipCrcs {
     try {
       let crc = 0;
       const item = this.layout.items[index] as ZipItem;
-      for await (const chunk of fileBytes(item, 0, item.entry.size)) crc = crc32(chunk, crc);
+      const buffers = new ChunkBuffers(1);
+      for await (const chunk of fileBytes(item, 0, item.entry.size, buffers)) {
+        crc = crc32(chunk, crc);
+        buffers.giveBack(chunk);
+      }
       claim.done(crc);
       return crc;
     } catch (error) {
@@ -115,9 +119,15 @@ function smallFileBytes(item: ZipItem, from: number, to: number): Buffer {
 
 /**
  * Bytes [from, to) of one entry's file, after checking it is the file the
- * link was made of. Throws (the download is cut) if it changed or shrank.
+ * link was made of; a large file's are read into `buffers` (the reader gives
+ * them back). Throws (the download is cut) if it changed or shrank.
  */
-async function* fileBytes(item: ZipItem, from: number, to: number): AsyncGenerator<Buffer> {
+async function* fileBytes(
+  item: ZipItem,
+  from: number,
+  to: number,
+  buffers: ChunkBuffers | undefined,
+): AsyncGenerator<Buffer> {
   if (from >= to) return;
   if (item.entry.size <= SMALL_ENTRY) {
     yield smallFileBytes(item, from, to);
@@ -129,16 +139,18 @@ async function* fileBytes(item: ZipItem, from: number, to: number): AsyncGenerat
     if (stat.size !== item.entry.size || stat.mtimeMs !== item.entry.mtimeMs) throw changed(item);
     let position = from;
     while (position < to) {
-      const length = Math.min(READ_CHUNK, to - position);
-      const { bytesRead, buffer } = await handle.read(
-        Buffer.allocUnsafe(length),
-        0,
-        length,
-        position,
-      );
-      if (bytesRead === 0) throw new Error(`${item.entry.name} shrank while it was being sent`);
+      const length = Math.min(CHUNK, to - position);
+      const buffer = buffers ? await buffers.take() : Buffer.allocUnsafe(length);
+      const { bytesRead } = await handle.read(buffer, 0, length, position).catch((error) => {
+        buffers?.giveBack(buffer);
+        throw error;
+      });
+      if (bytesRead === 0) {
+        buffers?.giveBack(buffer);
+        throw new Error(`${item.entry.name} shrank while it was being sent`);
+      }
       position += bytesRead;
-      yield bytesRead === length ? buffer : buffer.subarray(0, bytesRead);
+      yield bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead);
     }
   } finally {
     await handle.close();
@@ -150,9 +162,10 @@ class Batcher {
   private parts: Buffer[] = [];
   private size = 0;
 
-  add(piece: Buffer): Buffer[] {
+  /** `copy`: the piece's buffer is reused once this returns, so a piece kept is copied. */
+  add(piece: Buffer, copy = false): Buffer[] {
     if (piece.length >= BATCH) return [...this.flush(), piece];
-    this.parts.push(piece);
+    this.parts.push(copy ? Buffer.from(piece) : piece);
     this.size += piece.length;
     return this.size >= BATCH ? this.flush() : [];
   }
@@ -179,6 +192,7 @@ async function* itemBytes(
   index: number,
   start: number,
   end: number,
+  buffers: ChunkBuffers | undefined,
 ): AsyncGenerator<Buffer> {
   const item = layout.items[index] as ZipItem;
   if (start < item.dataOffset) yield clip(localHeader(item), item.offset, start, end);
@@ -188,13 +202,14 @@ async function* itemBytes(
   const to = within(end);
   const needsCrc = end > item.descriptorOffset;
   // Read from the file's first byte when this range sends its descriptor: the CRC comes
-  // for free, and is kept for the central directory and other ranges.
-  const computing = needsCrc && from === 0;
+  // for free, and is kept for the central directory, other ranges and later downloads
+  // (the file is checked unchanged as it is opened).
+  const computing = needsCrc && from === 0 && crcs.get(index) === undefined;
   const claim = computing ? crcs.claim(index) : undefined;
   let crc = 0;
   let complete = false;
   try {
-    for await (const chunk of fileBytes(item, from, to)) {
+    for await (const chunk of fileBytes(item, from, to, buffers)) {
       if (computing) crc = crc32(chunk, crc);
       yield chunk;
     }
@@ -205,27 +220,34 @@ async function* itemBytes(
     else claim?.failed();
   }
   if (!needsCrc) return;
-  const known = computing ? crc : await crcs.of(index);
+  const known = computing ? crc : (crcs.get(index) ?? (await crcs.of(index)));
   yield clip(dataDescriptor(item, known), item.descriptorOffset, start, end);
 }
 
 /**
  * Bytes [start, end) of the archive of `layout` (end exclusive). Fails
  * mid-stream if a file changed since the link was made: the download is cut,
- * never completed with other bytes.
+ * never completed with other bytes. With `buffers`, large files are read into
+ * them: the consumer gives back each chunk of theirs once it is sent.
  */
 export async function* zipBytes(
   layout: ZipLayout,
   crcs: ZipCrcs,
   start: number,
   end: number,
+  buffers?: ChunkBuffers,
 ): AsyncGenerator<Buffer> {
   const batch = new Batcher();
   let turned = performance.now();
   for (let i = itemAt(layout, start); i < layout.items.length; i++) {
     const item = layout.items[i] as ZipItem;
     if (item.offset >= end) break;
-    for await (const piece of itemBytes(layout, crcs, i, start, end)) yield* batch.add(piece);
+    for await (const piece of itemBytes(layout, crcs, i, start, end, buffers)) {
+      const lent = buffers?.owns(piece) === true;
+      const out = batch.add(piece, lent);
+      if (lent && !out.includes(piece)) buffers?.giveBack(piece); // copied into a batch
+      yield* out;
+    }
     if (performance.now() - turned > TURN_MS) {
       await nextTurn(); // small files are read synchronously: let the rest of the server in
       turned = performance.now();
