@@ -79,6 +79,7 @@ export class JobRunner {
       partials: this.partials,
       claims: this.claims,
       idleTimeoutMs: config.idleTimeoutSeconds * 1000,
+      window: 2 * config.workers * config.transfersPerWorker,
     };
   }
 

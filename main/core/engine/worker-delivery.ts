@@ -4,6 +4,7 @@ import type { ExportTask } from '../tasks/operations';
 import type { ResultFile } from '../transfer/records';
 import type { SourceFile } from '../transfer/sources';
 import { sameSource, type DeliveredFile, type DeliveredLog } from './delivered-log';
+import { eachLimited } from './each-limited';
 import { PartialUploads } from './partial-uploads';
 import type { ProgressTracker } from './progress';
 import { alreadyExporting, type UploadClaims } from './upload-claims';
@@ -32,6 +33,12 @@ export type WorkerDeliveryDeps = {
   partials: PartialUploads;
   claims: UploadClaims;
   idleTimeoutMs: number;
+  /**
+   * Files of a task in flight at once (queued or sending): a few per transfer
+   * slot, so a 2,000-file task does not queue 2,000 requests in its first
+   * moments and the main thread's work is spread over the job.
+   */
+  window: number;
 };
 
 /**
@@ -68,8 +75,10 @@ export async function deliverByWorkers(
       { job_id: run.jobId, task: run.task },
     )
     .catch((error: unknown) => toErrorInfo(error));
-  await Promise.all(
-    sending.map(async ({ source, name, before, key: partialKey }, i) => {
+  await eachLimited(
+    sending,
+    deps.window,
+    async ({ source, name, before, key: partialKey }, i) => {
       if (before) {
         results[i] = before.result;
         deps.progress.add(progressKey, source.size);
@@ -127,7 +136,7 @@ export async function deliverByWorkers(
         // Ended either way: delivered, or the exporter removed what it had sent.
         if (partial) await deps.partials.remove(partialKey).catch(() => {});
       }
-    }),
+    },
     // The claim is released however the files ended: only a crash leaves one behind.
   ).finally(() => ('code' in claim ? undefined : claim.release()));
   return { results, errors };
