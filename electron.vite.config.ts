@@ -4,10 +4,19 @@ import react from '@vitejs/plugin-react';
 
 // One build for every host: the Electron main process, the `outbox` CLI and
 // the exporter worker all come out of main/ as separate entries that share
-// main/core. Dependencies stay external (resolved from node_modules).
+// main/core. Dependencies stay external (resolved from node_modules), except
+// those bundled for start-up time (README: "Build note").
 export default defineConfig({
   main: {
     build: {
+      externalizeDeps: {
+        exclude: [
+          'zod',
+          '@aws-sdk/client-s3',
+          '@aws-sdk/s3-request-presigner',
+          '@azure/storage-blob',
+        ],
+      },
       outDir: 'out/main',
       rollupOptions: {
         input: {

@@ -76,7 +76,7 @@ export async function memoryLines(ctx: BenchContext): Promise<Line[]> {
     return undefined;
   });
   const floorText = floor
-    ? `; floor, Node with zod and one worker thread: ${Math.round(floor.rss)} MiB, ${floor.seconds.toFixed(2)} s`
+    ? `; floor, Node and one worker thread: ${Math.round(floor.rss)} MiB, ${floor.seconds.toFixed(2)} s`
     : '';
   const lines: Line[] = [];
   for (const d of destinations) {

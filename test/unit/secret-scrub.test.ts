@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { hiddenPartsOf, scrubSecrets } from '../../main/core/tasks/secrets';
+import { scrubSecrets } from '../../main/core/tasks/scrub-secrets';
+import { hiddenPartsOf } from '../../main/core/tasks/secrets';
 import { minimalTasks as minimal } from '../support/tasks';
 
 /**

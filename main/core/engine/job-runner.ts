@@ -106,9 +106,20 @@ export class JobRunner {
     for (const [name, task] of Object.entries(plan.job.tasks)) {
       if (isExportTask(task)) this.checkAvailable(task.operation, `tasks.${name}.operation`);
     }
+    this.prepareExporters(plan);
     const record = this.store.create(plan, options.tag ?? plan.job.tag);
     await this.store.save(record);
     return this.start(record, plan);
+  }
+
+  /** A worker starts and loads the job's exporters while the job's record is written. */
+  private prepareExporters(plan: JobPlan): void {
+    const operations = Object.values(plan.job.tasks).flatMap((task) =>
+      isExportTask(task) && !this.taskExporters.has(task.operation) && hasExporter(task.operation)
+        ? [task.operation]
+        : [],
+    );
+    this.pool.prepare([...new Set(operations)]);
   }
 
   private start(record: JobRecord, plan: JobPlan): JobRecord {
@@ -138,6 +149,7 @@ export class JobRunner {
     if (this.active.has(id)) throw new OutboxError('INVALID_DATA', `job ${id} is running`);
     const record = await this.store.interrupted(id);
     const plan = await planJob(JobStore.tasksOf(record), this.resolveProfile);
+    this.prepareExporters(plan);
     await this.store.reopen(record);
     return this.start(record, plan);
   }

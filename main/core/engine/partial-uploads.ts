@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { ResumeContext, ResumeState } from '../exporters/exporter';
+import { resumeStateOf } from '../exporters/resume-states';
 import { RecordDir } from '../store/record-dir';
 import type { ExportTask } from '../tasks/operations';
 import { withoutSecrets } from '../tasks/secrets';
@@ -60,13 +61,18 @@ export class PartialUploads {
     return this.records.ids();
   }
 
-  /** What an earlier unfinished upload saved, for the exporter to continue or clean up. */
+  /**
+   * What an earlier unfinished upload saved, for the exporter to continue or
+   * clean up: only a state of the shape its exporter saves (checked here, so
+   * the workers need no schema library), else nothing (it starts afresh).
+   */
   async previous(key: string, source: SourceFile): Promise<ResumeContext['previous']> {
     const record = await this.records.get(key);
-    if (!record) return undefined;
+    const state = record && resumeStateOf(record.operation, record.state);
+    if (!record || !state) return undefined;
     const sameSource =
       record.source.size === source.size && record.source.mtimeMs === source.mtimeMs;
-    return { state: record.state, sameSource };
+    return { state, sameSource };
   }
 
   async save(

@@ -7,7 +7,7 @@ import { isShareable, shareableOperations } from '../tasks/shareable';
 import { collectIssues, validateTask, type Job } from '../tasks/validate';
 import { overProfile, type ProfileResolver } from '../profiles/profile-params';
 import type { JobRecord, ResultFile, TaskRecord } from '../transfer/records';
-import type { WorkRequest } from './worker-protocol';
+import type { NewRequest } from './worker-pool';
 
 /**
  * "Create share link" after the fact: a download link, signed now, for files
@@ -33,9 +33,7 @@ export type ShareSources = {
   original: Job | undefined;
   resolveProfile: ProfileResolver | undefined;
   /** Signs in a worker: the file's result with `url` and `expires_at`. */
-  sign: (
-    request: Omit<Extract<WorkRequest, { type: 'share' }>, 'id' | 'type'>,
-  ) => Promise<ResultFile>;
+  sign: (request: NewRequest<'share'>) => Promise<ResultFile>;
 };
 
 function parseRequest(raw: ShareRequest): z.output<typeof shareRequestSchema> {

@@ -5,11 +5,21 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { OutboxError, type ErrorInfo } from '../errors';
 import type { ProbeResult, ResumeState } from '../exporters/exporter';
+import type { ExportOperation, Operation } from '../tasks/operations';
+import { hiddenPartsOf } from '../tasks/secrets';
 import type { ResultFile } from '../transfer/records';
 import type { WorkReply, WorkRequest } from './worker-protocol';
 
+type Request = Extract<WorkRequest, { type: 'upload' | 'probe' | 'share' }>;
+
+/** A request as callers give it: the pool numbers it and says what its messages must hide. */
+export type NewRequest<T extends Request['type']> = Omit<
+  Extract<Request, { type: T }>,
+  'id' | 'type' | 'hidden'
+>;
+
 type Job = {
-  request: Extract<WorkRequest, { type: 'upload' | 'probe' | 'share' }>;
+  request: Request;
   onProgress: (bytes: number) => void;
   onCheckpoint?: (state: ResumeState) => Promise<void>;
   resolve: (value: ResultFile | ProbeResult) => void;
@@ -89,36 +99,43 @@ export class WorkerPool {
   }
 
   upload(
-    request: Omit<Extract<WorkRequest, { type: 'upload' }>, 'id' | 'type'>,
+    request: NewRequest<'upload'>,
     onProgress: (bytes: number) => void,
     onCheckpoint: (state: ResumeState) => Promise<void>,
   ): { done: Promise<ResultFile>; cancel: () => void } {
-    const { done, cancel } = this.submit(
-      { type: 'upload', id: 0, ...request },
-      onProgress,
-      onCheckpoint,
-    );
+    const { done, cancel } = this.submit({ type: 'upload', ...request }, onProgress, onCheckpoint);
     return { done: done as Promise<ResultFile>, cancel };
   }
 
-  probe(
-    request: Omit<Extract<WorkRequest, { type: 'probe' }>, 'id' | 'type'>,
-    signal?: AbortSignal,
-  ): Promise<ProbeResult> {
-    const { done, cancel } = this.submit({ type: 'probe', id: 0, ...request }, () => {});
+  probe(request: NewRequest<'probe'>, signal?: AbortSignal): Promise<ProbeResult> {
+    const { done, cancel } = this.submit({ type: 'probe', ...request }, () => {});
     signal?.addEventListener('abort', cancel, { once: true });
     return done as Promise<ProbeResult>;
   }
 
   /** Signs a download link for a stored file: the file's result with `url` and `expires_at`. */
-  share(
-    request: Omit<Extract<WorkRequest, { type: 'share' }>, 'id' | 'type'>,
-  ): Promise<ResultFile> {
-    return this.submit({ type: 'share', id: 0, ...request }, () => {}).done as Promise<ResultFile>;
+  share(request: NewRequest<'share'>): Promise<ResultFile> {
+    return this.submit({ type: 'share', ...request }, () => {}).done as Promise<ResultFile>;
+  }
+
+  /** Secret parts per task parameters: the files of a task share one list (and one copy per message). */
+  private readonly hiddenByParams = new WeakMap<object, string[]>();
+
+  private hiddenOf(request: Pick<Request, 'operation' | 'params'>): string[] {
+    let hidden = this.hiddenByParams.get(request.params);
+    if (!hidden) {
+      const operation = request.operation as Operation;
+      hidden = hiddenPartsOf({ ...request.params, operation });
+      this.hiddenByParams.set(request.params, hidden);
+    }
+    return hidden;
   }
 
   private submit(
-    request: Job['request'],
+    request:
+      | ({ type: 'upload' } & NewRequest<'upload'>)
+      | ({ type: 'probe' } & NewRequest<'probe'>)
+      | ({ type: 'share' } & NewRequest<'share'>),
     onProgress: (bytes: number) => void,
     onCheckpoint?: Job['onCheckpoint'],
   ): { done: Promise<ResultFile | ProbeResult>; cancel: () => void } {
@@ -126,13 +143,29 @@ export class WorkerPool {
     const id = this.nextId++;
     let job!: Job;
     const done = new Promise<ResultFile | ProbeResult>((resolve, reject) => {
-      job = { request: { ...request, id }, onProgress, resolve, reject };
+      job = {
+        request: { ...request, id, hidden: this.hiddenOf(request) },
+        onProgress,
+        resolve,
+        reject,
+      };
       if (onCheckpoint) job.onCheckpoint = onCheckpoint;
     });
     this.jobs.set(id, job);
     this.queue.push(job);
     this.scheduleDispatch();
     return { done, cancel: () => this.cancel(id) };
+  }
+
+  /**
+   * Starts a worker and has it load the exporters of `operations` while the
+   * caller still has work of its own (a job's records): starting a thread and
+   * loading an SDK are most of the fixed cost of a small export. Nothing
+   * happens if a worker runs already.
+   */
+  prepare(operations: ExportOperation[]): void {
+    if (this.closed || this.workers.length > 0 || operations.length === 0) return;
+    this.spawn().worker.postMessage([{ type: 'load', operations }] satisfies WorkRequest[]);
   }
 
   private dispatchScheduled = false;

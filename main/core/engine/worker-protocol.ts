@@ -7,7 +7,9 @@ import type { SourceFile } from '../transfer/sources';
 /**
  * Messages between the engine (main thread) and exporter workers. They travel
  * in batches (`WorkRequest[]`, `WorkReply[]`): a folder of small files costs
- * a few messages, not several per file.
+ * a few messages, not several per file. `hidden`: the parts of the task's
+ * secrets that its messages must not show (hiddenPartsOf, worked out on the
+ * main thread: the workers load no task schemas).
  */
 export type WorkRequest =
   | {
@@ -15,6 +17,7 @@ export type WorkRequest =
       id: number;
       operation: ExportOperation;
       params: Record<string, unknown>;
+      hidden: string[];
       source: SourceFile;
       name: string;
       /** An unfinished earlier upload of this file to this name. */
@@ -22,17 +25,26 @@ export type WorkRequest =
       /** A try that moves no byte for this long is aborted as stalled. */
       idleTimeoutMs: number;
     }
-  | { type: 'probe'; id: number; operation: ExportOperation; params: Record<string, unknown> }
+  | {
+      type: 'probe';
+      id: number;
+      operation: ExportOperation;
+      params: Record<string, unknown>;
+      hidden: string[];
+    }
   /** Sign a download link for `file`, stored by an earlier upload with these params. */
   | {
       type: 'share';
       id: number;
       operation: ExportOperation;
       params: Record<string, unknown>;
+      hidden: string[];
       file: ResultFile;
       expires_in: number;
     }
   | { type: 'cancel'; id: number }
+  /** Load these exporters now (their SDKs), before their first file arrives. */
+  | { type: 'load'; operations: ExportOperation[] }
   /** The checkpoint of upload `id` is on disk. */
   | { type: 'checkpoint-saved'; id: number };
 

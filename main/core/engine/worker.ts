@@ -3,10 +3,11 @@ import { OutboxError, toErrorInfo } from '../errors';
 import { asOutboxError } from '../exporters/classify';
 import type { ResumeState, TransferContext } from '../exporters/exporter';
 import { loadExporter, type UploadOperation } from '../exporters/registry';
+import type { ResumeStateOf } from '../exporters/resume-states';
 import { shareStoredFile } from '../exporters/share-link';
 import { sourceReads } from '../exporters/source-stream';
 import { publicUrl } from '../exporters/upload/public-url';
-import { hiddenPartsOf, scrubSecrets } from '../tasks/secrets';
+import { scrubSecrets } from '../tasks/scrub-secrets';
 import { withRetry } from '../transfer/retry';
 import { WorkerSessions } from './session-cache';
 import type { WorkReply, WorkRequest } from './worker-protocol';
@@ -19,6 +20,9 @@ import type { WorkReply, WorkRequest } from './worker-protocol';
  */
 
 const PROGRESS_INTERVAL_MS = 100;
+
+/** What an upload of any exporter gets (its resume state: one of theirs). */
+type ExporterContext = TransferContext<ResumeStateOf<UploadOperation>>;
 
 const port = parentPort;
 if (!port) throw new Error('worker.ts must run in a worker thread');
@@ -121,7 +125,6 @@ async function handle(
   running.set(request.id, controller);
   const { signal } = controller;
   const progress = progressReporter(request.id);
-  const secrets = hiddenPartsOf({ ...request.params, operation: request.operation });
   try {
     const exporter = await loadExporter(request.operation as UploadOperation);
     const params = request.params as never;
@@ -131,8 +134,10 @@ async function handle(
     } else if (request.type === 'share') {
       result = await shareStoredFile(exporter, params, request.file, request, { signal, sessions });
     } else {
-      const resume: TransferContext['resume'] = {
-        ...(request.previous ? { previous: request.previous } : {}),
+      // The engine checked the saved state against this exporter's schema (resume-states.ts).
+      const previous = request.previous as ExporterContext['resume']['previous'];
+      const resume: ExporterContext['resume'] = {
+        ...(previous ? { previous } : {}),
         save: (state) => saveCheckpoint(request.id, state),
       };
       result = await withRetry(
@@ -140,7 +145,7 @@ async function handle(
           const before = progress.total();
           const watchdog = idleWatchdog(request.idleTimeoutMs, targetOf(request));
           const attempt = AbortSignal.any([signal, watchdog.signal]);
-          const context: TransferContext = {
+          const context: ExporterContext = {
             signal: attempt,
             progress: {
               add(bytes) {
@@ -177,8 +182,8 @@ async function handle(
     const info = toErrorInfo(
       signal.aborted ? cancelled() : asOutboxError(error, targetOf(request)),
     );
-    info.message = scrubSecrets(info.message, secrets);
-    if (info.detail) info.detail = scrubSecrets(info.detail, secrets);
+    info.message = scrubSecrets(info.message, request.hidden);
+    if (info.detail) info.detail = scrubSecrets(info.detail, request.hidden);
     reply({ type: 'failed', id: request.id, error: info });
   } finally {
     running.delete(request.id);
@@ -196,6 +201,11 @@ port.on('message', (requests: WorkRequest[]) => {
     } else if (request.type === 'checkpoint-saved') {
       checkpointsSaving.get(request.id)?.();
       checkpointsSaving.delete(request.id);
+    } else if (request.type === 'load') {
+      // A failure to load shows again, with the file it failed for, when the file comes.
+      for (const operation of request.operations) {
+        void loadExporter(operation as UploadOperation).catch(() => undefined);
+      }
     } else {
       void handle(request);
     }

@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import type { ResultFile } from '../transfer/records';
 import type { SourceFile } from '../transfer/sources';
 import type { ExportOperation, TaskOf } from '../tasks/operations';
+import type { ResumeStateOf } from './resume-states';
 
 /**
  * The one interface every destination implements (one folder per backend,
@@ -52,20 +53,22 @@ export type ResumeState = Record<string, string | number>;
  * exporter saves it (an S3 upload id, a block-id nonce, a temporary file);
  * the next upload of the same file to the same name gets it back.
  */
-export type ResumeContext = {
+export type ResumeContext<S extends ResumeState = ResumeState> = {
   /**
-   * Saved by an unfinished upload to this name. `sameSource`: the file is
-   * unchanged since (same path, size and mtime), so its bytes may be reused;
-   * otherwise the partial upload is only to be removed.
+   * Saved by an unfinished upload to this name, of the shape this exporter
+   * saves (the engine checked it: resume-states.ts). `sameSource`: the file
+   * is unchanged since (same path, size and mtime), so its bytes may be
+   * reused; otherwise the partial upload is only to be removed.
    */
-  previous?: { state: unknown; sameSource: boolean };
+  previous?: { state: S; sameSource: boolean };
   /** Persists `state` (resolves once it is on disk). */
-  save(state: ResumeState): Promise<void>;
+  save(state: S): Promise<void>;
 };
 
-export type TransferContext = {
+/** `S`: the resume state of the exporter it is given to (ResumeStateOf). */
+export type TransferContext<S extends ResumeState = ResumeState> = {
   signal: AbortSignal;
-  resume: ResumeContext;
+  resume: ResumeContext<S>;
   progress: ProgressSink;
   sessions: SessionCache;
   /**
@@ -93,7 +96,10 @@ export type ProbeResult = { ok: true; message: string };
 
 export interface Exporter<O extends ExportOperation> {
   readonly operation: O;
-  upload(request: UploadRequest<O>, context: TransferContext): Promise<ResultFile>;
+  upload(
+    request: UploadRequest<O>,
+    context: TransferContext<ResumeStateOf<O>>,
+  ): Promise<ResultFile>;
   /** "Test connection": checks credentials and write access, leaving nothing behind. */
   probe(
     params: TaskOf<O>,

@@ -66,12 +66,3 @@ export function secretValuesOf(task: Record<string, unknown> & { operation: Oper
 export function hiddenPartsOf(task: Record<string, unknown> & { operation: Operation }): string[] {
   return secretValuesOf(task).flatMap(secretParts);
 }
-
-/** Replaces any occurrence of a secret in a message (SDK errors sometimes echo requests). */
-export function scrubSecrets(text: string, secrets: string[]): string {
-  let out = text;
-  for (const secret of secrets) {
-    if (secret.length >= 4) out = out.split(secret).join('[secret]');
-  }
-  return out;
-}

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { BlockBlobClient } from '@azure/storage-blob';
 import type { OutboxError } from '../../errors';
 import type { TransferContext } from '../exporter';
-import { z } from 'zod';
+import type { ResumeStateOf } from '../resume-states';
 import { planParts, sendParts, type PartLimits, type PartPlan, type PartSource } from '../parts';
 
 const AZURE_LIMITS: PartLimits = {
@@ -30,26 +30,25 @@ function blockId(nonce: string, index: number, md5: Buffer): string {
   );
 }
 
-/** What a staged upload saves to be continued after a crash. */
-const resumeStateSchema = z.object({ nonce: z.string(), partSize: z.number() });
+/** What a staged upload saves to be continued after a crash: its block-id nonce and block size. */
+type StagedResume = Pick<TransferContext<ResumeStateOf<'export/azure/blob'>>, 'resume'>;
 
 /** The nonce and uncommitted blocks of an interrupted upload of the same file, if any. */
 async function continuable(
   blob: BlockBlobClient,
   plan: PartPlan,
-  context: Pick<TransferContext, 'resume' | 'signal'>,
+  context: StagedResume & Pick<TransferContext, 'signal'>,
 ): Promise<{ nonce: string; staged: Map<string, number> } | undefined> {
-  const saved = resumeStateSchema.safeParse(context.resume.previous?.state);
+  const previous = context.resume.previous;
   // Another file's blocks need no removal: committing a block list discards the uncommitted rest.
-  if (!saved.success || !context.resume.previous?.sameSource) return undefined;
-  if (saved.data.partSize !== plan.partSize) return undefined;
+  if (!previous?.sameSource || previous.state.partSize !== plan.partSize) return undefined;
   const list = await blob
     .getBlockList('uncommitted', { abortSignal: context.signal })
     .catch(() => undefined); // no blob yet, or no read right: start over
   const staged = new Map(
     (list?.uncommittedBlocks ?? []).map((block) => [block.name, block.size] as const),
   );
-  return { nonce: saved.data.nonce, staged };
+  return { nonce: previous.state.nonce, staged };
 }
 
 /**
@@ -64,7 +63,7 @@ export async function stageBlocks(
   blob: BlockBlobClient,
   plan: PartPlan,
   size: number,
-  context: PartSource & Pick<TransferContext, 'progress' | 'signal' | 'resume'>,
+  context: PartSource & StagedResume & Pick<TransferContext, 'progress' | 'signal'>,
   classify: (error: unknown) => OutboxError,
 ): Promise<{ blockIds: string[]; md5: Buffer; reusedBytes: number }> {
   // Parts are read once each, in order: the whole file's MD5 comes from the same reads.

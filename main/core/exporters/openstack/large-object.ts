@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { z } from 'zod';
 import type { ExportOpenStackTask } from '../../tasks/operations';
 import type { TransferContext } from '../exporter';
+import type { ResumeStateOf } from '../resume-states';
 import { verify, type Checksum } from '../integrity';
 import { planParts, sendParts, type PartLimits, type PartPlan, type StoredPart } from '../parts';
 import { putObject } from './put-object';
@@ -109,8 +109,8 @@ async function listed(account: SwiftAccount, container: string, prefix: string):
 
 const paths = (objects: Listed[]) => objects.map((o) => o.path);
 
-/** What a large-object upload saves to be continued after a crash: its segment prefix. */
-const resumeStateSchema = z.object({ prefix: z.string(), partSize: z.number() });
+/** A transfer that saves its segment prefix and segment size to be continued after a crash. */
+type SegmentsContext = TransferContext<ResumeStateOf<'export/openstack'>>;
 
 /**
  * The segments an interrupted upload of the same file stored, by path; the
@@ -119,17 +119,17 @@ const resumeStateSchema = z.object({ prefix: z.string(), partSize: z.number() })
 async function storedSegments(
   account: SwiftAccount,
   segmentContainer: string,
-  context: TransferContext,
+  context: SegmentsContext,
   partSize: number,
 ): Promise<{ prefix: string; segments: Map<string, Listed> } | undefined> {
-  const saved = resumeStateSchema.safeParse(context.resume.previous?.state);
-  if (!saved.success) return undefined;
-  const found = await listed(account, segmentContainer, `${saved.data.prefix}/`);
-  if (!context.resume.previous?.sameSource || saved.data.partSize !== partSize) {
+  const previous = context.resume.previous;
+  if (!previous) return undefined;
+  const found = await listed(account, segmentContainer, `${previous.state.prefix}/`);
+  if (!previous.sameSource || previous.state.partSize !== partSize) {
     await deleteAll(account, paths(found));
     return undefined;
   }
-  return { prefix: saved.data.prefix, segments: new Map(found.map((o) => [o.path, o])) };
+  return { prefix: previous.state.prefix, segments: new Map(found.map((o) => [o.path, o])) };
 }
 
 /**
@@ -140,7 +140,7 @@ async function storedSegments(
  */
 export async function uploadLargeObject(
   account: SwiftAccount,
-  context: TransferContext,
+  context: SegmentsContext,
   file: { container: string; name: string; size: number; plan: PartPlan; contentType: string },
 ): Promise<{ location: string; checksum: Checksum; segments: number; reusedBytes: number }> {
   const { container } = file;

@@ -12,7 +12,7 @@ import { withRetry } from '../../transfer/retry';
 import type { TransferContext } from '../exporter';
 import { s3Error, type S3ErrorScope } from './errors';
 import type { ObjectOptions } from './object-options';
-import { z } from 'zod';
+import type { ResumeStateOf } from '../resume-states';
 import { sendParts, type PartPlan, type StoredPart } from '../parts';
 
 // Removing the upload must not wait on the (possibly cancelled) transfer's signal.
@@ -27,8 +27,8 @@ export type MultipartTarget = {
   scope: S3ErrorScope;
 };
 
-/** What a multipart upload saves to be continued after a crash. */
-const resumeStateSchema = z.object({ uploadId: z.string(), partSize: z.number() });
+/** A transfer that saves its multipart upload id and part size to be continued after a crash. */
+type S3Context = TransferContext<ResumeStateOf<'export/s3'>>;
 
 /**
  * The parts an interrupted upload already stored, if it can be continued:
@@ -38,12 +38,12 @@ const resumeStateSchema = z.object({ uploadId: z.string(), partSize: z.number() 
 async function continuable(
   target: MultipartTarget,
   plan: PartPlan,
-  context: TransferContext,
+  context: S3Context,
 ): Promise<{ uploadId: string; stored: Map<number, { etag: string; size: number }> } | undefined> {
-  const saved = resumeStateSchema.safeParse(context.resume.previous?.state);
-  if (!saved.success) return undefined;
-  const { uploadId, partSize } = saved.data;
-  if (!context.resume.previous?.sameSource || partSize !== plan.partSize) {
+  const previous = context.resume.previous;
+  if (!previous) return undefined;
+  const { uploadId, partSize } = previous.state;
+  if (!previous.sameSource || partSize !== plan.partSize) {
     await abortUpload(target, uploadId);
     return undefined;
   }
@@ -109,7 +109,7 @@ export async function uploadMultipart(
   target: MultipartTarget,
   plan: PartPlan,
   size: number,
-  context: TransferContext,
+  context: S3Context,
 ): Promise<{ md5s: Buffer[]; reusedBytes: number }> {
   const { client, bucket, key, scope } = target;
   const resumed = await continuable(target, plan, context);

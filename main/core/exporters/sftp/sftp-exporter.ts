@@ -1,6 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
-import { z } from 'zod';
 import type { SFTPWrapper, Stats } from 'ssh2';
 import { OutboxError } from '../../errors';
 import type { Exporter, TransferContext } from '../exporter';
@@ -153,9 +152,6 @@ async function continueTemporary(
   return undefined;
 }
 
-/** What an SFTP upload saves: its temporary file, removed if the source changes before a resume. */
-const resumeStateSchema = z.object({ temporary: z.string() });
-
 /**
  * export/sftp: each file is written under a hidden temporary name next to its
  * destination, checked (size: SFTP has no checksum request that OpenSSH's
@@ -171,9 +167,9 @@ export const sftpExporter: Exporter<'export/sftp'> = {
     await ensureDirectory(session, posix.dirname(name));
 
     const temporary = temporaryNameFor(name, `${source.path}\n${source.size}\n${source.mtimeMs}`);
-    const previous = resumeStateSchema.safeParse(context.resume.previous?.state);
-    if (previous.success && previous.data.temporary !== temporary) {
-      await unlink(sftp, previous.data.temporary).catch(() => undefined); // of a changed source
+    const previous = context.resume.previous?.state.temporary;
+    if (previous !== undefined && previous !== temporary) {
+      await unlink(sftp, previous).catch(() => undefined); // of a changed source
     }
     let handle: Buffer | undefined;
     let stored = false;
