@@ -38,18 +38,8 @@ export async function filesOf(source: string): Promise<{ folder: boolean; files:
 export const nameOf = (prefix: string, folder: boolean, file: SourceFile) =>
   `${prefix}${folder ? 'small/' : ''}${file.name}`;
 
-/** Runs `work` on every item, `limit` at a time. */
-export async function eachLimited<T>(
-  items: T[],
-  limit: number,
-  work: (item: T, index: number) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const lane = async () => {
-    for (let i = next++; i < items.length; i = next++) await work(items[i] as T, i);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
-}
+/** Runs `work` on every item, `limit` at a time: the engine's own (scheduling, no protocol code). */
+export { eachLimited } from '../../main/core/engine/each-limited.ts';
 
 /**
  * Runs a ceiling: `main` gets the settings (JSON in CEILING) and the SOURCE

@@ -1,26 +1,37 @@
 import { promises as fs } from 'node:fs';
 import { stripTypeScriptTypes } from 'node:module';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { BenchContext } from './context';
 import type { Tool } from './tool';
 
 let built: Promise<string> | undefined;
 
+/** Engine modules the ceilings share (bench/ceilings/lib.mts imports them by their source path). */
+const SHARED = ['main/core/engine/each-limited.ts'];
+
 /**
  * The ceiling scripts as plain JavaScript, so that a measured run does not
  * load Node's TypeScript stripper (+20 MiB and a fraction of a second that
  * Outbox's built CLI does not pay): types stripped once per benchmark run,
- * into node_modules/.cache (where the scripts still find their packages).
+ * into node_modules/.cache (where the scripts still find their packages),
+ * with the SHARED modules beside them.
  */
 function builtCeilings(ctx: BenchContext): Promise<string> {
   built ??= (async () => {
     const from = join(ctx.repo, 'bench', 'ceilings');
     const to = join(ctx.repo, 'node_modules', '.cache', 'outbox-bench', 'ceilings');
     await fs.mkdir(to, { recursive: true });
-    for (const file of (await fs.readdir(from)).filter((f) => f.endsWith('.mts'))) {
-      const code = stripTypeScriptTypes(await fs.readFile(join(from, file), 'utf8'));
-      const js = code.replace(/from '(\.\/[^']+)\.mts'/g, "from '$1.mjs'");
-      await fs.writeFile(join(to, file.replace(/\.mts$/, '.mjs')), js);
+    const sources = [
+      ...(await fs.readdir(from)).filter((f) => f.endsWith('.mts')).map((f) => join(from, f)),
+      ...SHARED.map((path) => join(ctx.repo, path)),
+    ];
+    for (const source of sources) {
+      const code = stripTypeScriptTypes(await fs.readFile(source, 'utf8'));
+      const js = code.replace(
+        /from '(?:\.{1,2}\/)*(?:[\w-]+\/)*?([\w-]+)\.m?ts'/g,
+        "from './$1.mjs'",
+      );
+      await fs.writeFile(join(to, basename(source).replace(/\.m?ts$/, '.mjs')), js);
     }
     return to;
   })();
