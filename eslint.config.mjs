@@ -17,7 +17,7 @@ export const coreFloors = [
   ['api'],
   ['server'],
   ['engine'],
-  ['profiles', 'links'],
+  ['profiles', 'links', 'delivery-log'],
   ['exporters'],
   ['tasks'],
   ['transfer', 'store', 'http', '*.ts'],

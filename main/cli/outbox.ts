@@ -5,6 +5,7 @@ import { exportCommand, runCommand, testCommand } from './export-command';
 import { commandHelp, packageVersion, topHelp, usageFor } from './help';
 import { jobsCommand } from './jobs-command';
 import { linksCommand } from './links-command';
+import { logCommand } from './log-command';
 import { profileCommand } from './profile-command';
 import { serveCommand } from './serve-command';
 import { settingsCommand } from './settings-command';
@@ -23,6 +24,7 @@ const commands: Record<string, Command> = {
   settings: settingsCommand,
   profile: profileCommand,
   jobs: jobsCommand,
+  log: logCommand,
 };
 
 /** Runs one `outbox` command line; resolves to its exit code. */

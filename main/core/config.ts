@@ -21,6 +21,8 @@ export type OutboxConfig = {
   transfersPerWorker: number;
   /** Seconds a transfer may move no byte before it is aborted as stalled (and retried). */
   idleTimeoutSeconds: number;
+  /** Days the delivery log keeps an entry (independent of job retention). */
+  logRetentionDays: number;
 };
 
 export const DEFAULT_PORT = 9797;
@@ -29,6 +31,7 @@ export const DEFAULT_RETENTION_SECONDS = 86400;
 export const DEFAULT_TRANSFERS_PER_WORKER = 32;
 /** Long enough for a slow CompleteMultipartUpload or manifest PUT, short enough to notice a dead server. */
 export const DEFAULT_IDLE_TIMEOUT_SECONDS = 120;
+export const DEFAULT_LOG_RETENTION_DAYS = 90;
 
 /** Every environment variable Outbox reads: `outbox --help` prints this list, the README repeats it. */
 export const environmentVariables: { name: string; meaning: string }[] = [
@@ -57,6 +60,10 @@ export const environmentVariables: { name: string; meaning: string }[] = [
   {
     name: 'OUTBOX_IDLE_TIMEOUT',
     meaning: `seconds a transfer may move no byte before it is aborted as stalled and retried, 1–86400; default ${DEFAULT_IDLE_TIMEOUT_SECONDS}`,
+  },
+  {
+    name: 'OUTBOX_LOG_RETENTION',
+    meaning: `days the delivery log ("outbox log") keeps an entry, a whole number 1–3650; default ${DEFAULT_LOG_RETENTION_DAYS}`,
   },
 ];
 
@@ -109,5 +116,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): OutboxConfig {
       1,
       86400,
     ),
+    logRetentionDays: intFromEnv(env, 'OUTBOX_LOG_RETENTION', DEFAULT_LOG_RETENTION_DAYS, 1, 3650),
   };
 }

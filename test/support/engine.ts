@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import {
   DEFAULT_IDLE_TIMEOUT_SECONDS,
+  DEFAULT_LOG_RETENTION_DAYS,
   DEFAULT_TRANSFERS_PER_WORKER,
   type OutboxConfig,
 } from '../../main/core/config';
@@ -25,6 +26,7 @@ export function testConfig(home: string, overrides: Partial<OutboxConfig> = {}):
     workers: 2,
     transfersPerWorker: DEFAULT_TRANSFERS_PER_WORKER,
     idleTimeoutSeconds: DEFAULT_IDLE_TIMEOUT_SECONDS,
+    logRetentionDays: DEFAULT_LOG_RETENTION_DAYS,
     ...overrides,
   };
 }

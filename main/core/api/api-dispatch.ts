@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { deliveryQuerySchema } from '../delivery-log/delivery-entry';
 import { ValidationError, type FieldErrors } from '../errors';
 import { shareRequestSchema } from '../engine/share-after-export';
 import { lanSharingSchema } from '../server/lan-settings';
@@ -65,6 +66,7 @@ export const apiArgSchemas = {
   createShareLink: z.tuple([id, name, shareRequestSchema.optional()]),
   removeJob: z.tuple([id]),
   clearHistory: none,
+  searchDeliveries: z.tuple([deliveryQuerySchema]),
   listLinks: none,
   revokeLink: z.tuple([id]),
   updateLink: z.tuple([id, linkOptions]),

@@ -22,6 +22,7 @@ export const apiMethods = [
   'createShareLink',
   'removeJob',
   'clearHistory',
+  'searchDeliveries',
   'listLinks',
   'revokeLink',
   'updateLink',

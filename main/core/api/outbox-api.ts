@@ -1,3 +1,4 @@
+import type { DeliveryEntry, DeliveryPage, DeliveryQuery } from '../delivery-log/delivery-entry';
 import type { TaskProgress } from '../engine/progress';
 import type { JobRecord } from '../transfer/records';
 import type { ErrorInfo } from '../errors';
@@ -35,6 +36,8 @@ export type ProfileInput = {
   operation: ExportOperation;
   params: Record<string, JsonValue | SecretState | undefined>;
 };
+
+export type { DeliveryEntry, DeliveryPage, DeliveryQuery };
 
 /** A file to export: a local path (Electron, CLI) or a file the browser already streamed to the host. */
 export type FileRef = { path: string } | { uploadId: string };
@@ -125,6 +128,8 @@ export interface OutboxApi {
   createShareLink(jobId: string, task: string, options?: ShareLinkOptions): Promise<JobRecord>;
   removeJob(id: string): Promise<void>;
   clearHistory(): Promise<void>;
+  /** A page of the delivery log (every delivered file, 90 days), newest first; `next` continues. */
+  searchDeliveries(query: DeliveryQuery): Promise<DeliveryPage>;
 
   listLinks(): Promise<LinkView[]>;
   revokeLink(id: string): Promise<void>;

@@ -1,4 +1,5 @@
 import type { OutboxConfig } from '../config';
+import { DeliveryLog } from '../delivery-log/delivery-log';
 import { LinkStore } from '../links/link-store';
 import { LINK_TOMBSTONE_MS } from '../links/open-links';
 import { urlExporter } from '../links/url-exporter';
@@ -25,10 +26,12 @@ export class Engine extends JobRunner {
     readonly links: LinkStore,
     readonly linkBaseUrl: string,
     resolveProfile: ProfileResolver | undefined,
+    deliveryLog: DeliveryLog,
   ) {
     super(config, new JobStore(config), {
       resolveProfile,
       taskExporters: [urlExporter(links, config.home, linkBaseUrl)],
+      deliveryLog,
     });
   }
 
@@ -53,6 +56,7 @@ export class Engine extends JobRunner {
       new LinkStore(config.home, linkBaseUrl),
       linkBaseUrl,
       options.resolveProfile,
+      await DeliveryLog.open(config.home, config.logRetentionDays),
     );
     await engine.store.recoverInterrupted();
     await engine.sweep();
@@ -72,6 +76,7 @@ export class Engine extends JobRunner {
     await this.links.sweep(now, LINK_TOMBSTONE_MS);
     await this.partials.sweep(now);
     await this.claims.sweep();
+    this.deliveryLog.sweep(now);
   }
 
   override async close(): Promise<void> {

@@ -1,5 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { OutboxConfig } from '../config';
+import type { DeliveryLog } from '../delivery-log/delivery-log';
+import { recordDelivered, recordLinks } from '../delivery-log/record-deliveries';
 import { OutboxError, ValidationError, toErrorInfo, type ErrorInfo } from '../errors';
 import type { ProbeResult, TaskExporter } from '../exporters/exporter';
 import { hasExporter, type UploadOperation } from '../exporters/registry';
@@ -41,6 +43,8 @@ export type RunnerOptions = {
   resolveProfile?: ProfileResolver | undefined;
   /** Exporters of the main thread, by operation (export/url); the others run in workers. */
   taskExporters?: TaskExporter<ExportOperation>[];
+  /** Where every delivered file is recorded (see delivery-log/). */
+  deliveryLog: DeliveryLog;
 };
 
 /**
@@ -60,12 +64,15 @@ export class JobRunner {
   private readonly delivery: WorkerDeliveryDeps;
   // Originals of jobs this runner ran, for retry (never persisted: they hold credentials).
   protected readonly finishedJobs = new Map<string, Job>();
+  /** Every delivered file, kept `logRetentionDays`. */
+  readonly deliveryLog: DeliveryLog;
 
   constructor(
     readonly config: OutboxConfig,
     protected readonly store: JobStore,
-    options: RunnerOptions = {},
+    options: RunnerOptions,
   ) {
+    this.deliveryLog = options.deliveryLog;
     this.partials = new PartialUploads(config.home);
     this.claims = new UploadClaims(config.home, store.owner);
     this.pool = new WorkerPool({ size: config.workers, maxPerWorker: config.transfersPerWorker });
@@ -279,6 +286,7 @@ export class JobRunner {
     await Promise.allSettled([...this.active.values()].map((a) => a.done));
     await this.store.close();
     await this.pool.close();
+    this.deliveryLog.close();
   }
 
   private async execute(active: ActiveJob, plan: JobPlan): Promise<JobRecord> {
@@ -320,7 +328,10 @@ export class JobRunner {
     const local = this.taskExporters.get(params.operation);
     const { results, errors } = local
       ? await local.exportFiles(params, files, origin).then(
-          (results) => ({ results, errors: [] as ErrorInfo[] }),
+          (results) => {
+            recordLinks(this.deliveryLog, active.record, task, files, results);
+            return { results, errors: [] as ErrorInfo[] };
+          },
           (error: unknown) => ({ results: [] as ResultFile[], errors: [toErrorInfo(error)] }),
         )
       : await deliverByWorkers(
@@ -373,6 +384,7 @@ export class JobRunner {
     clearTimeout(active.saveTimer);
     active.saveTimer = undefined;
     const files = active.unsaved.splice(0);
+    recordDelivered(this.deliveryLog, active.record, files);
     active.saving = active.saving
       .then(() => this.store.delivered.append(active.record.id, files))
       .catch(() => {}); // a lost batch costs only sending those files again after a crash

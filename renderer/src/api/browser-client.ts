@@ -90,6 +90,7 @@ export function createBrowserClient(): OutboxApi {
     createShareLink: (...args) => call('createShareLink', args),
     removeJob: (...args) => call('removeJob', args),
     clearHistory: () => call('clearHistory', []),
+    searchDeliveries: (...args) => call('searchDeliveries', args),
     listLinks: () => call('listLinks', []),
     revokeLink: (...args) => call('revokeLink', args),
     updateLink: (...args) => call('updateLink', args),

@@ -3,6 +3,7 @@ import { formatBytes, formatWhen } from '../lib/format';
 import { isRunning, jobTitle, sourceFilesOf } from '../lib/jobs';
 import { useStore } from '../store/app-store';
 import { ConfirmInline } from './ConfirmInline';
+import { DeliveryLogPanel } from './DeliveryLogPanel';
 import { Dialog } from './Dialog';
 import { EmptyState } from './EmptyState';
 import { JobCard } from './JobCard';
@@ -15,8 +16,36 @@ const statusWords = {
   error: 'Failed',
 };
 
-/** Every job of the last 24 hours (Outbox's retention), one line each; clearable. */
+/** History: the delivery log (90 days of delivered files), or the jobs of the last 24 hours. */
 export function HistoryPanel() {
+  const [view, setView] = useState<'files' | 'jobs'>('files');
+  return (
+    <div className="stack">
+      <div className="segmented" role="group" aria-label="History view">
+        <button
+          type="button"
+          className="button button-small"
+          aria-pressed={view === 'files'}
+          onClick={() => setView('files')}
+        >
+          Delivered files
+        </button>
+        <button
+          type="button"
+          className="button button-small"
+          aria-pressed={view === 'jobs'}
+          onClick={() => setView('jobs')}
+        >
+          Jobs (24 h)
+        </button>
+      </div>
+      {view === 'files' ? <DeliveryLogPanel /> : <JobHistory />}
+    </div>
+  );
+}
+
+/** Every job of the last 24 hours (Outbox's retention), one line each; clearable. */
+function JobHistory() {
   const jobsById = useStore((s) => s.jobs);
   const clearHistory = useStore((s) => s.clearHistory);
   const [openId, setOpenId] = useState<string>();

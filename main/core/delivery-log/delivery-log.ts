@@ -1,0 +1,220 @@
+import { join } from 'node:path';
+import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
+import { ValidationError } from '../errors';
+import { ensurePrivateDir } from '../store/atomic-file';
+import type {
+  DeliveryEntry,
+  DeliveryPage,
+  DeliveryQuery,
+  NewDeliveryEntry,
+} from './delivery-entry';
+
+/**
+ * The delivery log: every delivered file, kept `retentionDays` (90 by
+ * default), in SQLite (`node:sqlite`, built into the pinned Node and into
+ * Electron's). WAL with synchronous=FULL: an append returns once its
+ * transaction is on disk, so `kill -9` (or a power cut) loses no entry that
+ * was acknowledged, and readers in other processes never block writers.
+ * Pages are keyset pages on (delivered_at, id), so page 1,000 costs what
+ * page 1 costs; file names are searched through an FTS5 trigram index.
+ */
+
+const SCHEMA_VERSION = 1;
+const DEFAULT_LIMIT = 100;
+const DAY_MS = 86400 * 1000;
+
+const schema = `
+CREATE TABLE IF NOT EXISTS deliveries (
+  id INTEGER PRIMARY KEY,
+  delivered_at INTEGER NOT NULL,
+  job_id TEXT NOT NULL,
+  task TEXT NOT NULL,
+  source_path TEXT NOT NULL,
+  filename TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  checksum TEXT,
+  destination TEXT NOT NULL,
+  operation TEXT NOT NULL,
+  location TEXT,
+  verified_by TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS deliveries_by_time ON deliveries (delivered_at);
+CREATE INDEX IF NOT EXISTS deliveries_by_destination ON deliveries (destination, delivered_at);
+CREATE VIRTUAL TABLE IF NOT EXISTS delivery_names USING fts5 (
+  filename, content = 'deliveries', content_rowid = 'id', tokenize = 'trigram'
+);
+CREATE TRIGGER IF NOT EXISTS deliveries_named AFTER INSERT ON deliveries BEGIN
+  INSERT INTO delivery_names (rowid, filename) VALUES (new.id, new.filename);
+END;
+CREATE TRIGGER IF NOT EXISTS deliveries_unnamed AFTER DELETE ON deliveries BEGIN
+  INSERT INTO delivery_names (delivery_names, rowid, filename) VALUES ('delete', old.id, old.filename);
+END;
+`;
+
+const columns =
+  'id, delivered_at, job_id, task, source_path, filename, size, checksum, destination, operation, location, verified_by';
+
+type Row = {
+  id: number;
+  delivered_at: number;
+  job_id: string;
+  task: string;
+  source_path: string;
+  filename: string;
+  size: number;
+  checksum: string | null;
+  destination: string;
+  operation: string;
+  location: string | null;
+  verified_by: string;
+};
+
+function entryOf(row: Row): DeliveryEntry {
+  return {
+    id: row.id,
+    delivered_at: new Date(row.delivered_at).toISOString(),
+    job_id: row.job_id,
+    task: row.task,
+    source_path: row.source_path,
+    filename: row.filename,
+    size: row.size,
+    ...(row.checksum === null ? {} : { checksum: row.checksum }),
+    destination: row.destination,
+    operation: row.operation,
+    ...(row.location === null ? {} : { location: row.location }),
+    verified_by: row.verified_by,
+  };
+}
+
+/** `%`, `_` and `\` taken literally in a LIKE pattern (ESCAPE '\'). */
+function likeLiteral(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+export class DeliveryLog {
+  private readonly insert: StatementSync;
+
+  private constructor(
+    private readonly db: DatabaseSync,
+    private readonly retentionMs: number,
+  ) {
+    this.insert = db.prepare(
+      `INSERT INTO deliveries (delivered_at, job_id, task, source_path, filename, size, checksum, destination, operation, location, verified_by)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+  }
+
+  /** Opens (or creates) `OUTBOX_HOME/delivery-log/deliveries.sqlite` and drops entries past retention. */
+  static async open(home: string, retentionDays: number): Promise<DeliveryLog> {
+    const dir = join(home, 'delivery-log');
+    await ensurePrivateDir(dir); // the database files inherit nothing: the folder keeps them private
+    // Other Outbox processes (the app, `outbox serve`, the CLI) write the same log: wait for their commits.
+    const db = new DatabaseSync(join(dir, 'deliveries.sqlite'), { timeout: 10_000 });
+    db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;');
+    const { user_version: version } = db.prepare('PRAGMA user_version').get() as {
+      user_version: number;
+    };
+    if (version < SCHEMA_VERSION) {
+      db.exec(`BEGIN IMMEDIATE; ${schema} PRAGMA user_version = ${SCHEMA_VERSION}; COMMIT;`);
+    }
+    const log = new DeliveryLog(db, retentionDays * DAY_MS);
+    log.sweep();
+    return log;
+  }
+
+  /**
+   * Records delivered files in one transaction (one fsync for the batch);
+   * returns once they are on disk.
+   */
+  append(entries: NewDeliveryEntry[]): void {
+    if (entries.length === 0) return;
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      for (const e of entries) {
+        this.insert.run(
+          Date.parse(e.delivered_at),
+          e.job_id,
+          e.task,
+          e.source_path,
+          e.filename,
+          e.size,
+          e.checksum ?? null,
+          e.destination,
+          e.operation,
+          e.location ?? null,
+          e.verified_by,
+        );
+      }
+      this.db.exec('COMMIT');
+    } catch (error) {
+      if (this.db.isTransaction) this.db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
+  /** One page of entries matching `query`, newest first. */
+  search(query: DeliveryQuery = {}): DeliveryPage {
+    const where: string[] = [];
+    const params: SQLInputValue[] = [];
+    if (query.destination !== undefined) {
+      where.push('destination = ?');
+      params.push(query.destination);
+    }
+    if (query.since !== undefined) {
+      where.push('delivered_at >= ?');
+      params.push(Date.parse(query.since));
+    }
+    if (query.until !== undefined) {
+      where.push('delivered_at < ?');
+      params.push(Date.parse(query.until));
+    }
+    const name = query.name?.trim();
+    if (name && [...name].length >= 3) {
+      // The trigram index finds any part of a name of 3 characters or more.
+      where.push('id IN (SELECT rowid FROM delivery_names WHERE delivery_names MATCH ?)');
+      params.push(`"${name.replaceAll('"', '""')}"`);
+    } else if (name) {
+      where.push("filename LIKE ? ESCAPE '\\'");
+      params.push(`%${likeLiteral(name)}%`);
+    }
+    if (query.after !== undefined) {
+      const [time, id] = query.after.split(':').map(Number);
+      if (!Number.isSafeInteger(time) || !Number.isSafeInteger(id))
+        throw ValidationError.of('after', 'is not a cursor this log gave out');
+      where.push('(delivered_at, id) < (?, ?)');
+      params.push(time as number, id as number);
+    }
+    const limit = query.limit ?? DEFAULT_LIMIT;
+    const rows = this.db
+      .prepare(
+        `SELECT ${columns} FROM deliveries ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+         ORDER BY delivered_at DESC, id DESC LIMIT ?`,
+      )
+      .all(...params, limit + 1) as Row[];
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return {
+      entries: page.map(entryOf),
+      ...(rows.length > limit && last ? { next: `${last.delivered_at}:${last.id}` } : {}),
+    };
+  }
+
+  /** Every entry matching `query`, newest first, a page at a time (for exports). */
+  *all(query: Omit<DeliveryQuery, 'after' | 'limit'> = {}): Generator<DeliveryEntry[]> {
+    let after: string | undefined;
+    do {
+      const page = this.search({ ...query, limit: 1000, ...(after ? { after } : {}) });
+      yield page.entries;
+      after = page.next;
+    } while (after);
+  }
+
+  /** Drops entries older than the retention period. */
+  sweep(now = Date.now()): void {
+    this.db.prepare('DELETE FROM deliveries WHERE delivered_at < ?').run(now - this.retentionMs);
+  }
+
+  close(): void {
+    if (this.db.isOpen) this.db.close();
+  }
+}

@@ -1,0 +1,87 @@
+import type { JobRecord, ResultFile, TaskRecord } from '../transfer/records';
+import type { SourceFile } from '../transfer/sources';
+import type { NewDeliveryEntry } from './delivery-entry';
+import type { DeliveryLog } from './delivery-log';
+
+/**
+ * A delivered file of a job as a delivery-log entry: the facts of the result
+ * (see stored-file.ts), none of the task's parameters, so never a secret.
+ */
+function entryOfResult(
+  job: Pick<JobRecord, 'id'>,
+  task: Pick<TaskRecord, 'name' | 'operation' | 'profile'>,
+  sourcePath: string,
+  result: ResultFile,
+  deliveredAt: string,
+  /** The file's own size and name where the result is a ZIP link of several files. */
+  file?: { name: string; size: number },
+): NewDeliveryEntry {
+  const checksum = result.checksum as { algorithm?: unknown; value?: unknown } | undefined;
+  const linkId = typeof result.link_id === 'string' ? result.link_id : undefined;
+  // A temporary link's URL carries its token: the log names the link instead.
+  const location = linkId ? `link:${linkId}` : result.location;
+  return {
+    delivered_at: deliveredAt,
+    job_id: job.id,
+    task: task.name,
+    source_path: sourcePath,
+    filename: file?.name ?? result.filename,
+    size: file?.size ?? result.size,
+    ...(typeof checksum?.algorithm === 'string' && typeof checksum.value === 'string'
+      ? { checksum: `${checksum.algorithm}:${checksum.value}` }
+      : {}),
+    destination: task.profile ?? task.operation,
+    operation: task.operation,
+    ...(location === undefined ? {} : { location }),
+    verified_by: typeof result.verified_by === 'string' ? result.verified_by : 'none',
+  };
+}
+
+/** Appends entries; a log that cannot be written is said on stderr and costs no delivery. */
+function append(log: DeliveryLog, entries: NewDeliveryEntry[]): void {
+  try {
+    log.append(entries);
+  } catch (error) {
+    console.error(
+      `Outbox could not write ${entries.length} entries to the delivery log: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+}
+
+/** Files a job's exporters delivered (verified), as the engine batches them. */
+export function recordDelivered(
+  log: DeliveryLog,
+  job: JobRecord,
+  files: { task: string; source: { path: string }; result: ResultFile }[],
+): void {
+  const now = new Date().toISOString();
+  const tasks = new Map(job.tasks.map((task) => [task.name, task]));
+  append(
+    log,
+    files.flatMap((file) => {
+      const task = tasks.get(file.task);
+      return task ? [entryOfResult(job, task, file.source.path, file.result, now)] : [];
+    }),
+  );
+}
+
+/** The temporary links an export/url task made: an entry per file (a ZIP link's files each). */
+export function recordLinks(
+  log: DeliveryLog,
+  job: JobRecord,
+  task: TaskRecord,
+  files: SourceFile[],
+  results: ResultFile[],
+): void {
+  const now = new Date().toISOString();
+  const zip = results.length === 1 && files.length > 1 ? results[0] : undefined;
+  append(
+    log,
+    files.flatMap((file, i) => {
+      const result = zip ?? results[i];
+      if (!result) return [];
+      const own = zip ? { name: file.name, size: file.size } : undefined;
+      return [entryOfResult(job, task, file.path, result, now, own)];
+    }),
+  );
+}

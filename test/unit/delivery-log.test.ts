@@ -1,0 +1,162 @@
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseLogDate } from '../../main/cli/log-command';
+import { deliveriesCsv } from '../../main/core/api/delivery-csv';
+import {
+  deliveryQuerySchema,
+  type NewDeliveryEntry,
+} from '../../main/core/delivery-log/delivery-entry';
+import { DeliveryLog } from '../../main/core/delivery-log/delivery-log';
+import { tempDir } from '../support/engine';
+
+const DAY = 86400 * 1000;
+
+function entry(n: number, at: number, extra: Partial<NewDeliveryEntry> = {}): NewDeliveryEntry {
+  return {
+    delivered_at: new Date(at).toISOString(),
+    job_id: `job-${n % 3}`,
+    task: 'export',
+    source_path: `/data/in/file-${n}.bin`,
+    filename: `file-${n}.bin`,
+    size: n,
+    checksum: `md5:${n.toString(16).padStart(32, '0')}`,
+    destination: n % 2 ? 'odd-bucket' : 'export/s3',
+    operation: 'export/s3',
+    location: `http://127.0.0.1:7480/b/file-${n}.bin`,
+    verified_by: 'md5',
+    ...extra,
+  };
+}
+
+let home: string;
+let log: DeliveryLog;
+const now = Date.now();
+
+beforeEach(async () => {
+  home = await tempDir('outbox-log-');
+  log = await DeliveryLog.open(home, 90);
+});
+afterEach(async () => {
+  log.close();
+  await fs.rm(home, { recursive: true, force: true });
+});
+
+describe('the delivery log', () => {
+  it('pages newest first with keyset cursors, every entry once', () => {
+    log.append(Array.from({ length: 250 }, (_, n) => entry(n, now - 250_000 + n * 1000)));
+    const seen: number[] = [];
+    let after: string | undefined;
+    let pages = 0;
+    do {
+      const page = log.search({ limit: 100, ...(after ? { after } : {}) });
+      seen.push(...page.entries.map((e) => e.size));
+      after = page.next;
+      pages++;
+    } while (after);
+    expect(pages).toBe(3);
+    expect(seen).toEqual(Array.from({ length: 250 }, (_, n) => 249 - n));
+  });
+
+  it('keeps entries delivered in the same millisecond apart', () => {
+    log.append(Array.from({ length: 5 }, (_, n) => entry(n, now)));
+    const first = log.search({ limit: 2 });
+    const rest = log.search({ limit: 10, after: first.next as string });
+    expect([...first.entries, ...rest.entries].map((e) => e.size).sort()).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it('filters by file name (any part, any case), destination and date range', () => {
+    log.append([
+      entry(1, now - 3 * DAY, { filename: 'Report-2024.PDF' }),
+      entry(2, now - 2 * DAY, { filename: 'photo_1.jpg' }),
+      entry(3, now - DAY, { filename: '100%_done.txt' }),
+      entry(4, now, { filename: 'report-final.pdf' }),
+    ]);
+    const names = (q: object) => log.search(q).entries.map((e) => e.filename);
+    expect(names({ name: 'report' })).toEqual(['report-final.pdf', 'Report-2024.PDF']);
+    expect(names({ name: 'pdf' })).toEqual(['report-final.pdf', 'Report-2024.PDF']);
+    // Under three characters: no trigram, still found, wildcards taken literally.
+    expect(names({ name: '%_' })).toEqual(['100%_done.txt']);
+    expect(names({ name: '_1' })).toEqual(['photo_1.jpg']);
+    expect(names({ name: 'o"t' })).toEqual([]);
+    expect(names({ destination: 'odd-bucket' })).toEqual(['100%_done.txt', 'Report-2024.PDF']);
+    expect(
+      names({
+        since: new Date(now - 2.5 * DAY).toISOString(),
+        until: new Date(now - 0.5 * DAY).toISOString(),
+      }),
+    ).toEqual(['100%_done.txt', 'photo_1.jpg']);
+  });
+
+  it('drops entries past the retention period, and only those', async () => {
+    log.append([entry(1, now - 91 * DAY), entry(2, now - 89 * DAY)]);
+    log.sweep(now);
+    expect(log.search().entries.map((e) => e.size)).toEqual([2]);
+    // Retention is checked when the log opens too (another process, a shorter setting).
+    log.close();
+    log = await DeliveryLog.open(home, 30);
+    expect(log.search().entries).toEqual([]);
+  });
+
+  it('is private to the user', async () => {
+    const stat = await fs.stat(join(home, 'delivery-log'));
+    expect(stat.mode & 0o777).toBe(0o700);
+  });
+
+  it('refuses a query that is not one, naming the field', () => {
+    expect(deliveryQuerySchema.safeParse({ since: '2024-13-01' }).success).toBe(false);
+    expect(deliveryQuerySchema.safeParse({ after: '1;DROP TABLE' }).success).toBe(false);
+    expect(deliveryQuerySchema.safeParse({ limit: 5000 }).success).toBe(false);
+    expect(deliveryQuerySchema.safeParse({ since: '2024-01-01T00:00:00+02:00' }).success).toBe(
+      true,
+    );
+  });
+});
+
+describe('CSV export', () => {
+  it('quotes as RFC 4180 says, with a header', () => {
+    const csv = deliveriesCsv(
+      [{ id: 7, ...entry(1, Date.UTC(2024, 0, 2), { filename: 'a,"b"\nc.txt' }) }],
+      true,
+    );
+    const [header, row] = csv.split('\r\n');
+    expect(header).toBe(
+      'delivered_at,filename,size,destination,operation,location,verified_by,checksum,source_path,job_id,task,id',
+    );
+    expect(row).toBe(
+      '2024-01-02T00:00:00.000Z,"a,""b""\nc.txt",1,odd-bucket,export/s3,http://127.0.0.1:7480/b/file-1.bin,md5,md5:00000000000000000000000000000001,/data/in/file-1.bin,job-1,export,7',
+    );
+    expect(csv.endsWith(',job-1,export,7\r\n')).toBe(true);
+  });
+});
+
+describe('outbox log dates', () => {
+  it('takes a day (local) or a moment with an offset', () => {
+    expect(parseLogDate('--since', '2024-02-29', false).getTime()).toBe(
+      new Date(2024, 1, 29).getTime(),
+    );
+    expect(parseLogDate('--until', '2024-02-29', true).getTime()).toBe(
+      new Date(2024, 2, 1).getTime(),
+    );
+    expect(parseLogDate('--since', '2024-02-29T10:30:00+02:00', false).toISOString()).toBe(
+      '2024-02-29T08:30:00.000Z',
+    );
+    expect(parseLogDate('--since', '2024-02-29T10:30Z', false).toISOString()).toBe(
+      '2024-02-29T10:30:00.000Z',
+    );
+  });
+
+  it.each([
+    '2023-02-29',
+    '2024-1-5',
+    '05/01/2024',
+    '2024-01-01T10:00',
+    '2024-01-01T25:00Z',
+    'yesterday',
+    '',
+  ])('refuses %j, naming the option and the format', (text) => {
+    expect(() => parseLogDate('--since', text, false)).toThrow(
+      /^--since ".*": give a date as YYYY-MM-DD \(local time\) or YYYY-MM-DDTHH:MM\[:SS\] with Z or an offset/,
+    );
+  });
+});
