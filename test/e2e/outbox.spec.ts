@@ -314,6 +314,7 @@ test.describe('a slow destination', () => {
     expect(slow.received.has('/big.bin')).toBe(false);
 
     await page.getByRole('tab', { name: 'History' }).click();
+    await page.getByRole('button', { name: 'Jobs (24 h)' }).click();
     await expect(page.getByRole('button', { name: /big\.bin → Slow PUT/ })).toContainText(
       'Cancelled',
     );

@@ -64,6 +64,7 @@ describe('CLI habits', () => {
     expect([...read].sort()).toEqual([
       'OUTBOX_HOME',
       'OUTBOX_IDLE_TIMEOUT',
+      'OUTBOX_LOG_RETENTION',
       'OUTBOX_PORT',
       'OUTBOX_RETENTION',
       'OUTBOX_TRANSFERS',

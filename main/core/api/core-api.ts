@@ -223,7 +223,7 @@ export function createCoreApi(
     async clearHistory() {
       for (const job of await runner.list()) if (isEnded(job)) await runner.remove(job.id);
     },
-    searchDeliveries: async (query) => engine.deliveryLog.search(query),
+    searchDeliveries: async (query) => runner.deliveryLog.search(query),
 
     async listLinks() {
       const lanBases = await lanBasesOf(config.home);
