@@ -9,6 +9,11 @@ import { ErrorBox } from './ErrorBox';
 
 const PAGE = 100;
 
+const dateFields = [
+  { key: 'from', label: 'From', name: 'Delivered from' },
+  { key: 'to', label: 'To', name: 'Delivered until' },
+] as const;
+
 type Filters = { name: string; destination: string; from: string; to: string };
 
 /** A `YYYY-MM-DD` of a date input as the start of that local day (ISO), or of the next day. */
@@ -143,46 +148,34 @@ export function DeliveryLogPanel() {
             <option key={name} value={name} />
           ))}
         </datalist>
-        <label className="small muted">
-          From{' '}
-          <input
-            type="date"
-            aria-label="Delivered from"
-            value={filters.from}
-            onChange={(e) => update({ from: e.currentTarget.value })}
-          />
-        </label>
-        <label className="small muted">
-          To{' '}
-          <input
-            type="date"
-            aria-label="Delivered until"
-            value={filters.to}
-            onChange={(e) => update({ to: e.currentTarget.value })}
-          />
-        </label>
+        {dateFields.map(({ key, label, name }) => (
+          <label key={key} className="small muted">
+            {label}{' '}
+            <input
+              type="date"
+              aria-label={name}
+              value={filters[key]}
+              onChange={(e) => update({ [key]: e.currentTarget.value })}
+            />
+          </label>
+        ))}
       </form>
       <div className="panel-head">
         <p className="muted small">
           Delivered files, newest first · page {cursors.length} · {entries.length} shown
         </p>
         <span className="log-actions">
-          <button
-            type="button"
-            className="button button-small"
-            disabled={busy}
-            onClick={() => void exportAs('csv')}
-          >
-            Export CSV
-          </button>
-          <button
-            type="button"
-            className="button button-small"
-            disabled={busy}
-            onClick={() => void exportAs('json')}
-          >
-            Export JSON
-          </button>
+          {(['csv', 'json'] as const).map((format) => (
+            <button
+              key={format}
+              type="button"
+              className="button button-small"
+              disabled={busy}
+              onClick={() => void exportAs(format)}
+            >
+              Export {format.toUpperCase()}
+            </button>
+          ))}
         </span>
       </div>
       {error && <ErrorBox error={error} title="The delivery log could not be read" />}
