@@ -3,7 +3,7 @@ import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-bl
 import { expect, test, type Page } from '@playwright/test';
 import { startPutServer, type PutServer } from '../support/put-server';
 import { AZURITE } from './fixtures/env';
-import { bytesOf, dropFiles, openOutbox, screenshot, tile, type DropFile } from './fixtures/ui';
+import { bytesOf, dropFiles, openOutbox, checkScreen, tile, type DropFile } from './fixtures/ui';
 
 /**
  * The UI end to end: Debian's Chromium drives the real UI served by
@@ -45,7 +45,7 @@ test('the first screen says what to do', async ({ page }) => {
   await openOutbox(page);
   await expect(page.getByText('Nothing is moving')).toBeVisible();
   await expect(page.getByRole('button', { name: /Add a destination/ })).toBeVisible();
-  await screenshot(page, '01-empty');
+  await checkScreen(page, '01-empty');
 });
 
 test('the editor validates fields as you type', async ({ page }) => {
@@ -68,7 +68,7 @@ test('the editor validates fields as you type', async ({ page }) => {
     editor.getByText('must be an http:// or https:// URL with a host', { exact: false }),
   ).toBeVisible();
   await expect(editor.locator('[data-field="container"] .field-error')).toHaveText('required');
-  await screenshot(page, '02-editor-validation');
+  await checkScreen(page, '02-editor-validation');
   await editor.getByRole('button', { name: 'Cancel' }).click();
   await expect(editor).toHaveCount(0);
   await expect(tile(page, 'Azurite')).toHaveCount(0);
@@ -86,7 +86,7 @@ test('create a destination, test its connection, see its task JSON', async ({ pa
   await expect(json).toContainText('"operation": "export/azure/blob"');
   await expect(json).toContainText(`"container": "${container}"`);
   await expect(json).not.toContainText(AZURITE.key);
-  await screenshot(page, '03-editor-test-ok');
+  await checkScreen(page, '03-editor-test-ok');
 
   await editor.getByRole('button', { name: 'Save' }).click();
   await expect(editor).toHaveCount(0);
@@ -121,9 +121,9 @@ test('drop several files on a destination: progress to the end, then where they 
   await expect(job.getByText('Sent 3 files')).toBeVisible();
   const delivered = job.getByRole('group', { name: 'Delivered to' });
   for (const file of files) await expect(delivered).toContainText(file.name);
-  await screenshot(page, '04-transfer-done');
+  await checkScreen(page, '04-transfer-done');
   await page.emulateMedia({ colorScheme: 'dark' });
-  await screenshot(page, '04-transfer-done-dark');
+  await checkScreen(page, '04-transfer-done-dark');
   await page.emulateMedia({ colorScheme: 'light' });
 
   // Read back with the Azure SDK: the same bytes arrived.
@@ -172,7 +172,7 @@ test('"Create share link" after an export to Azure: the link downloads the bytes
   await expect(
     link.getByRole('img', { name: 'QR code for the link to to share.bin' }),
   ).toBeVisible();
-  await screenshot(page, '05-share-link');
+  await checkScreen(page, '05-share-link');
 });
 
 test('drop on "Temporary link": copy the link, download it, same bytes', async ({ page }) => {
@@ -196,14 +196,14 @@ test('drop on "Temporary link": copy the link, download it, same bytes', async (
 
   await job.getByRole('button', { name: 'Show QR code for handout.bin' }).click();
   await expect(job.getByRole('img', { name: /QR code/ })).toBeVisible();
-  await screenshot(page, '05-temporary-link');
+  await checkScreen(page, '05-temporary-link');
 
   // The Links tab counts the download and can revoke the link.
   await page.getByRole('tab', { name: /Links/ }).click();
   const row = page.getByRole('group', { name: 'Link for handout.bin' });
   await expect(row).toContainText('1 download');
   await expect(row).toContainText(/left/);
-  await screenshot(page, '06-links');
+  await checkScreen(page, '06-links');
   await row.getByRole('button', { name: 'Revoke link for handout.bin' }).click();
   await row.getByRole('button', { name: 'Revoke now' }).click();
   await expect(row).toContainText('revoked');
@@ -235,7 +235,7 @@ test('"Share on network": LAN sharing on, network URL and QR code, then off', as
     new RegExp(`^http://${lanAddress.replace(/\./g, '\\.')}:\\d+/d/[\\w-]+/[\\w-]+/$`),
   );
   await expect(row.getByRole('img', { name: /QR code for the network link/ })).toBeVisible();
-  await screenshot(page, '07-share-on-network');
+  await checkScreen(page, '07-share-on-network');
 
   // The download page on the LAN address; the app itself is not there.
   const pageResponse = await fetch(lanUrl);
@@ -265,7 +265,7 @@ test('a failing destination says what is wrong', async ({ page }) => {
   const failure = editor.getByRole('alert').filter({ hasText: 'Connection failed' });
   await expect(failure).toContainText(missing);
   await expect(failure).toContainText('does not exist');
-  await screenshot(page, '07-test-failed');
+  await checkScreen(page, '07-test-failed');
   await editor.getByRole('button', { name: 'Save' }).click();
   await expect(editor).toHaveCount(0);
 
@@ -279,7 +279,7 @@ test('a failing destination says what is wrong', async ({ page }) => {
   await error.getByText('Details').click();
   await expect(error.getByText('NOT_FOUND')).toBeVisible();
   await expect(job.getByRole('button', { name: 'Retry' })).toBeVisible();
-  await screenshot(page, '08-job-failed');
+  await checkScreen(page, '08-job-failed');
 });
 
 test.describe('a slow destination', () => {
@@ -306,7 +306,7 @@ test.describe('a slow destination', () => {
     await expect(job.getByText(/MB\/s/)).toBeVisible();
     await expect(job.getByText(/left/)).toBeVisible();
     await expect(tile(page, 'Slow PUT')).toContainText('Sending…');
-    await screenshot(page, '09-transfer-running');
+    await checkScreen(page, '09-transfer-running');
 
     await job.getByRole('button', { name: 'Cancel' }).click();
     await expect(job.getByTestId('job-status')).toHaveText('Cancelled');
@@ -318,6 +318,6 @@ test.describe('a slow destination', () => {
     await expect(page.getByRole('button', { name: /big\.bin → Slow PUT/ })).toContainText(
       'Cancelled',
     );
-    await screenshot(page, '10-history');
+    await checkScreen(page, '10-history');
   });
 });

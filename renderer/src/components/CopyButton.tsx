@@ -41,7 +41,8 @@ export function CopyButton({
     <button
       type="button"
       className={compact ? 'icon-button' : 'button button-small'}
-      aria-label={label}
+      // The name holds the visible word ("Copied" too), as screen readers and voice control expect.
+      aria-label={copied ? `Copied: ${label}` : label}
       title={label}
       onClick={() => void copyText(text).then(() => setCopied(true))}
     >

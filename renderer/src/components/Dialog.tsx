@@ -28,8 +28,14 @@ export function Dialog({
   const descriptionId = useId();
   useEffect(() => {
     const dialog = ref.current;
+    // The control that opened the dialog gets focus back when it closes
+    // (the dialog leaves the page, so the browser's own restore does not run).
+    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     if (dialog && !dialog.open) dialog.showModal();
-    return () => dialog?.close();
+    return () => {
+      dialog?.close();
+      if (opener?.isConnected) opener.focus();
+    };
   }, []);
   return (
     <dialog
