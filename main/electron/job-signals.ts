@@ -1,10 +1,9 @@
 import type { TaskProgress } from '../core/engine/progress';
-import type { JobRecord } from '../core/transfer/records';
 
 /**
  * What the shell tells the desktop about jobs: the taskbar/dock progress of
- * everything running, and a notification when a job ends. Pure, so tested
- * without Electron.
+ * everything running (the notification when a job ends is jobNotice, shared
+ * with the browser host's Web Notifications). Pure, so tested without Electron.
  */
 
 /** Fraction done over all running tasks for BrowserWindow.setProgressBar; -1 removes the bar. */
@@ -39,34 +38,4 @@ export class RunningTasks {
   fraction(): number {
     return overallProgress(this.tasks.values());
   }
-}
-
-export type JobNotice = { title: string; body: string; failed: boolean };
-
-/** The notification for a job that just ended, or undefined while it runs. */
-export function jobNotice(job: JobRecord): JobNotice | undefined {
-  if (!job.ended_at || (job.status !== 'finished' && job.status !== 'error')) return undefined;
-  const exports = job.tasks.filter((task) => task.operation !== 'import/file');
-  const files = exports.reduce((sum, task) => sum + (task.result?.files.length ?? 0), 0);
-  const count = `${files} file${files === 1 ? '' : 's'}`;
-  if (job.status === 'finished') {
-    const links = exports.some((task) => task.operation === 'export/url');
-    return {
-      title: 'Export finished',
-      body: links ? `${count} ready: the links are in Outbox.` : `${count} delivered.`,
-      failed: false,
-    };
-  }
-  const failed = exports.find((task) => task.status === 'error');
-  if (failed?.code === 'CANCELLED')
-    return {
-      title: 'Export cancelled',
-      body: count + ' delivered before it stopped.',
-      failed: true,
-    };
-  return {
-    title: 'Export failed',
-    body: failed?.message ?? 'Open Outbox for the details.',
-    failed: true,
-  };
 }

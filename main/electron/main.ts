@@ -4,13 +4,14 @@ import { pathToFileURL } from 'node:url';
 import { ipcEventChannel } from '../core/api/api-transport';
 import { createCoreApi } from '../core/api/core-api';
 import { hostContext } from '../core/api/host-context';
+import { jobNotice } from '../core/api/job-notice';
 import { loadConfig } from '../core/config';
 import { Engine } from '../core/engine/engine';
 import { ProfileService } from '../core/profiles/profile-service';
 import { startServer, type RunningServer } from '../core/server/outbox-server';
 import { appMenuTemplate } from './app-menu';
 import { registerIpc, type AppPage } from './ipc';
-import { jobNotice, RunningTasks } from './job-signals';
+import { RunningTasks } from './job-signals';
 import { appContentSecurityPolicy, mainWindowOptions } from './window-options';
 
 /**

@@ -6,8 +6,10 @@ import { DropChooser } from './components/DropChooser';
 import { ErrorBox } from './components/ErrorBox';
 import { Icon } from './components/Icons';
 import { LanBanner } from './components/LanSharing';
+import { NotificationsButton } from './components/NotificationsButton';
 import { ProfileEditor } from './components/ProfileEditor';
 import { Toasts } from './components/Toasts';
+import { useJobNotifications } from './lib/web-notifications';
 import { useStore } from './store/app-store';
 
 /**
@@ -23,6 +25,7 @@ export function App() {
   const filesInput = useRef<HTMLInputElement>(null);
   const folderInput = useRef<HTMLInputElement>(null);
   const dragging = useWindowDrag();
+  useJobNotifications();
 
   useEffect(() => {
     void load();
@@ -53,6 +56,7 @@ export function App() {
           )}
         </div>
         <div className="topbar-actions">
+          <NotificationsButton />
           <button type="button" className="button" onClick={() => folderInput.current?.click()}>
             <Icon name="folder" size={16} /> Choose folder…
           </button>

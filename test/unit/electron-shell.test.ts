@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { JobRecord } from '../../main/core/transfer/records';
 import type { TaskProgress } from '../../main/core/engine/progress';
 import { appMenuTemplate } from '../../main/electron/app-menu';
-import { jobNotice, overallProgress, RunningTasks } from '../../main/electron/job-signals';
+import { jobNotice } from '../../main/core/api/job-notice';
+import { overallProgress, RunningTasks } from '../../main/electron/job-signals';
 import { appContentSecurityPolicy, mainWindowOptions } from '../../main/electron/window-options';
 
 describe('main window options', () => {

@@ -25,6 +25,7 @@ const paths = {
   more: 'M5 12h.01M12 12h.01M19 12h.01',
   duplicate: 'M8 8h12v12H8zM4 16V4h12',
   plug: 'M9 3v5M15 3v5M6 8h12v3a6 6 0 0 1-12 0zM12 17v4',
+  bell: 'M6 16V11a6 6 0 0 1 12 0v5l2 2H4zM10 20a2 2 0 0 0 4 0',
 } as const;
 
 export type IconName = keyof typeof paths;

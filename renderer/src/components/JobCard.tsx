@@ -1,4 +1,4 @@
-import { memo, useState } from 'react';
+import { memo, useEffect, useRef, useState } from 'react';
 import { formatBytes, formatDuration, formatRate, formatWhen, plural } from '../lib/format';
 import {
   destinationOf,
@@ -45,11 +45,20 @@ export const JobCard = memo(function JobCard({ job }: { job: JobRecord }) {
   const cancelled = tasks.some((t) => t.code === 'CANCELLED');
   const status = cancelled && !running ? 'Cancelled' : statusWords[job.status];
   const totalBytes = files.reduce((sum, f) => sum + f.size, 0);
+  const card = useRef<HTMLElement>(null);
+  const focused = useStore((s) => s.focusedJob === job.id);
+  useEffect(() => {
+    if (!focused) return;
+    card.current?.scrollIntoView({ block: 'nearest' });
+    card.current?.focus();
+  }, [focused]);
 
   return (
     <article
+      ref={card}
       className={`job job-${cancelled && !running ? 'cancelled' : job.status}`}
       aria-label={title}
+      tabIndex={-1}
     >
       <header className="job-head">
         <span className="job-status-icon" aria-hidden="true">

@@ -48,6 +48,8 @@ type State = {
   /** Files dropped outside a tile, waiting for the person to pick a destination. */
   chooser: PickedFile[] | null;
   tab: 'transfers' | 'links' | 'history';
+  /** A job to bring into view and focus (a notification was clicked). */
+  focusedJob?: string;
 };
 
 type Actions = {
@@ -75,6 +77,8 @@ type Actions = {
   openEditor(editor: EditorState): void;
   choose(files: PickedFile[] | null): void;
   setTab(tab: State['tab']): void;
+  /** Shows a job in Transfers and moves focus to it. */
+  openJob(id: string): void;
 };
 
 export const progressKey = (job: string, task: string) => `${job}\u0000${task}`;
@@ -319,5 +323,13 @@ export const useStore = create<State & Actions>()((set, get) => {
     openEditor: (editor) => set({ editor }),
     choose: (chooser) => set({ chooser }),
     setTab: (tab) => set({ tab }),
+    openJob: (id) =>
+      set({
+        tab: 'transfers',
+        focusedJob: id,
+        sessionJobs: get().sessionJobs.includes(id)
+          ? get().sessionJobs
+          : [id, ...get().sessionJobs],
+      }),
   };
 });
