@@ -1,7 +1,16 @@
-import { app, BrowserWindow, ipcMain, Menu, Notification, session } from 'electron';
+import {
+  app,
+  BrowserWindow,
+  ipcMain,
+  Menu,
+  nativeImage,
+  Notification,
+  session,
+  Tray,
+} from 'electron';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ipcEventChannel } from '../core/api/api-transport';
+import { ipcEventChannel, ipcOpenedFilesChannel, type OpenedFile } from '../core/api/api-transport';
 import { createCoreApi } from '../core/api/core-api';
 import { hostContext } from '../core/api/host-context';
 import { jobNotice } from '../core/api/job-notice';
@@ -12,17 +21,24 @@ import { startServer, type RunningServer } from '../core/server/outbox-server';
 import { appMenuTemplate } from './app-menu';
 import { registerIpc, type AppPage } from './ipc';
 import { RunningTasks } from './job-signals';
+import { describeOpened, openedFromArgv } from './opened-files';
+import { Relay } from './relay';
+import { trayMenuTemplate } from './tray-menu';
 import { appContentSecurityPolicy, mainWindowOptions } from './window-options';
 
 /**
  * The Electron shell: one hardened window over the same core the CLI and
  * the browser host use. Kept thin on purpose: what has logic lives in
- * ipc.ts, app-menu.ts, job-signals.ts and window-options.ts (unit-tested).
+ * ipc.ts, app-menu.ts, job-signals.ts, window-options.ts, opened-files.ts,
+ * relay.ts and tray-menu.ts (unit-tested).
  */
 
 let engine: Engine | undefined;
 let server: RunningServer | undefined;
 let stopEvents: (() => void) | undefined;
+let tray: Tray | undefined;
+// Files handed over by the desktop wait here until the window's page has loaded.
+const opened = new Relay<OpenedFile[]>();
 
 const rendererFile = join(__dirname, '../renderer/index.html');
 // electron-vite sets this while developing (`electron-vite dev`); a packaged app never has it.
@@ -38,6 +54,13 @@ function createWindow(): BrowserWindow {
   window.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
   window.webContents.on('will-navigate', (event) => event.preventDefault());
   window.webContents.on('will-redirect', (event) => event.preventDefault());
+  const send = (files: OpenedFile[]) => window.webContents.send(ipcOpenedFilesChannel, files);
+  let detach: (() => void) | undefined;
+  window.webContents.on('did-finish-load', () => {
+    detach?.();
+    detach = opened.listen(send);
+  });
+  window.on('closed', () => detach?.());
   if (devServerUrl) void window.loadURL(devServerUrl);
   else void window.loadFile(rendererFile);
   return window;
@@ -45,6 +68,25 @@ function createWindow(): BrowserWindow {
 
 function mainWindow(): BrowserWindow | undefined {
   return BrowserWindow.getAllWindows()[0];
+}
+
+/** Brings the window forward (making it again on macOS, where the app outlives it). */
+function showWindow(): void {
+  const window = mainWindow();
+  if (!window) {
+    if (app.isReady()) createWindow();
+    return;
+  }
+  if (window.isMinimized()) window.restore();
+  window.show();
+  window.focus();
+}
+
+/** Files the desktop handed over: to the window, which asks where they go. */
+function receive(files: OpenedFile[]): void {
+  if (files.length === 0) return;
+  opened.push(files);
+  showWindow();
 }
 
 async function start(): Promise<void> {
@@ -113,17 +155,25 @@ async function start(): Promise<void> {
     if (event.type !== 'links') mainWindow()?.setProgressBar(running.fraction());
   });
   createWindow();
+  receive(openedFromArgv(process.argv, process.cwd(), process.defaultApp === true));
+  tray = new Tray(nativeImage.createFromPath(join(__dirname, '../../assets/icon.png')));
+  tray.setToolTip('Outbox');
+  tray.setContextMenu(
+    Menu.buildFromTemplate(trayMenuTemplate({ open: showWindow, quit: () => app.quit() })),
+  );
 }
 
 if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
-  app.on('second-instance', () => {
-    const window = mainWindow();
-    if (window) {
-      if (window.isMinimized()) window.restore();
-      window.focus();
-    }
+  app.on('second-instance', (_event, argv, cwd) => {
+    showWindow();
+    receive(openedFromArgv(argv, cwd, process.defaultApp === true));
+  });
+  // macOS: Finder's "Open With", a drop on the dock icon (also before the app is ready).
+  app.on('open-file', (event, path) => {
+    event.preventDefault();
+    receive(describeOpened([path], process.cwd()));
   });
   app.on('web-contents-created', (_event, contents) => {
     contents.on('will-attach-webview', (event) => event.preventDefault());
@@ -137,6 +187,7 @@ if (!app.requestSingleInstanceLock()) {
   });
   app.on('will-quit', () => {
     stopEvents?.();
+    tray?.destroy();
     void server?.close();
     void engine?.close();
   });

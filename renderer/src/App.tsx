@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import { collectDrop, collectInput } from './api';
+import { collectDrop, collectInput, onOpenedFiles } from './api';
 import { ActivityPanel } from './components/ActivityPanel';
 import { DestinationGrid } from './components/DestinationGrid';
 import { DropChooser } from './components/DropChooser';
@@ -30,6 +30,8 @@ export function App() {
   useEffect(() => {
     void load();
   }, [load]);
+  // Files opened with Outbox (desktop app): ask where they go, as for a drop.
+  useEffect(() => onOpenedFiles((files) => choose(files)), [choose]);
 
   return (
     <div

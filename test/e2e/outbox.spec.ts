@@ -285,8 +285,8 @@ test('a failing destination says what is wrong', async ({ page }) => {
 test.describe('a slow destination', () => {
   let slow: PutServer;
   test.beforeAll(async () => {
-    // An HTTP PUT receiver that reads 2 MB/s, so there is time to watch and to cancel.
-    slow = await startPutServer({ bytesPerSecond: 2_000_000 });
+    // An HTTP PUT receiver that reads 1 MB/s, so there is time to watch, check and cancel.
+    slow = await startPutServer({ bytesPerSecond: 1_000_000 });
   });
   test.afterAll(async () => slow.close());
 

@@ -81,8 +81,17 @@ export type OutboxBridge = {
   subscribe(listener: (event: ApiEvent) => void): () => void;
   /** webUtils.getPathForFile: '' for a File that is not on disk. */
   pathForFile(file: File): string;
+  /**
+   * Files the desktop handed to Outbox (opened with it, dropped on its dock or
+   * taskbar icon, given to a second launch), for the window to ask where they go.
+   */
+  onOpenedFiles(listener: (files: OpenedFile[]) => void): () => void;
 };
 
-/** IPC channel of each method (one fixed channel per method) and of events. */
+/** A file or folder the desktop handed to the running app. */
+export type OpenedFile = { path: string; name: string; size: number; folder: boolean };
+
+/** IPC channel of each method (one fixed channel per method), of events, and of opened files. */
 export const ipcChannelOf = (method: ApiMethod): string => `outbox:${method}`;
 export const ipcEventChannel = 'outbox:event';
+export const ipcOpenedFilesChannel = 'outbox:opened-files';

@@ -53,8 +53,26 @@ export function getApi(): OutboxApi {
   return api;
 }
 
-/** A file the user gave us, with its path relative to what was dropped (`photos/2024/a.jpg`, or just `a.jpg`). */
-export type PickedFile = { file: File; relativePath: string };
+/**
+ * A file the user gave us, with its path relative to what was dropped
+ * (`photos/2024/a.jpg`, or just `a.jpg`): a File from a drop or a picker, or
+ * (Electron only) a path the desktop opened with Outbox.
+ */
+export type PickedFile =
+  { file: File; relativePath: string } | { path: string; size: number; relativePath: string };
+
+/** Bytes of a picked file (0 for an opened folder, walked by the host). */
+export const sizeOf = (picked: PickedFile): number =>
+  'file' in picked ? picked.file.size : picked.size;
+
+/** Files the desktop hands to the app while it runs (Electron only; a browser has no such door). */
+export function onOpenedFiles(listener: (files: PickedFile[]) => void): () => void {
+  const bridge = window.outbox;
+  if (!bridge) return () => undefined;
+  return bridge.onOpenedFiles((files) =>
+    listener(files.map((f) => ({ path: f.path, size: f.size, relativePath: f.name }))),
+  );
+}
 
 /**
  * The files of a drop. Call it synchronously inside the `drop` handler (the
@@ -128,7 +146,7 @@ export async function toFileRefs(
   const bridge = window.outbox;
   if (bridge) return electronRefs(bridge, files);
 
-  const total = files.reduce((sum, f) => sum + f.file.size, 0);
+  const total = files.reduce((sum, f) => sum + sizeOf(f), 0);
   const sent = new Array<number>(files.length).fill(0);
   const report = () =>
     options.onProgress?.(
@@ -140,7 +158,14 @@ export async function toFileRefs(
   const lane = async () => {
     while (next < files.length) {
       const i = next++;
-      const { file, relativePath } = files[i] as PickedFile;
+      const picked = files[i] as PickedFile;
+      if (!('file' in picked)) {
+        throw new OutboxApiError({
+          code: 'FILE_NOT_FOUND',
+          message: `${picked.relativePath} is a path on the computer running Outbox, not a file of this browser.`,
+        });
+      }
+      const { file, relativePath } = picked;
       const uploadId = await uploadFile(file, relativePath, {
         ...(options.signal ? { signal: options.signal } : {}),
         onProgress: (bytes) => {
@@ -159,7 +184,12 @@ export async function toFileRefs(
 
 function electronRefs(bridge: OutboxBridge, files: readonly PickedFile[]): FileRef[] {
   const paths = new Set<string>();
-  for (const { file, relativePath } of files) {
+  for (const picked of files) {
+    if (!('file' in picked)) {
+      paths.add(picked.path);
+      continue;
+    }
+    const { file, relativePath } = picked;
     const path = bridge.pathForFile(file);
     if (!path) {
       throw new OutboxApiError({

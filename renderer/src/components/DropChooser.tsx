@@ -1,3 +1,4 @@
+import { sizeOf } from '../api';
 import { formatBytes, plural } from '../lib/format';
 import { TEMPORARY_LINK, whereOf } from '../lib/destinations';
 import { useStore } from '../store/app-store';
@@ -30,7 +31,7 @@ export function DropChooser() {
       destination: { profile: p.name },
     })),
   ];
-  const total = files.reduce((sum, f) => sum + f.file.size, 0);
+  const total = files.reduce((sum, f) => sum + sizeOf(f), 0);
   const first = files[0]?.relativePath ?? '';
   return (
     <Dialog

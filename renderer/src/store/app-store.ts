@@ -10,7 +10,7 @@ import type {
   ShareLinkOptions,
 } from '../../../main/core/api/outbox-api';
 import type { JobRecord, TaskProgress } from '../lib/types';
-import { getApi, toFileRefs, type PickedFile } from '../api';
+import { getApi, sizeOf, toFileRefs, type PickedFile } from '../api';
 import type { FormState } from '../lib/profile-form';
 import { batchEvents } from './batched-events';
 import { errorInfoOf, type ShownError } from './errors';
@@ -223,7 +223,7 @@ export const useStore = create<State & Actions>()((set, get) => {
         destination: label,
         files: files.length,
         sent: 0,
-        total: files.reduce((sum, f) => sum + f.file.size, 0),
+        total: files.reduce((sum, f) => sum + sizeOf(f), 0),
         abort: new AbortController(),
       };
       const update = (patch: Partial<Preparing>) =>
