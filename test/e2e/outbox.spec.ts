@@ -165,6 +165,10 @@ test('"Create share link" after an export to Azure: the link downloads the bytes
   await expect(job.getByRole('group', { name: 'Delivered to' })).toContainText(
     `${container}/to share.bin`,
   );
+  // The badge says how the stored file was checked (the result's verified_by).
+  await expect(
+    job.getByRole('group', { name: 'Delivered to' }).getByText('verified', { exact: true }),
+  ).toHaveAttribute('title', 'The MD5 of the stored file matches the bytes sent');
 
   const url = await link.getByLabel('Link URL for to share.bin').inputValue();
   expect(url.startsWith(`${AZURITE.endpoint}/${container}/to%20share.bin?`)).toBe(true);
