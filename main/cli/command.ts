@@ -1,4 +1,5 @@
 import type { ParseArgsConfig } from 'node:util';
+import { decimalNumber } from '../core/decimal';
 
 /** `--json`: machine-readable output. */
 export const jsonOption = { json: { type: 'boolean' } } as const;
@@ -20,16 +21,15 @@ export type Command = {
 
 /** A count or a number of seconds, written in decimal digits: "0x16", "2e0" or " 22" are mistakes. */
 export function wholeNumber(option: string, text: string): number {
-  const value = Number(text);
-  if (!/^[1-9][0-9]*$/.test(text) || !Number.isSafeInteger(value))
+  const value = decimalNumber(text);
+  if (value === undefined || value === 0)
     throw new UsageError(`${option} takes a whole number > 0 (decimal digits)`);
   return value;
 }
 
 /** An index: a whole number, 0 or more. */
 export function indexNumber(option: string, text: string): number {
-  const value = Number(text);
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value))
-    throw new UsageError(`${option} takes a whole number (0 is the first)`);
+  const value = decimalNumber(text);
+  if (value === undefined) throw new UsageError(`${option} takes a whole number (0 is the first)`);
   return value;
 }

@@ -3,7 +3,7 @@ import { startBrowserHost } from '../browser/browser-host';
 import { hostContext } from '../core/api/host-context';
 import { loadConfig } from '../core/config';
 import type { RunningServer } from '../core/server/outbox-server';
-import type { Command } from './command';
+import { UsageError, wholeNumber, type Command } from './command';
 import { packageVersion } from './help';
 import { openProfiles } from './profile-command';
 import { untilSignal, withEngine } from './run-job';
@@ -35,8 +35,11 @@ export const serveCommand: Command = {
     '  --port  port to listen on (default: OUTBOX_PORT or 9797)',
   options: { port: { type: 'string' } },
   async run({ values }) {
+    const port = typeof values.port === 'string' ? wholeNumber('--port', values.port) : undefined;
+    if (port !== undefined && port > 65535)
+      throw new UsageError('--port takes a port number from 1 to 65535');
     const config = loadConfig(
-      typeof values.port === 'string' ? { ...process.env, OUTBOX_PORT: values.port } : process.env,
+      port === undefined ? process.env : { ...process.env, OUTBOX_PORT: String(port) },
     );
     return withEngine(
       async (engine, cfg) => {

@@ -1,5 +1,6 @@
 import { availableParallelism, homedir } from 'node:os';
 import { join } from 'node:path';
+import { decimalNumber } from './decimal';
 
 /**
  * Where Outbox keeps its data and which port it serves links on. Both are
@@ -88,9 +89,11 @@ function intFromEnv(
 ): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new Error(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+  const value = decimalNumber(raw);
+  if (value === undefined || value < min || value > max) {
+    throw new Error(
+      `${name} must be a whole number from ${min} to ${max} in decimal digits, got "${raw}"`,
+    );
   }
   return value;
 }

@@ -91,6 +91,14 @@ describe('CLI habits', () => {
         ['jobs', 'share', 'x', 'export', '--expires-in', '2e3'],
         /--expires-in takes a whole number/,
       ],
+      [
+        ['serve', '--port', '0x10000'],
+        /--port takes a whole number > 0 \(decimal digits\)\. Usage: outbox serve \[--port PORT\]$/m,
+      ],
+      [
+        ['serve', '--port', '65536'],
+        /--port takes a port number from 1 to 65535\. Usage: outbox serve \[--port PORT\]$/m,
+      ],
     ];
     for (const [args, usage] of cases) {
       const result = await outbox(args, env);
@@ -98,6 +106,25 @@ describe('CLI habits', () => {
       expect(result.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
       expect(result.stderr, args.join(' ')).toMatch(usage);
     }
+  });
+});
+
+describe('environment variables', () => {
+  it('take decimal digits, as task parameters and options do: "0x16" is no port 22', async () => {
+    const cases: [string, string, string][] = [
+      ['OUTBOX_PORT', '0x16', '1 to 65535'],
+      ['OUTBOX_IDLE_TIMEOUT', '2e1', '1 to 86400'],
+      ['OUTBOX_WORKERS', ' 2', '1 to 64'],
+      ['OUTBOX_RETENTION', '0600', '60 to 31536000'],
+    ];
+    for (const [name, value, range] of cases) {
+      const result = await outbox(['jobs'], { ...env, [name]: value });
+      expect(result.code, `${name}=${value}`).toBe(1);
+      expect(result.stderr.trim()).toBe(
+        `outbox jobs: ${name} must be a whole number from ${range} in decimal digits, got "${value}"`,
+      );
+    }
+    expect((await outbox(['jobs'], { ...env, OUTBOX_WORKERS: '2' })).code).toBe(0);
   });
 });
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DECIMAL_DIGITS } from '../decimal';
 import { field } from './fields';
 import './messages';
 
@@ -14,9 +15,6 @@ export const text = () => z.string({ error: 'must be a string' }).min(1, 'must n
 
 export const flag = () => z.boolean({ error: 'must be true or false' });
 
-/** Decimal digits, no sign, padding or leading zero: how a whole number may be written as a string. */
-const DIGITS = /^(0|[1-9][0-9]*)$/;
-
 /**
  * A whole number in range: a JSON integer, or a string of decimal digits
  * (the seed types some numbers as strings, SDKs send them as numbers, and
@@ -30,7 +28,7 @@ export function wholeNumber(range: { min: number; max?: number; text: string }) 
     .int(expected)
     .min(range.min, expected);
   return z.preprocess(
-    (value) => (typeof value === 'string' && DIGITS.test(value) ? Number(value) : value),
+    (value) => (typeof value === 'string' && DECIMAL_DIGITS.test(value) ? Number(value) : value),
     range.max === undefined ? number : number.max(range.max, expected),
   );
 }
