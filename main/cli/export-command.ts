@@ -1,6 +1,6 @@
 import { UsageError, jsonOption, type Command } from './command';
 import { readJson, readTaskObject } from './input';
-import { runJob, withEngine } from './run-job';
+import { readJobFile, runJob, withEngine } from './run-job';
 
 /** `outbox run`, `outbox export` and `outbox test`: a job, one export task on files, a connection test. */
 
@@ -19,7 +19,7 @@ export const runCommand: Command = {
     const [file, ...extra] = positionals;
     if (!file || extra.length)
       throw new UsageError('give exactly one job file (or - for standard input)');
-    const job = await readJson(file);
+    const job = await readJobFile(readJson(file), values.json === true);
     return runJob({ job }, { json: values.json === true, serve: values.serve === true });
   },
 };
@@ -40,7 +40,10 @@ export const exportCommand: Command = {
     if (typeof values.task !== 'string' && typeof values.profile !== 'string')
       throw new UsageError('--task TASK.json or --profile NAME is required');
     if (positionals.length === 0) throw new UsageError('name at least one FILE to export');
-    const task = typeof values.task === 'string' ? await readTaskObject(values.task) : {};
+    const task =
+      typeof values.task === 'string'
+        ? await readJobFile(readTaskObject(values.task), values.json === true)
+        : {};
     if ('input' in task)
       throw new UsageError(
         `${values.task}: leave out "input"; the files come from the command line`,

@@ -4,6 +4,7 @@ import type { TaskProgress } from '../core/engine/progress';
 import type { JobRecord } from '../core/transfer/records';
 import { OutboxError } from '../core/errors';
 import { formatBytes, formatDuration } from '../core/format';
+import { UsageError } from './command';
 import { findRunningServer } from '../core/http/server-info';
 import { startServer, type RunningServer } from '../core/server/outbox-server';
 import { failureSummary, jobSummary, renderJob } from './format';
@@ -57,9 +58,7 @@ export async function runJob(
     const submitted = await (
       'resume' in start ? engine.resume(start.resume) : engine.submit(start.job)
     ).catch((error: unknown) => {
-      // Scripts read stdout: a job that did not start is a JSON document too.
-      if (options.json && error instanceof OutboxError)
-        console.log(JSON.stringify(failureSummary(error, taskNamesOf(start)), null, 2));
+      if (options.json && error instanceof OutboxError) printNotStarted(error, taskNamesOf(start));
       throw error;
     });
     const running = await findRunningServer(config.home);
@@ -90,6 +89,24 @@ export async function runJob(
     }
     return exitCode(record);
   }, config);
+}
+
+/** `--json`: scripts read stdout, so a job that did not start is a JSON document there too. */
+export function printNotStarted(error: OutboxError, taskNames: string[] = []): void {
+  console.log(JSON.stringify(failureSummary(error, taskNames), null, 2));
+}
+
+/**
+ * The JSON of a job or task file for `--json` commands: a file that cannot be
+ * read or is no JSON is a job that did not start (the usage mistake on stderr
+ * and exit code 2 stay).
+ */
+export async function readJobFile<T>(read: Promise<T>, json: boolean): Promise<T> {
+  return read.catch((error: unknown) => {
+    if (json && error instanceof UsageError)
+      printNotStarted(new OutboxError('INVALID_DATA', error.message));
+    throw error;
+  });
 }
 
 /** The task names of a job as given (to tell which task each validation error is about). */

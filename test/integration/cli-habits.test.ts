@@ -128,6 +128,36 @@ describe('environment variables', () => {
   });
 });
 
+describe('--json when the job file itself is wrong', () => {
+  it('a job or task file that cannot be read or is no JSON prints a JSON document on stdout too', async () => {
+    await fs.writeFile(join(dir, 'broken.json'), '{"tasks": {');
+    const file = await makeFile(dir, 'for-broken.txt', 'x');
+    const cases: [string[], RegExp][] = [
+      [['run', join(dir, 'broken.json'), '--json'], /broken\.json is not valid JSON/],
+      [['run', join(dir, 'missing.json'), '--json'], /cannot read .*missing\.json: ENOENT/],
+      [['run', '-', '--json'], /standard input is empty/],
+      [['export', '--task', join(dir, 'broken.json'), file, '--json'], /is not valid JSON/],
+    ];
+    for (const [args, message] of cases) {
+      const result = await outbox(args, env);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
+      expect(result.stderr, args.join(' ')).toMatch(message);
+      const json = JSON.parse(result.stdout) as Record<string, unknown>;
+      expect(json, args.join(' ')).toEqual({
+        status: 'error',
+        code: 'INVALID_DATA',
+        message: expect.stringMatching(message),
+        errors: [
+          { task: null, field: '', code: 'INVALID_DATA', message: expect.stringMatching(message) },
+        ],
+      });
+    }
+    // Without --json, stdout stays empty.
+    expect((await outbox(['run', join(dir, 'broken.json')], env)).stdout).toBe('');
+  });
+});
+
 describe('jobs from standard input and files with a byte order mark', () => {
   const jobOf = (file: string) =>
     JSON.stringify({
