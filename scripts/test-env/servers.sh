@@ -30,6 +30,12 @@ mkdir -p "$STATE_ROOT"
 if [ -z "${_OUTBOX_TEST_ENV_LOCKED:-}" ] && [ "$CMD" != status ]; then
   _OUTBOX_TEST_ENV_LOCKED=1 exec flock -o -w 600 "$STATE_ROOT/.lock" bash "$0" "$CMD" "$@"
 fi
+# the daemons must not inherit the caller's descriptors either: a caller's `flock FILE servers.sh start`
+# would otherwise stay locked for as long as the servers run
+for fd in /proc/$$/fd/*; do
+  fd=${fd##*/}
+  case $fd in 0|1|2|255) ;; *) eval "exec $fd>&-" 2>/dev/null || true ;; esac
+done
 
 # healthy NAME : the server answers like itself (second chance after 1 s: a busy server is not a dead one,
 # and restarting it would pull it from under tests that are using it)
