@@ -1,5 +1,4 @@
 import { parseArgs } from 'node:util';
-import { OutboxError, ValidationError } from '../core/errors';
 import { UsageError, type Command } from './command';
 import { exportCommand, runCommand, testCommand } from './export-command';
 import { commandHelp, packageVersion, topHelp, usageFor } from './help';
@@ -77,14 +76,6 @@ export async function main(argv: string[]): Promise<number> {
         `outbox ${name}: ${(error as Error).message}. Usage: ${usageFor(command, name, rest)}`,
       );
       return 2;
-    }
-    if (error instanceof ValidationError) {
-      console.error(`outbox ${name}: ${error.message}`);
-      return 1;
-    }
-    if (error instanceof OutboxError) {
-      console.error(`outbox ${name}: ${error.message}`);
-      return 1;
     }
     console.error(`outbox ${name}: ${error instanceof Error ? error.message : String(error)}`);
     return 1;

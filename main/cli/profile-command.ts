@@ -331,7 +331,6 @@ function keychainNote(view: ProfileView): string {
   return set.length ? ` Secrets in the keychain: ${set.join(', ')}.` : '';
 }
 
-/** Where a profile delivers, in a few words. */
 function renderValue(value: unknown): string {
   if (isSecretState(value)) return value.set ? '(secret, set)' : '(secret, not set)';
   return typeof value === 'string' ? value : JSON.stringify(value);
