@@ -1,10 +1,18 @@
-import { UsageError, jsonOption, type Command } from './command';
+import { exportJobOf } from '../core/api/core-api';
+import { UsageError, jsonOption, type Command, type OptionValues } from './command';
 import { readJson, readTaskObject } from './input';
 import { readJobFile, runJob, withEngine } from './run-job';
 
 /** `outbox run`, `outbox export` and `outbox test`: a job, one export task on files, a connection test. */
 
 const serveOption = { serve: { type: 'boolean' } } as const;
+
+/** The `--profile` of a task (its parameters are the defaults of `--task`'s); one of the two is required. */
+function profileOf(values: OptionValues): { profile?: string } {
+  if (typeof values.task !== 'string' && typeof values.profile !== 'string')
+    throw new UsageError('--task TASK.json or --profile NAME is required');
+  return typeof values.profile === 'string' ? { profile: values.profile } : {};
+}
 
 export const runCommand: Command = {
   usage: 'outbox run JOB.json|- [--json] [--serve]',
@@ -37,8 +45,7 @@ export const exportCommand: Command = {
     ...serveOption,
   },
   async run({ values, positionals }) {
-    if (typeof values.task !== 'string' && typeof values.profile !== 'string')
-      throw new UsageError('--task TASK.json or --profile NAME is required');
+    const profile = profileOf(values);
     if (positionals.length === 0) throw new UsageError('name at least one FILE to export');
     const task =
       typeof values.task === 'string'
@@ -48,13 +55,7 @@ export const exportCommand: Command = {
       throw new UsageError(
         `${values.task}: leave out "input"; the files come from the command line`,
       );
-    const profile = typeof values.profile === 'string' ? { profile: values.profile } : {};
-    const job = {
-      tasks: {
-        'import-files': { operation: 'import/file', path: positionals },
-        export: { ...task, ...profile, input: 'import-files' },
-      },
-    };
+    const job = exportJobOf({ ...task, ...profile }, positionals);
     return runJob({ job }, { json: values.json === true, serve: values.serve === true });
   },
 };
@@ -65,10 +66,8 @@ export const testCommand: Command = {
     'Test a destination ("Test connection"): credentials and write access, leaving nothing behind.',
   options: { task: { type: 'string' }, profile: { type: 'string' } },
   async run({ values }) {
-    if (typeof values.task !== 'string' && typeof values.profile !== 'string')
-      throw new UsageError('--task TASK.json or --profile NAME is required');
+    const profile = profileOf(values);
     const task = typeof values.task === 'string' ? await readTaskObject(values.task) : {};
-    const profile = typeof values.profile === 'string' ? { profile: values.profile } : {};
     return withEngine(async (engine) => {
       const result = await engine.probe({ input: 'probe', ...task, ...profile });
       console.log(result.message);

@@ -65,6 +65,19 @@ function withUiFields<T>(work: Promise<T>): Promise<T> {
   });
 }
 
+/**
+ * The job that applies one export task (without `input`) to files: what a
+ * drop in the UI and `outbox export` run.
+ */
+export function exportJobOf(task: Record<string, unknown>, paths: string[]) {
+  return {
+    tasks: {
+      [IMPORT_TASK]: { operation: 'import/file', path: paths },
+      [EXPORT_TASK]: { ...task, input: IMPORT_TASK },
+    },
+  };
+}
+
 /** The export task of a destination (a saved profile is referenced, and resolved by the runner). */
 function exportTaskOf(destination: Destination): Record<string, unknown> {
   if ('profile' in destination) return { profile: destination.profile };
@@ -200,15 +213,7 @@ export function createCoreApi(
 
     async startExport(destination, files) {
       const task = exportTaskOf(destination);
-      const paths = await pathsOf(files);
-      return withUiFields(
-        runner.submit({
-          tasks: {
-            [IMPORT_TASK]: { operation: 'import/file', path: paths },
-            [EXPORT_TASK]: { ...task, input: IMPORT_TASK },
-          },
-        }),
-      );
+      return withUiFields(runner.submit(exportJobOf(task, await pathsOf(files))));
     },
     listJobs: () => runner.list(),
     async cancelJob(id) {
