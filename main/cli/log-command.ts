@@ -69,7 +69,8 @@ export const logCommand: Command = {
     '  --destination NAME  only this destination: a profile name, or an operation (export/s3) for tasks given inline\n' +
     '  --name TEXT         only files whose name contains TEXT (any case)\n' +
     '  --csv               CSV with a header: delivered_at, filename, size, destination, operation, location,\n' +
-    '                      verified_by, checksum, source_path, job_id, task, id\n' +
+    '                      verified_by, checksum, source_path, job_id, task, id (a text cell starting with\n' +
+    "                      = + - @, a tab or a CR gets a leading ' so that spreadsheets show it, not run it)\n" +
     '  --json              a JSON array of entries with the same fields',
   options: {
     since: { type: 'string' },

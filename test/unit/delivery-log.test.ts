@@ -128,6 +128,21 @@ describe('CSV export', () => {
     );
     expect(csv.endsWith(',job-1,export,7\r\n')).toBe(true);
   });
+
+  it.each([
+    ['=HYPERLINK("http://x")', `"'=HYPERLINK(""http://x"")"`],
+    ['+1.pdf', "'+1.pdf"],
+    ['-rw.txt', "'-rw.txt"],
+    ['@SUM(A1).csv', "'@SUM(A1).csv"],
+    ['\tcmd', "'\tcmd"],
+    ['\r=1', `"'\r=1"`],
+    ['a=b.txt', 'a=b.txt'],
+  ])('writes the name %j as %j, never as a formula a spreadsheet runs', (filename, cell) => {
+    const csv = deliveriesCsv([{ id: 1, ...entry(1, Date.UTC(2024, 0, 2), { filename }) }], false);
+    expect(csv).toBe(
+      `2024-01-02T00:00:00.000Z,${cell},1,odd-bucket,export/s3,http://127.0.0.1:7480/b/file-1.bin,md5,md5:00000000000000000000000000000001,/data/in/file-1.bin,job-1,export,1\r\n`,
+    );
+  });
 });
 
 describe('outbox log dates', () => {

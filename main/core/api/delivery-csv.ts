@@ -21,8 +21,17 @@ export const deliveryColumns = [
   'id',
 ] as const satisfies readonly (keyof DeliveryEntry)[];
 
+/**
+ * A text a spreadsheet would read as a formula (it starts with =, +, -, @, a
+ * tab or a carriage return) gets a leading `'`: a file named
+ * `=HYPERLINK(…).pdf` opens as text, not as a formula that runs.
+ */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
 function csvField(value: string | number | undefined): string {
-  const text = value === undefined ? '' : String(value);
+  if (value === undefined) return '';
+  if (typeof value === 'number') return String(value);
+  const text = FORMULA_START.test(value) ? `'${value}` : value;
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
