@@ -43,11 +43,16 @@ function md5(data: Buffer): string {
   return createHash('md5').update(data).digest('hex');
 }
 
+/** Runs `outbox ARGS`, which must succeed without a word on stderr; its stdout. */
+async function succeeds(args: string[]): Promise<string> {
+  const result = await outbox(args, env);
+  expect(result.stderr, args.join(' ')).toBe('');
+  expect(result.code, args.join(' ')).toBe(0);
+  return result.stdout;
+}
+
 async function logJson(...args: string[]): Promise<DeliveryEntry[]> {
-  const result = await outbox(['log', '--json', ...args], env);
-  expect(result.stderr).toBe('');
-  expect(result.code).toBe(0);
-  return JSON.parse(result.stdout) as DeliveryEntry[];
+  return JSON.parse(await succeeds(['log', '--json', ...args])) as DeliveryEntry[];
 }
 
 describe('the delivery log', () => {
@@ -59,9 +64,7 @@ describe('the delivery log', () => {
     // export/s3 with credentials inline.
     const s3Task = join(dir, 's3.json');
     await fs.writeFile(s3Task, JSON.stringify({ ...s3TaskOf(RGW), bucket, key_prefix: 'in/' }));
-    const s3 = await outbox(['export', '--task', s3Task, a, b], env);
-    expect(s3.stderr).toBe('');
-    expect(s3.code).toBe(0);
+    await succeeds(['export', '--task', s3Task, a, b]);
 
     // export/sftp through a saved profile (its password goes to the keychain).
     const sftpTask = join(dir, 'sftp.json');
@@ -76,11 +79,8 @@ describe('the delivery log', () => {
         path: `log-${suffix}/`,
       }),
     );
-    const added = await outbox(['profile', 'add', profile, '--task', sftpTask], env);
-    expect(added.stderr).toBe('');
-    const sftp = await outbox(['export', '--profile', profile, c], env);
-    expect(sftp.stderr).toBe('');
-    expect(sftp.code).toBe(0);
+    await succeeds(['profile', 'add', profile, '--task', sftpTask]);
+    await succeeds(['export', '--profile', profile, c]);
 
     // export/url: one ZIP link of two files, through a whole job.
     const job = join(dir, 'job.json');
@@ -162,17 +162,16 @@ describe('the delivery log', () => {
     expect(await logJson('--since', tomorrow)).toEqual([]);
     expect(await logJson('--until', '2000-01-01')).toEqual([]);
 
-    const csv = await outbox(['log', '--csv', '--destination', 'export/s3'], env);
-    expect(csv.code).toBe(0);
-    const rows = csv.stdout.split('\r\n');
+    const csv = await succeeds(['log', '--csv', '--destination', 'export/s3']);
+    const rows = csv.split('\r\n');
     expect(rows[0]).toBe(
       'delivered_at,filename,size,destination,operation,location,verified_by,checksum,source_path,job_id,task,id',
     );
     expect(rows).toHaveLength(4); // header, two files, the empty string after the last CRLF
-    expect(csv.stdout).toContain(',"report, final.pdf",100000,export/s3,export/s3,');
+    expect(csv).toContain(',"report, final.pdf",100000,export/s3,export/s3,');
 
-    const text = await outbox(['log'], env);
-    expect(text.stdout.trim().split('\n')).toHaveLength(5);
+    const text = await succeeds(['log']);
+    expect(text.trim().split('\n')).toHaveLength(5);
 
     const bad = await outbox(['log', '--since', '2024-02-30'], env);
     expect(bad.code).toBe(2);
