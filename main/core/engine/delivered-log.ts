@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ensurePrivateDir } from '../store/atomic-file';
-import { resultFileSchema } from '../transfer/records';
+import { deliveredFileSchema } from '../transfer/records';
 import type { SourceFile } from '../transfer/sources';
 
 /**
@@ -15,12 +15,7 @@ import type { SourceFile } from '../transfer/sources';
 
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
 
-const entrySchema = z.object({
-  task: z.string(),
-  name: z.string(),
-  source: z.object({ path: z.string(), size: z.number(), mtimeMs: z.number() }),
-  result: resultFileSchema,
-});
+const entrySchema = z.object({ task: z.string(), ...deliveredFileSchema.shape });
 export type DeliveredFile = z.output<typeof entrySchema>;
 
 export class DeliveredLog {

@@ -6,6 +6,7 @@ import { resumeStateOf } from '../exporters/resume-states';
 import { RecordDir } from '../store/record-dir';
 import type { ExportTask } from '../tasks/operations';
 import { withoutSecrets } from '../tasks/secrets';
+import { sourceFactsSchema } from '../transfer/records';
 import type { SourceFile } from '../transfer/sources';
 
 /**
@@ -26,7 +27,7 @@ const TUNING = new Set(['input', 'concurrency', 'part_size', 'segment_size', 'sh
 const partialUploadSchema = z.object({
   operation: z.string(),
   name: z.string(),
-  source: z.object({ path: z.string(), size: z.number(), mtimeMs: z.number() }),
+  source: sourceFactsSchema,
   state: z.record(z.string(), z.union([z.string(), z.number()])),
   job_id: z.string(),
   updated_at: z.string(),

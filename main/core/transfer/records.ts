@@ -23,6 +23,20 @@ export const resultFileSchema = z.looseObject({
 });
 export type ResultFile = z.output<typeof resultFileSchema>;
 
+/** A source file as it was sent: what tells whether it changed since (same path, size and mtime). */
+export const sourceFactsSchema = z.object({
+  path: z.string(),
+  size: z.number(),
+  mtimeMs: z.number(),
+});
+
+/** A file a task delivered to `name`: a resumed task does not send it again. */
+export const deliveredFileSchema = z.object({
+  name: z.string(),
+  source: sourceFactsSchema,
+  result: resultFileSchema,
+});
+
 export const taskRecordSchema = z.object({
   /** Unique, as CloudConvert's task ids: scripts can tell tasks of several jobs apart. */
   id: z.string(),
@@ -36,15 +50,7 @@ export const taskRecordSchema = z.object({
   /** Can run again after a restart: its credentials come from a profile, or it needs none. */
   resumable: z.boolean().optional(),
   /** While running: files already delivered, so a resumed task does not send them again. */
-  delivered: z
-    .array(
-      z.object({
-        name: z.string(),
-        source: z.object({ path: z.string(), size: z.number(), mtimeMs: z.number() }),
-        result: resultFileSchema,
-      }),
-    )
-    .optional(),
+  delivered: z.array(deliveredFileSchema).optional(),
   result: z.object({ files: z.array(resultFileSchema) }).optional(),
   code: z.string().optional(),
   message: z.string().optional(),
