@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { OutboxConfig } from '../config';
 import type { DeliveryLog } from '../delivery-log/delivery-log';
-import { recordDelivered, recordLinks } from '../delivery-log/record-deliveries';
+import { recordLinks } from '../delivery-log/record-deliveries';
 import { OutboxError, ValidationError, toErrorInfo, type ErrorInfo } from '../errors';
 import type { ProbeResult, TaskExporter } from '../exporters/exporter';
 import { hasExporter, type UploadOperation } from '../exporters/registry';
@@ -9,7 +9,7 @@ import type { ProfileResolver } from '../profiles/profile-params';
 import type { ExportOperation, ExportTask } from '../tasks/operations';
 import { isExportTask, validateTask, type Job } from '../tasks/validate';
 import { jobStatusOf, type JobRecord, type ResultFile, type TaskRecord } from '../transfer/records';
-import type { DeliveredFile } from './delivered-log';
+import { DeliveredWriter } from './delivered-writer';
 import { JobStore } from './job-store';
 import { PartialUploads } from './partial-uploads';
 import { expandProfiles, planJob, type JobPlan } from './plan';
@@ -19,19 +19,13 @@ import { UploadClaims } from './upload-claims';
 import { deliverByWorkers, type WorkerDeliveryDeps } from './worker-delivery';
 import { WorkerPool } from './worker-pool';
 
-/** Delivered files of a running job are written down at most this often. */
-const DELIVERED_SAVE_MS = 1000;
-
 type ActiveJob = {
   record: JobRecord;
   job: Job;
   cancels: Set<() => void>;
   cancelled: boolean;
   done: Promise<JobRecord>;
-  /** Delivered files not yet in the delivered log, and the write under way. */
-  unsaved: DeliveredFile[];
-  saveTimer?: NodeJS.Timeout | undefined;
-  saving: Promise<void>;
+  delivered: DeliveredWriter;
 };
 
 export type EngineEvents = {
@@ -136,8 +130,7 @@ export class JobRunner {
       cancels: new Set(),
       cancelled: false,
       done: Promise.resolve(record),
-      unsaved: [],
-      saving: Promise.resolve(),
+      delivered: new DeliveredWriter(record, this.store.delivered, this.deliveryLog),
     };
     active.done = this.execute(active, plan);
     this.active.set(record.id, active);
@@ -305,7 +298,7 @@ export class JobRunner {
         .filter((task) => !plan.sources.has(task.name) && task.status === 'waiting')
         .map((task) => this.runExport(active, plan, task)),
     );
-    await this.saveDelivered(active);
+    await active.delivered.flush();
     record.ended_at = new Date().toISOString();
     await this.update(active);
     // Only now: until the final record is on disk, a crash must still find what was delivered.
@@ -345,10 +338,7 @@ export class JobRunner {
             progressKey: origin,
             cancelled: () => active.cancelled,
             cancels: active.cancels,
-            delivered: (file) => {
-              active.unsaved.push(file);
-              this.saveDeliveredSoon(active);
-            },
+            delivered: (file) => active.delivered.add(file),
           },
           task.delivered,
         );
@@ -372,23 +362,6 @@ export class JobRunner {
       task.status = 'finished';
     }
     await this.update(active);
-  }
-
-  /** Appends delivered files to the log within DELIVERED_SAVE_MS (many small files: one write a batch). */
-  private saveDeliveredSoon(active: ActiveJob): void {
-    active.saveTimer ??= setTimeout(() => void this.saveDelivered(active), DELIVERED_SAVE_MS);
-  }
-
-  /** Appends the files delivered so far (writes of one job in order); resolves once on disk. */
-  private saveDelivered(active: ActiveJob): Promise<void> {
-    clearTimeout(active.saveTimer);
-    active.saveTimer = undefined;
-    const files = active.unsaved.splice(0);
-    recordDelivered(this.deliveryLog, active.record, files);
-    active.saving = active.saving
-      .then(() => this.store.delivered.append(active.record.id, files))
-      .catch(() => {}); // a lost batch costs only sending those files again after a crash
-    return active.saving;
   }
 
   private async update(active: ActiveJob): Promise<void> {
