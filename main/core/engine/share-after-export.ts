@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { OutboxError, ValidationError, type FieldErrors } from '../errors';
 import { shareLinkExpiresIn } from '../tasks/field-types';
 import { destinationOf } from '../tasks/destinations';
+import type { UploadOperation } from '../exporters/registry';
 import type { ExportOperation } from '../tasks/operations';
 import { isShareable, shareableOperations } from '../tasks/shareable';
 import { collectIssues, validateTask, type Job } from '../tasks/validate';
@@ -141,7 +142,7 @@ export async function signAfterExport(
     indexes.map(async (index) => {
       const file = files[index] as ResultFile;
       const shared = await sources.sign({
-        operation: task.operation as ExportOperation,
+        operation: task.operation as UploadOperation,
         params,
         file,
         expires_in: request.expires_in,

@@ -5,12 +5,10 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { OutboxError, type ErrorInfo } from '../errors';
 import type { ProbeResult, ResumeState } from '../exporters/exporter';
-import type { ExportOperation, Operation } from '../tasks/operations';
+import type { UploadOperation } from '../exporters/registry';
 import { hiddenPartsOf } from '../tasks/secrets';
 import type { ResultFile } from '../transfer/records';
-import type { WorkReply, WorkRequest } from './worker-protocol';
-
-type Request = Extract<WorkRequest, { type: 'upload' | 'probe' | 'share' }>;
+import type { TaskRequest as Request, WorkReply, WorkRequest } from './worker-protocol';
 
 /** A request as callers give it: the pool numbers it and says what its messages must hide. */
 export type NewRequest<T extends Request['type']> = Omit<
@@ -124,8 +122,7 @@ export class WorkerPool {
   private hiddenOf(request: Pick<Request, 'operation' | 'params'>): string[] {
     let hidden = this.hiddenByParams.get(request.params);
     if (!hidden) {
-      const operation = request.operation as Operation;
-      hidden = hiddenPartsOf({ ...request.params, operation });
+      hidden = hiddenPartsOf({ ...request.params, operation: request.operation });
       this.hiddenByParams.set(request.params, hidden);
     }
     return hidden;
@@ -163,7 +160,7 @@ export class WorkerPool {
    * loading an SDK are most of the fixed cost of a small export. Nothing
    * happens if a worker runs already.
    */
-  prepare(operations: ExportOperation[]): void {
+  prepare(operations: UploadOperation[]): void {
     if (this.closed || this.workers.length > 0 || operations.length === 0) return;
     this.spawn().worker.postMessage([{ type: 'load', operations }] satisfies WorkRequest[]);
   }

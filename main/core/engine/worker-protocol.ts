@@ -1,50 +1,47 @@
 import type { ErrorInfo } from '../errors';
 import type { ProbeResult, ResumeContext, ResumeState } from '../exporters/exporter';
-import type { ExportOperation } from '../tasks/operations';
+import type { UploadOperation } from '../exporters/registry';
 import type { ResultFile } from '../transfer/records';
 import type { SourceFile } from '../transfer/sources';
 
 /**
  * Messages between the engine (main thread) and exporter workers. They travel
  * in batches (`WorkRequest[]`, `WorkReply[]`): a folder of small files costs
- * a few messages, not several per file. `hidden`: the parts of the task's
- * secrets that its messages must not show (hiddenPartsOf, worked out on the
- * main thread: the workers load no task schemas).
+ * a few messages, not several per file.
  */
-export type WorkRequest =
-  | {
+
+/** What every request about a task's destination carries. */
+type ForTask = {
+  id: number;
+  operation: UploadOperation;
+  params: Record<string, unknown>;
+  /**
+   * The parts of the task's secrets that its messages must not show
+   * (hiddenPartsOf, worked out on the main thread: the workers load no task schemas).
+   */
+  hidden: string[];
+};
+
+/** The requests a worker runs: an upload, a probe, a share link. */
+export type TaskRequest =
+  | (ForTask & {
       type: 'upload';
-      id: number;
-      operation: ExportOperation;
-      params: Record<string, unknown>;
-      hidden: string[];
       source: SourceFile;
       name: string;
       /** An unfinished earlier upload of this file to this name. */
       previous?: ResumeContext['previous'];
       /** A try that moves no byte for this long is aborted as stalled. */
       idleTimeoutMs: number;
-    }
-  | {
-      type: 'probe';
-      id: number;
-      operation: ExportOperation;
-      params: Record<string, unknown>;
-      hidden: string[];
-    }
+    })
+  | (ForTask & { type: 'probe' })
   /** Sign a download link for `file`, stored by an earlier upload with these params. */
-  | {
-      type: 'share';
-      id: number;
-      operation: ExportOperation;
-      params: Record<string, unknown>;
-      hidden: string[];
-      file: ResultFile;
-      expires_in: number;
-    }
+  | (ForTask & { type: 'share'; file: ResultFile; expires_in: number });
+
+export type WorkRequest =
+  | TaskRequest
   | { type: 'cancel'; id: number }
   /** Load these exporters now (their SDKs), before their first file arrives. */
-  | { type: 'load'; operations: ExportOperation[] }
+  | { type: 'load'; operations: UploadOperation[] }
   /** The checkpoint of upload `id` is on disk. */
   | { type: 'checkpoint-saved'; id: number };
 

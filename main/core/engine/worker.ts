@@ -10,7 +10,7 @@ import { publicUrl } from '../exporters/upload/public-url';
 import { scrubSecrets } from '../tasks/scrub-secrets';
 import { withRetry } from '../transfer/retry';
 import { WorkerSessions } from './session-cache';
-import type { WorkReply, WorkRequest } from './worker-protocol';
+import type { TaskRequest, WorkReply, WorkRequest } from './worker-protocol';
 
 /**
  * An exporter worker thread: runs uploads and probes sent by the engine,
@@ -121,22 +121,20 @@ function idleWatchdog(ms: number, target: string) {
 }
 
 /** What a message calls the transfer: an export/upload by its public URL (its name is the whole URL, a secret). */
-function targetOf(request: Extract<WorkRequest, { type: 'upload' | 'probe' | 'share' }>): string {
+function targetOf(request: TaskRequest): string {
   if (request.type !== 'upload') return request.operation;
   const name =
     request.operation === 'export/upload' ? publicUrl(new URL(request.name)) : request.name;
   return `${request.operation} ${name}`;
 }
 
-async function handle(
-  request: Extract<WorkRequest, { type: 'upload' | 'probe' | 'share' }>,
-): Promise<void> {
+async function handle(request: TaskRequest): Promise<void> {
   const controller = new AbortController();
   running.set(request.id, controller);
   const { signal } = controller;
   const progress = progressReporter(request.id);
   try {
-    const exporter = await loadExporter(request.operation as UploadOperation);
+    const exporter = await loadExporter(request.operation);
     const params = request.params as never;
     let result;
     if (request.type === 'probe') {
@@ -214,7 +212,7 @@ port.on('message', (requests: WorkRequest[]) => {
     } else if (request.type === 'load') {
       // A failure to load shows again, with the file it failed for, when the file comes.
       for (const operation of request.operations) {
-        void loadExporter(operation as UploadOperation).catch(() => undefined);
+        void loadExporter(operation).catch(() => undefined);
       }
     } else {
       void handle(request);
