@@ -1,0 +1,60 @@
+import { promises as fs } from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { PartialUploads } from '../../main/core/engine/partial-uploads';
+import type { ResumeState } from '../../main/core/exporters/exporter';
+import type { ExportTask } from '../../main/core/tasks/operations';
+import type { SourceFile } from '../../main/core/transfer/sources';
+import { tempDir } from '../support/engine';
+
+/**
+ * The exporter workers load no schema library: a saved resume state is
+ * checked against its exporter's schema (exporters/resume-states.ts) when
+ * the engine reads it, and an exporter is handed only a state of the shape
+ * it saves. Anything else (a record of another version, edited by hand)
+ * makes the upload start afresh.
+ */
+
+let home: string;
+let partials: PartialUploads;
+const source: SourceFile = { path: '/data/big.bin', name: 'big.bin', size: 10, mtimeMs: 1 };
+
+beforeEach(async () => {
+  home = await tempDir('outbox-partials-');
+  partials = new PartialUploads(home);
+});
+afterEach(async () => {
+  await fs.rm(home, { recursive: true, force: true });
+});
+
+/** A partial upload as an exporter of `operation` checkpointed it. */
+async function saved(key: string, operation: string, state: ResumeState): Promise<void> {
+  const task = { operation } as ExportTask;
+  await partials.save(key, { task, name: 'big.bin', source, jobId: 'job' }, state);
+}
+
+describe('saved partial uploads', () => {
+  it('give back a state of the shape its exporter saves, with whether the source is unchanged', async () => {
+    await saved('s3', 'export/s3', { uploadId: 'u-1', partSize: 5 });
+    await saved('sftp', 'export/sftp', { temporary: '.big.bin.outbox-1' });
+    expect(await partials.previous('s3', source)).toEqual({
+      state: { uploadId: 'u-1', partSize: 5 },
+      sameSource: true,
+    });
+    expect(await partials.previous('sftp', { ...source, mtimeMs: 2 })).toEqual({
+      state: { temporary: '.big.bin.outbox-1' },
+      sameSource: false,
+    });
+  });
+
+  it('give back nothing for a state of another shape: the upload starts afresh', async () => {
+    await saved('missing', 'export/s3', { uploadId: 'u-1' });
+    await saved('mistyped', 'export/azure/blob', { nonce: 'n', partSize: '5' });
+    await saved('other-exporter', 'export/openstack', { uploadId: 'u-1', partSize: 5 });
+    await saved('resumes-nothing', 'export/upload', { uploadId: 'u-1', partSize: 5 });
+    for (const key of ['missing', 'mistyped', 'other-exporter', 'resumes-nothing', 'absent']) {
+      expect(await partials.previous(key, source), key).toBeUndefined();
+    }
+    // The records are still there: the sweep, not the read, forgets them.
+    expect((await partials.keys()).size).toBe(4);
+  });
+});
