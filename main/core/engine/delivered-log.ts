@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { ensurePrivateDir } from '../store/atomic-file';
 import { deliveredFileSchema } from '../transfer/records';
-import type { SourceFile } from '../transfer/sources';
 
 /**
  * The files a running job has delivered, so that a job resumed after a crash
@@ -76,12 +75,4 @@ export class DeliveredLog {
       if (name.endsWith('.jsonl') && !keep.has(id)) await this.remove(id).catch(() => {});
     }
   }
-}
-
-/** The same file as when it was delivered: same path, size and modification time. */
-export function sameSource(
-  a: Pick<SourceFile, 'path' | 'size' | 'mtimeMs'>,
-  b: Pick<SourceFile, 'path' | 'size' | 'mtimeMs'>,
-): boolean {
-  return a.path === b.path && a.size === b.size && a.mtimeMs === b.mtimeMs;
 }

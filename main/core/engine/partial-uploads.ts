@@ -6,7 +6,7 @@ import { resumeStateOf } from '../exporters/resume-states';
 import { RecordDir } from '../store/record-dir';
 import type { ExportTask } from '../tasks/operations';
 import { withoutSecrets } from '../tasks/secrets';
-import { sourceFactsSchema } from '../transfer/records';
+import { sameSource, sourceFactsOf, sourceFactsSchema } from '../transfer/records';
 import type { SourceFile } from '../transfer/sources';
 
 /**
@@ -71,9 +71,7 @@ export class PartialUploads {
     const record = await this.records.get(key);
     const state = record && resumeStateOf(record.operation, record.state);
     if (!record || !state) return undefined;
-    const sameSource =
-      record.source.size === source.size && record.source.mtimeMs === source.mtimeMs;
-    return { state, sameSource };
+    return { state, sameSource: sameSource(record.source, source) };
   }
 
   async save(
@@ -81,11 +79,10 @@ export class PartialUploads {
     upload: { task: ExportTask; name: string; source: SourceFile; jobId: string },
     state: ResumeState,
   ): Promise<void> {
-    const { path, size, mtimeMs } = upload.source;
     await this.records.put(key, {
       operation: upload.task.operation,
       name: upload.name,
-      source: { path, size, mtimeMs },
+      source: sourceFactsOf(upload.source),
       state,
       job_id: upload.jobId,
       updated_at: new Date().toISOString(),

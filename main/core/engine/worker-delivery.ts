@@ -1,9 +1,9 @@
 import { toErrorInfo, type ErrorInfo } from '../errors';
 import type { UploadOperation } from '../exporters/registry';
 import type { ExportTask } from '../tasks/operations';
-import type { ResultFile } from '../transfer/records';
+import { sameSource, sourceFactsOf, type ResultFile, type TaskRecord } from '../transfer/records';
 import type { SourceFile } from '../transfer/sources';
-import { sameSource, type DeliveredFile, type DeliveredLog } from './delivered-log';
+import type { DeliveredFile, DeliveredLog } from './delivered-log';
 import { eachLimited } from './each-limited';
 import { PartialUploads } from './partial-uploads';
 import type { ProgressTracker } from './progress';
@@ -51,7 +51,7 @@ export type WorkerDeliveryDeps = {
 export async function deliverByWorkers(
   deps: WorkerDeliveryDeps,
   run: TaskRun,
-  earlier: { name: string; source: DeliveredFile['source']; result: ResultFile }[] = [],
+  earlier: TaskRecord['delivered'] = [],
 ): Promise<{ results: ResultFile[]; errors: ErrorInfo[] }> {
   const { params, progressKey } = run;
   const results: ResultFile[] = [];
@@ -125,7 +125,7 @@ export async function deliverByWorkers(
         run.delivered({
           task: run.task,
           name,
-          source: { path: source.path, size: source.size, mtimeMs: source.mtimeMs },
+          source: sourceFactsOf(source),
           result: results[i],
         });
         deps.progress.fileDone(progressKey);

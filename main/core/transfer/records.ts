@@ -29,6 +29,17 @@ export const sourceFactsSchema = z.object({
   size: z.number(),
   mtimeMs: z.number(),
 });
+export type SourceFacts = z.output<typeof sourceFactsSchema>;
+
+/** What a record keeps of a source (not its name or anything else it carries). */
+export function sourceFactsOf({ path, size, mtimeMs }: SourceFacts): SourceFacts {
+  return { path, size, mtimeMs };
+}
+
+/** The same file as when it was recorded: same path, size and modification time. */
+export function sameSource(a: SourceFacts, b: SourceFacts): boolean {
+  return a.path === b.path && a.size === b.size && a.mtimeMs === b.mtimeMs;
+}
 
 /** A file a task delivered to `name`: a resumed task does not send it again. */
 export const deliveredFileSchema = z.object({
