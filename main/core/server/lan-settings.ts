@@ -1,9 +1,7 @@
-import { promises as fs } from 'node:fs';
 import { networkInterfaces } from 'node:os';
-import { join } from 'node:path';
 import { z } from 'zod';
 import { OutboxError } from '../errors';
-import { writeFileAtomic } from '../store/atomic-file';
+import { readSettingsFile, writeSetting } from '../store/settings-file';
 
 /**
  * LAN sharing settings in `<home>/settings.json`. Off by default: links are
@@ -19,28 +17,11 @@ export const lanSharingSchema = z.strictObject({
 });
 export type LanSharing = z.output<typeof lanSharingSchema>;
 
-/** Other keys in the file are kept as they are (other settings may live there). */
-const settingsFileSchema = z.looseObject({ lan_sharing: lanSharingSchema.optional() });
-
 export const LAN_SHARING_OFF: LanSharing = { enabled: false };
 
-function settingsPath(home: string): string {
-  return join(home, 'settings.json');
-}
-
-async function readSettingsFile(home: string): Promise<z.output<typeof settingsFileSchema>> {
-  let text: string;
-  try {
-    text = await fs.readFile(settingsPath(home), 'utf8');
-  } catch {
-    return {};
-  }
-  const parsed = settingsFileSchema.safeParse(JSON.parse(text));
-  return parsed.success ? parsed.data : {};
-}
-
 export async function loadLanSharing(home: string): Promise<LanSharing> {
-  return (await readSettingsFile(home)).lan_sharing ?? LAN_SHARING_OFF;
+  const parsed = lanSharingSchema.safeParse((await readSettingsFile(home)).lan_sharing);
+  return parsed.success ? parsed.data : LAN_SHARING_OFF;
 }
 
 /**
@@ -80,12 +61,7 @@ export function checkLanSharing(lan: LanSharing): void {
 
 export async function saveLanSharing(home: string, lan: LanSharing): Promise<void> {
   checkLanSharing(lan);
-  const current = await readSettingsFile(home);
-  await fs.mkdir(home, { recursive: true, mode: 0o700 });
-  await writeFileAtomic(
-    settingsPath(home),
-    JSON.stringify({ ...current, lan_sharing: lanSharingSchema.parse(lan) }, null, 2) + '\n',
-  );
+  await writeSetting(home, 'lan_sharing', lanSharingSchema.parse(lan));
 }
 
 export type NetworkAddress = { name: string; address: string };
