@@ -3,6 +3,7 @@ import type { JobRecord } from '../transfer/records';
 import { OutboxError, ValidationError, toErrorInfo, type FieldErrors } from '../errors';
 import type { LinkStore } from '../links/link-store';
 import { lanCandidates, loadLanSharing, saveLanSharing } from '../server/lan-settings';
+import { loadBandwidthLimits, ratesAt } from '../transfer/bwlimit-settings';
 import { findRunningServer } from '../http/server-info';
 import { refreshLanSharing } from '../server/outbox-server';
 import type {
@@ -115,8 +116,11 @@ async function lanBasesOf(home: string): Promise<string[]> {
 /** The settings and where links are served on the LAN now: for the UI and the CLI alike. */
 export async function settingsView(home: string): Promise<SettingsView> {
   const server = await findRunningServer(home);
+  const bandwidth = await loadBandwidthLimits(home);
   return {
     lan_sharing: await loadLanSharing(home),
+    bandwidth_limit: bandwidth,
+    bandwidth_now: ratesAt(bandwidth, new Date()),
     lan: {
       urls: server?.lan_urls ?? [],
       errors: server?.lan_errors ?? [],

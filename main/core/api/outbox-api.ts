@@ -6,6 +6,7 @@ import type { ProbeResult } from '../exporters/exporter';
 import type { LinkState } from '../links/link-record';
 import type { LinkChange } from '../links/link-store';
 import type { LanSharing, NetworkAddress } from '../server/lan-settings';
+import type { BandwidthLimits } from '../transfer/bwlimit-settings';
 import type { ProfileView as StoredProfileView } from '../profiles/profile-service';
 import type { ExportOperation } from '../tasks/operations';
 
@@ -77,6 +78,10 @@ export type LinkOptions = LinkChange;
 
 export type SettingsView = {
   lan_sharing: LanSharing;
+  /** Bandwidth limits as saved (rates or timetables, rclone's --bwlimit syntax); none: no limit. */
+  bandwidth_limit: BandwidthLimits;
+  /** The rates those limits set now, in bytes per second (0: no limit). */
+  bandwidth_now: { global: number; profiles: Record<string, number> };
   /** What the running server does now, and what it could listen on. */
   lan: {
     /** Base URLs the link server listens on in the LAN (empty: off, or no server runs). */

@@ -5,6 +5,7 @@ import { LINK_TOMBSTONE_MS } from '../links/open-links';
 import { urlExporter } from '../links/url-exporter';
 import type { ProfileResolver } from '../profiles/profile-params';
 import { ensurePrivateDir } from '../store/atomic-file';
+import type { BwLimit } from '../transfer/bwlimit';
 import { JobRunner } from './job-runner';
 import { JobStore } from './job-store';
 
@@ -27,11 +28,13 @@ export class Engine extends JobRunner {
     readonly linkBaseUrl: string,
     resolveProfile: ProfileResolver | undefined,
     deliveryLog: DeliveryLog,
+    bwlimit: BwLimit | undefined,
   ) {
     super(config, new JobStore(config), {
       resolveProfile,
       taskExporters: [urlExporter(links, config.home, linkBaseUrl)],
       deliveryLog,
+      bwlimit,
     });
   }
 
@@ -47,6 +50,8 @@ export class Engine extends JobRunner {
       sweepEvery?: boolean;
       resolveProfile?: ProfileResolver;
       resumeInterrupted?: boolean;
+      /** `--bwlimit`: the global bandwidth limit of this run instead of the saved one. */
+      bwlimit?: BwLimit;
     } = {},
   ): Promise<Engine> {
     await ensurePrivateDir(config.home); // also an existing one, made with a looser mode
@@ -57,7 +62,9 @@ export class Engine extends JobRunner {
       linkBaseUrl,
       options.resolveProfile,
       await DeliveryLog.open(config.home, config.logRetentionDays),
+      options.bwlimit,
     );
+    await engine.bandwidth.start();
     await engine.store.recoverInterrupted();
     await engine.sweep();
     if (options.resumeInterrupted) await engine.resumeInterrupted();

@@ -9,6 +9,8 @@ import type { ProfileResolver } from '../profiles/profile-params';
 import type { ExportOperation, ExportTask } from '../tasks/operations';
 import { isExportTask, validateTask, type Job } from '../tasks/validate';
 import { jobStatusOf, type JobRecord, type ResultFile, type TaskRecord } from '../transfer/records';
+import type { BwLimit } from '../transfer/bwlimit';
+import { BandwidthControl } from './bandwidth';
 import { DeliveredWriter } from './delivered-writer';
 import { JobStore } from './job-store';
 import { PartialUploads } from './partial-uploads';
@@ -39,6 +41,8 @@ export type RunnerOptions = {
   taskExporters?: TaskExporter<ExportOperation>[];
   /** Where every delivered file is recorded (see delivery-log/). */
   deliveryLog: DeliveryLog;
+  /** `--bwlimit`: this run's global bandwidth limit instead of the saved one. */
+  bwlimit?: BwLimit | undefined;
 };
 
 /**
@@ -60,6 +64,8 @@ export class JobRunner {
   protected readonly finishedJobs = new Map<string, Job>();
   /** Every delivered file, kept `logRetentionDays`. */
   readonly deliveryLog: DeliveryLog;
+  /** Bandwidth limits of this process's transfers (started by Engine.open). */
+  readonly bandwidth: BandwidthControl;
 
   constructor(
     readonly config: OutboxConfig,
@@ -69,7 +75,12 @@ export class JobRunner {
     this.deliveryLog = options.deliveryLog;
     this.partials = new PartialUploads(config.home);
     this.claims = new UploadClaims(config.home, store.owner);
-    this.pool = new WorkerPool({ size: config.workers, maxPerWorker: config.transfersPerWorker });
+    this.bandwidth = new BandwidthControl(config.home, options.bwlimit);
+    this.pool = new WorkerPool({
+      size: config.workers,
+      maxPerWorker: config.transfersPerWorker,
+      buckets: this.bandwidth.buckets,
+    });
     this.progress = new ProgressTracker((update) => this.events.emit('progress', update));
     this.resolveProfile = options.resolveProfile;
     this.taskExporters = new Map((options.taskExporters ?? []).map((e) => [e.operation, e]));
@@ -279,6 +290,7 @@ export class JobRunner {
     await Promise.allSettled([...this.active.values()].map((a) => a.done));
     await this.store.close();
     await this.pool.close();
+    this.bandwidth.close();
     this.deliveryLog.close();
   }
 
@@ -336,6 +348,7 @@ export class JobRunner {
             files,
             names: plan.names.get(task.name) ?? [],
             progressKey: origin,
+            limits: this.bandwidth.slotsFor(plan.profiles.get(task.name)),
             cancelled: () => active.cancelled,
             cancels: active.cancels,
             delivered: (file) => active.delivered.add(file),

@@ -19,6 +19,8 @@ export type TaskRun = {
   /** Destination name of each file (the shared naming rules). */
   names: string[];
   progressKey: { job_id: string; task: string };
+  /** Bandwidth limit slots its bytes count against (BandwidthControl.slotsFor). */
+  limits: number[];
   /** Whether the job was cancelled; cancels of the uploads under way. */
   cancelled(): boolean;
   cancels: Set<() => void>;
@@ -108,6 +110,7 @@ export async function deliverByWorkers(
           name,
           ...(previous ? { previous } : {}),
           idleTimeoutMs: deps.idleTimeoutMs,
+          limits: run.limits,
         },
         (bytes) => deps.progress.add(progressKey, bytes),
         (state) => {

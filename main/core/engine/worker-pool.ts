@@ -8,7 +8,7 @@ import type { ProbeResult, ResumeState } from '../exporters/exporter';
 import type { UploadOperation } from '../exporters/registry';
 import { hiddenPartsOf } from '../tasks/secrets';
 import type { ResultFile } from '../transfer/records';
-import type { TaskRequest as Request, WorkReply, WorkRequest } from './worker-protocol';
+import type { TaskRequest as Request, WorkerData, WorkReply, WorkRequest } from './worker-protocol';
 
 /** A request as callers give it: the pool numbers it and says what its messages must hide. */
 export type NewRequest<T extends Request['type']> = Omit<
@@ -43,13 +43,14 @@ const WORKER_OPTIONS = { resourceLimits: { maxYoungGenerationSizeMb: 3 } };
  * The worker script: built next to this bundle (out/main/worker.js), or — when
  * running from source in tests — the TypeScript file loaded through tsx.
  */
-function createWorker(): Worker {
+function createWorker(workerData: WorkerData): Worker {
+  const options = { ...WORKER_OPTIONS, workerData };
   const here = dirname(fileURLToPath(import.meta.url));
   // The bundle may sit in out/main/ or in its chunks/ folder.
   const built = [join(here, 'worker.js'), join(here, '..', 'worker.js')].find((path) =>
     existsSync(path),
   );
-  if (built) return new Worker(built, WORKER_OPTIONS);
+  if (built) return new Worker(built, options);
   const resolve = createRequire(import.meta.url).resolve;
   const tsx = join(dirname(resolve('tsx/package.json')), 'dist');
   const url = (path: string) => JSON.stringify(pathToFileURL(path).href);
@@ -58,10 +59,7 @@ function createWorker(): Worker {
     `(await import(${url(join(tsx, 'cjs/api/index.mjs'))})).register();`,
     `await import(${url(join(here, 'worker.ts'))});`,
   ].join('\n');
-  return new Worker(
-    new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`),
-    WORKER_OPTIONS,
-  );
+  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`), options);
 }
 
 export type PoolOptions = {
@@ -71,6 +69,8 @@ export type PoolOptions = {
   maxPerWorker: number;
   /** Of those, uploads of large files (sent in parts, each holding part buffers). */
   perWorker?: number;
+  /** The bandwidth limits every worker reads (transfer/byte-buckets.ts). */
+  buckets: SharedArrayBuffer;
 };
 
 const DEFAULT_LARGE_PER_WORKER = 4;
@@ -242,7 +242,11 @@ export class WorkerPool {
   }
 
   private spawn(): PooledWorker {
-    const pooled: PooledWorker = { worker: createWorker(), running: new Set(), large: new Set() };
+    const pooled: PooledWorker = {
+      worker: createWorker({ buckets: this.options.buckets }),
+      running: new Set(),
+      large: new Set(),
+    };
     pooled.worker.on('message', (replies: WorkReply[]) => {
       for (const reply of replies) this.onReply(reply);
       this.dispatch();

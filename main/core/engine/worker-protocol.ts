@@ -32,6 +32,8 @@ export type TaskRequest =
       previous?: ResumeContext['previous'];
       /** A try that moves no byte for this long is aborted as stalled. */
       idleTimeoutMs: number;
+      /** Slots of the bandwidth limits (WorkerData's buckets) its bytes count against. */
+      limits: number[];
     })
   | (ForTask & { type: 'probe' })
   /** Sign a download link for `file`, stored by an earlier upload with these params. */
@@ -52,3 +54,6 @@ export type WorkReply =
   | { type: 'checkpoint'; id: number; state: ResumeState }
   | { type: 'done'; id: number; result: ResultFile | ProbeResult }
   | { type: 'failed'; id: number; error: ErrorInfo };
+
+/** What every worker gets when it starts. */
+export type WorkerData = { buckets: SharedArrayBuffer };

@@ -1,4 +1,4 @@
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { OutboxError, toErrorInfo } from '../errors';
 import { asOutboxError } from '../exporters/classify';
 import type { ResumeState, TransferContext } from '../exporters/exporter';
@@ -8,9 +8,10 @@ import { shareStoredFile } from '../exporters/share-link';
 import { sourceReads } from '../exporters/source-stream';
 import { publicUrl } from '../exporters/upload/public-url';
 import { scrubSecrets } from '../tasks/scrub-secrets';
+import { readLimit } from '../transfer/byte-buckets';
 import { withRetry } from '../transfer/retry';
 import { WorkerSessions } from './session-cache';
-import type { TaskRequest, WorkReply, WorkRequest } from './worker-protocol';
+import type { TaskRequest, WorkerData, WorkReply, WorkRequest } from './worker-protocol';
 
 /**
  * An exporter worker thread: runs uploads and probes sent by the engine,
@@ -27,6 +28,7 @@ type ExporterContext = TransferContext<ResumeStateOf<UploadOperation>>;
 const port = parentPort;
 if (!port) throw new Error('worker.ts must run in a worker thread');
 
+const { buckets } = workerData as WorkerData;
 const sessions = new WorkerSessions();
 const running = new Map<number, AbortController>();
 const checkpointsSaving = new Map<number, () => void>();
@@ -163,7 +165,12 @@ async function handle(request: TaskRequest): Promise<void> {
             },
             sessions,
             resume,
-            ...sourceReads(request.source, attempt),
+            // Waiting for its turn under a bandwidth limit is not a stall.
+            ...sourceReads(
+              request.source,
+              attempt,
+              readLimit(buckets, request.limits, () => watchdog.touch()),
+            ),
           };
           try {
             return await exporter.upload(

@@ -2,6 +2,7 @@ import { closeSync, openSync, promises as fs, readSync, statSync, type Stats } f
 import { Readable, Transform, type TransformCallback, type Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { OutboxError } from '../errors';
+import type { ReadLimit } from '../transfer/byte-buckets';
 import { fileError, type SourceFile } from '../transfer/sources';
 import type { ByteRange, ProgressSink, ReadInto, TransferContext } from './exporter';
 
@@ -24,14 +25,16 @@ const BLOCKING_READ_LIMIT = 256 * 1024;
  * `into` says where each chunk is read (no allocation, no copy): one buffer
  * (its length is the chunk size; a chunk is then valid only until the next
  * is pulled) or a function giving the buffer for the next chunk (e.g. from a
- * pool). Without it, each chunk is a new buffer of up to 1 MiB.
+ * pool). Without it, each chunk is a new buffer of up to 1 MiB. With a
+ * bandwidth `limit`, each chunk waits for its bytes' turn before it is read
+ * (the one place where every exporter's sent bytes are paced).
  */
 export async function* readSource(
   source: SourceFile,
   range?: ByteRange,
-  options: { into?: ReadInto | undefined; signal?: AbortSignal } = {},
+  options: { into?: ReadInto | undefined; signal?: AbortSignal; limit?: ReadLimit } = {},
 ): AsyncGenerator<Buffer, void, undefined> {
-  const { into, signal } = options;
+  const { into, signal, limit } = options;
   const start = range?.start ?? 0;
   const end = range?.end ?? source.size;
   if (end === start) {
@@ -40,6 +43,8 @@ export async function* readSource(
   }
   const single = typeof into === 'function' ? undefined : into;
   if (end - start <= BLOCKING_READ_LIMIT && (!single || single.length >= end - start)) {
+    const turn = limit?.take(end - start, signal);
+    if (turn) await turn;
     signal?.throwIfAborted();
     yield readSmall(source, start, end, single);
     return;
@@ -51,7 +56,9 @@ export async function* readSource(
     for (let position = start; position < end;) {
       signal?.throwIfAborted();
       const buffer = typeof into === 'function' ? into() : into;
-      const length = Math.min(buffer?.length ?? READ_CHUNK, end - position);
+      const length = Math.min(buffer?.length ?? READ_CHUNK, end - position, limit?.chunk() ?? end);
+      const turn = limit?.take(length, signal);
+      if (turn) await turn;
       const chunk = buffer ? buffer.subarray(0, length) : Buffer.allocUnsafeSlow(length);
       for (let filled = 0; filled < length;) {
         const { bytesRead } = await handle.read(chunk, filled, length - filled, position + filled);
@@ -159,18 +166,30 @@ export async function writeSource(
 }
 
 /** `readSource` as a stream of new buffers, for consumers that take a Readable. */
-export function openSource(source: SourceFile, range?: ByteRange, signal?: AbortSignal): Readable {
-  return Readable.from(readSource(source, range, signal ? { signal } : {}), { objectMode: false });
+export function openSource(
+  source: SourceFile,
+  range?: ByteRange,
+  signal?: AbortSignal,
+  limit?: ReadLimit,
+): Readable {
+  return Readable.from(
+    readSource(source, range, { ...(signal ? { signal } : {}), ...(limit ? { limit } : {}) }),
+    {
+      objectMode: false,
+    },
+  );
 }
 
-/** The checked reads of a transfer (TransferContext's `open` and `read`) of one source file. */
+/** The checked (and, with a bandwidth limit, paced) reads of a transfer of one source file: TransferContext's `open` and `read`. */
 export function sourceReads(
   source: SourceFile,
   signal: AbortSignal,
+  limit?: ReadLimit,
 ): Pick<TransferContext, 'open' | 'read'> {
+  const paced = limit ? { limit } : {};
   return {
-    open: (range) => openSource(source, range, signal),
-    read: (range, into) => readSource(source, range, { signal, into }),
+    open: (range) => openSource(source, range, signal, limit),
+    read: (range, into) => readSource(source, range, { signal, into, ...paced }),
   };
 }
 
