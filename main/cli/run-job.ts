@@ -3,6 +3,7 @@ import { Engine } from '../core/engine/engine';
 import type { TaskProgress } from '../core/engine/progress';
 import type { JobRecord } from '../core/transfer/records';
 import { OutboxError } from '../core/errors';
+import type { BwLimit } from '../core/transfer/bwlimit';
 import { formatBytes, formatDuration } from '../core/format';
 import { UsageError } from './command';
 import { findRunningServer } from '../core/http/server-info';
@@ -19,7 +20,7 @@ export async function linkBaseUrl(config: OutboxConfig): Promise<string> {
 export async function withEngine(
   body: (engine: Engine, config: OutboxConfig) => Promise<number>,
   config = loadConfig(),
-  options: { resumeInterrupted?: boolean } = {},
+  options: { resumeInterrupted?: boolean; bwlimit?: BwLimit } = {},
 ): Promise<number> {
   const engine = await Engine.open(config, {
     linkBaseUrl: await linkBaseUrl(config),
@@ -49,46 +50,51 @@ export function untilSignal(): Promise<void> {
 /** Runs a new job, or resumes an interrupted one, and prints its outcome. */
 export async function runJob(
   start: { job: unknown } | { resume: string },
-  options: { json: boolean; serve: boolean },
+  options: { json: boolean; serve: boolean; bwlimit?: BwLimit | undefined },
 ): Promise<number> {
   const config = loadConfig();
-  return withEngine(async (engine) => {
-    const showProgress = !options.json && process.stderr.isTTY;
-    const stopProgress = showProgress ? engine.on('progress', printProgress) : () => {};
-    const submitted = await (
-      'resume' in start ? engine.resume(start.resume) : engine.submit(start.job)
-    ).catch((error: unknown) => {
-      if (options.json && error instanceof OutboxError) printNotStarted(error, taskNamesOf(start));
-      throw error;
-    });
-    const running = await findRunningServer(config.home);
-    let server: RunningServer | undefined;
-    if (options.serve && !running) server = await startServer({ config, links: engine.links });
-    const onSignal = () => engine.cancel(submitted.id);
-    process.once('SIGINT', onSignal);
-    const record = await engine.wait(submitted.id);
-    process.off('SIGINT', onSignal);
-    stopProgress();
-    if (showProgress) process.stderr.write('\r\x1b[K');
+  return withEngine(
+    async (engine) => {
+      const showProgress = !options.json && process.stderr.isTTY;
+      const stopProgress = showProgress ? engine.on('progress', printProgress) : () => {};
+      const submitted = await (
+        'resume' in start ? engine.resume(start.resume) : engine.submit(start.job)
+      ).catch((error: unknown) => {
+        if (options.json && error instanceof OutboxError)
+          printNotStarted(error, taskNamesOf(start));
+        throw error;
+      });
+      const running = await findRunningServer(config.home);
+      let server: RunningServer | undefined;
+      if (options.serve && !running) server = await startServer({ config, links: engine.links });
+      const onSignal = () => engine.cancel(submitted.id);
+      process.once('SIGINT', onSignal);
+      const record = await engine.wait(submitted.id);
+      process.off('SIGINT', onSignal);
+      stopProgress();
+      if (showProgress) process.stderr.write('\r\x1b[K');
 
-    if (options.json) console.log(JSON.stringify(jobSummary(record), null, 2));
-    else console.log(renderJob(record));
-    const hasLinks = record.tasks.some(
-      (t) => t.operation === 'export/url' && t.status === 'finished',
-    );
-    if (hasLinks && !running && !server) {
-      console.error(
-        `outbox: no Outbox server is running on ${config.home}: the links work once "outbox serve" runs ` +
-          `(they will be served at ${engine.linkBaseUrl}), or run again with --serve`,
+      if (options.json) console.log(JSON.stringify(jobSummary(record), null, 2));
+      else console.log(renderJob(record));
+      const hasLinks = record.tasks.some(
+        (t) => t.operation === 'export/url' && t.status === 'finished',
       );
-    }
-    if (server) {
-      console.error(`Serving the links on ${server.url} until Ctrl-C.`);
-      await untilSignal();
-      await server.close();
-    }
-    return exitCode(record);
-  }, config);
+      if (hasLinks && !running && !server) {
+        console.error(
+          `outbox: no Outbox server is running on ${config.home}: the links work once "outbox serve" runs ` +
+            `(they will be served at ${engine.linkBaseUrl}), or run again with --serve`,
+        );
+      }
+      if (server) {
+        console.error(`Serving the links on ${server.url} until Ctrl-C.`);
+        await untilSignal();
+        await server.close();
+      }
+      return exitCode(record);
+    },
+    config,
+    options.bwlimit ? { bwlimit: options.bwlimit } : {},
+  );
 }
 
 /** `--json`: scripts read stdout, so a job that did not start is a JSON document there too. */

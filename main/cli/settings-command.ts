@@ -1,24 +1,56 @@
 import { loadConfig } from '../core/config';
 import { settingsView } from '../core/api/core-api';
+import { OutboxError } from '../core/errors';
+import { formatBytes } from '../core/format';
 import { lanListenProblem, lanSharingSchema, saveLanSharing } from '../core/server/lan-settings';
+import { saveBandwidthLimit } from '../core/transfer/bwlimit-settings';
 import { jsonOption, UsageError, type Command } from './command';
 
-/** `outbox settings`: LAN sharing on or off. */
+/** `outbox settings`: LAN sharing on or off, bandwidth limits. */
 
 export const settingsCommand: Command = {
   usage:
-    'outbox settings [--json]\n       outbox settings lan on [--interface ADDRESS]...\n       outbox settings lan off',
+    'outbox settings [--json]\n       outbox settings lan on [--interface ADDRESS]...\n       outbox settings lan off\n' +
+    '       outbox settings bwlimit RATE|TIMETABLE|off [--profile NAME]',
   summary:
-    'Show settings, or turn LAN sharing on or off. With LAN sharing on, a running Outbox also listens on\n' +
-    "this machine's network addresses (all non-internal IPv4 ones, or each --interface) and serves there\n" +
-    'the links shared with "outbox links lan ID" (only those: never the UI or the API). Off by default.',
-  options: { ...jsonOption, interface: { type: 'string', multiple: true } },
+    'Show settings, turn LAN sharing on or off, or set a bandwidth limit.\n' +
+    "LAN sharing: a running Outbox also listens on this machine's network addresses (all non-internal IPv4\n" +
+    'ones, or each --interface) and serves there the links shared with "outbox links lan ID" (only those:\n' +
+    'never the UI or the API). Off by default.\n' +
+    'bwlimit: the most bytes per second all transfers together send (with --profile: those to that saved\n' +
+    "destination), written as rclone's --bwlimit: 10M, 512K (KiB/s, MiB/s, GiB/s with K, M, G; a bare number\n" +
+    'is KiB/s), off, or a timetable "08:00,1M 19:00,off" ([Mon-]HH:MM,RATE entries, local time). Running\n' +
+    'transfers follow a change within a second.',
+  options: {
+    ...jsonOption,
+    interface: { type: 'string', multiple: true },
+    profile: { type: 'string' },
+  },
   async run({ values, positionals }) {
     const config = loadConfig();
     const [section, state, ...extra] = positionals;
-    if (section !== undefined) {
+    if (section === 'bwlimit') {
+      if (state === undefined || extra.length)
+        throw new UsageError(
+          'say "outbox settings bwlimit RATE" (e.g. 10M), a timetable in quotes, or "off"',
+        );
+      const profile = typeof values.profile === 'string' ? values.profile : undefined;
+      try {
+        await saveBandwidthLimit(config.home, state, profile);
+      } catch (error) {
+        if (error instanceof OutboxError && error.code === 'INVALID_DATA')
+          throw new UsageError(error.message);
+        throw error;
+      }
+      console.log(
+        `Bandwidth limit${profile === undefined ? '' : ` of ${profile}`} set to ${state} (running transfers follow within a second).`,
+      );
+    } else if (section !== undefined) {
       if (section !== 'lan' || (state !== 'on' && state !== 'off') || extra.length)
-        throw new UsageError('say "outbox settings lan on" or "outbox settings lan off"');
+        throw new UsageError(
+          'say "outbox settings lan on", "outbox settings lan off" or "outbox settings bwlimit RATE"',
+        );
+      if (values.profile !== undefined) throw new UsageError('--profile goes with bwlimit');
       const interfaces = (values.interface as string[] | undefined) ?? [];
       const parsed = lanSharingSchema.safeParse({
         enabled: state === 'on',
@@ -33,14 +65,36 @@ export const settingsCommand: Command = {
       await saveLanSharing(config.home, parsed.data);
       console.log(`LAN sharing is ${state} (a running "outbox serve" applies it within seconds).`);
     }
-    const { lan_sharing: lan, lan: served } = await settingsView(config.home);
+    const view = await settingsView(config.home);
+    const { lan_sharing: lan, lan: served } = view;
     if (values.json) {
-      console.log(JSON.stringify({ lan_sharing: lan, lan_urls: served.urls }, null, 2));
+      console.log(
+        JSON.stringify(
+          {
+            lan_sharing: lan,
+            lan_urls: served.urls,
+            bandwidth_limit: view.bandwidth_limit,
+            bandwidth_now: view.bandwidth_now,
+          },
+          null,
+          2,
+        ),
+      );
     } else {
       const where = lan.interfaces?.join(', ') ?? 'all non-internal IPv4 addresses';
       console.log(`LAN sharing: ${lan.enabled ? `ON (${where})` : 'off'}`);
       for (const url of served.urls) console.log(`  served at ${url}`);
+      const { global, profiles = {} } = view.bandwidth_limit;
+      console.log(`Bandwidth limit: ${describe(global, view.bandwidth_now.global)}`);
+      for (const [name, text] of Object.entries(profiles))
+        console.log(`  to ${name}: ${describe(text, view.bandwidth_now.profiles[name] ?? 0)}`);
     }
     return 0;
   },
 };
+
+/** "10M (10.5 MB/s now)", "08:00,1M 19:00,off (off now)", "off". */
+function describe(text: string | undefined, now: number): string {
+  if (text === undefined) return 'off';
+  return `${text} (${now === 0 ? 'off' : `${formatBytes(now)}/s`} now)`;
+}
