@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, outbox } from '../support/cli';
 import { makeFile, sha256File, tempDir } from '../support/engine';
 import { freePort } from '../support/net';
-import { SFTP, assertServerUp } from '../support/servers';
+import { SFTP, assertServerUp, sftpPasswordTask } from '../support/servers';
 import { fetchedSha256 } from '../support/sftp-cli';
 
 /** `outbox settings bwlimit` and `--bwlimit`, run as users run them (the built CLI). */
@@ -22,14 +22,7 @@ beforeAll(async () => {
   env = { OUTBOX_HOME: join(dir, 'home'), OUTBOX_PORT: String(await freePort()) };
   await fs.writeFile(
     join(dir, 'sftp.json'),
-    JSON.stringify({
-      operation: 'export/sftp',
-      host: SFTP.host,
-      port: SFTP.port,
-      username: SFTP.username,
-      password: SFTP.password,
-      path: `${root}/`,
-    }),
+    JSON.stringify({ ...sftpPasswordTask, path: `${root}/` }),
   );
 });
 afterAll(async () => {

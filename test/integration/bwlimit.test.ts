@@ -14,7 +14,7 @@ import {
   sha256File,
   tempDir,
 } from '../support/engine';
-import { SFTP, assertServerUp } from '../support/servers';
+import { SFTP, assertServerUp, sftpPasswordTask } from '../support/servers';
 import { fetchedSha256 } from '../support/sftp-cli';
 
 /**
@@ -28,13 +28,7 @@ import { fetchedSha256 } from '../support/sftp-cli';
 const MiB = 1024 * 1024;
 const LIMIT = 4 * MiB;
 const root = `outbox-bwlimit-${randomBytes(4).toString('hex')}`;
-const sftpTask = {
-  operation: 'export/sftp',
-  host: SFTP.host,
-  port: SFTP.port,
-  username: SFTP.username,
-  password: SFTP.password,
-};
+const sftpTask = sftpPasswordTask;
 
 type Sample = { at: number; bytes: number };
 

@@ -156,6 +156,15 @@ export const SFTP = {
   knownHosts: `${sftpKeys}/known_hosts`,
 } as const;
 
+/** An export/sftp task to the test sshd with the password (add `file` or `path`). */
+export const sftpPasswordTask = {
+  operation: 'export/sftp',
+  host: SFTP.host,
+  port: SFTP.port,
+  username: SFTP.username,
+  password: SFTP.password,
+} as const;
+
 const azuriteKey =
   'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 
