@@ -11,6 +11,7 @@ import { OutboxError } from '../core/errors';
 import { contentTypeOf, cookieOf } from '../core/http/http-headers';
 import { sendText } from '../core/links/link-handler';
 import { tokensMatch } from '../core/http/tokens';
+import { uiContentSecurityPolicy } from '../core/http/ui-csp';
 import { startServer, type AppRoutes, type RunningServer } from '../core/server/outbox-server';
 import { UploadStaging } from './upload-staging';
 
@@ -26,11 +27,6 @@ import { UploadStaging } from './upload-staging';
  * envelope; `GET /api/events` → Server-Sent Events (one ApiEvent per message);
  * `POST /api/uploads?name=<relative path>` with the raw file as body → `{ uploadId, size }`.
  */
-
-/** CSP of the UI's pages, for both hosts (the Electron shell sets it on its file:// page too). */
-export const uiContentSecurityPolicy =
-  "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; " +
-  "font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 const MAX_JSON_BYTES = 16 * 1024 * 1024;
 const HEARTBEAT_MS = 15_000;

@@ -13,6 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { ipcEventChannel, ipcOpenedFilesChannel, type OpenedFile } from '../core/api/api-transport';
 import { createCoreApi } from '../core/api/core-api';
 import { hostContext } from '../core/api/host-context';
+import { uiContentSecurityPolicy } from '../core/http/ui-csp';
 import { jobNotice } from '../core/api/job-notice';
 import { loadConfig } from '../core/config';
 import { Engine } from '../core/engine/engine';
@@ -24,7 +25,7 @@ import { RunningTasks } from './job-signals';
 import { describeOpened, openedFromArgv } from './opened-files';
 import { Relay } from './relay';
 import { trayMenuTemplate } from './tray-menu';
-import { appContentSecurityPolicy, mainWindowOptions } from './window-options';
+import { mainWindowOptions } from './window-options';
 
 /**
  * The Electron shell: one hardened window over the same core the CLI and
@@ -98,7 +99,7 @@ async function start(): Promise<void> {
     callback({
       responseHeaders: {
         ...details.responseHeaders,
-        'Content-Security-Policy': [appContentSecurityPolicy],
+        'Content-Security-Policy': [uiContentSecurityPolicy],
       },
     });
   });

@@ -25,6 +25,3 @@ export function mainWindowOptions(preloadPath: string): BrowserWindowConstructor
     },
   };
 }
-
-/** Content-Security-Policy for the app's own pages: the same one the browser host sends. */
-export { uiContentSecurityPolicy as appContentSecurityPolicy } from '../browser/browser-host';

@@ -4,7 +4,8 @@ import type { TaskProgress } from '../../main/core/engine/progress';
 import { appMenuTemplate } from '../../main/electron/app-menu';
 import { jobNotice } from '../../main/core/api/job-notice';
 import { overallProgress, RunningTasks } from '../../main/electron/job-signals';
-import { appContentSecurityPolicy, mainWindowOptions } from '../../main/electron/window-options';
+import { uiContentSecurityPolicy } from '../../main/core/http/ui-csp';
+import { mainWindowOptions } from '../../main/electron/window-options';
 
 describe('main window options', () => {
   const options = mainWindowOptions('/app/out/preload/index.js');
@@ -27,10 +28,10 @@ describe('main window options', () => {
   });
 
   it('has a strict CSP: scripts from the app only, no inline script, no framing', () => {
-    expect(appContentSecurityPolicy).toContain("default-src 'none'");
-    expect(appContentSecurityPolicy).toMatch(/script-src 'self'(;|$)/);
-    expect(appContentSecurityPolicy).toContain("frame-ancestors 'none'");
-    expect(appContentSecurityPolicy).not.toMatch(/script-src[^;]*(unsafe|\*)/);
+    expect(uiContentSecurityPolicy).toContain("default-src 'none'");
+    expect(uiContentSecurityPolicy).toMatch(/script-src 'self'(;|$)/);
+    expect(uiContentSecurityPolicy).toContain("frame-ancestors 'none'");
+    expect(uiContentSecurityPolicy).not.toMatch(/script-src[^;]*(unsafe|\*)/);
   });
 });
 
