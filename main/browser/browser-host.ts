@@ -9,6 +9,7 @@ import type { HostContext } from '../core/api/host-context';
 import type { ApiError, OutboxApi } from '../core/api/outbox-api';
 import { OutboxError } from '../core/errors';
 import { contentTypeOf, cookieOf } from '../core/http/http-headers';
+import { sendBody } from '../core/http/send-body';
 import { sendText } from '../core/links/link-handler';
 import { tokensMatch } from '../core/http/tokens';
 import { uiContentSecurityPolicy } from '../core/http/ui-csp';
@@ -77,25 +78,18 @@ function statusOf(error: ApiError): number {
   }
 }
 
-function sendResult(res: ServerResponse, result: ApiResult<unknown>): void {
-  const body = JSON.stringify(result);
-  res.writeHead(result.ok ? 200 : statusOf(result.error), {
-    'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': Buffer.byteLength(body),
-    'Cache-Control': 'no-store',
-    'X-Content-Type-Options': 'nosniff',
-  });
-  res.end(body);
+/** An ApiResult envelope; a failure answers with its code's status unless `status` is given. */
+function sendResult(
+  res: ServerResponse,
+  result: ApiResult<unknown>,
+  status = result.ok ? 200 : statusOf(result.error),
+): void {
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  sendBody(res, status, 'application/json; charset=utf-8', JSON.stringify(result));
 }
 
 function sendError(res: ServerResponse, status: number, error: ApiError): void {
-  const body = JSON.stringify({ ok: false, error } satisfies ApiResult<never>);
-  res.writeHead(status, {
-    'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': Buffer.byteLength(body),
-    'Cache-Control': 'no-store',
-  });
-  res.end(body);
+  sendResult(res, { ok: false, error }, status);
 }
 
 /** A JSON body over MAX_JSON_BYTES: answered 413, then the connection is dropped unread. */

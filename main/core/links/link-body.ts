@@ -10,6 +10,7 @@ import {
   parseRange,
   type ByteRange,
 } from '../http/http-headers';
+import { sendBody } from '../http/send-body';
 import type { ServedLink } from './link-cache';
 import type { LinkRecord } from './link-record';
 import { SMALL_FILE, type ServedFile } from './served-files';
@@ -42,12 +43,7 @@ export function securityHeaders(res: ServerResponse, contentType?: string): void
 
 export function sendText(res: ServerResponse, status: number, text: string): void {
   securityHeaders(res);
-  res.writeHead(status, {
-    'Content-Type': 'text/plain; charset=utf-8',
-    'Content-Length': Buffer.byteLength(text + '\n'),
-    'Cache-Control': 'no-store',
-  });
-  res.end(text + '\n');
+  sendBody(res, status, 'text/plain; charset=utf-8', text + '\n');
 }
 
 export function usedUpMessage(link: LinkRecord): string {

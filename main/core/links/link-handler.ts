@@ -6,6 +6,7 @@ import {
   passwordPage,
 } from './download-page';
 import { cookieOf } from '../http/http-headers';
+import { sendBody } from '../http/send-body';
 import type { DownloadLedger } from './download-ledger';
 import { securityHeaders, sendText, serveFile, serveZip, usedUpMessage } from './link-body';
 import type { LinkCache, ServedLink } from './link-cache';
@@ -41,12 +42,7 @@ function sendHtml(res: ServerResponse, status: number, html: string, head = fals
   // The pages hold no script at all; no sandbox, so the password form can post.
   res.setHeader('Content-Security-Policy', pageContentSecurityPolicy);
   res.setHeader('X-Frame-Options', 'DENY');
-  res.writeHead(status, {
-    'Content-Type': 'text/html; charset=utf-8',
-    'Content-Length': Buffer.byteLength(html),
-    'Cache-Control': 'no-store',
-  });
-  res.end(head ? undefined : html);
+  sendBody(res, status, 'text/html; charset=utf-8', html, head);
 }
 
 async function formPassword(req: IncomingMessage): Promise<string | undefined> {
