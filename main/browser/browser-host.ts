@@ -185,14 +185,11 @@ export function createBrowserHost(options: {
       const value = await staging.receive(name, req);
       sendResult(res, { ok: true, value });
     } catch (error) {
-      if (req.readableEnded || req.destroyed)
-        sendResult(res, { ok: false, error: apiErrorOf(error) });
-      else {
-        // Refused before the body was read: answer, then drop the connection instead of reading it all.
-        res.setHeader('Connection', 'close');
-        sendResult(res, { ok: false, error: apiErrorOf(error) });
-        req.destroy();
-      }
+      // Refused before the body was read: answer, then drop the connection instead of reading it all.
+      const unread = !req.readableEnded && !req.destroyed;
+      if (unread) res.setHeader('Connection', 'close');
+      sendResult(res, { ok: false, error: apiErrorOf(error) });
+      if (unread) req.destroy();
     }
   }
 
