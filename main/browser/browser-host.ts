@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join, resolve, sep } from 'node:path';
+import { pipeline } from 'node:stream';
 import { dispatch } from '../core/api/api-dispatch';
 import { apiErrorOf, createCoreApi } from '../core/api/core-api';
 import { isApiMethod, type ApiResult } from '../core/api/api-transport';
@@ -211,7 +212,8 @@ export function createBrowserHost(options: {
       'Cache-Control': 'no-cache',
     });
     if (head) res.end();
-    else createReadStream(path).pipe(res);
+    // A read that fails (the file went away after its stat) cuts this response, not the server.
+    else pipeline(createReadStream(path), res, () => {});
     return true;
   }
 
