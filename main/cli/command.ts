@@ -9,6 +9,12 @@ export class UsageError extends Error {}
 
 export type OptionValues = Record<string, string | boolean | (string | boolean)[] | undefined>;
 
+/** The values of a repeatable string option (`--set a --set b`), in order. */
+export function strings(value: OptionValues[string]): string[] {
+  if (Array.isArray(value)) return value.filter((v): v is string => typeof v === 'string');
+  return typeof value === 'string' ? [value] : [];
+}
+
 /** One `outbox` command: its usage, options and what it does. */
 export type Command = {
   usage: string;

@@ -1,6 +1,7 @@
-import { exportJobOf } from '../core/api/core-api';
+import { exportJobOf } from '../core/api/export-job';
+import { ValidationError } from '../core/errors';
 import { BwLimitError, parseBwLimit, type BwLimit } from '../core/transfer/bwlimit';
-import { UsageError, jsonOption, type Command, type OptionValues } from './command';
+import { UsageError, jsonOption, strings, type Command, type OptionValues } from './command';
 import { readJson, readTaskObject } from './input';
 import { readJobFile, runJob, withEngine } from './run-job';
 
@@ -23,11 +24,10 @@ function bwlimitOf(values: OptionValues): BwLimit | undefined {
   }
 }
 
-/** The `--profile` of a task (its parameters are the defaults of `--task`'s); one of the two is required. */
-function profileOf(values: OptionValues): { profile?: string } {
-  if (typeof values.task !== 'string' && typeof values.profile !== 'string')
+/** A destination is required: `--task`, `--profile` or both. */
+function requireDestination(values: OptionValues): void {
+  if (values.task === undefined && values.profile === undefined)
     throw new UsageError('--task TASK.json or --profile NAME is required');
-  return typeof values.profile === 'string' ? { profile: values.profile } : {};
 }
 
 export const runCommand: Command = {
@@ -50,34 +50,67 @@ export const runCommand: Command = {
   },
 };
 
+/**
+ * The export tasks of `outbox export`: each `--profile` and each `--task` is
+ * a destination; one `--task` with one `--profile` is one destination, the
+ * task's parameters over the profile's.
+ */
+async function exportTasksOf(values: OptionValues): Promise<Record<string, unknown>[]> {
+  const taskFiles = strings(values.task);
+  const profiles = strings(values.profile).map((profile) => ({ profile }));
+  const json = values.json === true;
+  const tasks: Record<string, unknown>[] = [];
+  for (const file of taskFiles) {
+    const task = await readJobFile(readTaskObject(file), json);
+    if ('input' in task)
+      throw new UsageError(`${file}: leave out "input"; the files come from the command line`);
+    tasks.push(task);
+  }
+  if (tasks.length === 1 && profiles.length === 1) return [{ ...tasks[0], ...profiles[0] }];
+  if (tasks.length > 0 && profiles.length > 0 && tasks.length + profiles.length > 2)
+    throw new UsageError(
+      '--task adds its parameters to --profile only for one destination: with several, give each as --profile (outbox profile add) or each as --task',
+    );
+  return [...tasks, ...profiles];
+}
+
 export const exportCommand: Command = {
   usage:
-    'outbox export (--task TASK.json | --profile NAME) FILE... [--json] [--serve] [--bwlimit RATE]',
+    'outbox export (--task TASK.json | --profile NAME)... FILE... [--json] [--serve] [--bwlimit RATE]',
   summary:
     'Export files with one export task (a CloudConvert task object without "input"), e.g.\n' +
     '  {"operation": "export/url", "inline": true}\n' +
     '  --profile NAME  to a saved destination ("outbox profile list"); with --task too, the task’s parameters override the profile’s\n' +
+    '  Repeat --profile (or --task) to send the files to several destinations at once: one job,\n' +
+    '  one export task per destination (named after its profile), each verified on its own;\n' +
+    '  one failing does not stop the others\n' +
     bwlimitHelp,
   options: {
-    task: { type: 'string' },
-    profile: { type: 'string' },
+    task: { type: 'string', multiple: true },
+    profile: { type: 'string', multiple: true },
     ...jsonOption,
     ...serveOption,
     ...bwlimitOption,
   },
   async run({ values, positionals }) {
-    const profile = profileOf(values);
+    requireDestination(values);
     if (positionals.length === 0) throw new UsageError('name at least one FILE to export');
     const bwlimit = bwlimitOf(values);
-    const task =
-      typeof values.task === 'string'
-        ? await readJobFile(readTaskObject(values.task), values.json === true)
-        : {};
-    if ('input' in task)
-      throw new UsageError(
-        `${values.task}: leave out "input"; the files come from the command line`,
-      );
-    const job = exportJobOf({ ...task, ...profile }, positionals);
+    const tasks = await exportTasksOf(values);
+    const job = await readJobFile(
+      Promise.resolve().then(() => {
+        try {
+          return exportJobOf(tasks, positionals);
+        } catch (error) {
+          // The same profile twice: a mistake in the command line.
+          if (!(error instanceof ValidationError)) throw error;
+          throw new UsageError(
+            `--profile ${error.fields.destinations?.join('; ') ?? error.message}`,
+          );
+        }
+      }),
+      values.json === true,
+    );
     return runJob({ job }, { json: values.json === true, serve: values.serve === true, bwlimit });
   },
 };
@@ -88,7 +121,8 @@ export const testCommand: Command = {
     'Test a destination ("Test connection"): credentials and write access, leaving nothing behind.',
   options: { task: { type: 'string' }, profile: { type: 'string' } },
   async run({ values }) {
-    const profile = profileOf(values);
+    requireDestination(values);
+    const profile = typeof values.profile === 'string' ? { profile: values.profile } : {};
     const task = typeof values.task === 'string' ? await readTaskObject(values.task) : {};
     return withEngine(async (engine) => {
       const result = await engine.probe({ input: 'probe', ...task, ...profile });

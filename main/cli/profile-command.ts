@@ -5,7 +5,7 @@ import { ProfileService, type ProfileView } from '../core/profiles/profile-servi
 import { destinationOf } from '../core/tasks/destinations';
 import { isExportOperation, type ExportOperation } from '../core/tasks/operations';
 import { secretFieldsOf } from '../core/tasks/secrets';
-import { UsageError, type Command, type OptionValues } from './command';
+import { UsageError, strings, type Command, type OptionValues } from './command';
 import { readTaskObject } from './input';
 
 /** `outbox profile …`: saved destinations; their secrets live in the OS keychain. */
@@ -202,11 +202,6 @@ function onlyArg(args: string[], what: string): string {
   const [arg, ...extra] = args;
   if (arg === undefined || extra.length) throw new UsageError(`give exactly one ${what}`);
   return arg;
-}
-
-function strings(value: OptionValues[string]): string[] {
-  if (Array.isArray(value)) return value.filter((v): v is string => typeof v === 'string');
-  return typeof value === 'string' ? [value] : [];
 }
 
 function isTaskObject(value: unknown): value is Record<string, unknown> {

@@ -25,6 +25,9 @@ const destination = z.union([
   z.strictObject({ task: z.record(z.string(), json) }),
 ]);
 
+/** Destinations one drop goes to at most (one export task each). */
+const MAX_DESTINATIONS = 32;
+
 const fileRef = z.union([
   z.strictObject({ path: z.string().min(1).max(4096) }),
   z.strictObject({ uploadId: id }),
@@ -59,7 +62,10 @@ export const apiArgSchemas = {
   saveProfile: z.tuple([profileInput]),
   deleteProfile: z.tuple([name]),
   testConnection: z.tuple([destination]),
-  startExport: z.tuple([destination, z.array(fileRef).min(1).max(100_000)]),
+  startExport: z.tuple([
+    z.union([destination, z.array(destination).min(1).max(MAX_DESTINATIONS)]),
+    z.array(fileRef).min(1).max(100_000),
+  ]),
   listJobs: none,
   cancelJob: z.tuple([id]),
   retryJob: z.tuple([id]),

@@ -18,6 +18,7 @@ import type {
   ProfileView,
   SettingsView,
 } from './outbox-api';
+import { EXPORT_TASK, IMPORT_TASK, exportJobOf } from './export-job';
 import type { HostContext } from './host-context';
 
 /** Where files the browser streamed to the host are (see main/browser/upload-staging.ts). */
@@ -34,9 +35,6 @@ export type CoreApiOptions = {
   allowPaths: boolean;
 };
 
-const IMPORT_TASK = 'import-files';
-const EXPORT_TASK = 'export';
-
 /** Any error as the UI receives it: code, words, optional detail and per-field messages. */
 export function apiErrorOf(error: unknown): ApiError {
   if (error instanceof ValidationError) return { ...toErrorInfo(error), fields: error.fields };
@@ -45,7 +43,9 @@ export function apiErrorOf(error: unknown): ApiError {
 
 /**
  * Field paths of the job startExport builds, as the UI names them: the
- * export task's parameters by their own name (`bucket`), the files as `files`.
+ * export task's parameters by their own name (`bucket`), the files as
+ * `files`; with several destinations, a parameter after its task's name
+ * (`backups.bucket`).
  */
 function uiFields(error: ValidationError): ValidationError {
   const fields: FieldErrors = {};
@@ -55,6 +55,7 @@ function uiFields(error: ValidationError): ValidationError {
       field = path.slice(`tasks.${EXPORT_TASK}.`.length);
     else if (path === `tasks.${EXPORT_TASK}`) field = '';
     else if (path.startsWith(`tasks.${IMPORT_TASK}`)) field = 'files';
+    else if (path.startsWith('tasks.')) field = path.slice('tasks.'.length);
     (fields[field] ??= []).push(...messages);
   }
   return new ValidationError(fields);
@@ -64,19 +65,6 @@ function withUiFields<T>(work: Promise<T>): Promise<T> {
   return work.catch((error: unknown) => {
     throw error instanceof ValidationError ? uiFields(error) : error;
   });
-}
-
-/**
- * The job that applies one export task (without `input`) to files: what a
- * drop in the UI and `outbox export` run.
- */
-export function exportJobOf(task: Record<string, unknown>, paths: string[]) {
-  return {
-    tasks: {
-      [IMPORT_TASK]: { operation: 'import/file', path: paths },
-      [EXPORT_TASK]: { ...task, input: IMPORT_TASK },
-    },
-  };
 }
 
 /** The export task of a destination (a saved profile is referenced, and resolved by the runner). */
@@ -215,9 +203,10 @@ export function createCoreApi(
       return withUiFields(runner.probe({ input: IMPORT_TASK, ...exportTaskOf(destination) }));
     },
 
-    async startExport(destination, files) {
-      const task = exportTaskOf(destination);
-      return withUiFields(runner.submit(exportJobOf(task, await pathsOf(files))));
+    async startExport(destinations, files) {
+      const tasks = (Array.isArray(destinations) ? destinations : [destinations]).map(exportTaskOf);
+      const paths = await pathsOf(files);
+      return withUiFields(runner.submit(exportJobOf(tasks, paths)));
     },
     listJobs: () => runner.list(),
     async cancelJob(id) {

@@ -120,8 +120,12 @@ export interface OutboxApi {
   /** "Test connection" for a saved profile or an unsaved task. */
   testConnection(destination: Destination): Promise<ProbeResult>;
 
-  /** Starts exporting files to a destination; the job's progress arrives as events. */
-  startExport(destination: Destination, files: FileRef[]): Promise<JobRecord>;
+  /**
+   * Starts exporting files to a destination, or to several at once (one job:
+   * one import task, one export task per destination, see export-job.ts);
+   * the job's progress arrives as events.
+   */
+  startExport(destinations: Destination | Destination[], files: FileRef[]): Promise<JobRecord>;
   listJobs(): Promise<JobRecord[]>;
   cancelJob(id: string): Promise<void>;
   retryJob(id: string): Promise<JobRecord>;

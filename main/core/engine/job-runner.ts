@@ -24,6 +24,8 @@ import { WorkerPool } from './worker-pool';
 type ActiveJob = {
   record: JobRecord;
   job: Job;
+  /** The job as submitted (profiles named, not expanded): Retry plans it again. */
+  submitted: unknown;
   cancels: Set<() => void>;
   cancelled: boolean;
   done: Promise<JobRecord>;
@@ -61,7 +63,7 @@ export class JobRunner {
   private readonly taskExporters: Map<ExportOperation, TaskExporter<ExportOperation>>;
   private readonly delivery: WorkerDeliveryDeps;
   // Originals of jobs this runner ran, for retry (never persisted: they hold credentials).
-  protected readonly finishedJobs = new Map<string, Job>();
+  protected readonly finishedJobs = new Map<string, Pick<ActiveJob, 'job' | 'submitted'>>();
   /** Every delivered file, kept `logRetentionDays`. */
   readonly deliveryLog: DeliveryLog;
   /** Bandwidth limits of this process's transfers (started by Engine.open). */
@@ -121,7 +123,7 @@ export class JobRunner {
     this.prepareExporters(plan);
     const record = this.store.create(plan, options.tag ?? plan.job.tag);
     await this.store.save(record);
-    return this.start(record, plan);
+    return this.start(record, plan, structuredClone(raw));
   }
 
   /** A worker starts and loads the job's exporters while the job's record is written. */
@@ -134,10 +136,11 @@ export class JobRunner {
     this.pool.prepare([...new Set(operations)]);
   }
 
-  private start(record: JobRecord, plan: JobPlan): JobRecord {
+  private start(record: JobRecord, plan: JobPlan, submitted: unknown): JobRecord {
     const active: ActiveJob = {
       record,
       job: plan.job,
+      submitted,
       cancels: new Set(),
       cancelled: false,
       done: Promise.resolve(record),
@@ -159,10 +162,11 @@ export class JobRunner {
   async resume(id: string): Promise<JobRecord> {
     if (this.active.has(id)) throw new OutboxError('INVALID_DATA', `job ${id} is running`);
     const record = await this.store.interrupted(id);
-    const plan = await planJob(JobStore.tasksOf(record), this.resolveProfile);
+    const submitted = JobStore.tasksOf(record);
+    const plan = await planJob(submitted, this.resolveProfile);
     this.prepareExporters(plan);
-    await this.store.reopen(record);
-    return this.start(record, plan);
+    await this.store.reopen(record, plan);
+    return this.start(record, plan, submitted);
   }
 
   /** Resumes every interrupted job that can be (see `resume`); the others stay as they are. */
@@ -210,23 +214,33 @@ export class JobRunner {
   }
 
   /**
-   * Runs a job again. Needs the original (with credentials) from this
-   * session; an interrupted job of a saved profile is resumed instead.
+   * Runs the failed tasks of a job again, in the same job: tasks that
+   * finished keep their results, files a failed task delivered are not sent
+   * again, and saved profiles are read again (a key fixed since then counts).
+   * Needs the original (with credentials) from this session; an interrupted
+   * job of a saved profile is resumed instead.
    */
   async retry(id: string): Promise<JobRecord> {
+    if (this.active.has(id)) throw new OutboxError('INVALID_DATA', `job ${id} is running`);
     const original = this.finishedJobs.get(id);
-    const stored = original ? undefined : await this.store.get(id);
-    if (stored?.tasks.some((task) => task.code === 'INTERRUPTED' && task.resumable)) {
+    const record = await this.store.get(id);
+    if (!original && record?.tasks.some((task) => task.code === 'INTERRUPTED' && task.resumable)) {
       return this.resume(id);
     }
-    if (!original) {
+    if (!original || !record) {
       throw new OutboxError(
         'NOT_FOUND',
         'This job can no longer be retried here (its credentials are not kept after Outbox restarts). Export the files again.',
       );
     }
-    const record = await this.get(id);
-    return this.submit(original, record?.tag ? { tag: record.tag } : {});
+    const failed = (task: TaskRecord) => task.status === 'error';
+    if (!record.tasks.some(failed)) {
+      throw new OutboxError('INVALID_DATA', `job ${id} has no failed task to retry`);
+    }
+    const plan = await planJob(original.submitted, this.resolveProfile);
+    this.prepareExporters(plan);
+    await this.store.reopen(record, plan, failed);
+    return this.start(record, plan, original.submitted);
   }
 
   /** Deletes a job from history (not its links). */
@@ -254,7 +268,7 @@ export class JobRunner {
       taskName,
       { ...(fileIndex === undefined ? {} : { file: fileIndex }), expires_in: expiresIn },
       {
-        original: this.active.get(id)?.job ?? this.finishedJobs.get(id),
+        original: (this.active.get(id) ?? this.finishedJobs.get(id))?.job,
         resolveProfile: this.resolveProfile,
         sign: (request) => this.pool.share(request),
       },
@@ -314,8 +328,9 @@ export class JobRunner {
     record.ended_at = new Date().toISOString();
     await this.update(active);
     // Only now: until the final record is on disk, a crash must still find what was delivered.
-    await this.store.delivered.remove(record.id).catch(() => {});
-    this.finishedJobs.set(record.id, active.job);
+    // A failed job keeps it for Retry (swept with the job).
+    if (record.status === 'finished') await this.store.delivered.remove(record.id).catch(() => {});
+    this.finishedJobs.set(record.id, { job: active.job, submitted: active.submitted });
     return record;
   }
 

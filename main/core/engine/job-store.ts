@@ -117,10 +117,20 @@ export class JobStore {
     };
   }
 
-  /** Its interrupted tasks wait again, owned by this process; saved before it runs. */
-  async reopen(record: JobRecord): Promise<void> {
+  /**
+   * Its interrupted tasks (or those `again` picks: Retry takes the failed
+   * ones) wait again with the parameters `plan` has for them now, owned by
+   * this process; the other tasks keep their results. Saved before it runs.
+   */
+  async reopen(
+    record: JobRecord,
+    plan: JobPlan,
+    again: (task: TaskRecord) => boolean = (task) => task.code === 'INTERRUPTED',
+  ): Promise<void> {
     for (const task of record.tasks) {
-      if (task.code !== 'INTERRUPTED') continue;
+      if (!again(task)) continue;
+      const params = plan.job.tasks[task.name];
+      if (params) task.params = withoutSecrets(params) as TaskRecord['params'];
       task.status = 'waiting';
       for (const field of ['code', 'message', 'detail', 'ended_at', 'result'] as const) {
         delete task[field];
@@ -179,7 +189,7 @@ export class JobStore {
 
   /**
    * Removes jobs past their retention (not `running` ones) and the delivered
-   * logs of jobs that can no longer resume. Returns the ids of the removed jobs.
+   * logs of jobs that can no longer resume or be retried. Returns the ids of the removed jobs.
    */
   async sweep(running: Set<string>, now = Date.now()): Promise<string[]> {
     const removed: string[] = [];
@@ -188,7 +198,8 @@ export class JobStore {
       if (Date.parse(record.expires_at) <= now && !running.has(record.id)) {
         await this.records.remove(record.id);
         removed.push(record.id);
-      } else if (record.tasks.some((task) => task.code === 'INTERRUPTED')) {
+      } else if (record.status === 'error') {
+        // Interrupted (to resume) or failed (to retry): what was delivered is not sent again.
         keepLogs.add(record.id);
       }
     }
