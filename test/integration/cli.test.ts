@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeFile, sha256File, tempDir } from '../support/engine';
 import { assertBuilt, outbox, spawnOutbox, until } from '../support/cli';
 import { freePort, run } from '../support/net';
+import { SFTP, assertServerUp } from '../support/servers';
+import { fetchedSha256 } from '../support/sftp-cli';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -215,5 +217,58 @@ describe('outbox', () => {
     // Where the PUT went (scheme, host, port and path): no longer hidden as "[secret]".
     expect(json.tasks[1].message).toContain('PUT http://127.0.0.1:1/nothing-listens');
     expect(json.tasks[1].message).not.toContain('[secret]');
+  });
+
+  it('exports to several destinations in one job: one failing does not stop the others', async () => {
+    await assertServerUp('sftp');
+    const folder = `cli-multi-${process.pid}`;
+    const file = await makeFile(dir, 'several.bin', 200_000);
+    await fs.writeFile(
+      join(dir, 'sftp.json'),
+      JSON.stringify({
+        operation: 'export/sftp',
+        host: SFTP.host,
+        port: SFTP.port,
+        username: SFTP.username,
+        password: SFTP.password,
+        path: `${folder}/`,
+      }),
+    );
+    await fs.writeFile(
+      join(dir, 'refused.json'),
+      JSON.stringify({ operation: 'export/upload', url: 'http://127.0.0.1:1/nothing-listens' }),
+    );
+    try {
+      const tasks = ['url.json', 'sftp.json', 'refused.json'].flatMap((t) => [
+        '--task',
+        join(dir, t),
+      ]);
+      const result = await outbox(['export', ...tasks, file, '--json'], env);
+      expect(result.code).toBe(1);
+      const json = JSON.parse(result.stdout);
+      expect(json.status).toBe('error');
+      expect(json.tasks.map((t: { name: string; status: string }) => [t.name, t.status])).toEqual([
+        ['import-files', 'finished'],
+        ['export-1', 'finished'],
+        ['export-2', 'finished'],
+        ['export-3', 'error'],
+      ]);
+      expect(json.tasks[2].result.files[0]).toMatchObject({
+        filename: 'several.bin',
+        verified: true,
+      });
+      expect(await fetchedSha256(`${folder}/several.bin`)).toBe(await sha256File(file));
+    } finally {
+      await fs.rm(join(SFTP.home, folder), { recursive: true, force: true });
+    }
+
+    const mixed = await outbox(
+      ['export', '--task', join(dir, 'url.json'), '--profile', 'a', '--profile', 'b', file],
+      env,
+    );
+    expect(mixed.code).toBe(2);
+    expect(mixed.stderr).toMatch(
+      /--task adds its parameters to --profile only for one destination/,
+    );
   });
 });
