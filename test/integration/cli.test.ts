@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeFile, sha256File, tempDir } from '../support/engine';
 import { assertBuilt, outbox, spawnOutbox, until } from '../support/cli';
 import { freePort, run } from '../support/net';
-import { SFTP, assertServerUp } from '../support/servers';
+import { SFTP, assertServerUp, sftpPasswordTask } from '../support/servers';
 import { fetchedSha256 } from '../support/sftp-cli';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -225,14 +225,7 @@ describe('outbox', () => {
     const file = await makeFile(dir, 'several.bin', 200_000);
     await fs.writeFile(
       join(dir, 'sftp.json'),
-      JSON.stringify({
-        operation: 'export/sftp',
-        host: SFTP.host,
-        port: SFTP.port,
-        username: SFTP.username,
-        password: SFTP.password,
-        path: `${folder}/`,
-      }),
+      JSON.stringify({ ...sftpPasswordTask, path: `${folder}/` }),
     );
     await fs.writeFile(
       join(dir, 'refused.json'),

@@ -15,7 +15,7 @@ import { ProfileService } from '../../main/core/profiles/profile-service';
 import type { JobRecord, TaskRecord } from '../../main/core/transfer/records';
 import { makeFile, sha256, sha256File, tempDir, testConfig } from '../support/engine';
 import { rgwClient } from '../support/mid-upload';
-import { AZURITE, RGW, SFTP, assertServerUp, s3TaskOf } from '../support/servers';
+import { AZURITE, RGW, SFTP, assertServerUp, s3TaskOf, sftpPasswordTask } from '../support/servers';
 import { fetchedSha256 } from '../support/sftp-cli';
 import { MemorySecrets } from '../support/memory-secrets';
 
@@ -64,14 +64,7 @@ describe('one drop, several destinations', () => {
     const home = await tempDir();
     profiles = new ProfileService(home, new MemorySecrets());
     await profiles.add(names.s3, { ...s3TaskOf(RGW), bucket, key_prefix: 'in/' });
-    await profiles.add(names.sftp, {
-      operation: 'export/sftp',
-      host: SFTP.host,
-      port: SFTP.port,
-      username: SFTP.username,
-      password: SFTP.password,
-      path: `${folder}/`,
-    });
+    await profiles.add(names.sftp, { ...sftpPasswordTask, path: `${folder}/` });
     await profiles.add(names.azure, {
       operation: 'export/azure/blob',
       storage_account: AZURITE.account,

@@ -214,11 +214,9 @@ export class JobRunner {
   }
 
   /**
-   * Runs the failed tasks of a job again, in the same job: tasks that
-   * finished keep their results, files a failed task delivered are not sent
-   * again, and saved profiles are read again (a key fixed since then counts).
-   * Needs the original (with credentials) from this session; an interrupted
-   * job of a saved profile is resumed instead.
+   * Runs the failed tasks of a job again, in the same job (see README, Several
+   * destinations). Needs the original (with credentials) from this session; an
+   * interrupted job of a saved profile is resumed instead.
    */
   async retry(id: string): Promise<JobRecord> {
     if (this.active.has(id)) throw new OutboxError('INVALID_DATA', `job ${id} is running`);
@@ -327,8 +325,7 @@ export class JobRunner {
     await active.delivered.flush();
     record.ended_at = new Date().toISOString();
     await this.update(active);
-    // Only now: until the final record is on disk, a crash must still find what was delivered.
-    // A failed job keeps it for Retry (swept with the job).
+    // Only now: until the final record is on disk, a crash must still find what was delivered (Retry too).
     if (record.status === 'finished') await this.store.delivered.remove(record.id).catch(() => {});
     this.finishedJobs.set(record.id, { job: active.job, submitted: active.submitted });
     return record;
