@@ -77,6 +77,22 @@ describe('outbox settings bwlimit', () => {
   });
 });
 
+describe('a destination and its limit', () => {
+  it('a renamed profile keeps its limit; a deleted one takes it along', async () => {
+    const name = `limited-${randomBytes(3).toString('hex')}`;
+    const add = await outbox(['profile', 'add', name, '--task', join(dir, 'sftp.json')], env);
+    expect(add.code, add.stderr).toBe(0);
+    expect((await outbox(['settings', 'bwlimit', '1M', '--profile', name], env)).code).toBe(0);
+    const renamed = `${name}-2`;
+    expect((await outbox(['profile', 'rename', name, renamed], env)).code).toBe(0);
+    const limits = async () =>
+      JSON.parse((await outbox(['settings', '--json'], env)).stdout).bandwidth_limit;
+    expect(await limits()).toEqual({ profiles: { [renamed]: '1M' } });
+    expect((await outbox(['profile', 'rm', renamed], env)).code).toBe(0);
+    expect(await limits()).toEqual({});
+  });
+});
+
 describe('outbox export --bwlimit', () => {
   it('refuses a wrong --bwlimit before a byte moves', async () => {
     const path = await makeFile(dir, 'never.bin', 1000);

@@ -13,6 +13,7 @@ import {
 } from './profile-params';
 import { ProfileStore, type ProfileRecord } from './profile-store';
 import { KeychainSecretStore, type SecretStore } from './secret-store';
+import { renameBandwidthLimit, saveBandwidthLimit } from '../transfer/bwlimit-settings';
 
 /**
  * A saved destination as the UI and CLI see it: secrets only as `{ set }`.
@@ -60,7 +61,7 @@ export class ProfileService {
   private readonly store: ProfileStore;
 
   constructor(
-    home: string,
+    private readonly home: string,
     private readonly secrets: SecretStore = new KeychainSecretStore(),
   ) {
     this.store = new ProfileStore(home);
@@ -183,12 +184,18 @@ export class ProfileService {
     }
     const renamed = { ...record, name, updated_at: new Date().toISOString() };
     await this.store.put(renamed);
+    await renameBandwidthLimit(this.home, record.name, name); // its speed limit goes with it
     return viewOf(renamed);
   }
 
   /** Deletes the profile and every keychain item of it; the keychain goes first so none is orphaned. */
   async remove(name: string): Promise<void> {
     const record = await this.record(name);
+    await this.removeRecord(record);
+    await saveBandwidthLimit(this.home, 'off', record.name); // and its speed limit
+  }
+
+  private async removeRecord(record: ProfileRecord): Promise<void> {
     if (record.secrets.length === 0) {
       // Nothing of it is in the keychain (e.g. export/url without a password): removing it needs
       // none. Leftovers of an interrupted save are deleted where a keychain answers.

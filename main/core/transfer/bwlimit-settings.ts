@@ -68,6 +68,14 @@ export async function saveBandwidthLimit(
   return next;
 }
 
+/** A renamed destination keeps its limit. */
+export async function renameBandwidthLimit(home: string, from: string, to: string): Promise<void> {
+  const limit = (await loadBandwidthLimits(home)).profiles?.[from];
+  if (limit === undefined) return;
+  await saveBandwidthLimit(home, limit, to);
+  await saveBandwidthLimit(home, 'off', from);
+}
+
 /** The rates the saved limits set at `now` (bytes per second, 0: no limit): what settings show. */
 export function ratesAt(
   limits: BandwidthLimits,
