@@ -7,6 +7,7 @@ import { ErrorBox } from './components/ErrorBox';
 import { Icon } from './components/Icons';
 import { LanBanner } from './components/LanSharing';
 import { NotificationsButton } from './components/NotificationsButton';
+import { SpeedLimitsButton } from './components/SpeedLimits';
 import { ProfileEditor } from './components/ProfileEditor';
 import { Toasts } from './components/Toasts';
 import { useJobNotifications } from './lib/web-notifications';
@@ -59,6 +60,7 @@ export function App() {
         </div>
         <div className="topbar-actions">
           <NotificationsButton />
+          <SpeedLimitsButton />
           <button type="button" className="button" onClick={() => folderInput.current?.click()}>
             <Icon name="folder" size={16} /> Choose folder…
           </button>

@@ -78,6 +78,8 @@ export const apiArgSchemas = {
   updateLink: z.tuple([id, linkOptions]),
   getSettings: none,
   saveSettings: z.tuple([settingsInput]),
+  // The text is parsed by the setting itself (INVALID_DATA naming the entry and why).
+  setBandwidthLimit: z.tuple([z.string().min(1).max(1000), name.optional()]),
 } satisfies Record<ApiMethod, z.ZodType>;
 
 /** The arguments of `method`, or a ValidationError naming each bad one (`0.task.bucket`…). */

@@ -28,6 +28,7 @@ export const apiMethods = [
   'updateLink',
   'getSettings',
   'saveSettings',
+  'setBandwidthLimit',
 ] as const satisfies readonly Exclude<keyof OutboxApi, 'subscribe'>[];
 
 export type ApiMethod = (typeof apiMethods)[number];

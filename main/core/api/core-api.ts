@@ -3,7 +3,7 @@ import type { JobRecord } from '../transfer/records';
 import { OutboxError, ValidationError, toErrorInfo, type FieldErrors } from '../errors';
 import type { LinkStore } from '../links/link-store';
 import { lanCandidates, loadLanSharing, saveLanSharing } from '../server/lan-settings';
-import { loadBandwidthLimits, ratesAt } from '../transfer/bwlimit-settings';
+import { loadBandwidthLimits, ratesAt, saveBandwidthLimit } from '../transfer/bwlimit-settings';
 import { findRunningServer } from '../http/server-info';
 import { refreshLanSharing } from '../server/outbox-server';
 import type {
@@ -239,6 +239,10 @@ export function createCoreApi(
       await saveLanSharing(config.home, input.lan_sharing);
       await refreshLanSharing(config.home);
       linkEvents.emit('links');
+      return settingsView(config.home);
+    },
+    async setBandwidthLimit(limit, profile) {
+      await saveBandwidthLimit(config.home, limit, profile);
       return settingsView(config.home);
     },
     async revokeLink(id) {

@@ -147,6 +147,12 @@ export interface OutboxApi {
   getSettings(): Promise<SettingsView>;
   /** Saves and applies at once (the LAN listeners open or close). */
   saveSettings(input: SettingsInput): Promise<SettingsView>;
+  /**
+   * Sets the global bandwidth limit, or a destination's (`profile`): a rate or
+   * a timetable in rclone's --bwlimit syntax, "off" removes it. Running
+   * transfers follow within a second.
+   */
+  setBandwidthLimit(limit: string, profile?: string): Promise<SettingsView>;
 
   /** Live updates; returns the function that unsubscribes. */
   subscribe(listener: (event: ApiEvent) => void): () => void;

@@ -96,6 +96,7 @@ export function createBrowserClient(): OutboxApi {
     updateLink: (...args) => call('updateLink', args),
     getSettings: () => call('getSettings', []),
     saveSettings: (...args) => call('saveSettings', args),
+    setBandwidthLimit: (...args) => call('setBandwidthLimit', args),
     subscribe: eventHub(),
   };
 }

@@ -72,6 +72,8 @@ type Actions = {
   updateLink(id: string, options: LinkOptions, done: string): Promise<boolean>;
   refreshSettings(): Promise<void>;
   setLanSharing(enabled: boolean): Promise<void>;
+  /** The global bandwidth limit, or a destination's; the error to show, if any. */
+  setBandwidthLimit(limit: string, profile?: string): Promise<ShownError | undefined>;
   toast(message: string, tone?: Toast['tone']): void;
   dropToast(id: number): void;
   openEditor(editor: EditorState): void;
@@ -201,6 +203,25 @@ export const useStore = create<State & Actions>()((set, get) => {
             : 'LAN sharing is off: links work on this computer only.',
         );
       }),
+
+    async setBandwidthLimit(limit, profile) {
+      try {
+        const api = getApi();
+        const settings = await (profile === undefined
+          ? api.setBandwidthLimit(limit)
+          : api.setBandwidthLimit(limit, profile));
+        set({ settings });
+        const whose = profile === undefined ? 'All transfers' : `Transfers to ${profile}`;
+        get().toast(
+          limit.trim().toLowerCase() === 'off'
+            ? `${whose}: no speed limit.`
+            : `${whose}: limited to ${limit.trim()}.`,
+        );
+        return undefined;
+      } catch (error) {
+        return errorInfoOf(error);
+      }
+    },
 
     async updateLink(id, options, done) {
       let ok = false;
