@@ -18,21 +18,25 @@ const READ_SIZE = 4 * SFTP_CHUNK;
  * from the caller's buffer, for servers with smaller limits), so no byte is
  * copied or allocated on Outbox's side. `onRead` sees each chunk before it
  * goes (e.g. to hash it). Progress counts bytes the server acknowledged.
- * Returns the bytes written; on failure every request still in flight has
- * settled before it throws (the handle can be closed).
- * `start`: where in the remote file the first byte goes.
+ * `finish` queues the requests that follow the writes on this handle (fstat,
+ * close) as soon as the last write is queued, not after its answer: SFTP
+ * servers process one handle's requests in order, so they share the writes'
+ * round trip and still see every byte. Returns what `finish` resolves to
+ * once every write succeeded; on failure every write still in flight has
+ * settled before it throws. `start`: where in the remote file the first byte goes.
  */
-export async function writePipelined(
+export async function writePipelined<T>(
   sftp: SFTPWrapper,
   handle: Buffer,
   read: (into: ReadInto) => AsyncIterable<Buffer>,
   progress: ProgressSink,
+  finish: () => Promise<T>,
   options: { start?: number; onRead?: (chunk: Buffer) => void } = {},
-): Promise<number> {
+): Promise<T> {
   let position = options.start ?? 0;
   let inFlight = 0;
-  let written = 0;
   let failure: unknown;
+  let finished: Promise<T> | undefined;
   let wake: (() => void) | undefined;
   const settled = () => new Promise<void>((resolve) => (wake = resolve));
   const free: Buffer[] = [];
@@ -49,10 +53,7 @@ export async function writePipelined(
         inFlight--;
         if (--owner.pending === 0) free.push(owner.buffer);
         if (error) failure ??= error;
-        else {
-          written += length;
-          progress.add(length);
-        }
+        else progress.add(length);
         const resume = wake;
         wake = undefined;
         resume?.();
@@ -70,9 +71,13 @@ export async function writePipelined(
       if (failure !== undefined) throw failure;
       send(chunk, owner);
     }
+    if (failure === undefined) finished = finish();
   } finally {
     while (inFlight > 0) await settled();
   }
-  if (failure !== undefined) throw failure;
-  return written;
+  if (failure !== undefined) {
+    finished?.catch(() => undefined); // the write's failure is the one to report
+    throw failure;
+  }
+  return finished as Promise<T>;
 }

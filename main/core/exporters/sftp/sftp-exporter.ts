@@ -191,19 +191,22 @@ export const sftpExporter: Exporter<'export/sftp'> = {
       const hash = createHash('sha256');
       if (offset > 0)
         for await (const chunk of context.read({ start: 0, end: offset })) hash.update(chunk);
-      await writePipelined(
+      const open = handle;
+      // The size check and the close travel with the last write (one round trip).
+      const [written, closed] = await writePipelined(
         sftp,
-        handle,
+        open,
         (into) => context.read({ start: offset, end: source.size }, into),
         context.progress,
+        () => {
+          handle = undefined;
+          return Promise.allSettled([
+            call<Stats>((done) => sftp.fstat(open, done)),
+            close(sftp, open),
+          ]);
+        },
         { start: offset, onRead: (chunk) => hash.update(chunk) },
       );
-      // One round trip for both: the server answers requests of a channel in order.
-      const [written, closed] = await Promise.allSettled([
-        call<Stats>((done) => sftp.fstat(handle as Buffer, done)),
-        close(sftp, handle),
-      ]);
-      handle = undefined;
       if (written.status === 'rejected') throw written.reason;
       if (closed.status === 'rejected') throw closed.reason;
       const sha256 = hash.digest().toString('hex');
