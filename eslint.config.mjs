@@ -15,7 +15,7 @@ const electronOnlyHere = {
  */
 export const coreFloors = [
   ['api'],
-  ['server'],
+  ['server', 'watch'],
   ['engine'],
   ['profiles', 'links', 'delivery-log'],
   ['exporters'],

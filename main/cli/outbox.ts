@@ -8,6 +8,7 @@ import { logCommand } from './log-command';
 import { profileCommand } from './profile-command';
 import { serveCommand } from './serve-command';
 import { settingsCommand } from './settings-command';
+import { watchCommand } from './watch-command';
 
 /**
  * `outbox`: the command-line host. It calls the same core as the app; every
@@ -24,6 +25,7 @@ const commands: Record<string, Command> = {
   profile: profileCommand,
   jobs: jobsCommand,
   log: logCommand,
+  watch: watchCommand,
 };
 
 /** Runs one `outbox` command line; resolves to its exit code. */

@@ -3,6 +3,7 @@ import { startBrowserHost } from '../browser/browser-host';
 import { hostContext } from '../core/api/host-context';
 import { loadConfig } from '../core/config';
 import type { RunningServer } from '../core/server/outbox-server';
+import { WatchService } from '../core/watch/watch-service';
 import { UsageError, wholeNumber, type Command } from './command';
 import { packageVersion } from './help';
 import { openProfiles } from './profile-command';
@@ -43,8 +44,9 @@ export const serveCommand: Command = {
     );
     return withEngine(
       async (engine, cfg) => {
+        const profiles = openProfiles(cfg);
         const host = await startBrowserHost({
-          context: hostContext(engine, openProfiles(cfg)),
+          context: hostContext(engine, profiles),
           version: packageVersion(),
           rendererDir: join(__dirname, '../renderer'),
         });
@@ -53,8 +55,16 @@ export const serveCommand: Command = {
           `Open the Outbox UI (this address is your key; keep it private):\n  ${host.uiUrl}`,
         );
         printLanStatus(host.server);
+        const watches = await WatchService.open({
+          home: cfg.home,
+          runner: engine,
+          deliveryLog: engine.deliveryLog,
+          profiles,
+        });
+        await watches.start();
         console.log(`Data directory: ${cfg.home}. Press Ctrl-C to stop.`);
         await untilSignal();
+        await watches.close();
         await host.close();
         console.log('Outbox stopped.');
         return 0;

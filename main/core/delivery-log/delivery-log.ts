@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
+import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 import { ValidationError } from '../errors';
-import { ensurePrivateDir } from '../store/atomic-file';
+import { openDatabase } from '../store/sqlite';
 import type {
   DeliveryEntry,
   DeliveryPage,
@@ -106,17 +106,12 @@ export class DeliveryLog {
 
   /** Opens (or creates) `OUTBOX_HOME/delivery-log/deliveries.sqlite` and drops entries past retention. */
   static async open(home: string, retentionDays: number): Promise<DeliveryLog> {
-    const dir = join(home, 'delivery-log');
-    await ensurePrivateDir(dir); // the database files inherit nothing: the folder keeps them private
-    // Other Outbox processes (the app, `outbox serve`, the CLI) write the same log: wait for their commits.
-    const db = new DatabaseSync(join(dir, 'deliveries.sqlite'), { timeout: 10_000 });
-    db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;');
-    const { user_version: version } = db.prepare('PRAGMA user_version').get() as {
-      user_version: number;
-    };
-    if (version < SCHEMA_VERSION) {
-      db.exec(`BEGIN IMMEDIATE; ${schema} PRAGMA user_version = ${SCHEMA_VERSION}; COMMIT;`);
-    }
+    const db = await openDatabase(
+      join(home, 'delivery-log'),
+      'deliveries.sqlite',
+      schema,
+      SCHEMA_VERSION,
+    );
     const log = new DeliveryLog(db, retentionDays * DAY_MS);
     log.sweep();
     return log;
@@ -207,6 +202,17 @@ export class DeliveryLog {
       yield page.entries;
       after = page.next;
     } while (after);
+  }
+
+  /**
+   * The local files a job delivered (verified), by their source paths; `since`
+   * (the job's start) keeps the lookup on the time index.
+   */
+  sourcesOfJob(jobId: string, since: string): Set<string> {
+    const rows = this.db
+      .prepare('SELECT source_path FROM deliveries WHERE delivered_at >= ? AND job_id = ?')
+      .all(Date.parse(since) - 1000, jobId) as { source_path: string }[];
+    return new Set(rows.map((row) => row.source_path));
   }
 
   /** Drops entries older than the retention period. */
