@@ -10,10 +10,13 @@ import { hiddenPartsOf } from '../tasks/secrets';
 import type { ResultFile } from '../transfer/records';
 import type { TaskRequest as Request, WorkerData, WorkReply, WorkRequest } from './worker-protocol';
 
-/** A request as callers give it: the pool numbers it and says what its messages must hide. */
+/** A request before the pool numbers it and says what its messages must hide. */
+type Unnumbered<R extends Request> = R extends Request ? Omit<R, 'id' | 'hidden'> : never;
+
+/** A request of type `T` as callers give it. */
 export type NewRequest<T extends Request['type']> = Omit<
-  Extract<Request, { type: T }>,
-  'id' | 'type' | 'hidden'
+  Unnumbered<Extract<Request, { type: T }>>,
+  'type'
 >;
 
 type Job = {
@@ -129,10 +132,7 @@ export class WorkerPool {
   }
 
   private submit(
-    request:
-      | ({ type: 'upload' } & NewRequest<'upload'>)
-      | ({ type: 'probe' } & NewRequest<'probe'>)
-      | ({ type: 'share' } & NewRequest<'share'>),
+    request: Unnumbered<Request>,
     onProgress: (bytes: number) => void,
     onCheckpoint?: Job['onCheckpoint'],
   ): { done: Promise<ResultFile | ProbeResult>; cancel: () => void } {
