@@ -1,5 +1,6 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { sendBody } from '../http/send-body';
 
 /**
  * Bounds what one client can hold of a local server (the loopback one and
@@ -105,13 +106,9 @@ export function guardConnections(server: Server): void {
       if (now - upload.started <= allowed) continue;
       bodies.delete(upload);
       if (!res.headersSent) {
+        res.setHeader('Connection', 'close');
         const text = 'The request body arrived too slowly; send it again.\n';
-        res.writeHead(408, {
-          'Content-Type': 'text/plain; charset=utf-8',
-          'Content-Length': Buffer.byteLength(text),
-          Connection: 'close',
-        });
-        res.end(text);
+        sendBody(res, 408, 'text/plain; charset=utf-8', text);
       }
       setTimeout(() => req.socket.destroy(), 500).unref();
     }

@@ -12,6 +12,7 @@ import {
 } from '../links/link-handler';
 import { PasswordAttempts } from '../links/link-password';
 import type { LinkStore } from '../links/link-store';
+import { sendBody } from '../http/send-body';
 import { findRunningServer, serverInfoPath, type ServerInfo } from '../http/server-info';
 import { ensurePrivateDir, writeFileAtomic } from '../store/atomic-file';
 import { guardConnections } from './connection-guard';
@@ -93,9 +94,8 @@ export async function startServer(options: {
         return sendText(res, 421, 'This address only serves download links.');
       }
       if (url.pathname === '/healthz') {
-        res.writeHead(200, { 'Content-Type': 'application/json' });
-        res.end(JSON.stringify({ app: 'outbox', pid: process.pid }));
-        return;
+        const body = JSON.stringify({ app: 'outbox', pid: process.pid });
+        return sendBody(res, 200, 'application/json', body);
       }
       if (app && (await app(req, res, url))) return;
       sendText(res, 404, 'Not found.');
