@@ -5,11 +5,9 @@ import type { ExportOperation } from '../../../main/core/tasks/operations';
 import { getApi } from '../api';
 import { profileOperations } from '../lib/destinations';
 import {
-  formFromTaskJson,
   formOf,
   holdsAllSecrets,
   newForm,
-  taskJsonOf,
   toProfileInput,
   typedParams,
   validateForm,
@@ -20,11 +18,11 @@ import {
 import { formFieldsOf } from '../lib/schema-form';
 import { useStore } from '../store/app-store';
 import { errorInfoOf, type ShownError } from '../store/errors';
-import { CopyButton } from './CopyButton';
 import { Dialog } from './Dialog';
 import { ErrorBox } from './ErrorBox';
 import { FormField } from './FormField';
 import { Icon } from './Icons';
+import { TaskJsonSection } from './TaskJsonSection';
 
 type TestState =
   | { state: 'idle' }
@@ -59,8 +57,6 @@ function EditorDialog({ profile, seed }: { profile: ProfileView | undefined; see
   const [saving, setSaving] = useState(false);
   const [test, setTest] = useState<TestState>({ state: 'idle' });
   const [confirmDelete, setConfirmDelete] = useState(false);
-  const [paste, setPaste] = useState('');
-  const [pasteError, setPasteError] = useState<string | undefined>();
 
   const fields = formFieldsOf(form.operation);
   const errors = useMemo(() => validateForm(form), [form]);
@@ -163,28 +159,6 @@ function EditorDialog({ profile, seed }: { profile: ProfileView | undefined; see
     // Secrets never come back from the keychain: the copy asks for them again.
     openEditor({ mode: 'new', seed: { ...form, name, secrets: {} } });
     toast('Copy made: enter its secrets, then save.');
-  };
-
-  const applyPaste = () => {
-    const result = formFromTaskJson(paste, form.name);
-    if ('error' in result) {
-      setPasteError(result.error);
-      return;
-    }
-    const next = result.form;
-    // Secrets the JSON leaves out stay as saved.
-    if (next.operation === form.operation) {
-      for (const [name, mode] of Object.entries(form.secrets)) {
-        const value = next.values[name];
-        const given = Array.isArray(value) ? value.length > 0 : value !== '' && value !== undefined;
-        if (!given) next.secrets[name] = mode;
-      }
-    }
-    setForm(next);
-    setTouched(new Set(Object.keys(next.values)));
-    setPasteError(undefined);
-    setPaste('');
-    toast('Form filled from the pasted task.');
   };
 
   const primary = fields.filter((f) => f.primary);
@@ -367,43 +341,14 @@ function EditorDialog({ profile, seed }: { profile: ProfileView | undefined; see
         </section>
         {test.state === 'error' && <ErrorBox error={test.error} title="Connection failed" />}
 
-        <details className="form-section json">
-          <summary>CloudConvert task JSON</summary>
-          <p className="muted small">
-            The same destination as a CloudConvert export task. Secrets are left out.
-          </p>
-          <div className="json-box">
-            <pre aria-label="Task JSON" tabIndex={0}>
-              {taskJsonOf(form)}
-            </pre>
-            <CopyButton text={taskJsonOf(form)} label="Copy task JSON" />
-          </div>
-          <label htmlFor="paste-json" className="label">
-            Paste a task to fill the form
-          </label>
-          <textarea
-            id="paste-json"
-            className="mono"
-            rows={4}
-            spellCheck={false}
-            value={paste}
-            placeholder='{ "operation": "export/s3", "bucket": "…", … }'
-            onChange={(event) => setPaste(event.target.value)}
-          />
-          {pasteError && (
-            <p className="field-error" role="alert">
-              <Icon name="alert" size={14} /> {pasteError}
-            </p>
-          )}
-          <button
-            type="button"
-            className="button button-small"
-            disabled={paste.trim() === ''}
-            onClick={applyPaste}
-          >
-            Fill the form
-          </button>
-        </details>
+        <TaskJsonSection
+          form={form}
+          onFill={(next) => {
+            setForm(next);
+            setTouched(new Set(Object.keys(next.values)));
+            toast('Form filled from the pasted task.');
+          }}
+        />
       </form>
     </Dialog>
   );
