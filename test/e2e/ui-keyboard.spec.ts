@@ -31,6 +31,25 @@ async function tabTo(page: Page, name: string | RegExp, limit = 40): Promise<str
   throw new Error(`Tab never reached "${String(name)}"; it went through: ${seen.join(' | ')}`);
 }
 
+/** Presses `key` on the focused file picker button and chooses these text files in its dialog. */
+async function pickFilesWith(
+  page: Page,
+  key: string,
+  files: Record<string, string>,
+): Promise<void> {
+  const chooser = page.waitForEvent('filechooser');
+  await page.keyboard.press(key);
+  await (
+    await chooser
+  ).setFiles(
+    Object.entries(files).map(([name, text]) => ({
+      name,
+      mimeType: 'text/plain',
+      buffer: Buffer.from(text),
+    })),
+  );
+}
+
 test('Tab goes through the window in reading order', async ({ page }) => {
   await openOutbox(page);
   const order = await tabTo(page, 'Transfers');
@@ -93,14 +112,10 @@ test('Escape closes the destination editor and focus returns to its button', asy
 test('choose files and a destination with the keyboard alone: they are sent', async ({ page }) => {
   await openOutbox(page);
   await tabTo(page, 'Choose files…');
-  const chooser = page.waitForEvent('filechooser');
-  await page.keyboard.press('Space');
-  await (
-    await chooser
-  ).setFiles([
-    { name: 'typed.txt', mimeType: 'text/plain', buffer: Buffer.from('sent without a mouse\n') },
-    { name: 'keys.txt', mimeType: 'text/plain', buffer: Buffer.from('tab, tab, enter\n') },
-  ]);
+  await pickFilesWith(page, 'Space', {
+    'typed.txt': 'sent without a mouse\n',
+    'keys.txt': 'tab, tab, enter\n',
+  });
   const sendTo = page.getByRole('dialog', { name: 'Send to…' });
   await expect(sendTo).toBeVisible();
   await checkScreen(page, '22-send-to-by-keyboard');
@@ -110,13 +125,7 @@ test('choose files and a destination with the keyboard alone: they are sent', as
   await expect(sendTo).toHaveCount(0);
   await expect(page.getByRole('button', { name: 'Choose files…' })).toBeFocused();
 
-  const again = page.waitForEvent('filechooser');
-  await page.keyboard.press('Enter');
-  await (
-    await again
-  ).setFiles([
-    { name: 'typed.txt', mimeType: 'text/plain', buffer: Buffer.from('sent without a mouse\n') },
-  ]);
+  await pickFilesWith(page, 'Enter', { 'typed.txt': 'sent without a mouse\n' });
   await expect(sendTo).toBeVisible();
   await tabTo(page, /^Temporary link/);
   await page.keyboard.press('Enter');
@@ -138,11 +147,7 @@ test('choose files and a destination with the keyboard alone: they are sent', as
 test('a destination tile has its own keyboard file picker', async ({ page }) => {
   await openOutbox(page);
   await tabTo(page, 'Choose files for Temporary link');
-  const chooser = page.waitForEvent('filechooser');
-  await page.keyboard.press('Enter');
-  await (
-    await chooser
-  ).setFiles([{ name: 'tile.txt', mimeType: 'text/plain', buffer: Buffer.from('from a tile\n') }]);
+  await pickFilesWith(page, 'Enter', { 'tile.txt': 'from a tile\n' });
   const job = page.getByRole('article', { name: 'tile.txt → Temporary link' });
   await expect(job.getByTestId('job-status')).toHaveText('Done');
 });
