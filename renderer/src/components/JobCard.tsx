@@ -1,7 +1,7 @@
 import { memo, useEffect, useRef, useState } from 'react';
 import { formatBytes, formatDuration, formatRate, formatWhen, plural } from '../lib/format';
 import {
-  destinationOf,
+  destinationNameOf,
   filesTitle,
   exportTasksOf,
   isRunning,
@@ -159,7 +159,7 @@ export const JobCard = memo(function JobCard({ job }: { job: JobRecord }) {
 
 function TaskSection({ job, task }: { job: JobRecord; task: TaskRecord }) {
   const progress = useStore((s) => s.progress[progressKey(job.id, task.name)]);
-  const destination = destinationOf(task);
+  const destination = destinationNameOf(task);
   const results = task.result?.files ?? [];
   return (
     <section className="task" aria-label={`To ${destination}`}>

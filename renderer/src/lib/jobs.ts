@@ -17,7 +17,8 @@ export function exportTasksOf(job: JobRecord): TaskRecord[] {
   return job.tasks.filter((task) => isExportOperation(task.operation));
 }
 
-export function destinationOf(task: TaskRecord): string {
+/** The destination of a task as people name it: its profile, or its operation's label. */
+export function destinationNameOf(task: TaskRecord): string {
   if (task.profile) return task.profile;
   return isExportOperation(task.operation) ? destinations[task.operation].label : task.operation;
 }
@@ -31,7 +32,7 @@ export function filesTitle(files: SourceFile[]): string {
 /** "report.pdf and 2 more → Backups": the job's accessible name. */
 export function jobTitle(job: JobRecord): string {
   const name = filesTitle(sourceFilesOf(job));
-  const where = exportTasksOf(job).map(destinationOf);
+  const where = exportTasksOf(job).map(destinationNameOf);
   return `${name} → ${where.join(', ') || TEMPORARY_LINK}`;
 }
 
