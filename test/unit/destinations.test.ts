@@ -38,7 +38,14 @@ describe('destination descriptors', () => {
     expect(destinations['export/sftp'].address({ username: 'u', host: 'h', port: 2222 })).toBe(
       'u@h:2222',
     );
+    expect(
+      destinations['export/s3'].address({ endpoint: 'http://127.0.0.1:7480', bucket: 'photos' }),
+    ).toBe('http://127.0.0.1:7480 photos');
+    expect(destinations['export/google-cloud-storage'].address({ bucket: 'photos' })).toBe(
+      'photos',
+    );
     expect(destinations['export/s3'].location({ bucket: 'b', key: 'k' })).toBe('s3://b/k');
+    expect(destinations['export/s3'].location({ bucket: 'b' })).toBeUndefined();
     expect(destinations['export/google-cloud-storage'].location({ bucket: 'b', file: 'f' })).toBe(
       'gs://b/f',
     );

@@ -65,3 +65,18 @@ export function textOf(params: DescribedParams, key: string): string | undefined
 export function joinWhere(...parts: (string | undefined)[]): string {
   return parts.filter((part) => part !== undefined && part !== '').join(' / ');
 }
+
+/** A bucket store's address for the profile list: its endpoint, if any, and the bucket. */
+export function bucketAddress(params: DescribedParams): string {
+  return [textOf(params, 'endpoint'), textOf(params, 'bucket')].filter(Boolean).join(' ');
+}
+
+/** A stored object as `scheme://bucket/name` (`s3://photos/a.jpg`), when the file has both. */
+export function bucketLocation(
+  scheme: string,
+  file: DescribedParams,
+  nameKey: string,
+): string | undefined {
+  const [bucket, name] = [textOf(file, 'bucket'), textOf(file, nameKey)];
+  return bucket && name ? `${scheme}://${bucket}/${name}` : undefined;
+}

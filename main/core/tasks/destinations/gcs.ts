@@ -1,7 +1,14 @@
 import { z } from 'zod';
 import { partSize, taskInput, exclusive, httpUrl, shareLink, text } from '../field-types';
 import { field } from '../fields';
-import { joinWhere, objectNaming, textOf, type DestinationDescriptor } from '../destination';
+import {
+  bucketAddress,
+  bucketLocation,
+  joinWhere,
+  objectNaming,
+  textOf,
+  type DestinationDescriptor,
+} from '../destination';
 
 export const exportGoogleCloudStorageSchema = exclusive(
   z.strictObject({
@@ -41,9 +48,6 @@ export const gcsDestination = {
   icon: 'cloud',
   naming: objectNaming('file', 'file_prefix'),
   where: (p) => joinWhere(textOf(p, 'bucket'), textOf(p, 'file_prefix')),
-  address: (p) => [textOf(p, 'endpoint'), textOf(p, 'bucket')].filter(Boolean).join(' '),
-  location: (file) => {
-    const [bucket, name] = [textOf(file, 'bucket'), textOf(file, 'file')];
-    return bucket && name ? `gs://${bucket}/${name}` : undefined;
-  },
+  address: bucketAddress,
+  location: (file) => bucketLocation('gs', file, 'file'),
 } satisfies DestinationDescriptor<'export/google-cloud-storage'>;

@@ -11,7 +11,14 @@ import {
   text,
 } from '../field-types';
 import { field } from '../fields';
-import { joinWhere, objectNaming, textOf, type DestinationDescriptor } from '../destination';
+import {
+  bucketAddress,
+  bucketLocation,
+  joinWhere,
+  objectNaming,
+  textOf,
+  type DestinationDescriptor,
+} from '../destination';
 
 export const s3AclValues = [
   'private',
@@ -110,9 +117,6 @@ export const s3Destination = {
   icon: 'box',
   naming: objectNaming('key', 'key_prefix'),
   where: (p) => joinWhere(textOf(p, 'bucket'), textOf(p, 'key_prefix')),
-  address: (p) => [textOf(p, 'endpoint'), textOf(p, 'bucket')].filter(Boolean).join(' '),
-  location: (file) => {
-    const [bucket, key] = [textOf(file, 'bucket'), textOf(file, 'key')];
-    return bucket && key ? `s3://${bucket}/${key}` : undefined;
-  },
+  address: bucketAddress,
+  location: (file) => bucketLocation('s3', file, 'key'),
 } satisfies DestinationDescriptor<'export/s3'>;
