@@ -63,10 +63,13 @@ test('History: dropped files in the delivery log; search, dates, paging, CSV and
   const firstRow = table.getByRole('row').nth(1);
   await expect(firstRow).toContainText('minutes-2024.txt');
   await expect(firstRow).toContainText('export/url');
+  // A temporary link stores nothing to check: said so, not shown as a failed check.
+  await expect(firstRow).toContainText('link, not stored');
 
   // One destination: 230 entries, pages of 100 newest first.
   await page.getByLabel('Filter by destination').fill('archive');
   await expect(firstRow).toContainText('seed-0000.bin');
+  await expect(firstRow).toContainText('archive · MD5 checked');
   await expect(table.getByRole('row')).toHaveCount(101);
   await screenshot(page, '20-history-delivery-log');
   const older = page.getByRole('button', { name: 'Older', exact: true });

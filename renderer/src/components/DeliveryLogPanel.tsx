@@ -3,6 +3,7 @@ import { deliveriesCsv } from '../../../main/core/api/delivery-csv';
 import type { DeliveryEntry, DeliveryQuery } from '../../../main/core/api/outbox-api';
 import { getApi } from '../api';
 import { formatBytes } from '../lib/format';
+import { checkOfDelivery } from '../lib/jobs';
 import { useStore } from '../store/app-store';
 import { errorInfoOf, type ShownError } from '../store/errors';
 import { ErrorBox } from './ErrorBox';
@@ -150,7 +151,7 @@ export function DeliveryLogPanel() {
         </datalist>
         {dateFields.map(({ key, label, name }) => (
           <label key={key} className="small muted">
-            {label}{' '}
+            {label}
             <input
               type="date"
               aria-label={name}
@@ -185,29 +186,15 @@ export function DeliveryLogPanel() {
         <table className="log-table" aria-label="Delivery log">
           <thead>
             <tr>
-              <th scope="col">Delivered</th>
               <th scope="col">File</th>
-              <th scope="col">Destination</th>
-              <th scope="col">Size</th>
-              <th scope="col">Verified</th>
+              <th scope="col" className="log-when">
+                Delivered
+              </th>
             </tr>
           </thead>
           <tbody>
             {entries.map((entry) => (
-              <tr key={entry.id} title={`${entry.source_path} → ${entry.location ?? ''}`}>
-                <td className="small muted">
-                  {new Date(entry.delivered_at).toLocaleString([], {
-                    dateStyle: 'short',
-                    timeStyle: 'short',
-                  })}
-                </td>
-                <td className="log-file" title={entry.filename}>
-                  {entry.filename}
-                </td>
-                <td>{entry.destination}</td>
-                <td className="small">{formatBytes(entry.size)}</td>
-                <td className="small">{entry.verified_by}</td>
-              </tr>
+              <DeliveryRow key={entry.id} entry={entry} />
             ))}
           </tbody>
         </table>
@@ -231,5 +218,36 @@ export function DeliveryLogPanel() {
         </button>
       </div>
     </div>
+  );
+}
+
+/**
+ * One delivered file: its name and size, then destination, check and
+ * location, with the date beside them. Nothing is cut off: long names and
+ * locations wrap.
+ */
+function DeliveryRow({ entry }: { entry: DeliveryEntry }) {
+  const delivered = new Date(entry.delivered_at);
+  const check = checkOfDelivery(entry.verified_by, entry.operation);
+  return (
+    <tr title={`${entry.source_path} → ${entry.location ?? entry.destination}`}>
+      <td>
+        <div className="log-line">
+          <span className="log-file">{entry.filename}</span>
+          <span className="small">{formatBytes(entry.size)}</span>
+        </div>
+        <div className="small muted">
+          {entry.destination} · <span title={check.sentence}>{check.words}</span>
+          {entry.location && <> · {entry.location}</>}
+        </div>
+      </td>
+      <td className="log-when small muted">
+        <time dateTime={entry.delivered_at} title={delivered.toLocaleString()}>
+          {delivered.toLocaleDateString([], { dateStyle: 'short' })}
+          <br />
+          {delivered.toLocaleTimeString([], { timeStyle: 'short' })}
+        </time>
+      </td>
+    </tr>
   );
 }

@@ -53,19 +53,41 @@ export function locationOf(file: ResultFile, operation: string): string | undefi
   return isExportOperation(operation) ? destinations[operation].location(file) : undefined;
 }
 
+/** Each `verified_by` of a stored file: a few words for lists, a sentence for a tooltip. */
+const checks: Record<string, { words: string; sentence: string }> = {
+  md5: { words: 'MD5 checked', sentence: 'The MD5 of the stored file matches the bytes sent' },
+  'content-md5': {
+    words: 'MD5 checked',
+    sentence: 'The server checked the MD5 of every part, and the stored size matches',
+  },
+  size: {
+    words: 'size checked',
+    sentence: 'The stored size matches (this destination offers no checksum)',
+  },
+};
+
 /** What the "verified" badge of a delivered file means (its `verified_by`). */
 export function verificationOf(file: ResultFile): string | undefined {
   if (file.verified !== true) return undefined;
-  switch (file.verified_by) {
-    case 'md5':
-      return 'The MD5 of the stored file matches the bytes sent';
-    case 'content-md5':
-      return 'The server checked the MD5 of every part, and the stored size matches';
-    case 'size':
-      return 'The stored size matches (this destination offers no checksum)';
-    default:
-      return 'Checked after upload';
-  }
+  return checks[String(file.verified_by)]?.sentence ?? 'Checked after upload';
+}
+
+/**
+ * How a delivery log entry was checked, in words: `none` is no fault for a
+ * temporary link (it serves the file in place; nothing was stored to check).
+ */
+export function checkOfDelivery(
+  verifiedBy: string,
+  operation: string,
+): { words: string; sentence: string } {
+  if (verifiedBy !== 'none')
+    return checks[verifiedBy] ?? { words: verifiedBy, sentence: verifiedBy };
+  return operation === 'export/url'
+    ? { words: 'link, not stored', sentence: 'A temporary link serves the file from where it is' }
+    : {
+        words: 'not verified',
+        sentence: 'The server neither answered a checksum nor let the stored file be read back',
+      };
 }
 
 /** Explanations for error codes, so a person knows what to try. */
