@@ -14,6 +14,7 @@ const statusWords = {
   processing: 'Sending',
   finished: 'Done',
   error: 'Failed',
+  cancelled: 'Cancelled',
 };
 
 /** History: the delivery log (90 days of delivered files), or the jobs of the last 24 hours. */
@@ -99,19 +100,16 @@ function JobHistory() {
         itemKey={(job) => job.id}
         render={(job) => {
           const files = sourceFilesOf(job);
-          const cancelled = job.tasks.some((t) => t.code === 'CANCELLED');
+          const cancelled = job.tasks.some((t) => t.code === 'CANCELLED') && !isRunning(job);
+          const status = cancelled ? 'cancelled' : job.status;
+          const title = jobTitle(job);
           return (
             <button type="button" className="history-row" onClick={() => setOpenId(job.id)}>
-              <span
-                className={`dot dot-${cancelled && !isRunning(job) ? 'cancelled' : job.status}`}
-                aria-hidden="true"
-              />
-              <span className="history-title">{jobTitle(job)}</span>
-              <span
-                className={`small history-status status-${cancelled && !isRunning(job) ? 'cancelled' : job.status}`}
-              >
-                {cancelled && !isRunning(job) ? 'Cancelled' : statusWords[job.status]}
+              <span className={`dot dot-${status}`} aria-hidden="true" />
+              <span className="history-title" title={title}>
+                {title}
               </span>
+              <span className={`small history-status status-${status}`}>{statusWords[status]}</span>
               <span className="muted small history-size">
                 {formatBytes(files.reduce((sum, f) => sum + f.size, 0))}
               </span>
