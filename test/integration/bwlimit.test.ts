@@ -2,7 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { dispatch } from '../../main/core/api/api-dispatch';
+import { createCoreApi } from '../../main/core/api/core-api';
+import { hostContext } from '../../main/core/api/host-context';
 import type { Engine } from '../../main/core/engine/engine';
+import { ProfileService } from '../../main/core/profiles/profile-service';
 import type { TaskProgress } from '../../main/core/engine/progress';
 import { saveBandwidthLimit } from '../../main/core/transfer/bwlimit-settings';
 import { GLOBAL_SLOT, rateOf } from '../../main/core/transfer/byte-buckets';
@@ -14,6 +18,7 @@ import {
   sha256File,
   tempDir,
 } from '../support/engine';
+import { MemorySecrets } from '../support/memory-secrets';
 import { SFTP, assertServerUp, sftpPasswordTask } from '../support/servers';
 import { fetchedSha256 } from '../support/sftp-cli';
 
@@ -154,5 +159,34 @@ describe('bandwidth limits (OpenSSH sshd)', () => {
     expect(before).toBeLessThan(MiB * 1.25);
     expect(after).toBeGreaterThan(5 * MiB);
     await saveBandwidthLimit(home, 'off');
+  });
+
+  it('the app sets limits through the API: a wrong one refused naming the entry, a right one applied', async () => {
+    const profiles = new ProfileService(home, new MemorySecrets());
+    const api = createCoreApi(hostContext(engine, profiles), undefined, {
+      host: 'browser',
+      version: 'test',
+      allowPaths: false,
+    });
+    expect(await dispatch(api, 'setBandwidthLimit', ['08:00,1M 25:00,off'])).toMatchObject({
+      ok: false,
+      error: {
+        code: 'INVALID_DATA',
+        message: 'bandwidth_limit.global: "25:00,off": 25:00 is not a time of day',
+      },
+    });
+    expect(await dispatch(api, 'setBandwidthLimit', ['4M'])).toMatchObject({
+      ok: true,
+      value: { bandwidth_limit: { global: '4M' }, bandwidth_now: { global: LIMIT } },
+    });
+    await vi.waitFor(() => expect(rateOf(engine.bandwidth.buckets, GLOBAL_SLOT)).toBe(LIMIT), {
+      timeout: 5000,
+    });
+    expect(await dispatch(api, 'setBandwidthLimit', ['512K', 'slow-sftp'])).toMatchObject({
+      ok: true,
+      value: { bandwidth_limit: { profiles: { 'slow-sftp': '512K' } } },
+    });
+    await dispatch(api, 'setBandwidthLimit', ['off']);
+    await dispatch(api, 'setBandwidthLimit', ['off', 'slow-sftp']);
   });
 });
