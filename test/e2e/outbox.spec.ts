@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { startPutServer, type PutServer } from '../support/put-server';
 import { AZURITE } from './fixtures/env';
 import {
   bytesOf,
   dropFiles,
+  newAzureProfile,
   openOutbox,
   checkScreen,
   screenshot,
@@ -35,19 +36,6 @@ test.beforeAll(async () => {
 test.afterAll(async () => {
   await azure.getContainerClient(container).deleteIfExists();
 });
-
-async function newAzureProfile(page: Page, name: string, containerName: string) {
-  await page.getByRole('button', { name: 'New destination' }).click();
-  const editor = page.getByRole('dialog', { name: 'New destination' });
-  await expect(editor).toBeVisible();
-  await editor.getByLabel('Destination type').selectOption('export/azure/blob');
-  await editor.getByLabel('Name', { exact: true }).fill(name);
-  await editor.getByLabel('Storage account', { exact: true }).fill(AZURITE.account);
-  await editor.getByLabel('Storage access key', { exact: true }).fill(AZURITE.key);
-  await editor.getByLabel('Container', { exact: true }).fill(containerName);
-  await editor.getByLabel('Endpoint', { exact: true }).fill(AZURITE.endpoint);
-  return editor;
-}
 
 test('the first screen says what to do', async ({ page }) => {
   await openOutbox(page);

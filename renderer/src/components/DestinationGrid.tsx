@@ -1,5 +1,6 @@
-import { useMemo } from 'react';
-import { TEMPORARY_LINK, whereOf } from '../lib/destinations';
+import { useEffect, useMemo, useRef } from 'react';
+import { collectInput } from '../api';
+import { TEMPORARY_LINK, destinationNamed, whereOf } from '../lib/destinations';
 import { exportTasksOf, isRunning } from '../lib/jobs';
 import { useStore } from '../store/app-store';
 import { DestinationTile } from './DestinationTile';
@@ -10,7 +11,18 @@ export function DestinationGrid() {
   const profiles = useStore((s) => s.profiles);
   const jobs = useStore((s) => s.jobs);
   const openEditor = useStore((s) => s.openEditor);
+  const selected = useStore((s) => s.selected);
+  const toggleSelected = useStore((s) => s.toggleSelected);
+  const clearSelected = useStore((s) => s.clearSelected);
+  const exportFiles = useStore((s) => s.exportFiles);
+  const picker = useRef<HTMLInputElement>(null);
   const linkSeconds = 86400;
+
+  // A deleted or renamed profile is no longer selected.
+  useEffect(() => {
+    const names = new Set([TEMPORARY_LINK, ...profiles.map((p) => p.name)]);
+    for (const name of selected) if (!names.has(name)) toggleSelected(name);
+  }, [profiles, selected, toggleSelected]);
 
   // Running jobs per destination, for the tiles' "Sending…" hint.
   const running = useMemo(() => {
@@ -30,18 +42,51 @@ export function DestinationGrid() {
       <div className="section-head">
         <div>
           <h2 id="destinations-title">Destinations</h2>
-          <p className="muted">Drop files or folders on a destination to send them.</p>
+          <p className="muted">
+            Drop files or folders on a destination to send them. Select several to send one drop to
+            all of them.
+          </p>
         </div>
         <button type="button" className="button" onClick={() => openEditor({ mode: 'new' })}>
           <Icon name="plus" size={16} /> New destination
         </button>
       </div>
+      {selected.length > 0 && (
+        <div className="selection-bar" role="region" aria-label="Selected destinations">
+          <p>
+            <strong>{selected.length} selected:</strong> {selected.join(', ')}.{' '}
+            <span className="muted">Drop files on any of them to send to all.</span>
+          </p>
+          <button
+            type="button"
+            className="button button-small button-primary"
+            onClick={() => picker.current?.click()}
+          >
+            <Icon name="file" size={15} /> Choose files for {selected.length}…
+          </button>
+          <button type="button" className="button button-small" onClick={clearSelected}>
+            Clear selection
+          </button>
+          <input
+            ref={picker}
+            type="file"
+            multiple
+            hidden
+            tabIndex={-1}
+            aria-hidden="true"
+            onChange={(event) => {
+              const files = collectInput(event.currentTarget.files ?? []);
+              event.currentTarget.value = '';
+              void exportFiles(selected.map(destinationNamed), selected.join(', '), files);
+            }}
+          />
+        </div>
+      )}
       <ul className="tiles" aria-label="Destinations">
         <DestinationTile
           name={TEMPORARY_LINK}
           operation="export/url"
           where={whereOf({ operation: 'export/url', params: { expires_in: linkSeconds } })}
-          destination={{ task: { operation: 'export/url' } }}
           builtIn
           running={running.get(TEMPORARY_LINK) ?? 0}
         />
@@ -51,7 +96,6 @@ export function DestinationGrid() {
             name={profile.name}
             operation={profile.operation}
             where={whereOf(profile)}
-            destination={{ profile: profile.name }}
             running={running.get(profile.name) ?? 0}
           />
         ))}

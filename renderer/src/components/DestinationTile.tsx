@@ -1,8 +1,8 @@
 import { useId, useRef } from 'react';
-import type { Destination } from '../../../main/core/api/outbox-api';
 import { destinationOf } from '../../../main/core/tasks/destinations';
 import type { ExportOperation } from '../../../main/core/tasks/operations';
 import { collectInput, type PickedFile } from '../api';
+import { destinationNamed } from '../lib/destinations';
 import { useFileDrop } from '../lib/use-file-drop';
 import { useStore } from '../store/app-store';
 import { Icon } from './Icons';
@@ -11,29 +11,46 @@ type Props = {
   name: string;
   operation: ExportOperation;
   where: string;
-  destination: Destination;
   builtIn?: boolean;
   /** Jobs of this destination that run now. */
   running: number;
 };
 
-/** One destination: a drop target, a file picker and (for saved profiles) an Edit button. */
-export function DestinationTile({ name, operation, where, destination, builtIn, running }: Props) {
+/**
+ * One destination: a drop target, a file picker, a checkbox to select it with
+ * others (a drop on a selected tile goes to all selected ones, in one job)
+ * and (for saved profiles) an Edit button.
+ */
+export function DestinationTile({ name, operation, where, builtIn, running }: Props) {
   const exportFiles = useStore((s) => s.exportFiles);
   const openEditor = useStore((s) => s.openEditor);
+  const selected = useStore((s) => s.selected);
+  const toggleSelected = useStore((s) => s.toggleSelected);
   const picker = useRef<HTMLInputElement>(null);
   const hintId = useId();
-  const send = (files: PickedFile[]) => void exportFiles(destination, name, files);
+  const isSelected = selected.includes(name);
+  const group = isSelected && selected.length > 1 ? selected : [name];
+  const send = (files: PickedFile[]) =>
+    void exportFiles(
+      group.length === 1 ? destinationNamed(name) : group.map(destinationNamed),
+      group.join(', '),
+      files,
+    );
   const { over, handlers } = useFileDrop((files) => void files.then(send));
 
   return (
-    <li className={`tile${over ? ' tile-over' : ''}`}>
+    <li className={`tile${over ? ' tile-over' : ''}${isSelected ? ' tile-selected' : ''}`}>
       <div
         className="tile-body"
         role="group"
         aria-label={name}
         aria-describedby={hintId}
         data-operation={operation}
+        onClick={(event) => {
+          // Ctrl-click (Cmd-click) selects, as in a file manager; the checkbox does the same.
+          const onControl = (event.target as HTMLElement).closest('button, input');
+          if ((event.ctrlKey || event.metaKey) && !onControl) toggleSelected(name);
+        }}
         {...handlers}
       >
         <div className="tile-head">
@@ -44,6 +61,14 @@ export function DestinationTile({ name, operation, where, destination, builtIn, 
             <h3 className="tile-name">{name}</h3>
             <p className="tile-kind">{builtIn ? 'Built in' : destinationOf(operation).label}</p>
           </div>
+          <input
+            type="checkbox"
+            className="tile-select"
+            checked={isSelected}
+            onChange={() => toggleSelected(name)}
+            aria-label={`Select ${name}`}
+            title="Select, to send one drop to several destinations"
+          />
           {!builtIn && (
             <button
               type="button"
@@ -62,11 +87,17 @@ export function DestinationTile({ name, operation, where, destination, builtIn, 
         <div className="tile-foot">
           <p id={hintId} className="tile-hint">
             {over ? (
-              'Release to send'
+              group.length > 1 ? (
+                `Release to send to all ${group.length}`
+              ) : (
+                'Release to send'
+              )
             ) : running > 0 ? (
               <span className="tile-busy">
                 <span className="pulse" aria-hidden="true" /> Sending…
               </span>
+            ) : group.length > 1 ? (
+              `Drop files here for all ${group.length} selected`
             ) : (
               'Drop files here'
             )}
@@ -75,7 +106,7 @@ export function DestinationTile({ name, operation, where, destination, builtIn, 
             type="button"
             className="button button-small"
             onClick={() => picker.current?.click()}
-            aria-label={`Choose files for ${name}`}
+            aria-label={`Choose files for ${group.join(', ')}`}
           >
             <Icon name="file" size={15} /> Choose…
           </button>

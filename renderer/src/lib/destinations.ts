@@ -1,4 +1,4 @@
-import type { ProfileView } from '../../../main/core/api/outbox-api';
+import type { Destination, ProfileView } from '../../../main/core/api/outbox-api';
 import { destinationOf } from '../../../main/core/tasks/destinations';
 import { exportOperations, type ExportOperation } from '../../../main/core/tasks/operations';
 
@@ -10,6 +10,11 @@ export const profileOperations: ExportOperation[] = [
 
 /** The built-in destination that needs no setup. */
 export const TEMPORARY_LINK = 'Temporary link';
+
+/** The destination a tile of this name sends to: the built-in link, or a saved profile. */
+export function destinationNamed(name: string): Destination {
+  return name === TEMPORARY_LINK ? { task: { operation: 'export/url' } } : { profile: name };
+}
 
 /** One line saying where a profile delivers, e.g. "devstoreaccount1 / photos". */
 export function whereOf(profile: Pick<ProfileView, 'operation' | 'params'>): string {

@@ -47,6 +47,8 @@ type State = {
   editor: EditorState;
   /** Files dropped outside a tile, waiting for the person to pick a destination. */
   chooser: PickedFile[] | null;
+  /** Destination tiles selected (by name) to receive one drop together. */
+  selected: string[];
   tab: 'transfers' | 'links' | 'history';
   /** A job to bring into view and focus (a notification was clicked). */
   focusedJob?: string;
@@ -56,7 +58,12 @@ type Actions = {
   load(): Promise<void>;
   refreshProfiles(): Promise<void>;
   refreshLinks(): Promise<void>;
-  exportFiles(destination: Destination, label: string, files: PickedFile[]): Promise<void>;
+  /** Sends files to one destination, or to several in one job (one export task each). */
+  exportFiles(
+    destinations: Destination | Destination[],
+    label: string,
+    files: PickedFile[],
+  ): Promise<void>;
   dismissPreparing(id: string): void;
   cancelJob(id: string): Promise<void>;
   retryJob(id: string): Promise<void>;
@@ -78,6 +85,9 @@ type Actions = {
   dropToast(id: number): void;
   openEditor(editor: EditorState): void;
   choose(files: PickedFile[] | null): void;
+  /** Selects a destination tile, or unselects it. */
+  toggleSelected(name: string): void;
+  clearSelected(): void;
   setTab(tab: State['tab']): void;
   /** Shows a job in Transfers and moves focus to it. */
   openJob(id: string): void;
@@ -134,6 +144,7 @@ export const useStore = create<State & Actions>()((set, get) => {
     toasts: [],
     editor: null,
     chooser: null,
+    selected: [],
     tab: 'transfers',
 
     async load() {
@@ -234,7 +245,7 @@ export const useStore = create<State & Actions>()((set, get) => {
       return ok;
     },
 
-    async exportFiles(destination, label, files) {
+    async exportFiles(destinations, label, files) {
       if (files.length === 0) {
         get().toast('Nothing to send: the drop held no files.', 'error');
         return;
@@ -262,7 +273,7 @@ export const useStore = create<State & Actions>()((set, get) => {
             update({ sent });
           },
         });
-        const job = await getApi().startExport(destination, refs);
+        const job = await getApi().startExport(destinations, refs);
         set({
           preparing: get().preparing.filter((p) => p.id !== item.id),
           jobs: { [job.id]: get().jobs[job.id] ?? job, ...get().jobs },
@@ -287,9 +298,10 @@ export const useStore = create<State & Actions>()((set, get) => {
 
     retryJob: (id) =>
       guard('Could not retry', async () => {
+        // The same job: its failed tasks run again, the others keep their results.
         const job = await getApi().retryJob(id);
         set({
-          jobs: { ...get().jobs, [job.id]: get().jobs[job.id] ?? job },
+          jobs: { ...get().jobs, [job.id]: job },
           sessionJobs: [job.id, ...get().sessionJobs.filter((j) => j !== job.id)],
         });
       }),
@@ -343,6 +355,15 @@ export const useStore = create<State & Actions>()((set, get) => {
 
     openEditor: (editor) => set({ editor }),
     choose: (chooser) => set({ chooser }),
+    toggleSelected: (name) => {
+      const selected = get().selected;
+      set({
+        selected: selected.includes(name)
+          ? selected.filter((n) => n !== name)
+          : [...selected, name],
+      });
+    },
+    clearSelected: () => set({ selected: [] }),
     setTab: (tab) => set({ tab }),
     openJob: (id) =>
       set({
