@@ -1,9 +1,9 @@
 import { useEffect, useMemo, useRef } from 'react';
-import { collectInput } from '../api';
 import { TEMPORARY_LINK, destinationNamed, whereOf } from '../lib/destinations';
 import { exportTasksOf, isRunning } from '../lib/jobs';
 import { useStore } from '../store/app-store';
 import { DestinationTile } from './DestinationTile';
+import { FilePicker } from './FilePicker';
 import { Icon } from './Icons';
 
 /** The heart of the window: every place files can go, each one a drop target. */
@@ -67,18 +67,11 @@ export function DestinationGrid() {
           <button type="button" className="button button-small" onClick={clearSelected}>
             Clear selection
           </button>
-          <input
+          <FilePicker
             ref={picker}
-            type="file"
-            multiple
-            hidden
-            tabIndex={-1}
-            aria-hidden="true"
-            onChange={(event) => {
-              const files = collectInput(event.currentTarget.files ?? []);
-              event.currentTarget.value = '';
-              void exportFiles(selected.map(destinationNamed), selected.join(', '), files);
-            }}
+            onFiles={(files) =>
+              void exportFiles(selected.map(destinationNamed), selected.join(', '), files)
+            }
           />
         </div>
       )}

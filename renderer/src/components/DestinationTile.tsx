@@ -1,10 +1,11 @@
 import { useId, useRef } from 'react';
 import { destinationOf } from '../../../main/core/tasks/destinations';
 import type { ExportOperation } from '../../../main/core/tasks/operations';
-import { collectInput, type PickedFile } from '../api';
+import type { PickedFile } from '../api';
 import { destinationNamed } from '../lib/destinations';
 import { useFileDrop } from '../lib/use-file-drop';
 import { useStore } from '../store/app-store';
+import { FilePicker } from './FilePicker';
 import { Icon } from './Icons';
 
 type Props = {
@@ -110,19 +111,7 @@ export function DestinationTile({ name, operation, where, builtIn, running }: Pr
           >
             <Icon name="file" size={15} /> Choose…
           </button>
-          <input
-            ref={picker}
-            type="file"
-            multiple
-            hidden
-            tabIndex={-1}
-            aria-hidden="true"
-            onChange={(event) => {
-              const files = collectInput(event.currentTarget.files ?? []);
-              event.currentTarget.value = '';
-              send(files);
-            }}
-          />
+          <FilePicker ref={picker} onFiles={send} />
         </div>
         {over && <div className="tile-drop-ring" aria-hidden="true" />}
       </div>
