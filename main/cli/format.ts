@@ -13,17 +13,19 @@ export type TaskSummary = {
   message?: string;
 };
 
-/** The `--json` shape: `{ id, tag?, status, tasks: [{ id, name, operation, status, result?, code?, message? }] }`. */
+/** The `--json` shape: `{ id, tag?, status, queue_position?, tasks: [{ id, name, operation, status, result?, code?, message? }] }`. */
 export function jobSummary(record: JobRecord): {
   id: string;
   tag?: string;
   status: string;
+  queue_position?: number;
   tasks: TaskSummary[];
 } {
   return {
     id: record.id,
     ...(record.tag === undefined ? {} : { tag: record.tag }),
     status: record.status,
+    ...(record.queue_position === undefined ? {} : { queue_position: record.queue_position }),
     tasks: record.tasks.map((task) => ({
       id: task.id,
       name: task.name,

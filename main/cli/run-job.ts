@@ -54,47 +54,59 @@ export async function runJob(
 ): Promise<number> {
   const config = loadConfig();
   return withEngine(
-    async (engine) => {
-      const showProgress = !options.json && process.stderr.isTTY;
-      const stopProgress = showProgress ? engine.on('progress', printProgress) : () => {};
-      const submitted = await (
-        'resume' in start ? engine.resume(start.resume) : engine.submit(start.job)
-      ).catch((error: unknown) => {
-        if (options.json && error instanceof OutboxError)
-          printNotStarted(error, taskNamesOf(start));
-        throw error;
-      });
-      const running = await findRunningServer(config.home);
-      let server: RunningServer | undefined;
-      if (options.serve && !running) server = await startServer({ config, links: engine.links });
-      const onSignal = () => engine.cancel(submitted.id);
-      process.once('SIGINT', onSignal);
-      const record = await engine.wait(submitted.id);
-      process.off('SIGINT', onSignal);
-      stopProgress();
-      if (showProgress) process.stderr.write('\r\x1b[K');
-
-      if (options.json) console.log(JSON.stringify(jobSummary(record), null, 2));
-      else console.log(renderJob(record));
-      const hasLinks = record.tasks.some(
-        (t) => t.operation === 'export/url' && t.status === 'finished',
-      );
-      if (hasLinks && !running && !server) {
-        console.error(
-          `outbox: no Outbox server is running on ${config.home}: the links work once "outbox serve" runs ` +
-            `(they will be served at ${engine.linkBaseUrl}), or run again with --serve`,
-        );
-      }
-      if (server) {
-        console.error(`Serving the links on ${server.url} until Ctrl-C.`);
-        await untilSignal();
-        await server.close();
-      }
-      return exitCode(record);
-    },
+    (engine) => runOn(engine, config, start, options),
     config,
     options.bwlimit ? { bwlimit: options.bwlimit } : {},
   );
+}
+
+/** `runJob` on an open engine: runs the job (or resumes it) here, in the foreground. */
+export async function runOn(
+  engine: Engine,
+  config: OutboxConfig,
+  start: { job: unknown } | { resume: string },
+  options: { json: boolean; serve: boolean },
+): Promise<number> {
+  const showProgress = !options.json && process.stderr.isTTY;
+  const stopProgress = showProgress ? engine.on('progress', printProgress) : () => {};
+  const submitted = await (
+    'resume' in start ? engine.resume(start.resume) : engine.submit(start.job)
+  ).catch((error: unknown) => {
+    if (options.json && error instanceof OutboxError) printNotStarted(error, taskNamesOf(start));
+    throw error;
+  });
+  const running = await findRunningServer(config.home);
+  let server: RunningServer | undefined;
+  if (options.serve && !running) server = await startServer({ config, links: engine.links });
+  const onSignal = () => engine.cancel(submitted.id);
+  process.once('SIGINT', onSignal);
+  const record = await engine.wait(submitted.id);
+  process.off('SIGINT', onSignal);
+  stopProgress();
+  if (showProgress) process.stderr.write('\r\x1b[K');
+
+  if (options.json) console.log(JSON.stringify(jobSummary(record), null, 2));
+  else console.log(renderJob(record));
+  const hasLinks = record.tasks.some(
+    (t) => t.operation === 'export/url' && t.status === 'finished',
+  );
+  if (hasLinks && !running && !server) {
+    console.error(
+      `outbox: no Outbox server is running on ${config.home}: the links work once "outbox serve" runs ` +
+        `(they will be served at ${engine.linkBaseUrl}), or run again with --serve`,
+    );
+  }
+  if (record.status === 'paused') {
+    console.error(
+      `outbox: job ${record.id} was paused: "outbox jobs resume ${record.id}" continues it`,
+    );
+  }
+  if (server) {
+    console.error(`Serving the links on ${server.url} until Ctrl-C.`);
+    await untilSignal();
+    await server.close();
+  }
+  return exitCode(record);
 }
 
 /** `--json`: scripts read stdout, so a job that did not start is a JSON document there too. */

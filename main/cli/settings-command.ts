@@ -4,23 +4,31 @@ import { OutboxError } from '../core/errors';
 import { formatBytes } from '../core/format';
 import { lanListenProblem, lanSharingSchema, saveLanSharing } from '../core/server/lan-settings';
 import { saveBandwidthLimit } from '../core/transfer/bwlimit-settings';
-import { jsonOption, UsageError, type Command } from './command';
+import {
+  DEFAULT_MAX_RUNNING_JOBS,
+  MAX_RUNNING_JOBS_LIMIT,
+  saveMaxRunningJobs,
+} from '../core/engine/queue-settings';
+import { jsonOption, UsageError, wholeNumber, type Command } from './command';
 
-/** `outbox settings`: LAN sharing on or off, bandwidth limits. */
+/** `outbox settings`: LAN sharing on or off, bandwidth limits, how many jobs run at once. */
 
 export const settingsCommand: Command = {
   usage:
     'outbox settings [--json]\n       outbox settings lan on [--interface ADDRESS]...\n       outbox settings lan off\n' +
-    '       outbox settings bwlimit RATE|TIMETABLE|off [--profile NAME]',
+    '       outbox settings bwlimit RATE|TIMETABLE|off [--profile NAME]\n' +
+    '       outbox settings jobs N',
   summary:
-    'Show settings, turn LAN sharing on or off, or set a bandwidth limit.\n' +
+    'Show settings, turn LAN sharing on or off, set a bandwidth limit or how many jobs run at once.\n' +
     "LAN sharing: a running Outbox also listens on this machine's network addresses (all non-internal IPv4\n" +
     'ones, or each --interface) and serves there the links shared with "outbox links lan ID" (only those:\n' +
     'never the UI or the API). Off by default.\n' +
     'bwlimit: the most bytes per second all transfers together send (with --profile: those to that saved\n' +
     "destination), written as rclone's --bwlimit: 10M, 512K (KiB/s, MiB/s, GiB/s with K, M, G; a bare number\n" +
     'is KiB/s), off, or a timetable "08:00,1M 19:00,off" ([Mon-]HH:MM,RATE entries, local time). Running\n' +
-    'transfers follow a change within a second.',
+    'transfers follow a change within a second.\n' +
+    `jobs N: at most N jobs (1–${MAX_RUNNING_JOBS_LIMIT}, default ${DEFAULT_MAX_RUNNING_JOBS}) run at once in the app or "outbox serve"; the\n` +
+    'others wait in the queue, in order (a running app or server applies it when the next job starts).',
   options: {
     ...jsonOption,
     interface: { type: 'string', multiple: true },
@@ -45,10 +53,17 @@ export const settingsCommand: Command = {
       console.log(
         `Bandwidth limit${profile === undefined ? '' : ` of ${profile}`} set to ${state} (running transfers follow within a second).`,
       );
+    } else if (section === 'jobs') {
+      if (state === undefined || extra.length) throw new UsageError('say "outbox settings jobs N"');
+      const wanted = wholeNumber('jobs N', state);
+      if (wanted > MAX_RUNNING_JOBS_LIMIT)
+        throw new UsageError(`jobs N takes a whole number from 1 to ${MAX_RUNNING_JOBS_LIMIT}`);
+      const limit = await saveMaxRunningJobs(config.home, wanted);
+      console.log(`At most ${limit} jobs run at once (the others wait in the queue).`);
     } else if (section !== undefined) {
       if (section !== 'lan' || (state !== 'on' && state !== 'off') || extra.length)
         throw new UsageError(
-          'say "outbox settings lan on", "outbox settings lan off" or "outbox settings bwlimit RATE"',
+          'say "outbox settings lan on", "outbox settings lan off", "outbox settings bwlimit RATE" or "outbox settings jobs N"',
         );
       if (values.profile !== undefined) throw new UsageError('--profile goes with bwlimit');
       const interfaces = (values.interface as string[] | undefined) ?? [];
@@ -75,6 +90,7 @@ export const settingsCommand: Command = {
             lan_urls: served.urls,
             bandwidth_limit: view.bandwidth_limit,
             bandwidth_now: view.bandwidth_now,
+            max_running_jobs: view.max_running_jobs,
           },
           null,
           2,
@@ -88,6 +104,7 @@ export const settingsCommand: Command = {
       console.log(`Bandwidth limit: ${describe(global, view.bandwidth_now.global)}`);
       for (const [name, text] of Object.entries(profiles))
         console.log(`  to ${name}: ${describe(text, view.bandwidth_now.profiles[name] ?? 0)}`);
+      console.log(`Jobs at once: ${view.max_running_jobs} (the others wait in the queue)`);
     }
     return 0;
   },

@@ -11,6 +11,10 @@ export type PutServer = {
   url: string;
   received: Map<string, { bytes: number; sha256: string }>;
   requests: number;
+  /** Paths of the requests that arrived, in order (with `hold`). */
+  arrived: string[];
+  /** Lets the held request for `path` be answered. */
+  release: (path: string) => void;
   close: () => Promise<void>;
 };
 
@@ -19,13 +23,19 @@ export type PutBehaviour = {
   failFirst?: { count: number; status: number };
   /** Slow reading: bytes per second. */
   bytesPerSecond?: number;
+  /** Hold every answer until the test calls `release(path)`. */
+  hold?: boolean;
 };
 
 export async function startPutServer(behaviour: PutBehaviour = {}): Promise<PutServer> {
   const received = new Map<string, { bytes: number; sha256: string }>();
   let requests = 0;
+  const arrived: string[] = [];
+  const releases = new Map<string, () => void>();
+  const released = new Set<string>();
   const handler = async (req: IncomingMessage, res: ServerResponse) => {
     requests++;
+    arrived.push(req.url ?? '');
     const attempt = requests;
     const hash = createHash('sha256');
     let bytes = 0;
@@ -49,7 +59,11 @@ export async function startPutServer(behaviour: PutBehaviour = {}): Promise<PutS
       res.end('No such upload slot');
       return;
     }
-    received.set(req.url ?? '', { bytes, sha256: hash.digest('hex') });
+    const path = req.url ?? '';
+    if (behaviour.hold && !released.has(path)) {
+      await new Promise<void>((resolve) => releases.set(path, resolve));
+    }
+    received.set(path, { bytes, sha256: hash.digest('hex') });
     res.writeHead(201);
     res.end();
   };
@@ -63,6 +77,11 @@ export async function startPutServer(behaviour: PutBehaviour = {}): Promise<PutS
     received,
     get requests() {
       return requests;
+    },
+    arrived,
+    release(path) {
+      released.add(path);
+      releases.get(path)?.();
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -109,7 +109,7 @@ describe('taskbar progress', () => {
 
 describe('job notifications', () => {
   const job = (
-    status: JobRecord['status'],
+    status: JobRecord['tasks'][number]['status'],
     ended: boolean,
     task: Partial<JobRecord['tasks'][number]> = {},
   ): JobRecord => ({

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { deliveryQuerySchema } from '../delivery-log/delivery-entry';
 import { ValidationError, type FieldErrors } from '../errors';
 import { shareRequestSchema } from '../engine/share-after-export';
+import { maxRunningJobsSchema } from '../engine/queue-settings';
 import { lanSharingSchema } from '../server/lan-settings';
 import { exportOperations } from '../tasks/operations';
 import { collectIssues } from '../tasks/validate';
@@ -69,6 +70,11 @@ export const apiArgSchemas = {
   listJobs: none,
   cancelJob: z.tuple([id]),
   retryJob: z.tuple([id]),
+  pauseJob: z.tuple([id]),
+  resumeJob: z.tuple([id]),
+  moveJobToFront: z.tuple([id]),
+  pauseAll: none,
+  resumeAll: none,
   createShareLink: z.tuple([id, name, shareRequestSchema.optional()]),
   removeJob: z.tuple([id]),
   clearHistory: none,
@@ -80,6 +86,7 @@ export const apiArgSchemas = {
   saveSettings: z.tuple([settingsInput]),
   // The text is parsed by the setting itself (INVALID_DATA naming the entry and why).
   setBandwidthLimit: z.tuple([z.string().min(1).max(1000), name.optional()]),
+  setMaxRunningJobs: z.tuple([maxRunningJobsSchema]),
 } satisfies Record<ApiMethod, z.ZodType>;
 
 /** The arguments of `method`, or a ValidationError naming each bad one (`0.task.bucket`…). */

@@ -19,6 +19,11 @@ export const apiMethods = [
   'listJobs',
   'cancelJob',
   'retryJob',
+  'pauseJob',
+  'resumeJob',
+  'moveJobToFront',
+  'pauseAll',
+  'resumeAll',
   'createShareLink',
   'removeJob',
   'clearHistory',
@@ -29,6 +34,7 @@ export const apiMethods = [
   'getSettings',
   'saveSettings',
   'setBandwidthLimit',
+  'setMaxRunningJobs',
 ] as const satisfies readonly Exclude<keyof OutboxApi, 'subscribe'>[];
 
 export type ApiMethod = (typeof apiMethods)[number];

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { JobRecord } from '../transfer/records';
 import { OutboxError, ValidationError, toErrorInfo, type FieldErrors } from '../errors';
 import type { LinkStore } from '../links/link-store';
+import { loadMaxRunningJobs, saveMaxRunningJobs } from '../engine/queue-settings';
 import { lanCandidates, loadLanSharing, saveLanSharing } from '../server/lan-settings';
 import { loadBandwidthLimits, ratesAt, saveBandwidthLimit } from '../transfer/bwlimit-settings';
 import { findRunningServer } from '../http/server-info';
@@ -109,6 +110,7 @@ export async function settingsView(home: string): Promise<SettingsView> {
     lan_sharing: await loadLanSharing(home),
     bandwidth_limit: bandwidth,
     bandwidth_now: ratesAt(bandwidth, new Date()),
+    max_running_jobs: await loadMaxRunningJobs(home),
     lan: {
       urls: server?.lan_urls ?? [],
       errors: server?.lan_errors ?? [],
@@ -210,11 +212,16 @@ export function createCoreApi(
     },
     listJobs: () => runner.list(),
     async cancelJob(id) {
-      if (!runner.cancel(id)) {
+      if (!(await runner.cancelAny(id))) {
         throw new OutboxError('NOT_FOUND', 'This job is not running (it ended already).');
       }
     },
     retryJob: (id) => runner.retry(id),
+    pauseJob: (id) => runner.control(id, 'pause'),
+    resumeJob: (id) => runner.control(id, 'resume'),
+    moveJobToFront: (id) => runner.control(id, 'front'),
+    pauseAll: () => runner.controlAll('pause'),
+    resumeAll: () => runner.controlAll('resume'),
     createShareLink: (jobId, task, options = {}) =>
       runner.createShareLink(jobId, task, options.file, options.expires_in),
     removeJob: (id) => runner.remove(id),
@@ -243,6 +250,10 @@ export function createCoreApi(
     },
     async setBandwidthLimit(limit, profile) {
       await saveBandwidthLimit(config.home, limit, profile);
+      return settingsView(config.home);
+    },
+    async setMaxRunningJobs(value) {
+      runner.setMaxRunningJobs(await saveMaxRunningJobs(config.home, value));
       return settingsView(config.home);
     },
     async revokeLink(id) {

@@ -1,6 +1,6 @@
 import type { OutboxConfig } from '../config';
 import type { Engine } from '../engine/engine';
-import type { JobRunner } from '../engine/job-runner';
+import type { ControlledRunner } from '../engine/job-control';
 import type { LinkStore } from '../links/link-store';
 import type { ProfileService } from '../profiles/profile-service';
 
@@ -11,7 +11,7 @@ import type { ProfileService } from '../profiles/profile-service';
  */
 export type HostContext = {
   config: OutboxConfig;
-  runner: JobRunner;
+  runner: ControlledRunner;
   links: LinkStore;
   /** Where links are served on this machine. */
   linkBaseUrl: string;

@@ -1,4 +1,5 @@
 import type { DeliveryEntry, DeliveryPage, DeliveryQuery } from '../delivery-log/delivery-entry';
+import type { ControlAllResult } from '../engine/job-control';
 import type { TaskProgress } from '../engine/progress';
 import type { JobRecord } from '../transfer/records';
 import type { ErrorInfo } from '../errors';
@@ -82,6 +83,8 @@ export type SettingsView = {
   bandwidth_limit: BandwidthLimits;
   /** The rates those limits set now, in bytes per second (0: no limit). */
   bandwidth_now: { global: number; profiles: Record<string, number> };
+  /** Jobs an Outbox process runs at once; the others wait in its queue (settings.json). */
+  max_running_jobs: number;
   /** What the running server does now, and what it could listen on. */
   lan: {
     /** Base URLs the link server listens on in the LAN (empty: off, or no server runs). */
@@ -127,8 +130,19 @@ export interface OutboxApi {
    */
   startExport(destinations: Destination | Destination[], files: FileRef[]): Promise<JobRecord>;
   listJobs(): Promise<JobRecord[]>;
+  /** Cancels a running, waiting or paused job. */
   cancelJob(id: string): Promise<void>;
   retryJob(id: string): Promise<JobRecord>;
+  /** Stops a running or waiting job, keeping its partial uploads; resolves once it is `paused`. */
+  pauseJob(id: string): Promise<JobRecord>;
+  /** Continues a paused job (it waits for its turn in the queue). */
+  resumeJob(id: string): Promise<JobRecord>;
+  /** Moves a waiting job to the front of the queue. */
+  moveJobToFront(id: string): Promise<JobRecord>;
+  /** Pauses every running and waiting job (the tray's and the transfers panel's "Pause all"). */
+  pauseAll(): Promise<ControlAllResult>;
+  /** Resumes every paused job, oldest first; `failed`: those that could not be, and why. */
+  resumeAll(): Promise<ControlAllResult>;
   /**
    * Signs download links for files of a finished S3, Azure Blob, GCS or
    * OpenStack task (see ShareLinkOptions); they land in the task's results
@@ -153,6 +167,8 @@ export interface OutboxApi {
    * transfers follow within a second.
    */
   setBandwidthLimit(limit: string, profile?: string): Promise<SettingsView>;
+  /** Saves `max_running_jobs` (1–16) and applies it to the queue at once. */
+  setMaxRunningJobs(value: number): Promise<SettingsView>;
 
   /** Live updates; returns the function that unsubscribes. */
   subscribe(listener: (event: ApiEvent) => void): () => void;

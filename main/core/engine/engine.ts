@@ -6,7 +6,7 @@ import { urlExporter } from '../links/url-exporter';
 import type { ProfileResolver } from '../profiles/profile-params';
 import { ensurePrivateDir } from '../store/atomic-file';
 import type { BwLimit } from '../transfer/bwlimit';
-import { JobRunner } from './job-runner';
+import { ControlledRunner } from './job-control';
 import { JobStore } from './job-store';
 
 export type { EngineEvents } from './job-runner';
@@ -19,7 +19,7 @@ const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
  * resume) over it, with the link store export/url writes to. Every host —
  * the app, `outbox serve`, the CLI — sees the same jobs and survives a crash.
  */
-export class Engine extends JobRunner {
+export class Engine extends ControlledRunner {
   private sweepTimer: NodeJS.Timeout | undefined;
 
   private constructor(
@@ -68,6 +68,7 @@ export class Engine extends JobRunner {
     await engine.store.recoverInterrupted();
     await engine.sweep();
     if (options.resumeInterrupted) await engine.resumeInterrupted();
+    engine.serveRequests();
     if (options.sweepEvery) {
       engine.sweepTimer = setInterval(() => void engine.sweep(), SWEEP_INTERVAL_MS);
       engine.sweepTimer.unref();

@@ -12,10 +12,12 @@ import { jobStatusOf, type JobRecord, type ResultFile, type TaskRecord } from '.
 import type { BwLimit } from '../transfer/bwlimit';
 import { BandwidthControl } from './bandwidth';
 import { DeliveredWriter } from './delivered-writer';
+import { JobQueue } from './job-queue';
 import { JobStore } from './job-store';
 import { PartialUploads } from './partial-uploads';
 import { expandProfiles, planJob, type JobPlan } from './plan';
 import { ProgressTracker, type TaskProgress } from './progress';
+import { DEFAULT_MAX_RUNNING_JOBS, loadMaxRunningJobs } from './queue-settings';
 import { applySharedFiles, signAfterExport } from './share-after-export';
 import { UploadClaims } from './upload-claims';
 import { deliverByWorkers, type WorkerDeliveryDeps } from './worker-delivery';
@@ -28,6 +30,9 @@ type ActiveJob = {
   submitted: unknown;
   cancels: Set<() => void>;
   cancelled: boolean;
+  /** Paused: its uploads stop keeping their partial state; `pauses` stops them. */
+  paused: boolean;
+  pauses: Set<() => void>;
   done: Promise<JobRecord>;
   delivered: DeliveredWriter;
 };
@@ -48,22 +53,25 @@ export type RunnerOptions = {
 };
 
 /**
- * Runs jobs: validates them whole, plans names, hands each file to a worker
- * (or a task to an exporter of the main thread), reports progress, cancels
- * and resumes. What it runs is kept by the job store.
+ * Runs jobs: validates them whole, plans names, takes turns in the queue,
+ * hands each file to a worker (or a task to an exporter of the main thread),
+ * reports progress, cancels, and parks a paused job (job-control.ts pauses,
+ * resumes and retries). What it runs is kept by the job store.
  */
 export class JobRunner {
   protected readonly partials: PartialUploads;
   protected readonly claims: UploadClaims;
   private readonly pool: WorkerPool;
   protected readonly active = new Map<string, ActiveJob>();
-  private readonly events = new EventEmitter<EngineEvents>();
+  protected readonly events = new EventEmitter<EngineEvents>();
   private readonly progress: ProgressTracker;
-  private readonly resolveProfile: ProfileResolver | undefined;
+  protected readonly resolveProfile: ProfileResolver | undefined;
   private readonly taskExporters: Map<ExportOperation, TaskExporter<ExportOperation>>;
   private readonly delivery: WorkerDeliveryDeps;
-  // Originals of jobs this runner ran, for retry (never persisted: they hold credentials).
+  // Originals of jobs this runner ran, for retry and resume (never persisted: they hold credentials).
   protected readonly finishedJobs = new Map<string, Pick<ActiveJob, 'job' | 'submitted'>>();
+  /** At most `max_running_jobs` jobs run at once; the others wait in line. */
+  protected readonly queue = new JobQueue(DEFAULT_MAX_RUNNING_JOBS, () => this.queueChanged());
   /** Every delivered file, kept `logRetentionDays`. */
   readonly deliveryLog: DeliveryLog;
   /** Bandwidth limits of this process's transfers (started by Engine.open). */
@@ -127,7 +135,7 @@ export class JobRunner {
   }
 
   /** A worker starts and loads the job's exporters while the job's record is written. */
-  private prepareExporters(plan: JobPlan): void {
+  protected prepareExporters(plan: JobPlan): void {
     const operations = Object.values(plan.job.tasks).flatMap((task) =>
       isExportTask(task) && !this.taskExporters.has(task.operation) && hasExporter(task.operation)
         ? [task.operation]
@@ -136,13 +144,15 @@ export class JobRunner {
     this.pool.prepare([...new Set(operations)]);
   }
 
-  private start(record: JobRecord, plan: JobPlan, submitted: unknown): JobRecord {
+  protected start(record: JobRecord, plan: JobPlan, submitted: unknown): JobRecord {
     const active: ActiveJob = {
       record,
       job: plan.job,
       submitted,
       cancels: new Set(),
       cancelled: false,
+      paused: false,
+      pauses: new Set(),
       done: Promise.resolve(record),
       delivered: new DeliveredWriter(record, this.store.delivered, this.deliveryLog),
     };
@@ -150,31 +160,6 @@ export class JobRunner {
     this.active.set(record.id, active);
     void active.done.finally(() => this.active.delete(record.id));
     return structuredClone(record);
-  }
-
-  /**
-   * Continues a job that Outbox was stopped in the middle of (killed, crashed,
-   * machine off): tasks that had finished keep their results, files already
-   * delivered are not sent again, and large uploads continue from the parts
-   * the server already has. Needs the credentials again, so only tasks whose
-   * destination is a saved profile (or needs no secret) can be resumed.
-   */
-  async resume(id: string): Promise<JobRecord> {
-    if (this.active.has(id)) throw new OutboxError('INVALID_DATA', `job ${id} is running`);
-    const record = await this.store.interrupted(id);
-    const submitted = JobStore.tasksOf(record);
-    const plan = await planJob(submitted, this.resolveProfile);
-    this.prepareExporters(plan);
-    await this.store.reopen(record, plan);
-    return this.start(record, plan, submitted);
-  }
-
-  /** Resumes every interrupted job that can be (see `resume`); the others stay as they are. */
-  protected async resumeInterrupted(): Promise<void> {
-    for (const record of await this.store.resumable()) {
-      // A job that cannot start (a profile deleted, a file gone) stays interrupted; say why.
-      await this.resume(record.id).catch((error: unknown) => this.store.notResumed(record, error));
-    }
   }
 
   /** Resolves when the job has ended (finished or error). */
@@ -209,36 +194,9 @@ export class JobRunner {
     const active = this.active.get(id);
     if (!active) return false;
     active.cancelled = true;
+    this.queue.takeOut(id);
     for (const cancel of active.cancels) cancel();
     return true;
-  }
-
-  /**
-   * Runs the failed tasks of a job again, in the same job (see README, Several
-   * destinations). Needs the original (with credentials) from this session; an
-   * interrupted job of a saved profile is resumed instead.
-   */
-  async retry(id: string): Promise<JobRecord> {
-    if (this.active.has(id)) throw new OutboxError('INVALID_DATA', `job ${id} is running`);
-    const original = this.finishedJobs.get(id);
-    const record = await this.store.get(id);
-    if (!original && record?.tasks.some((task) => task.code === 'INTERRUPTED' && task.resumable)) {
-      return this.resume(id);
-    }
-    if (!original || !record) {
-      throw new OutboxError(
-        'NOT_FOUND',
-        'This job can no longer be retried here (its credentials are not kept after Outbox restarts). Export the files again.',
-      );
-    }
-    const failed = (task: TaskRecord) => task.status === 'error';
-    if (!record.tasks.some(failed)) {
-      throw new OutboxError('INVALID_DATA', `job ${id} has no failed task to retry`);
-    }
-    const plan = await planJob(original.submitted, this.resolveProfile);
-    this.prepareExporters(plan);
-    await this.store.reopen(record, plan, failed);
-    return this.start(record, plan, original.submitted);
   }
 
   /** Deletes a job from history (not its links). */
@@ -316,14 +274,23 @@ export class JobRunner {
         task.result = { files: files.map((file) => ({ filename: file.name, size: file.size })) };
       }
     }
+    // The setting as it is now (`outbox settings jobs N` from another process too).
+    this.queue.setLimit(await loadMaxRunningJobs(this.config.home));
+    const turn = this.queue.turn(record.id); // in line now: its record says so
     await this.update(active);
-    await Promise.all(
-      record.tasks
-        .filter((task) => !plan.sources.has(task.name) && task.status === 'waiting')
-        .map((task) => this.runExport(active, plan, task)),
-    );
+    if ((await turn) === 'start') {
+      await Promise.all(
+        record.tasks
+          .filter((task) => !plan.sources.has(task.name) && task.status === 'waiting')
+          .map((task) => this.runExport(active, plan, task)),
+      ).finally(() => this.queue.leave(record.id));
+    } else if (!active.paused) {
+      JobStore.cancelWaiting(record); // cancelled before its turn
+    }
     await active.delivered.flush();
-    record.ended_at = new Date().toISOString();
+    // A paused job is kept as it is, its delivered log too, until Resume (also after a restart).
+    if (active.paused) record.paused_at = new Date().toISOString();
+    else record.ended_at = new Date().toISOString();
     await this.update(active);
     // Only now: until the final record is on disk, a crash must still find what was delivered (Retry too).
     if (record.status === 'finished') await this.store.delivered.remove(record.id).catch(() => {});
@@ -363,6 +330,8 @@ export class JobRunner {
             limits: this.bandwidth.slotsFor(plan.profiles.get(task.name)),
             cancelled: () => active.cancelled,
             cancels: active.cancels,
+            paused: () => active.paused,
+            pauses: active.pauses,
             delivered: (file) => active.delivered.add(file),
           },
           task.delivered,
@@ -370,6 +339,10 @@ export class JobRunner {
     this.progress.end(origin);
 
     delete task.delivered;
+    if (active.paused && !active.cancelled && !local) {
+      task.status = 'waiting'; // its delivered files are in the delivered log, its partials kept
+      return this.update(active);
+    }
     task.ended_at = new Date().toISOString();
     task.result = { files: results.filter(Boolean) };
     if (active.cancelled) {
@@ -389,8 +362,22 @@ export class JobRunner {
     await this.update(active);
   }
 
+  /** The waiting jobs' places in line, as their records show them. */
+  private queueChanged(): void {
+    for (const active of this.active.values())
+      if (
+        !active.cancelled && // ends at once, as cancelled
+        (active.record.queue_position ?? 0) !== this.queue.position(active.record.id)
+      )
+        void this.update(active).catch(() => {});
+  }
+
   private async update(active: ActiveJob): Promise<void> {
-    active.record.status = jobStatusOf(active.record.tasks);
+    const { record } = active;
+    const position = this.queue.position(record.id);
+    if (position > 0) record.queue_position = position;
+    else delete record.queue_position;
+    record.status = active.paused ? 'paused' : position > 0 ? 'waiting' : jobStatusOf(record.tasks);
     // A copy per listener-less event costs ~0.1 s for a 100,000-file job's record.
     if (this.events.listenerCount('job') > 0)
       this.events.emit('job', structuredClone(active.record));

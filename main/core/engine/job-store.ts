@@ -7,7 +7,7 @@ import { secretValuesOf, withoutSecrets } from '../tasks/secrets';
 import { inputsOf } from '../tasks/validate';
 import { jobRecordSchema, jobStatusOf, type JobRecord, type TaskRecord } from '../transfer/records';
 import { DeliveredLog } from './delivered-log';
-import { engineStarted, engineStopped, ownerAlive, type Owner } from './owner';
+import { engineStarted, engineStopped, ownerAlive, sameOwner, type Owner } from './owner';
 import type { JobPlan } from './plan';
 
 /**
@@ -80,14 +80,24 @@ export class JobStore {
   }
 
   /**
-   * A job interrupted by a stop of Outbox, to resume: refused, saying why,
-   * when it runs elsewhere, was not interrupted, or lacks credentials.
+   * A paused job, or one interrupted by a stop of Outbox, to resume: refused,
+   * saying why, when it runs (or is paused) in another process, was neither,
+   * or lacks credentials (`hasOriginal`: this session has them).
    */
-  async interrupted(id: string): Promise<JobRecord> {
+  async toResume(id: string, hasOriginal: boolean): Promise<JobRecord> {
     const record = await this.records.get(id);
     if (!record) throw new OutboxError('NOT_FOUND', `no job ${id}`);
-    const interrupted = record.tasks.filter((task) => task.code === 'INTERRUPTED');
-    if (interrupted.length === 0) {
+    const paused = record.status === 'paused';
+    if (paused && ownerAlive(record.owner) && !sameOwner(record.owner, this.owner)) {
+      throw new OutboxError(
+        'INVALID_DATA',
+        `job ${id} was paused in another Outbox process (pid ${record.owner.pid}): resume it there`,
+      );
+    }
+    const interrupted = record.tasks.filter((task) =>
+      paused ? task.status === 'waiting' : task.code === 'INTERRUPTED',
+    );
+    if (interrupted.length === 0 && !paused) {
       throw new OutboxError(
         'INVALID_DATA',
         ownerAlive(record.owner)
@@ -96,7 +106,7 @@ export class JobStore {
       );
     }
     const lacking = interrupted.filter((task) => !task.resumable).map((task) => task.name);
-    if (lacking.length > 0) {
+    if (lacking.length > 0 && !hasOriginal) {
       throw new OutboxError(
         'INVALID_DATA',
         `job ${id} cannot be resumed: task ${lacking.join(', ')} had credentials that are not kept after Outbox stops. Export the files again (with a saved profile, jobs resume after a restart).`,
@@ -115,6 +125,58 @@ export class JobStore {
         ]),
       ),
     };
+  }
+
+  /** A job `pause` found not running here: already paused, or not this process's to pause. */
+  async alreadyPaused(id: string): Promise<JobRecord> {
+    const record = await this.records.get(id);
+    if (!record) throw new OutboxError('NOT_FOUND', `no job ${id}`);
+    if (record.status === 'paused') return record;
+    throw new OutboxError(
+      'INVALID_DATA',
+      ownerAlive(record.owner) && !sameOwner(record.owner, this.owner)
+        ? `job ${id} runs in another Outbox process (pid ${record.owner.pid}): pause it there`
+        : `job ${id} is ${record.status === 'processing' || record.status === 'waiting' ? 'not running' : record.status}: nothing to pause`,
+    );
+  }
+
+  /**
+   * A job this engine paused, let go as it closes: no process owns it then,
+   * so any may resume it (`outbox jobs resume` runs it there). A process that
+   * dies lets go of its paused jobs the same way (its owner is not alive).
+   */
+  async release(id: string): Promise<void> {
+    const record = await this.records.get(id);
+    if (record?.status !== 'paused' || !sameOwner(record.owner, this.owner)) return;
+    record.owner = { pid: 0, boot: 'released' };
+    await this.save(record);
+  }
+
+  /** Tasks of a job cancelled before they started: cancelled. */
+  static cancelWaiting(record: JobRecord): void {
+    const now = new Date().toISOString();
+    for (const task of record.tasks) {
+      if (task.status !== 'waiting') continue;
+      Object.assign(task, { status: 'error', code: 'CANCELLED', message: 'Cancelled.' });
+      task.ended_at = now;
+    }
+  }
+
+  /**
+   * Cancel of a paused job: its waiting tasks are cancelled, it ends. Its
+   * partial uploads stay recorded: an export of the same files continues them,
+   * else they are forgotten after a week (as after a crash).
+   */
+  async cancelPaused(id: string): Promise<JobRecord | undefined> {
+    const record = await this.records.get(id);
+    if (record?.status !== 'paused') return undefined;
+    JobStore.cancelWaiting(record);
+    delete record.paused_at;
+    record.status = jobStatusOf(record.tasks);
+    record.ended_at = new Date().toISOString();
+    await this.save(record);
+    await this.delivered.remove(id).catch(() => {});
+    return record;
   }
 
   /**
@@ -137,6 +199,7 @@ export class JobStore {
       }
     }
     delete record.ended_at;
+    delete record.paused_at;
     record.owner = this.owner;
     record.status = jobStatusOf(record.tasks);
     await this.save(record);
@@ -145,7 +208,9 @@ export class JobStore {
   /** Marks the unfinished jobs of processes that died as interrupted (resumable or not). */
   async recoverInterrupted(): Promise<void> {
     for (const record of await this.records.list()) {
-      if (record.status === 'finished' || record.status === 'error') continue;
+      // A paused job stays paused (and resumable) whoever paused it.
+      if (record.status === 'finished' || record.status === 'error' || record.status === 'paused')
+        continue;
       if (ownerAlive(record.owner)) continue;
       const now = new Date().toISOString();
       for (const task of record.tasks) {
@@ -189,7 +254,7 @@ export class JobStore {
 
   /**
    * Removes jobs past their retention (not `running` ones) and the delivered
-   * logs of jobs that can no longer resume or be retried. Returns the ids of the removed jobs.
+   * logs of jobs that can no longer resume or be retried (paused ones can). Returns the ids of the removed jobs.
    */
   async sweep(running: Set<string>, now = Date.now()): Promise<string[]> {
     const removed: string[] = [];
@@ -198,8 +263,8 @@ export class JobStore {
       if (Date.parse(record.expires_at) <= now && !running.has(record.id)) {
         await this.records.remove(record.id);
         removed.push(record.id);
-      } else if (record.status === 'error') {
-        // Interrupted (to resume) or failed (to retry): what was delivered is not sent again.
+      } else if (record.status === 'error' || record.status === 'paused') {
+        // Interrupted or paused (to resume) or failed (to retry): what was delivered is not sent again.
         keepLogs.add(record.id);
       }
     }

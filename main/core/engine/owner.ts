@@ -29,6 +29,10 @@ export function engineStopped(engineId: string): void {
   liveEngines.delete(engineId);
 }
 
+export function sameOwner(a: Owner, b: Owner): boolean {
+  return a.pid === b.pid && a.boot === b.boot;
+}
+
 export function ownerAlive(owner: Owner): boolean {
   const [boot, engineId] = owner.boot.split('/');
   if (boot !== BOOT) return false;

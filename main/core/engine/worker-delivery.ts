@@ -24,6 +24,9 @@ export type TaskRun = {
   /** Whether the job was cancelled; cancels of the uploads under way. */
   cancelled(): boolean;
   cancels: Set<() => void>;
+  /** Whether the job was paused; pauses of the uploads under way (they keep their partial uploads). */
+  paused(): boolean;
+  pauses: Set<() => void>;
   /** A file arrived: written to the delivered log soon. */
   delivered(file: DeliveredFile): void;
 };
@@ -87,7 +90,7 @@ export async function deliverByWorkers(
         deps.progress.fileDone(progressKey);
         return;
       }
-      if (run.cancelled()) {
+      if (run.cancelled() || run.paused()) {
         errors.push({ code: 'CANCELLED', message: 'Cancelled.' });
         return;
       }
@@ -123,8 +126,11 @@ export async function deliverByWorkers(
         },
       );
       run.cancels.add(upload.cancel);
+      run.pauses.add(upload.pause);
+      let stored = false;
       try {
         results[i] = await upload.done;
+        stored = true;
         run.delivered({
           task: run.task,
           name,
@@ -136,8 +142,10 @@ export async function deliverByWorkers(
         errors.push(toErrorInfo(error));
       } finally {
         run.cancels.delete(upload.cancel);
-        // Ended either way: delivered, or the exporter removed what it had sent.
-        if (partial) await deps.partials.remove(partialKey).catch(() => {});
+        run.pauses.delete(upload.pause);
+        // Ended either way: delivered, or the exporter removed what it had sent (unless paused).
+        if (partial && (stored || !run.paused()))
+          await deps.partials.remove(partialKey).catch(() => {});
       }
     },
     // The claim is released however the files ended: only a crash leaves one behind.

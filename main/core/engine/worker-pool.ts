@@ -103,9 +103,13 @@ export class WorkerPool {
     request: NewRequest<'upload'>,
     onProgress: (bytes: number) => void,
     onCheckpoint: (state: ResumeState) => Promise<void>,
-  ): { done: Promise<ResultFile>; cancel: () => void } {
-    const { done, cancel } = this.submit({ type: 'upload', ...request }, onProgress, onCheckpoint);
-    return { done: done as Promise<ResultFile>, cancel };
+  ): { done: Promise<ResultFile>; cancel: () => void; pause: () => void } {
+    const { done, cancel, id } = this.submit(
+      { type: 'upload', ...request },
+      onProgress,
+      onCheckpoint,
+    );
+    return { done: done as Promise<ResultFile>, cancel, pause: () => this.cancel(id, true) };
   }
 
   probe(request: NewRequest<'probe'>, signal?: AbortSignal): Promise<ProbeResult> {
@@ -135,7 +139,7 @@ export class WorkerPool {
     request: Unnumbered<Request>,
     onProgress: (bytes: number) => void,
     onCheckpoint?: Job['onCheckpoint'],
-  ): { done: Promise<ResultFile | ProbeResult>; cancel: () => void } {
+  ): { done: Promise<ResultFile | ProbeResult>; cancel: () => void; id: number } {
     if (this.closed) throw new Error('worker pool is closed');
     const id = this.nextId++;
     let job!: Job;
@@ -151,7 +155,7 @@ export class WorkerPool {
     this.jobs.set(id, job);
     this.queue.push(job);
     this.scheduleDispatch();
-    return { done, cancel: () => this.cancel(id) };
+    return { done, cancel: () => this.cancel(id), id };
   }
 
   /**
@@ -177,11 +181,12 @@ export class WorkerPool {
     });
   }
 
-  private cancel(id: number): void {
+  /** `pause`: the worker keeps the partial upload (a job paused, not cancelled). */
+  private cancel(id: number, pause = false): void {
     const job = this.jobs.get(id);
     if (!job) return;
     if (job.worker) {
-      job.worker.worker.postMessage([{ type: 'cancel', id }] satisfies WorkRequest[]);
+      job.worker.worker.postMessage([{ type: 'cancel', id, pause }] satisfies WorkRequest[]);
     } else {
       // left in the queue: dispatch skips jobs that are no longer waiting
       this.finish(id, { type: 'failed', id, error: { code: 'CANCELLED', message: 'Cancelled.' } });

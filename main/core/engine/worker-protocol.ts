@@ -41,7 +41,8 @@ export type TaskRequest =
 
 export type WorkRequest =
   | TaskRequest
-  | { type: 'cancel'; id: number }
+  /** `pause`: stop, but keep the partial upload to continue later. */
+  | { type: 'cancel'; id: number; pause?: boolean }
   /** Load these exporters now (their SDKs), before their first file arrives. */
   | { type: 'load'; operations: UploadOperation[] }
   /** The checkpoint of upload `id` is on disk. */

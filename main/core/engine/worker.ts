@@ -2,6 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { OutboxError, toErrorInfo } from '../errors';
 import { asOutboxError } from '../exporters/classify';
 import type { ResumeState, TransferContext } from '../exporters/exporter';
+import { PAUSE_REASON, pausedBy } from '../exporters/pause';
 import { loadExporter, type UploadOperation } from '../exporters/registry';
 import type { ResumeStateOf } from '../exporters/resume-states';
 import { shareStoredFile } from '../exporters/share-link';
@@ -202,6 +203,8 @@ async function handle(request: TaskRequest): Promise<void> {
     reply({ type: 'failed', id: request.id, error: info });
   } finally {
     running.delete(request.id);
+    // Paused and nothing else runs here: its connections are released (resume opens new ones).
+    if (pausedBy(signal) && running.size === 0) void sessions.clear();
   }
 }
 
@@ -212,7 +215,7 @@ function cancelled(): OutboxError {
 port.on('message', (requests: WorkRequest[]) => {
   for (const request of requests) {
     if (request.type === 'cancel') {
-      running.get(request.id)?.abort();
+      running.get(request.id)?.abort(request.pause ? PAUSE_REASON : undefined);
     } else if (request.type === 'checkpoint-saved') {
       checkpointsSaving.get(request.id)?.();
       checkpointsSaving.delete(request.id);

@@ -7,6 +7,12 @@ import { z } from 'zod';
 
 export const taskStatuses = ['waiting', 'processing', 'finished', 'error'] as const;
 export type TaskStatus = (typeof taskStatuses)[number];
+/**
+ * A job's status: its tasks' (jobStatusOf), or `paused`: stopped by the person,
+ * its partial uploads kept, waiting for Resume (also after a restart).
+ */
+export const jobStatuses = [...taskStatuses, 'paused'] as const;
+export type JobStatus = (typeof jobStatuses)[number];
 
 const json = z.json();
 
@@ -74,8 +80,12 @@ export type TaskRecord = z.output<typeof taskRecordSchema>;
 
 export const jobRecordSchema = z.object({
   id: z.string(),
-  status: z.enum(taskStatuses),
+  status: z.enum(jobStatuses),
   tag: z.string().optional(),
+  /** A waiting job's place in the queue of its Outbox process (1: starts next). */
+  queue_position: z.number().optional(),
+  /** When it was paused (absent unless `paused`). */
+  paused_at: z.string().optional(),
   created_at: z.string(),
   ended_at: z.string().optional(),
   expires_at: z.string(),

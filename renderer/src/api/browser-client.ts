@@ -87,6 +87,11 @@ export function createBrowserClient(): OutboxApi {
     listJobs: () => call('listJobs', []),
     cancelJob: (...args) => call('cancelJob', args),
     retryJob: (...args) => call('retryJob', args),
+    pauseJob: (...args) => call('pauseJob', args),
+    resumeJob: (...args) => call('resumeJob', args),
+    moveJobToFront: (...args) => call('moveJobToFront', args),
+    pauseAll: () => call('pauseAll', []),
+    resumeAll: () => call('resumeAll', []),
     createShareLink: (...args) => call('createShareLink', args),
     removeJob: (...args) => call('removeJob', args),
     clearHistory: () => call('clearHistory', []),
@@ -97,6 +102,7 @@ export function createBrowserClient(): OutboxApi {
     getSettings: () => call('getSettings', []),
     saveSettings: (...args) => call('saveSettings', args),
     setBandwidthLimit: (...args) => call('setBandwidthLimit', args),
+    setMaxRunningJobs: (...args) => call('setMaxRunningJobs', args),
     subscribe: eventHub(),
   };
 }

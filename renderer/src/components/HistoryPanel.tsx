@@ -15,6 +15,7 @@ const statusWords = {
   finished: 'Done',
   error: 'Failed',
   cancelled: 'Cancelled',
+  paused: 'Paused',
 };
 
 /** History: the delivery log (90 days of delivered files), or the jobs of the last 24 hours. */

@@ -4,6 +4,7 @@ import type { TransferContext } from '../exporter';
 import type { ResumeStateOf } from '../resume-states';
 import { verify, type Checksum } from '../integrity';
 import { planParts, sendParts, type PartLimits, type PartPlan, type StoredPart } from '../parts';
+import { pausedBy } from '../pause';
 import { putObject } from './put-object';
 import { encodeObjectPath, swiftError, type SwiftAccount } from './swift-client';
 
@@ -135,7 +136,7 @@ async function storedSegments(
 /**
  * A Static Large Object: segments uploaded in parallel (each with its ETag
  * and its own retries) to `<container>_segments`, then the manifest, whose
- * ETag Swift checks against the segments'. A failure or cancel deletes the
+ * ETag Swift checks against the segments'. A failure or cancel (not a pause) deletes the
  * segments already stored; replacing an SLO deletes the old one's segments.
  */
 export async function uploadLargeObject(
@@ -224,6 +225,7 @@ export async function uploadLargeObject(
       reusedBytes,
     };
   } catch (error) {
+    if (pausedBy(signal)) throw error; // its segments stay for Resume
     await deleteAll(account, started);
     // Whatever the listing still shows under this upload's prefix (stored just as we deleted).
     await deleteAll(account, paths(await listed(account, segmentContainer, `${prefix}/`)));

@@ -14,6 +14,7 @@ import { s3Error, type S3ErrorScope } from './errors';
 import type { ObjectOptions } from './object-options';
 import type { ResumeStateOf } from '../resume-states';
 import { sendParts, type PartPlan, type StoredPart } from '../parts';
+import { pausedBy } from '../pause';
 
 // Removing the upload must not wait on the (possibly cancelled) transfer's signal.
 const ABORT_REQUEST_TIMEOUT_MS = 15_000;
@@ -102,7 +103,8 @@ async function createUpload(target: MultipartTarget, context: TransferContext): 
  * Content-MD5 and retried on its own. The upload id is saved before any
  * part goes, so a run after a crash continues it: parts the server holds
  * with the same MD5 are not sent again. On failure or cancel the upload is
- * aborted once no part is in flight, so no orphaned parts stay billed.
+ * aborted once no part is in flight, so no orphaned parts stay billed (a
+ * pause keeps it, to be continued).
  * Returns the parts' MD5s (for the composite ETag check) and the bytes reused.
  */
 export async function uploadMultipart(
@@ -171,6 +173,7 @@ export async function uploadMultipart(
     );
     return { md5s, reusedBytes };
   } catch (error) {
+    if (pausedBy(context.signal)) throw error; // its parts stay for Resume
     const leftover = await abortUpload(target, uploadId);
     if (leftover && error instanceof OutboxError) {
       throw new OutboxError(error.code, `${error.message} ${leftover}`, error.options);

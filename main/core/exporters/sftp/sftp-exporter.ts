@@ -5,6 +5,7 @@ import { OutboxError } from '../../errors';
 import type { Exporter, TransferContext } from '../exporter';
 import { verify } from '../integrity';
 import { DEFAULT_PART_SIZE } from '../parts';
+import { pausedBy } from '../pause';
 import { storedFile } from '../stored-file';
 import { writePipelined } from './pipelined-write';
 import {
@@ -229,7 +230,9 @@ export const sftpExporter: Exporter<'export/sftp'> = {
     } catch (error) {
       throw sftpError(error, 'Upload failed for', name);
     } finally {
-      if (!stored) await removeTemporary(session, handle, temporary);
+      // A paused upload keeps its temporary file for Resume (only the handle is closed).
+      if (pausedBy(context.signal)) await closeHandle(session, handle);
+      else if (!stored) await removeTemporary(session, handle, temporary);
     }
   },
 
@@ -270,6 +273,10 @@ async function removeTemporary(
   temporary: string,
 ): Promise<void> {
   if (session.closed) return;
-  if (handle) await close(session.sftp, handle).catch(() => undefined);
+  await closeHandle(session, handle);
   await unlink(session.sftp, temporary).catch(() => undefined);
+}
+
+async function closeHandle(session: SftpSession, handle: Buffer | undefined): Promise<void> {
+  if (handle && !session.closed) await close(session.sftp, handle).catch(() => undefined);
 }
