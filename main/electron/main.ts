@@ -24,7 +24,7 @@ import { registerIpc, type AppPage } from './ipc';
 import { RunningTasks } from './job-signals';
 import { describeOpened, openedFromArgv } from './opened-files';
 import { Relay } from './relay';
-import { trayMenuTemplate } from './tray-menu';
+import { controlAllFromTray, trayMenuTemplate } from './tray-menu';
 import { mainWindowOptions } from './window-options';
 
 /**
@@ -159,8 +159,18 @@ async function start(): Promise<void> {
   receive(openedFromArgv(process.argv, process.cwd(), process.defaultApp === true));
   tray = new Tray(nativeImage.createFromPath(join(__dirname, '../../assets/icon.png')));
   tray.setToolTip('Outbox');
+  const notify = (title: string, body: string) => {
+    if (Notification.isSupported()) new Notification({ title, body }).show();
+  };
   tray.setContextMenu(
-    Menu.buildFromTemplate(trayMenuTemplate({ open: showWindow, quit: () => app.quit() })),
+    Menu.buildFromTemplate(
+      trayMenuTemplate({
+        open: showWindow,
+        pauseAll: () => void controlAllFromTray(api, 'pause', notify),
+        resumeAll: () => void controlAllFromTray(api, 'resume', notify),
+        quit: () => app.quit(),
+      }),
+    ),
   );
 }
 

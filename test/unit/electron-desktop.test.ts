@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { describeOpened, openedFromArgv } from '../../main/electron/opened-files';
 import { Relay } from '../../main/electron/relay';
-import { trayMenuTemplate } from '../../main/electron/tray-menu';
+import { controlAllFromTray, trayMenuTemplate } from '../../main/electron/tray-menu';
 
 /**
  * The desktop side of the Electron shell, at its boundary with Electron:
@@ -91,20 +91,51 @@ describe('files wait for the window', () => {
 });
 
 describe('tray menu', () => {
-  it('opens the window and quits', () => {
-    const open = vi.fn();
-    const quit = vi.fn();
-    const template = trayMenuTemplate({ open, quit });
+  it('opens the window, pauses and resumes all, and quits', () => {
+    const actions = { open: vi.fn(), pauseAll: vi.fn(), resumeAll: vi.fn(), quit: vi.fn() };
+    const template = trayMenuTemplate(actions);
     expect(template.map((item) => item.label ?? item.type)).toEqual([
       'Open Outbox',
+      'separator',
+      'Pause all',
+      'Resume all',
       'separator',
       'Quit Outbox',
     ]);
     const click = (label: string) =>
       (template.find((item) => item.label === label)?.click as () => void)();
     click('Open Outbox');
-    expect(open).toHaveBeenCalledTimes(1);
+    expect(actions.open).toHaveBeenCalledTimes(1);
+    click('Pause all');
+    expect(actions.pauseAll).toHaveBeenCalledTimes(1);
+    expect(actions.resumeAll).not.toHaveBeenCalled();
+    click('Resume all');
+    expect(actions.resumeAll).toHaveBeenCalledTimes(1);
     click('Quit Outbox');
-    expect(quit).toHaveBeenCalledTimes(1);
+    expect(actions.quit).toHaveBeenCalledTimes(1);
+  });
+
+  it('pauses or resumes every job through the API and says what could not be done', async () => {
+    const job = { id: 'j1' } as never;
+    const api = {
+      pauseAll: vi.fn(async () => ({ jobs: [job], failed: [] })),
+      resumeAll: vi.fn(async () => ({
+        jobs: [],
+        failed: [{ id: 'j2', message: 'job j2 cannot be resumed: a profile was deleted' }],
+      })),
+    };
+    const notify = vi.fn();
+    await controlAllFromTray(api, 'pause', notify);
+    expect(api.pauseAll).toHaveBeenCalledTimes(1);
+    expect(notify).not.toHaveBeenCalled();
+    await controlAllFromTray(api, 'resume', notify);
+    expect(api.resumeAll).toHaveBeenCalledTimes(1);
+    expect(notify).toHaveBeenCalledWith(
+      'Could not resume every job',
+      'job j2 cannot be resumed: a profile was deleted',
+    );
+    api.pauseAll.mockRejectedValueOnce(new Error('the engine is closed'));
+    await controlAllFromTray(api, 'pause', notify);
+    expect(notify).toHaveBeenLastCalledWith('Could not pause every job', 'the engine is closed');
   });
 });

@@ -28,12 +28,16 @@ const statusWords: Record<JobRecord['status'], string> = {
   processing: 'Sending',
   finished: 'Done',
   error: 'Failed',
+  paused: 'Paused',
 };
 
 /** One job: its files, each destination's progress, errors and results, and its actions. */
 export const JobCard = memo(function JobCard({ job }: { job: JobRecord }) {
   const cancel = useStore((s) => s.cancelJob);
   const retry = useStore((s) => s.retryJob);
+  const pause = useStore((s) => s.pauseJob);
+  const resume = useStore((s) => s.resumeJob);
+  const toFront = useStore((s) => s.moveJobToFront);
   // Interrupted with a saved destination: Retry continues where the job stopped.
   const resumable = job.tasks.some((t) => t.code === 'INTERRUPTED' && t.resumable);
   const remove = useStore((s) => s.removeJob);
@@ -43,7 +47,14 @@ export const JobCard = memo(function JobCard({ job }: { job: JobRecord }) {
   const title = jobTitle(job);
   const running = isRunning(job);
   const cancelled = tasks.some((t) => t.code === 'CANCELLED');
-  const status = cancelled && !running ? 'Cancelled' : statusWords[job.status];
+  const paused = job.status === 'paused';
+  const queued = job.queue_position;
+  const status =
+    cancelled && !running
+      ? 'Cancelled'
+      : queued !== undefined
+        ? `Queued #${queued}`
+        : statusWords[job.status];
   const totalBytes = files.reduce((sum, f) => sum + f.size, 0);
   const card = useRef<HTMLElement>(null);
   const focused = useStore((s) => s.focusedJob === job.id);
@@ -70,7 +81,9 @@ export const JobCard = memo(function JobCard({ job }: { job: JobRecord }) {
                   ? cancelled
                     ? 'stop'
                     : 'alert'
-                  : 'upload'
+                  : paused
+                    ? 'pause'
+                    : 'upload'
             }
             size={16}
           />
@@ -88,7 +101,34 @@ export const JobCard = memo(function JobCard({ job }: { job: JobRecord }) {
           {status}
         </span>
         <div className="job-actions">
+          {queued !== undefined && queued > 1 && (
+            <button
+              type="button"
+              className="button button-small"
+              onClick={() => void toFront(job.id)}
+            >
+              <Icon name="front" size={14} /> Move to front
+            </button>
+          )}
           {running && (
+            <button
+              type="button"
+              className="button button-small"
+              onClick={() => void pause(job.id)}
+            >
+              <Icon name="pause" size={14} /> Pause
+            </button>
+          )}
+          {paused && (
+            <button
+              type="button"
+              className="button button-small"
+              onClick={() => void resume(job.id)}
+            >
+              <Icon name="play" size={14} /> Resume
+            </button>
+          )}
+          {(running || paused) && (
             <button
               type="button"
               className="button button-small"
@@ -106,7 +146,7 @@ export const JobCard = memo(function JobCard({ job }: { job: JobRecord }) {
               <Icon name="retry" size={14} /> {resumable ? 'Resume' : 'Retry'}
             </button>
           )}
-          {!running && (
+          {!running && !paused && (
             <button
               type="button"
               className="icon-button"

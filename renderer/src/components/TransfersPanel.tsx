@@ -1,5 +1,6 @@
 import { useMemo } from 'react';
 import { formatBytes, plural } from '../lib/format';
+import { isRunning } from '../lib/jobs';
 import { useStore, type Preparing } from '../store/app-store';
 import { EmptyState } from './EmptyState';
 import { ErrorBox } from './ErrorBox';
@@ -16,14 +17,22 @@ export function TransfersPanel() {
   const sessionJobs = useStore((s) => s.sessionJobs);
   const jobsById = useStore((s) => s.jobs);
   const setTab = useStore((s) => s.setTab);
+  const controlAll = useStore((s) => s.controlAll);
+  // Jobs waiting in the queue first, in their order; then the others, newest first.
   const jobs = useMemo(
     () =>
       sessionJobs
         .map((id) => jobsById[id])
         .filter((job) => job !== undefined)
-        .sort((a, b) => b.created_at.localeCompare(a.created_at)),
+        .sort(
+          (a, b) =>
+            (a.queue_position ?? Infinity) - (b.queue_position ?? Infinity) ||
+            b.created_at.localeCompare(a.created_at),
+        ),
     [sessionJobs, jobsById],
   );
+  const anyRunning = jobs.some(isRunning);
+  const anyPaused = jobs.some((job) => job.status === 'paused');
 
   if (preparing.length === 0 && jobs.length === 0) {
     return (
@@ -36,6 +45,26 @@ export function TransfersPanel() {
   }
   return (
     <div className="stack">
+      {(anyRunning || anyPaused) && (
+        <div className="transfers-toolbar" role="group" aria-label="All transfers">
+          <button
+            type="button"
+            className="button button-small"
+            disabled={!anyRunning}
+            onClick={() => void controlAll('pause')}
+          >
+            <Icon name="pause" size={14} /> Pause all
+          </button>
+          <button
+            type="button"
+            className="button button-small"
+            disabled={!anyPaused}
+            onClick={() => void controlAll('resume')}
+          >
+            <Icon name="play" size={14} /> Resume all
+          </button>
+        </div>
+      )}
       {preparing.map((item) => (
         <PreparingCard key={item.id} item={item} />
       ))}

@@ -67,6 +67,11 @@ type Actions = {
   dismissPreparing(id: string): void;
   cancelJob(id: string): Promise<void>;
   retryJob(id: string): Promise<void>;
+  pauseJob(id: string): Promise<void>;
+  resumeJob(id: string): Promise<void>;
+  moveJobToFront(id: string): Promise<void>;
+  /** Pause all / Resume all (the transfers panel). */
+  controlAll(action: 'pause' | 'resume'): Promise<void>;
   /** Signs share links for a finished cloud export's files; the error to show, if any. */
   createShareLink(
     jobId: string,
@@ -295,6 +300,24 @@ export const useStore = create<State & Actions>()((set, get) => {
     },
 
     cancelJob: (id) => guard('Could not cancel', () => getApi().cancelJob(id)),
+    pauseJob: (id) =>
+      guard('Could not pause', async () => {
+        await getApi().pauseJob(id);
+      }),
+    resumeJob: (id) =>
+      guard('Could not resume', async () => {
+        await getApi().resumeJob(id);
+      }),
+    moveJobToFront: (id) =>
+      guard('Could not move the job', async () => {
+        await getApi().moveJobToFront(id);
+      }),
+    controlAll: (action) =>
+      guard(`Could not ${action} all`, async () => {
+        const api = getApi();
+        const { failed } = await (action === 'pause' ? api.pauseAll() : api.resumeAll());
+        for (const { message } of failed) get().toast(message, 'error');
+      }),
 
     retryJob: (id) =>
       guard('Could not retry', async () => {
