@@ -28,6 +28,7 @@ import { sourceReads } from '../../main/core/exporters/source-stream';
 import { exportSftpSchema } from '../../main/core/tasks/destinations/sftp';
 import { exportUploadSchema } from '../../main/core/tasks/destinations/upload';
 import type { TaskOf } from '../../main/core/tasks/operations';
+import { transferPolicyOf } from '../../main/core/transfer/retry';
 import {
   exportFiles,
   exportTaskOf,
@@ -628,6 +629,8 @@ async function oneTry<O extends 'export/sftp' | 'export/upload'>(
         signal,
         progress: { add() {} },
         sessions,
+        // 60 s: OUTBOX_IDLE_TIMEOUT as a user might set it (each socket's idle timeout).
+        policy: transferPolicyOf({ idleTimeoutSeconds: 60 }),
         resume: { save: async () => {} },
         ...sourceReads(source, signal),
       },

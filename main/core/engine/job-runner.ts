@@ -86,11 +86,7 @@ export class JobRunner {
     this.partials = new PartialUploads(config.home);
     this.claims = new UploadClaims(config.home, store.owner);
     this.bandwidth = new BandwidthControl(config.home, options.bwlimit);
-    this.pool = new WorkerPool({
-      size: config.workers,
-      maxPerWorker: config.transfersPerWorker,
-      buckets: this.bandwidth.buckets,
-    });
+    this.pool = WorkerPool.of(config, this.bandwidth.buckets);
     this.progress = new ProgressTracker((update) => this.events.emit('progress', update));
     this.resolveProfile = options.resolveProfile;
     this.taskExporters = new Map((options.taskExporters ?? []).map((e) => [e.operation, e]));
@@ -100,7 +96,6 @@ export class JobRunner {
       delivered: store.delivered,
       partials: this.partials,
       claims: this.claims,
-      idleTimeoutMs: config.idleTimeoutSeconds * 1000,
       window: 2 * config.workers * config.transfersPerWorker,
     };
   }

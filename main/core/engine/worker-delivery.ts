@@ -37,7 +37,6 @@ export type WorkerDeliveryDeps = {
   delivered: DeliveredLog;
   partials: PartialUploads;
   claims: UploadClaims;
-  idleTimeoutMs: number;
   /**
    * Files of a task in flight at once (queued or sending): a few per transfer
    * slot, so a 2,000-file task does not queue 2,000 requests in its first
@@ -112,7 +111,6 @@ export async function deliverByWorkers(
           source,
           name,
           ...(previous ? { previous } : {}),
-          idleTimeoutMs: deps.idleTimeoutMs,
           limits: run.limits,
         },
         (bytes) => deps.progress.add(progressKey, bytes),

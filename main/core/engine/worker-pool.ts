@@ -3,11 +3,13 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import type { OutboxConfig } from '../config';
 import { OutboxError, type ErrorInfo } from '../errors';
 import type { ProbeResult, ResumeState } from '../exporters/exporter';
 import type { UploadOperation } from '../exporters/registry';
 import { hiddenPartsOf } from '../tasks/secrets';
 import type { ResultFile } from '../transfer/records';
+import { transferPolicyOf, type TransferPolicy } from '../transfer/retry';
 import type { TaskRequest as Request, WorkerData, WorkReply, WorkRequest } from './worker-protocol';
 
 /** A request before the pool numbers it and says what its messages must hide. */
@@ -74,6 +76,8 @@ export type PoolOptions = {
   perWorker?: number;
   /** The bandwidth limits every worker reads (transfer/byte-buckets.ts). */
   buckets: SharedArrayBuffer;
+  /** Retries and the idle timeout of every transfer (transferPolicyOf). */
+  policy: TransferPolicy;
 };
 
 const DEFAULT_LARGE_PER_WORKER = 4;
@@ -93,6 +97,19 @@ export class WorkerPool {
   private closed = false;
   private readonly perWorker: number;
   private readonly maxPerWorker: number;
+
+  /** The pool the config asks for (threads, transfers per thread, transfer policy), under these bandwidth limits. */
+  static of(
+    config: Pick<OutboxConfig, 'workers' | 'transfersPerWorker' | 'idleTimeoutSeconds'>,
+    buckets: SharedArrayBuffer,
+  ): WorkerPool {
+    return new WorkerPool({
+      size: config.workers,
+      maxPerWorker: config.transfersPerWorker,
+      buckets,
+      policy: transferPolicyOf(config),
+    });
+  }
 
   constructor(private readonly options: PoolOptions) {
     this.maxPerWorker = options.maxPerWorker;
@@ -248,7 +265,7 @@ export class WorkerPool {
 
   private spawn(): PooledWorker {
     const pooled: PooledWorker = {
-      worker: createWorker({ buckets: this.options.buckets }),
+      worker: createWorker({ buckets: this.options.buckets, policy: this.options.policy }),
       running: new Set(),
       large: new Set(),
     };

@@ -2,6 +2,7 @@ import type { ErrorInfo } from '../errors';
 import type { ProbeResult, ResumeContext, ResumeState } from '../exporters/exporter';
 import type { UploadOperation } from '../exporters/registry';
 import type { ResultFile } from '../transfer/records';
+import type { TransferPolicy } from '../transfer/retry';
 import type { SourceFile } from '../transfer/sources';
 
 /**
@@ -30,8 +31,6 @@ export type TaskRequest =
       name: string;
       /** An unfinished earlier upload of this file to this name. */
       previous?: ResumeContext['previous'];
-      /** A try that moves no byte for this long is aborted as stalled. */
-      idleTimeoutMs: number;
       /** Slots of the bandwidth limits (WorkerData's buckets) its bytes count against. */
       limits: number[];
     })
@@ -56,5 +55,8 @@ export type WorkReply =
   | { type: 'done'; id: number; result: ResultFile | ProbeResult }
   | { type: 'failed'; id: number; error: ErrorInfo };
 
-/** What every worker gets when it starts. */
-export type WorkerData = { buckets: SharedArrayBuffer };
+/**
+ * What every worker gets when it starts: the bandwidth limits it reads, and
+ * how its transfers retry and when they count as stalled.
+ */
+export type WorkerData = { buckets: SharedArrayBuffer; policy: TransferPolicy };

@@ -6,11 +6,10 @@ import { PAUSE_REASON, pausedBy } from '../exporters/pause';
 import { loadExporter, type UploadOperation } from '../exporters/registry';
 import type { ResumeStateOf } from '../exporters/resume-states';
 import { shareStoredFile } from '../exporters/share-link';
-import { sourceReads } from '../exporters/source-stream';
+import { uploadWithRetry } from '../exporters/upload-with-retry';
 import { publicUrl } from '../exporters/upload/public-url';
 import { scrubSecrets } from '../tasks/scrub-secrets';
 import { readLimit } from '../transfer/byte-buckets';
-import { withRetry } from '../transfer/retry';
 import { WorkerSessions } from './session-cache';
 import type { TaskRequest, WorkerData, WorkReply, WorkRequest } from './worker-protocol';
 
@@ -29,7 +28,7 @@ type ExporterContext = TransferContext<ResumeStateOf<UploadOperation>>;
 const port = parentPort;
 if (!port) throw new Error('worker.ts must run in a worker thread');
 
-const { buckets } = workerData as WorkerData;
+const { buckets, policy } = workerData as WorkerData;
 const sessions = new WorkerSessions();
 const running = new Map<number, AbortController>();
 const checkpointsSaving = new Map<number, () => void>();
@@ -67,12 +66,9 @@ function reportProgress(): void {
 function progressReporter(id: number): {
   add: (bytes: number) => void;
   flush: () => void;
-  total: () => number;
 } {
-  let total = 0;
   return {
     add(bytes) {
-      total += bytes;
       unreported.set(id, (unreported.get(id) ?? 0) + bytes);
       progressTimer ??= setTimeout(reportProgress, PROGRESS_INTERVAL_MS);
     },
@@ -82,7 +78,6 @@ function progressReporter(id: number): {
       unreported.delete(id);
       if (bytes) reply({ type: 'progress', id, bytes });
     },
-    total: () => total,
   };
 }
 
@@ -92,35 +87,6 @@ function saveCheckpoint(id: number, state: ResumeState): Promise<void> {
     checkpointsSaving.set(id, resolve);
     reply({ type: 'checkpoint', id, state });
   });
-}
-
-/**
- * Aborts a try that moves no byte for `ms`: a server or network that has
- * stalled without closing the connection, which no SDK notices by itself.
- * The TIMEOUT is retryable: the next try gets a new connection.
- */
-function idleWatchdog(ms: number, target: string) {
-  const controller = new AbortController();
-  let timeout: OutboxError | undefined;
-  const fire = () => {
-    timeout = new OutboxError(
-      'TIMEOUT',
-      `${target}: nothing was sent or received for ${Math.round(ms / 1000)} s; the server or the network stalled.`,
-      { retryable: true },
-    );
-    controller.abort(timeout);
-  };
-  const timer = setTimeout(fire, ms);
-  return {
-    signal: controller.signal,
-    touch() {
-      timer.refresh();
-    },
-    stop() {
-      clearTimeout(timer);
-    },
-    fired: () => timeout,
-  };
 }
 
 /** What a message calls the transfer: an export/upload by its public URL (its name is the whole URL, a secret). */
@@ -141,54 +107,31 @@ async function handle(request: TaskRequest): Promise<void> {
     const params = request.params as never;
     let result;
     if (request.type === 'probe') {
-      result = await exporter.probe(params, { signal, sessions });
+      result = await exporter.probe(params, { signal, sessions, policy });
     } else if (request.type === 'share') {
-      result = await shareStoredFile(exporter, params, request.file, request, { signal, sessions });
+      result = await shareStoredFile(exporter, params, request.file, request, {
+        signal,
+        sessions,
+        policy,
+      });
     } else {
       // The engine checked the saved state against this exporter's schema (resume-states.ts).
       const previous = request.previous as ExporterContext['resume']['previous'];
-      const resume: ExporterContext['resume'] = {
-        ...(previous ? { previous } : {}),
-        save: (state) => saveCheckpoint(request.id, state),
-      };
-      result = await withRetry(
-        async () => {
-          const before = progress.total();
-          const watchdog = idleWatchdog(request.idleTimeoutMs, targetOf(request));
-          const attempt = AbortSignal.any([signal, watchdog.signal]);
-          const context: ExporterContext = {
-            signal: attempt,
-            progress: {
-              add(bytes) {
-                watchdog.touch();
-                progress.add(bytes);
-              },
-            },
-            sessions,
-            resume,
-            // Waiting for its turn under a bandwidth limit is not a stall.
-            ...sourceReads(
-              request.source,
-              attempt,
-              readLimit(buckets, request.limits, () => watchdog.touch()),
-            ),
-          };
-          try {
-            return await exporter.upload(
-              { params, source: request.source, name: request.name },
-              context,
-            );
-          } catch (error) {
-            // A failed try cleans up its own partial upload: the next one starts afresh.
-            delete resume.previous;
-            progress.add(before - progress.total()); // the next try starts over
-            if (signal.aborted) throw cancelled();
-            throw watchdog.fired() ?? asOutboxError(error, targetOf(request));
-          } finally {
-            watchdog.stop();
-          }
+      result = await uploadWithRetry(
+        exporter,
+        { params, source: request.source, name: request.name },
+        {
+          signal,
+          progress,
+          sessions,
+          policy,
+          resume: {
+            ...(previous ? { previous } : {}),
+            save: (state) => saveCheckpoint(request.id, state),
+          },
+          target: targetOf(request),
+          readLimit: (waiting) => readLimit(buckets, request.limits, waiting),
         },
-        { signal },
       );
     }
     progress.flush();

@@ -20,8 +20,10 @@ const RETRYABLE_NETWORK = new Set([
 function codeOf(error: unknown): string | undefined {
   let current: unknown = error;
   for (let depth = 0; depth < 5 && current && typeof current === 'object'; depth++) {
-    const code = (current as { code?: unknown }).code;
+    const { code, name } = current as { code?: unknown; name?: unknown };
     if (typeof code === 'string') return code;
+    // The S3 SDK's socket idle timeout and AbortSignal.timeout() carry a name, no code.
+    if (name === 'TimeoutError') return 'ETIMEDOUT';
     current = (current as { cause?: unknown }).cause;
   }
   // Some SDKs wrap the socket error in words only: the GCS resumable upload gives up

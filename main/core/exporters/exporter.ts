@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { ResultFile } from '../transfer/records';
+import type { TransferPolicy } from '../transfer/retry';
 import type { SourceFile } from '../transfer/sources';
 import type { ExportOperation, TaskOf } from '../tasks/operations';
 import type { ResumeStateOf } from './resume-states';
@@ -71,6 +72,8 @@ export type TransferContext<S extends ResumeState = ResumeState> = {
   resume: ResumeContext<S>;
   progress: ProgressSink;
   sessions: SessionCache;
+  /** Retries and the idle timeout of every request, the same for all exporters (transfer/retry.ts). */
+  policy: TransferPolicy;
   /**
    * Reads the source (or a range of it) and fails with FILE_CHANGED if the
    * file changed since the job started. Bytes read are not progress: call
@@ -84,6 +87,9 @@ export type TransferContext<S extends ResumeState = ResumeState> = {
    */
   read(range?: ByteRange, into?: ReadInto): AsyncIterable<Buffer>;
 };
+
+/** What a probe or a share link gets: no file, no progress. */
+export type ClientContext = Pick<TransferContext, 'signal' | 'sessions' | 'policy'>;
 
 export type UploadRequest<O extends ExportOperation> = {
   params: TaskOf<O>;
@@ -101,10 +107,7 @@ export interface Exporter<O extends ExportOperation> {
     context: TransferContext<ResumeStateOf<O>>,
   ): Promise<ResultFile>;
   /** "Test connection": checks credentials and write access, leaving nothing behind. */
-  probe(
-    params: TaskOf<O>,
-    context: Pick<TransferContext, 'signal' | 'sessions'>,
-  ): Promise<ProbeResult>;
+  probe(params: TaskOf<O>, context: ClientContext): Promise<ProbeResult>;
   /**
    * A download URL, signed now, for `file` as an earlier `upload` of these
    * parameters returned it; the same signature as the `share_link` parameter
@@ -114,7 +117,7 @@ export interface Exporter<O extends ExportOperation> {
     params: TaskOf<O>,
     file: ResultFile,
     expiry: ShareLinkExpiry,
-    context: Pick<TransferContext, 'signal' | 'sessions'>,
+    context: ClientContext,
   ): Promise<string>;
 }
 

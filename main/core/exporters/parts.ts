@@ -184,7 +184,7 @@ export type StoredPart<T> = (index: number, part: PreparedPart) => T | undefined
 export async function sendParts<T>(
   plan: PartPlan,
   size: number,
-  context: PartSource & Pick<TransferContext, 'progress' | 'signal'>,
+  context: PartSource & Pick<TransferContext, 'progress' | 'signal' | 'policy'>,
   send: SendPart<T>,
   options: { onRead?: (data: Buffer) => void; stored?: StoredPart<T> } = {},
 ): Promise<{ results: T[]; md5s: Buffer[]; reusedBytes: number }> {
@@ -229,7 +229,7 @@ export async function sendParts<T>(
             throw error;
           }
         },
-        { signal },
+        { signal, policy: context.policy.retry },
       ).then(release, (error: unknown) => {
         // not released: a request that failed may still hold its body
         failure ??= { error };

@@ -2,7 +2,7 @@ import type { ResultFile } from '../transfer/records';
 import { OutboxError } from '../errors';
 import { asOutboxError } from './classify';
 import type { ExportOperation, TaskOf } from '../tasks/operations';
-import type { Exporter, ShareLinkExpiry, TransferContext } from './exporter';
+import type { ClientContext, Exporter, ShareLinkExpiry } from './exporter';
 
 /**
  * Share links of the cloud exports (the `share_link` extension): each
@@ -117,7 +117,7 @@ export async function shareStoredFile<O extends ExportOperation>(
   params: TaskOf<O>,
   file: ResultFile,
   request: ShareLinkRequest,
-  context: Pick<TransferContext, 'signal' | 'sessions'>,
+  context: ClientContext,
 ): Promise<ResultFile & SharedFields> {
   if (!exporter.shareLink) {
     throw new OutboxError('NOT_IMPLEMENTED', `${exporter.operation} cannot sign download links.`);

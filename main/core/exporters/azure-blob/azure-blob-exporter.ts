@@ -128,7 +128,7 @@ export const azureBlobExporter: Exporter<'export/azure/blob'> = {
                 abortSignal: context.signal,
               })
               .catch((error: unknown) => Promise.reject(classify(error))),
-          { signal: context.signal },
+          { signal: context.signal, policy: context.policy.retry },
         );
       }
 

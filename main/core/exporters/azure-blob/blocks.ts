@@ -63,7 +63,7 @@ export async function stageBlocks(
   blob: BlockBlobClient,
   plan: PartPlan,
   size: number,
-  context: PartSource & StagedResume & Pick<TransferContext, 'progress' | 'signal'>,
+  context: PartSource & StagedResume & Pick<TransferContext, 'progress' | 'signal' | 'policy'>,
   classify: (error: unknown) => OutboxError,
 ): Promise<{ blockIds: string[]; md5: Buffer; reusedBytes: number }> {
   // Parts are read once each, in order: the whole file's MD5 comes from the same reads.

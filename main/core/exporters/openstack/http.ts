@@ -2,8 +2,7 @@ import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage 
 import { request as httpsRequest } from 'node:https';
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-
-const IDLE_TIMEOUT_MS = 60_000;
+import { failWhenIdle } from '../../http/idle-timeout';
 
 export type HttpResponse = {
   status: number;
@@ -24,6 +23,8 @@ export type HttpRequest = {
   /** A streamed body needs a Content-Length header: Swift and presigned URLs refuse chunked bodies. */
   body?: Readable | BodyWriter | string | Buffer;
   signal: AbortSignal;
+  /** No byte either way for this long fails the request (the transfer policy's idle timeout). */
+  idleTimeoutMs: number;
 };
 
 /**
@@ -45,12 +46,9 @@ export function sendRequest(url: URL, options: HttpRequest): Promise<HttpRespons
       method: options.method,
       headers,
       signal: options.signal,
-      timeout: IDLE_TIMEOUT_MS,
     });
+    failWhenIdle(req, options.idleTimeoutMs);
     req.on('error', reject);
-    req.on('timeout', () =>
-      req.destroy(Object.assign(new Error('idle timeout'), { code: 'ETIMEDOUT' })),
-    );
     req.on('response', (response: IncomingMessage) => {
       if (streamed && !req.writableEnded) {
         // Answered before the body was sent (or while it was): it will not be read.

@@ -44,6 +44,7 @@ function scopeOf(params: ExportOpenStackTask): object | undefined {
 export async function authenticate(
   params: ExportOpenStackTask,
   signal: AbortSignal,
+  idleTimeoutMs: number,
 ): Promise<SwiftAuth> {
   const url = new URL(`${identityUrl(params.auth_url)}/auth/tokens`);
   const target = `Keystone ${url.origin}`;
@@ -68,6 +69,7 @@ export async function authenticate(
     headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
     body,
     signal,
+    idleTimeoutMs,
   }).catch((error: unknown) => {
     throw asOutboxError(error, target);
   });
@@ -138,7 +140,10 @@ function objectStoreUrl(catalog: CatalogEntry[], region: string): string {
 export class KeystoneSession {
   private current: Promise<SwiftAuth> | undefined;
 
-  constructor(private readonly params: ExportOpenStackTask) {}
+  constructor(
+    private readonly params: ExportOpenStackTask,
+    private readonly idleTimeoutMs: number,
+  ) {}
 
   auth(signal: AbortSignal): Promise<SwiftAuth> {
     if (this.current) {
@@ -158,7 +163,7 @@ export class KeystoneSession {
   }
 
   private start(signal: AbortSignal): Promise<SwiftAuth> {
-    const started = authenticate(this.params, signal);
+    const started = authenticate(this.params, signal, this.idleTimeoutMs);
     this.current = started;
     started.catch(() => {
       if (this.current === started) this.current = undefined;

@@ -24,7 +24,7 @@ export const openstackExporter: Exporter<'export/openstack'> = {
   operation: 'export/openstack',
 
   async upload({ params, source, name }, context) {
-    const account = await SwiftAccount.of(params, context.sessions);
+    const account = await SwiftAccount.of(params, context);
     const contentType = contentTypeOf(name);
     const plan = planSegments(source.size, params);
     const path = `${params.container}/${name}`;
@@ -70,14 +70,16 @@ export const openstackExporter: Exporter<'export/openstack'> = {
     );
   },
 
-  async shareLink(params, file, expiry, { signal, sessions }) {
-    const account = await SwiftAccount.of(params, sessions);
+  async shareLink(params, file, expiry, context) {
+    const { signal } = context;
+    const account = await SwiftAccount.of(params, context);
     const object = { container: storedName(file, 'container'), name: storedName(file, 'file') };
     return tempUrlOf(account, object, expiry, signal);
   },
 
-  async probe(params, { signal, sessions }) {
-    const account = await SwiftAccount.of(params, sessions);
+  async probe(params, context) {
+    const { signal } = context;
+    const account = await SwiftAccount.of(params, context);
     await account.expectOk(
       { method: 'HEAD', path: params.container, signal },
       `Swift container ${params.container}`,

@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import { OutboxError } from '../../errors';
 import type { ExportOpenStackTask } from '../../tasks/operations';
 import { asOutboxError, httpError } from '../classify';
-import type { SessionCache } from '../exporter';
+import type { TransferContext } from '../exporter';
 import { bodyStart, sendRequest, type BodyWriter, type HttpResponse } from './http';
 import { KeystoneSession, type SwiftAuth } from './keystone';
 
@@ -30,11 +30,17 @@ export type SwiftRequest = {
 export class SwiftAccount {
   private readonly keystone: KeystoneSession;
 
-  constructor(readonly params: ExportOpenStackTask) {
-    this.keystone = new KeystoneSession(params);
+  constructor(
+    readonly params: ExportOpenStackTask,
+    private readonly idleTimeoutMs: number,
+  ) {
+    this.keystone = new KeystoneSession(params, idleTimeoutMs);
   }
 
-  static of(params: ExportOpenStackTask, sessions: SessionCache): Promise<SwiftAccount> {
+  static of(
+    params: ExportOpenStackTask,
+    { sessions, policy }: Pick<TransferContext, 'sessions' | 'policy'>,
+  ): Promise<SwiftAccount> {
     const secret = createHash('sha256').update(params.password).digest('hex').slice(0, 16);
     const key = [
       'openstack',
@@ -46,7 +52,7 @@ export class SwiftAccount {
         `${params.project_domain_name ?? 'Default'}/${params.project_name ?? ''}`,
       params.region,
     ].join('|');
-    return sessions.get(key, async () => new SwiftAccount(params));
+    return sessions.get(key, async () => new SwiftAccount(params, policy.idleTimeoutMs));
   }
 
   /** `path` '' is the account itself. */
@@ -65,6 +71,7 @@ export class SwiftAccount {
         headers: { ...request.headers, 'X-Auth-Token': auth.token },
         ...(request.body ? { body: request.body() } : {}),
         signal: request.signal,
+        idleTimeoutMs: this.idleTimeoutMs,
       }).catch((error: unknown) => {
         throw asOutboxError(error, `Swift ${request.method} ${url.origin}${url.pathname}`);
       });

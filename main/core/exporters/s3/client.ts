@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { ExportS3Task } from '../../tasks/operations';
-import type { SessionCache } from '../exporter';
+import type { TransferContext } from '../exporter';
 import { directPutObject, type PutObject } from './put-object';
 
 /** The parameters that say where objects go and who writes them. */
@@ -17,8 +17,6 @@ export type S3Destination = Pick<
 >;
 
 const CONNECT_TIMEOUT_MS = 10_000;
-// Idle time on an open socket (no bytes either way), not the duration of a part.
-const SOCKET_TIMEOUT_MS = 120_000;
 
 /** Path-style (endpoint/bucket/key) for custom endpoints: most S3-compatible servers have no wildcard DNS. */
 export function usesPathStyle(destination: S3Destination): boolean {
@@ -72,7 +70,10 @@ function sessionKey(destination: S3Destination): string {
  * checked with Content-MD5 and a read-back instead. The SDK does not retry:
  * a consumed stream body cannot be re-sent, so the exporter retries itself.
  */
-export function s3Client(destination: S3Destination, sessions: SessionCache): Promise<S3Client> {
+export function s3Client(
+  destination: S3Destination,
+  { sessions, policy }: Pick<TransferContext, 'sessions' | 'policy'>,
+): Promise<S3Client> {
   return sessions.get(
     sessionKey(destination),
     async () =>
@@ -92,7 +93,9 @@ export function s3Client(destination: S3Destination, sessions: SessionCache): Pr
         logger: { debug() {}, info() {}, warn() {}, error() {} },
         requestHandler: {
           connectionTimeout: CONNECT_TIMEOUT_MS,
-          requestTimeout: SOCKET_TIMEOUT_MS,
+          // Idle time on an open socket (no byte either way), not the duration of a part.
+          // (Not requestTimeout: in this SDK it times a whole request, and only warns.)
+          socketTimeout: policy.idleTimeoutMs,
         },
       }),
     (client) => client.destroy(),
@@ -102,16 +105,17 @@ export function s3Client(destination: S3Destination, sessions: SessionCache): Pr
 /** PutObject for one-request uploads, without the SDK's request pipeline (see put-object.ts). */
 export async function s3PutObject(
   destination: S3Destination,
-  sessions: SessionCache,
+  context: Pick<TransferContext, 'sessions' | 'policy'>,
 ): Promise<PutObject> {
-  const direct = await sessions.get(
+  const direct = await context.sessions.get(
     `${sessionKey(destination)}|put|${destination.bucket}`,
     async () =>
-      directPutObject(await s3Client(destination, sessions), {
+      directPutObject(await s3Client(destination, context), {
         bucket: destination.bucket,
         region: destination.region,
         endpoint: destination.endpoint,
         forcePathStyle: usesPathStyle(destination),
+        idleTimeoutMs: context.policy.idleTimeoutMs,
       }),
     (value) => value.close(),
   );

@@ -8,7 +8,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { OutboxError } from '../../errors';
-import { withRetry } from '../../transfer/retry';
+import { withRetry, type RetryPolicy } from '../../transfer/retry';
 import type { TransferContext } from '../exporter';
 import { s3Error, type S3ErrorScope } from './errors';
 import type { ObjectOptions } from './object-options';
@@ -45,7 +45,7 @@ async function continuable(
   if (!previous) return undefined;
   const { uploadId, partSize } = previous.state;
   if (!previous.sameSource || partSize !== plan.partSize) {
-    await abortUpload(target, uploadId);
+    await abortUpload(target, uploadId, context.policy.retry);
     return undefined;
   }
   const stored = new Map<number, { etag: string; size: number }>();
@@ -169,12 +169,12 @@ export async function uploadMultipart(
           .catch((error: unknown) => {
             throw s3Error(error, { ...scope, key });
           }),
-      { signal: context.signal },
+      { signal: context.signal, policy: context.policy.retry },
     );
     return { md5s, reusedBytes };
   } catch (error) {
     if (pausedBy(context.signal)) throw error; // its parts stay for Resume
-    const leftover = await abortUpload(target, uploadId);
+    const leftover = await abortUpload(target, uploadId, context.policy.retry);
     if (leftover && error instanceof OutboxError) {
       throw new OutboxError(error.code, `${error.message} ${leftover}`, error.options);
     }
@@ -183,7 +183,11 @@ export async function uploadMultipart(
 }
 
 /** Aborts the upload; returns a warning to show if its parts may remain. */
-async function abortUpload(target: MultipartTarget, uploadId: string): Promise<string | undefined> {
+async function abortUpload(
+  target: MultipartTarget,
+  uploadId: string,
+  policy: RetryPolicy,
+): Promise<string | undefined> {
   const { client, bucket, key, scope } = target;
   try {
     await withRetry(
@@ -196,7 +200,7 @@ async function abortUpload(target: MultipartTarget, uploadId: string): Promise<s
             if ((error as { name?: string }).name === 'NoSuchUpload') return; // already gone
             throw s3Error(error, { ...scope, key });
           }),
-      { signal: AbortSignal.timeout(ABORT_TOTAL_TIMEOUT_MS) },
+      { signal: AbortSignal.timeout(ABORT_TOTAL_TIMEOUT_MS), policy },
     );
     return undefined;
   } catch (error) {

@@ -2,6 +2,7 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { pipeline } from 'node:stream/promises';
 import { S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
+import { failWhenIdle } from '../../http/idle-timeout';
 import type { ProgressSink } from '../exporter';
 import { wholeBody, type PreparedPart } from '../parts';
 import type { ObjectOptions } from './object-options';
@@ -18,9 +19,6 @@ import type { ObjectOptions } from './object-options';
  * (UNSIGNED-PAYLOAD): it carries Content-MD5, which the server checks.
  * Errors come back as the SDK's own S3ServiceException, classified by s3Error.
  */
-
-// Idle time on an open socket (no bytes either way), as the SDK client's requestTimeout.
-const SOCKET_TIMEOUT_MS = 120_000;
 
 /** S3's own URI encoding of a key's path segments (encodeURIComponent leaves !'()* alone). */
 function encodeKey(key: string): string {
@@ -70,6 +68,8 @@ export type PutTarget = {
   region: string;
   endpoint?: string | undefined;
   forcePathStyle: boolean;
+  /** No byte either way on a request's socket for this long fails it, as the SDK client's requestTimeout. */
+  idleTimeoutMs: number;
 };
 
 function resolveBucket(client: S3Client, target: PutTarget): BucketEndpoint {
@@ -181,11 +181,8 @@ export function directPutObject(
         headers: signed.headers,
         agent,
         signal,
-        timeout: SOCKET_TIMEOUT_MS,
       });
-      req.on('timeout', () =>
-        req.destroy(Object.assign(new Error('socket idle timeout'), { code: 'ETIMEDOUT' })),
-      );
+      failWhenIdle(req, target.idleTimeoutMs);
       req.on('error', reject);
       req.on('response', (response) => {
         const status = response.statusCode ?? 0;

@@ -66,7 +66,7 @@ function etagIsNoMd5(head: HeadObjectCommandOutput): boolean {
 async function verifyStored(
   target: MultipartTarget,
   expected: { size: number; checksum: Checksum },
-  signal: AbortSignal,
+  { signal, policy }: Pick<TransferContext, 'signal' | 'policy'>,
 ): Promise<{ verification: Verification; head: HeadObjectCommandOutput }> {
   const { client, bucket, key, scope } = target;
   const head = await withRetry(
@@ -76,7 +76,7 @@ async function verifyStored(
         .catch((error: unknown) => {
           throw s3Error(error, scope);
         }),
-    { signal },
+    { signal, policy: policy.retry },
   );
   const what = `${scope.destination}, key "${key}"`;
   // RGW answers CompleteMultipartUpload with an empty ETag: HeadObject has the real one.
@@ -103,7 +103,7 @@ async function verifyStored(
 async function ensureTags(
   target: MultipartTarget,
   tags: Record<string, string>,
-  signal: AbortSignal,
+  { signal, policy }: Pick<TransferContext, 'signal' | 'policy'>,
 ): Promise<void> {
   const { client, bucket, key, scope } = target;
   const stored = await client
@@ -131,7 +131,7 @@ async function ensureTags(
         .catch((error: unknown) => {
           throw s3Error(error, scope);
         }),
-    { signal },
+    { signal, policy: policy.retry },
   );
 }
 
@@ -172,7 +172,7 @@ export const s3Exporter: Exporter<'export/s3'> = {
       features: optionalFeaturesOf(params),
     };
     const target: MultipartTarget = {
-      client: await s3Client(params, context.sessions),
+      client: await s3Client(params, context),
       bucket: params.bucket,
       key,
       options: objectOptions(params, key, source.name),
@@ -188,12 +188,7 @@ export const s3Exporter: Exporter<'export/s3'> = {
     let reusedBytes = 0;
     let answeredMd5 = false;
     if (plan.partCount === 1) {
-      const put = await putSingle(
-        target,
-        await s3PutObject(params, context.sessions),
-        source.size,
-        context,
-      );
+      const put = await putSingle(target, await s3PutObject(params, context), source.size, context);
       checksum = { algorithm: 'md5', value: put.md5.toString('hex') };
       answeredMd5 = put.etag === checksum.value;
     } else {
@@ -202,7 +197,7 @@ export const s3Exporter: Exporter<'export/s3'> = {
       reusedBytes = multipart.reusedBytes;
       checksum = { algorithm: 'md5-multipart', value: multipartEtag(md5s) };
       if (target.options.Tagging && params.tagging) {
-        await ensureTags(target, params.tagging, context.signal);
+        await ensureTags(target, params.tagging, context);
       }
     }
     // An unencrypted single PUT is verified by its own answer: the server checked the
@@ -212,7 +207,7 @@ export const s3Exporter: Exporter<'export/s3'> = {
     const stored =
       answeredMd5 && !encrypted
         ? undefined
-        : await verifyStored(target, { size: source.size, checksum }, context.signal);
+        : await verifyStored(target, { size: source.size, checksum }, context);
 
     const result = storedFile({
       name: key,
@@ -233,16 +228,17 @@ export const s3Exporter: Exporter<'export/s3'> = {
     return withShareLink(result, params.share_link, (expiry) => presignedGet(target, expiry));
   },
 
-  async shareLink(params, file, expiry, { sessions }) {
-    const client = await s3Client(params, sessions);
+  async shareLink(params, file, expiry, context) {
+    const client = await s3Client(params, context);
     return presignedGet(
       { client, bucket: storedName(file, 'bucket'), key: storedName(file, 'key') },
       expiry,
     );
   },
 
-  async probe(params, { signal, sessions }) {
-    const client = await s3Client(params, sessions);
+  async probe(params, context) {
+    const { signal } = context;
+    const client = await s3Client(params, context);
     const key = probeKey(params);
     const features = optionalFeaturesOf(params);
     const scope: S3ErrorScope = {

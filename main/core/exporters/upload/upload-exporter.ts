@@ -2,6 +2,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { pipeline } from 'node:stream/promises';
 import { OutboxError } from '../../errors';
+import { failWhenIdle } from '../../http/idle-timeout';
 import { httpError, networkError } from '../classify';
 import type { Exporter } from '../exporter';
 import { hashing, verify } from '../integrity';
@@ -9,7 +10,8 @@ import { countSent } from '../source-stream';
 import { storedFile } from '../stored-file';
 import { publicUrl } from './public-url';
 
-const IDLE_TIMEOUT_MS = 60_000;
+/** "Test connection" answers in seconds: a HEAD that hangs this long is a failure to show. */
+const PROBE_TIMEOUT_MS = 15_000;
 
 /** The path a PUT stored the file at, decoded (`%20` is a space in the file's name). */
 function storedPath(url: URL): string {
@@ -62,13 +64,10 @@ export const uploadExporter: Exporter<'export/upload'> = {
         method: 'PUT',
         headers,
         signal: context.signal,
-        timeout: IDLE_TIMEOUT_MS,
       });
+      failWhenIdle(req, context.policy.idleTimeoutMs);
       req.on('response', resolve);
       req.on('error', reject);
-      req.on('timeout', () =>
-        req.destroy(Object.assign(new Error('idle timeout'), { code: 'ETIMEDOUT' })),
-      );
       pipeline(body.stream, req).catch((error: unknown) => {
         // The server may answer (e.g. 403) before it has read the whole body.
         if (!req.destroyed || (error as NodeJS.ErrnoException).code === 'FILE_CHANGED')
@@ -116,14 +115,12 @@ export const uploadExporter: Exporter<'export/upload'> = {
     const url = new URL(params.url);
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     const status = await new Promise<number>((resolve, reject) => {
-      const req = send(url, { method: 'HEAD', signal, timeout: 15_000 });
+      const req = send(url, { method: 'HEAD', signal });
+      failWhenIdle(req, PROBE_TIMEOUT_MS);
       req.on('response', (response) => {
         response.resume();
         resolve(response.statusCode ?? 0);
       });
-      req.on('timeout', () =>
-        req.destroy(Object.assign(new Error('idle timeout'), { code: 'ETIMEDOUT' })),
-      );
       req.on('error', reject);
       req.end();
     });
