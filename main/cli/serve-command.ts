@@ -45,8 +45,15 @@ export const serveCommand: Command = {
     return withEngine(
       async (engine, cfg) => {
         const profiles = openProfiles(cfg);
+        const watches = await WatchService.open({
+          home: cfg.home,
+          runner: engine,
+          deliveryLog: engine.deliveryLog,
+          profiles,
+        });
+        await watches.start();
         const host = await startBrowserHost({
-          context: hostContext(engine, profiles),
+          context: hostContext(engine, profiles, watches),
           version: packageVersion(),
           rendererDir: join(__dirname, '../renderer'),
         });
@@ -55,13 +62,6 @@ export const serveCommand: Command = {
           `Open the Outbox UI (this address is your key; keep it private):\n  ${host.uiUrl}`,
         );
         printLanStatus(host.server);
-        const watches = await WatchService.open({
-          home: cfg.home,
-          runner: engine,
-          deliveryLog: engine.deliveryLog,
-          profiles,
-        });
-        await watches.start();
         console.log(`Data directory: ${cfg.home}. Press Ctrl-C to stop.`);
         await untilSignal();
         await watches.close();

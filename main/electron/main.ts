@@ -19,6 +19,7 @@ import { loadConfig } from '../core/config';
 import { Engine } from '../core/engine/engine';
 import { ProfileService } from '../core/profiles/profile-service';
 import { startServer, type RunningServer } from '../core/server/outbox-server';
+import { WatchService } from '../core/watch/watch-service';
 import { appMenuTemplate } from './app-menu';
 import { registerIpc, type AppPage } from './ipc';
 import { RunningTasks } from './job-signals';
@@ -35,6 +36,7 @@ import { mainWindowOptions } from './window-options';
  */
 
 let engine: Engine | undefined;
+let watches: WatchService | undefined;
 let server: RunningServer | undefined;
 let stopEvents: (() => void) | undefined;
 let tray: Tray | undefined;
@@ -123,7 +125,14 @@ async function start(): Promise<void> {
     resolveProfile: profiles.resolver,
     resumeInterrupted: true,
   });
-  const context = hostContext(engine, profiles);
+  watches = await WatchService.open({
+    home: config.home,
+    runner: engine,
+    deliveryLog: engine.deliveryLog,
+    profiles,
+  });
+  await watches.start();
+  const context = hostContext(engine, profiles, watches);
   server = await startServer({ config, links: context.links });
   const api = createCoreApi(context, undefined, {
     host: 'electron',
@@ -200,7 +209,7 @@ if (!app.requestSingleInstanceLock()) {
     stopEvents?.();
     tray?.destroy();
     void server?.close();
-    void engine?.close();
+    void watches?.close().finally(() => engine?.close());
   });
   void app.whenReady().then(start);
 }

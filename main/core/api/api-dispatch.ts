@@ -87,6 +87,18 @@ export const apiArgSchemas = {
   // The text is parsed by the setting itself (INVALID_DATA naming the entry and why).
   setBandwidthLimit: z.tuple([z.string().min(1).max(1000), name.optional()]),
   setMaxRunningJobs: z.tuple([maxRunningJobsSchema]),
+  listWatches: none,
+  addWatch: z.tuple([
+    z.strictObject({
+      profile: z.string().max(500),
+      dir: z.string().max(4096),
+      after: z.string().max(20).optional(),
+      include: z.array(z.string().max(1000)).max(100).optional(),
+      exclude: z.array(z.string().max(1000)).max(100).optional(),
+      settle: z.string().max(20).optional(),
+    }),
+  ]),
+  removeWatch: z.tuple([id]),
 } satisfies Record<ApiMethod, z.ZodType>;
 
 /** The arguments of `method`, or a ValidationError naming each bad one (`0.task.bucket`…). */

@@ -35,6 +35,9 @@ export const apiMethods = [
   'saveSettings',
   'setBandwidthLimit',
   'setMaxRunningJobs',
+  'listWatches',
+  'addWatch',
+  'removeWatch',
 ] as const satisfies readonly Exclude<keyof OutboxApi, 'subscribe'>[];
 
 export type ApiMethod = (typeof apiMethods)[number];

@@ -21,6 +21,7 @@ import type {
 } from './outbox-api';
 import { EXPORT_TASK, IMPORT_TASK, exportJobOf } from './export-job';
 import type { HostContext } from './host-context';
+import { watchCalls } from './watch-api';
 
 /** Where files the browser streamed to the host are (see main/browser/upload-staging.ts). */
 export type UploadResolver = { pathOf(uploadId: string): Promise<string> };
@@ -260,6 +261,7 @@ export function createCoreApi(
       if (!(await links.revoke(id))) throw new OutboxError('NOT_FOUND', `no link ${id}`);
       linkEvents.emit('links');
     },
+    ...watchCalls(context.watches),
 
     subscribe(listener: (event: ApiEvent) => void) {
       const onLinks = () => listener({ type: 'links' });

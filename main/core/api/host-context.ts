@@ -3,6 +3,7 @@ import type { Engine } from '../engine/engine';
 import type { ControlledRunner } from '../engine/job-control';
 import type { LinkStore } from '../links/link-store';
 import type { ProfileService } from '../profiles/profile-service';
+import type { Watches } from '../watch/watch-service';
 
 /**
  * What a host (the app, the browser host) hands to the core API and its own
@@ -16,14 +17,21 @@ export type HostContext = {
   /** Where links are served on this machine. */
   linkBaseUrl: string;
   profiles: ProfileService;
+  /** Watch folders, where the host runs them (the app, `outbox serve`). */
+  watches?: Watches | undefined;
 };
 
-export function hostContext(engine: Engine, profiles: ProfileService): HostContext {
+export function hostContext(
+  engine: Engine,
+  profiles: ProfileService,
+  watches?: Watches,
+): HostContext {
   return {
     config: engine.config,
     runner: engine,
     links: engine.links,
     linkBaseUrl: engine.linkBaseUrl,
     profiles,
+    watches,
   };
 }

@@ -10,6 +10,7 @@ import type { LanSharing, NetworkAddress } from '../server/lan-settings';
 import type { BandwidthLimits } from '../transfer/bwlimit-settings';
 import type { ProfileView as StoredProfileView } from '../profiles/profile-service';
 import type { ExportOperation } from '../tasks/operations';
+import type { WatchView } from '../watch/watch-service';
 
 /**
  * What the UI may ask of Outbox: one typed interface, implemented by the
@@ -107,6 +108,18 @@ export type HostInfo = {
   dataDir: string;
 };
 
+/** "Watch a folder…": what the dialog sends; `settle` is decimal seconds as typed. */
+export type WatchInput = {
+  profile: string;
+  dir: string;
+  after?: string;
+  include?: string[];
+  exclude?: string[];
+  settle?: string;
+};
+
+export type { WatchView };
+
 export type ApiEvent =
   | { type: 'job'; job: JobRecord }
   | { type: 'progress'; progress: TaskProgress }
@@ -169,6 +182,12 @@ export interface OutboxApi {
   setBandwidthLimit(limit: string, profile?: string): Promise<SettingsView>;
   /** Saves `max_running_jobs` (1–16) and applies it to the queue at once. */
   setMaxRunningJobs(value: number): Promise<SettingsView>;
+
+  /** Watch folders with their state (watching, pending, last delivery, last error). */
+  listWatches(): Promise<WatchView[]>;
+  /** Checks every field (errors name it) and saves; the host starts it within seconds. */
+  addWatch(input: WatchInput): Promise<WatchView>;
+  removeWatch(id: string): Promise<void>;
 
   /** Live updates; returns the function that unsubscribes. */
   subscribe(listener: (event: ApiEvent) => void): () => void;

@@ -1,0 +1,30 @@
+import { OutboxError } from '../errors';
+import type { Watches } from '../watch/watch-service';
+import { settleSeconds } from '../watch/watch-store';
+import type { OutboxApi } from './outbox-api';
+
+type WatchCalls = Pick<OutboxApi, 'listWatches' | 'addWatch' | 'removeWatch'>;
+
+/** The API's watch-folder calls, on the host's running watches. */
+export function watchCalls(watches: Watches | undefined): WatchCalls {
+  const running = (): Watches => {
+    if (!watches)
+      throw new OutboxError(
+        'INVALID_DATA',
+        'watch folders run in the app and in "outbox serve", not in this host',
+      );
+    return watches;
+  };
+  return {
+    listWatches: async () => running().list(),
+    async addWatch({ settle, ...input }) {
+      return running().add({
+        ...input,
+        ...(settle === undefined || settle.trim() === ''
+          ? {}
+          : { settle_seconds: settleSeconds(settle) }),
+      });
+    },
+    removeWatch: (id) => running().remove(id),
+  };
+}
