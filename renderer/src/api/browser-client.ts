@@ -103,6 +103,9 @@ export function createBrowserClient(): OutboxApi {
     saveSettings: (...args) => call('saveSettings', args),
     setBandwidthLimit: (...args) => call('setBandwidthLimit', args),
     setMaxRunningJobs: (...args) => call('setMaxRunningJobs', args),
+    listWatches: () => call('listWatches', []),
+    addWatch: (...args) => call('addWatch', args),
+    removeWatch: (...args) => call('removeWatch', args),
     subscribe: eventHub(),
   };
 }
