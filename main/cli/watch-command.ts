@@ -1,6 +1,5 @@
 import { loadConfig, type OutboxConfig } from '../core/config';
 import { ValidationError } from '../core/errors';
-import { settleSeconds } from '../core/watch/watch-store';
 import { WatchService, Watches, type WatchView } from '../core/watch/watch-service';
 import { jsonOption, UsageError, type Command, type OptionValues } from './command';
 import { openProfiles } from './profile-command';
@@ -60,15 +59,6 @@ function asFlags(error: ValidationError): ValidationError {
 async function add(config: OutboxConfig, values: OptionValues, args: string[]): Promise<number> {
   const [profile, dir, ...extra] = args;
   if (!profile || !dir || extra.length) throw new UsageError('give a PROFILE and a DIR to watch');
-  const settle = () => {
-    try {
-      return typeof values.settle === 'string'
-        ? { settle_seconds: settleSeconds(values.settle) }
-        : {};
-    } catch (error) {
-      throw error instanceof ValidationError ? asFlags(error) : error;
-    }
-  };
   const watches = await openWatches(config);
   try {
     const watch = await watches
@@ -78,7 +68,7 @@ async function add(config: OutboxConfig, values: OptionValues, args: string[]): 
         ...(typeof values.after === 'string' ? { after: values.after } : {}),
         include: texts(values.include),
         exclude: texts(values.exclude),
-        ...settle(),
+        ...(typeof values.settle === 'string' ? { settle_seconds: values.settle } : {}),
       })
       .catch((error: unknown) => {
         throw error instanceof ValidationError ? asFlags(error) : error;

@@ -1,6 +1,5 @@
 import { OutboxError } from '../errors';
 import type { Watches } from '../watch/watch-service';
-import { settleSeconds } from '../watch/watch-store';
 import type { OutboxApi } from './outbox-api';
 
 type WatchCalls = Pick<OutboxApi, 'listWatches' | 'addWatch' | 'removeWatch'>;
@@ -20,9 +19,7 @@ export function watchCalls(watches: Watches | undefined): WatchCalls {
     async addWatch({ settle, ...input }) {
       return running().add({
         ...input,
-        ...(settle === undefined || settle.trim() === ''
-          ? {}
-          : { settle_seconds: settleSeconds(settle) }),
+        ...(settle === undefined || settle.trim() === '' ? {} : { settle_seconds: settle }),
       });
     },
     removeWatch: (id) => running().remove(id),

@@ -39,7 +39,8 @@ export type NewWatch = {
   after?: string;
   include?: string[];
   exclude?: string[];
-  settle_seconds?: number;
+  /** Seconds, or decimal text as typed (`--settle`, the dialog). */
+  settle_seconds?: number | string;
 };
 
 /** A decimal number of seconds ("2.5"), as `--settle` and the UI give it. */
@@ -120,8 +121,11 @@ export class WatchStore {
     });
     await problem('include', () => checkGlobs('include', input.include ?? []));
     await problem('exclude', () => checkGlobs('exclude', input.exclude ?? []));
-    const settle = input.settle_seconds ?? DEFAULT_SETTLE_SECONDS;
+    let settle = DEFAULT_SETTLE_SECONDS;
     await problem('settle', () => {
+      const given = input.settle_seconds;
+      if (typeof given === 'string') settle = settleSeconds(given);
+      else if (given !== undefined) settle = given;
       if (!(settle > 0 && settle <= MAX_SETTLE_SECONDS))
         throw ValidationError.of('settle', `must be > 0 and ≤ ${MAX_SETTLE_SECONDS} seconds`);
     });

@@ -7,6 +7,7 @@ import { useFileDrop } from '../lib/use-file-drop';
 import { useStore } from '../store/app-store';
 import { FilePicker } from './FilePicker';
 import { Icon } from './Icons';
+import { TileWatches, WatchFolderButton } from './TileWatches';
 
 type Props = {
   name: string;
@@ -85,6 +86,7 @@ export function DestinationTile({ name, operation, where, builtIn, running }: Pr
         <p className="tile-where" title={where}>
           {where || '\u00a0'}
         </p>
+        {!builtIn && <TileWatches profile={name} />}
         <div className="tile-foot">
           <p id={hintId} className="tile-hint">
             {over ? (
@@ -111,6 +113,7 @@ export function DestinationTile({ name, operation, where, builtIn, running }: Pr
           >
             <Icon name="file" size={15} /> Choose…
           </button>
+          {!builtIn && <WatchFolderButton profile={name} />}
           <FilePicker ref={picker} onFiles={send} />
         </div>
         {over && <div className="tile-drop-ring" aria-hidden="true" />}
