@@ -96,6 +96,6 @@ test('Watch a folder: the dialog checks the fields, the tile shows the watch at 
   expect((await blob.downloadToBuffer()).toString()).toBe('page one');
   await checkScreen(page, '31-watch-folder-tile');
 
-  await watches.getByRole('button', { name: `Stop watching ${folder}` }).click();
+  await watches.getByRole('button', { name: `Remove watch ${folder}` }).click();
   await expect(watches).toBeHidden();
 });

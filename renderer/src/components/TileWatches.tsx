@@ -79,7 +79,7 @@ export function TileWatches({ profile }: { profile: string }) {
             <button
               type="button"
               className="button button-small button-quiet"
-              aria-label={`Stop watching ${watch.dir}`}
+              aria-label={`Remove watch ${watch.dir}`}
               onClick={() =>
                 void getApi()
                   .removeWatch(watch.id)
