@@ -3,8 +3,6 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import {
   CreateBucketCommand,
-  DeleteBucketCommand,
-  DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
@@ -29,6 +27,7 @@ import { exportSftpSchema } from '../../main/core/tasks/destinations/sftp';
 import { exportUploadSchema } from '../../main/core/tasks/destinations/upload';
 import type { TaskOf } from '../../main/core/tasks/operations';
 import { transferPolicyOf } from '../../main/core/transfer/retry';
+import { emptyBucket } from '../support/mid-upload';
 import {
   exportFiles,
   exportTaskOf,
@@ -112,14 +111,6 @@ async function s3Exists(client: S3Client, key: string, on = bucket): Promise<boo
 async function openUploads(client: S3Client, prefix: string, on = bucket): Promise<string[]> {
   const answer = await client.send(new ListMultipartUploadsCommand({ Bucket: on, Prefix: prefix }));
   return (answer.Uploads ?? []).map((u) => `${u.Key} ${u.UploadId}`);
-}
-
-async function emptyBucket(client: S3Client, name: string): Promise<void> {
-  const listed = await client.send(new ListObjectsV2Command({ Bucket: name }));
-  for (const object of listed.Contents ?? []) {
-    await client.send(new DeleteObjectCommand({ Bucket: name, Key: object.Key }));
-  }
-  await client.send(new DeleteBucketCommand({ Bucket: name })).catch(() => undefined);
 }
 
 function expectFinished(task: TaskRecord): void {

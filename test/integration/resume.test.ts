@@ -13,6 +13,7 @@ import { keystoneRelay } from '../support/keystone-relay';
 import { freePort } from '../support/net';
 import { AZURITE, KEYSTONE, RGW, SFTP, assertServerUp, s3TaskOf } from '../support/servers';
 import {
+  emptyBucket,
   expectContinued,
   FILE_SIZE,
   MiB,
@@ -166,6 +167,7 @@ describe('S3 (Ceph RGW): multipart upload id and finished parts', () => {
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
     proxy = await proxies.to(RGW.port);
   });
+  afterAll(() => emptyBucket(s3, bucket));
 
   const task = (key: string) => ({
     ...s3TaskOf(RGW),

@@ -1,6 +1,14 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { ListMultipartUploadsCommand, ListPartsCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  AbortMultipartUploadCommand,
+  DeleteBucketCommand,
+  DeleteObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  ListPartsCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import type { BlockBlobClient } from '@azure/storage-blob';
 import { expect } from 'vitest';
 import { startFaultProxy, type FaultProxy } from './fault-proxy';
@@ -46,6 +54,22 @@ export function rgwClient(): S3Client {
     forcePathStyle: true,
     credentials: { accessKeyId: RGW.accessKeyId, secretAccessKey: RGW.secretAccessKey },
   });
+}
+
+/**
+ * Deletes a test bucket with its objects and open multipart uploads: RGW keeps
+ * its data in memory, and what runs leave behind fills it within a day.
+ */
+export async function emptyBucket(s3: S3Client, bucket: string): Promise<void> {
+  const uploads = await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
+  for (const { Key, UploadId } of uploads.Uploads ?? []) {
+    await s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key, UploadId }));
+  }
+  const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
+  for (const { Key } of listed.Contents ?? []) {
+    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key }));
+  }
+  await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
 }
 
 export async function openUploads(s3: S3Client, bucket: string, key: string) {

@@ -19,7 +19,11 @@ OBJSTORE=${RGW_OBJECTSTORE:-memstore}     # memstore | bluestore
 CONF=$BASE/ceph.conf
 CEPH=(ceph -c "$CONF" --connect-timeout 5)
 
-health() { s3_ok "http://127.0.0.1:$PORT" "$ACCESS_KEY" "$SECRET_KEY" us-east-1; }
+# a full OSD still lists buckets but hangs every write: not healthy (start builds a fresh cluster)
+health() {
+  s3_ok "http://127.0.0.1:$PORT" "$ACCESS_KEY" "$SECRET_KEY" us-east-1 &&
+    ! "${CEPH[@]}" health 2>/dev/null | grep -q 'full osd'
+}
 
 stop() {
   # radosgw takes ~5 s to exit on TERM (and hangs once its cluster is gone); its data is thrown away anyway
@@ -87,6 +91,10 @@ rgw frontends = beast endpoint=127.0.0.1:$PORT
 rgw thread pool size = 64
 rgw dns name = localhost
 rgw crypt require ssl = false
+# deleted objects give their memory back within a minute (the default waits 2 hours, and a day of
+# test runs fills the memstore OSD, after which every write hangs)
+rgw gc obj min wait = 30
+rgw gc processor period = 30
 rgw crypt s3 kms backend = testing
 rgw crypt s3 kms encryption keys = testkey-1=YmluCmJvb3N0CmJvb3N0LWJ1aWxkCmNlcGguY29uZgo= testkey-2=aWIKTWFrZWZpbGUKbWFuCm91dApzcmMKVGVzdGluZwo=
 CONF
