@@ -119,7 +119,7 @@ export async function preparePart(
   const md5 = createHash('md5');
   if (length <= BUFFERED_PART_LIMIT) {
     const data = (options.buffer ?? Buffer.allocUnsafeSlow(length)).subarray(0, length);
-    // one chunk: the buffer is exactly the range
+    // the buffer is exactly the range: every chunk (several under a bandwidth limit) lands in place
     for await (const chunk of source.read(range, data)) {
       md5.update(chunk);
       options.onRead?.(chunk);

@@ -52,6 +52,8 @@ export async function* readSource(
   const handle = await fs.open(source.path, 'r').catch((error: NodeJS.ErrnoException) => {
     throw openError(source, error);
   });
+  // A buffer that holds the whole range keeps all of it: a limit's smaller chunks go each to its place.
+  const whole = single !== undefined && single.length >= end - start;
   try {
     for (let position = start; position < end;) {
       signal?.throwIfAborted();
@@ -59,7 +61,10 @@ export async function* readSource(
       const length = Math.min(buffer?.length ?? READ_CHUNK, end - position, limit?.chunk() ?? end);
       const turn = limit?.take(length, signal);
       if (turn) await turn;
-      const chunk = buffer ? buffer.subarray(0, length) : Buffer.allocUnsafeSlow(length);
+      const offset = whole ? position - start : 0;
+      const chunk = buffer
+        ? buffer.subarray(offset, offset + length)
+        : Buffer.allocUnsafeSlow(length);
       for (let filled = 0; filled < length;) {
         const { bytesRead } = await handle.read(chunk, filled, length - filled, position + filled);
         if (bytesRead === 0) throw changed(source, 'it shrank while it was read');
