@@ -1,5 +1,10 @@
 import { useEffect, useMemo, useRef } from 'react';
-import { TEMPORARY_LINK, destinationNamed, whereOf } from '../lib/destinations';
+import {
+  TEMPORARY_LINK,
+  TEMPORARY_LINK_WHERE,
+  destinationNamed,
+  whereOf,
+} from '../lib/destinations';
 import { exportTasksOf, isRunning } from '../lib/jobs';
 import { useStore } from '../store/app-store';
 import { DestinationTile } from './DestinationTile';
@@ -16,7 +21,6 @@ export function DestinationGrid() {
   const clearSelected = useStore((s) => s.clearSelected);
   const exportFiles = useStore((s) => s.exportFiles);
   const picker = useRef<HTMLInputElement>(null);
-  const linkSeconds = 86400;
 
   // A deleted or renamed profile is no longer selected.
   useEffect(() => {
@@ -79,7 +83,7 @@ export function DestinationGrid() {
         <DestinationTile
           name={TEMPORARY_LINK}
           operation="export/url"
-          where={whereOf({ operation: 'export/url', params: { expires_in: linkSeconds } })}
+          where={TEMPORARY_LINK_WHERE}
           builtIn
           running={running.get(TEMPORARY_LINK) ?? 0}
         />

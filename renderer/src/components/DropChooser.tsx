@@ -1,6 +1,11 @@
 import { sizeOf } from '../api';
 import { formatBytes, plural } from '../lib/format';
-import { TEMPORARY_LINK, destinationNamed, whereOf } from '../lib/destinations';
+import {
+  TEMPORARY_LINK,
+  TEMPORARY_LINK_WHERE,
+  destinationNamed,
+  whereOf,
+} from '../lib/destinations';
 import { useStore } from '../store/app-store';
 import type { Destination } from '../../../main/core/api/outbox-api';
 import { destinationOf } from '../../../main/core/tasks/destinations';
@@ -38,7 +43,7 @@ export function DropChooser() {
     {
       name: TEMPORARY_LINK,
       operation: 'export/url',
-      where: 'Download links, valid 24 hours',
+      where: TEMPORARY_LINK_WHERE,
       destination: destinationNamed(TEMPORARY_LINK),
     },
     ...profiles.map((p) => ({

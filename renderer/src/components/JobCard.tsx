@@ -203,7 +203,18 @@ function TaskSection({ job, task }: { job: JobRecord; task: TaskRecord }) {
   const results = task.result?.files ?? [];
   return (
     <section className="task" aria-label={`To ${destination}`}>
-      <TaskProgressLine task={task} progress={progress} destination={destination} />
+      <TaskProgressLine
+        task={task}
+        progress={progress}
+        destination={destination}
+        held={
+          job.status === 'paused'
+            ? 'Paused'
+            : job.queue_position !== undefined
+              ? 'Waiting in the queue'
+              : undefined
+        }
+      />
       {task.status === 'error' && task.code !== 'CANCELLED' && (
         <ErrorBox
           error={{
@@ -225,10 +236,13 @@ function TaskProgressLine({
   task,
   progress,
   destination,
+  held,
 }: {
   task: TaskRecord;
   progress: TaskProgress | undefined;
   destination: string;
+  /** Why an unfinished task is not moving (paused, queued): said instead of "Starting…". */
+  held?: string | undefined;
 }) {
   const done = task.status === 'finished';
   const failed = task.status === 'error';
@@ -247,6 +261,8 @@ function TaskProgressLine({
   } else if (failed) {
     words = task.code === 'CANCELLED' ? 'Cancelled' : 'Failed';
     if (progress && progress.bytes > 0) words += ` after ${formatBytes(progress.bytes)}`;
+  } else if (held) {
+    words = progress && progress.bytes > 0 ? `${held} after ${formatBytes(progress.bytes)}` : held;
   } else if (task.status === 'waiting' || !progress) {
     words = 'Starting…';
   } else {
@@ -274,7 +290,15 @@ function TaskProgressLine({
         value={bytes}
         max={total}
         label={`Progress to ${destination}`}
-        tone={done ? 'done' : failed ? 'error' : task.status === 'waiting' ? 'waiting' : 'active'}
+        tone={
+          done
+            ? 'done'
+            : failed
+              ? 'error'
+              : task.status === 'waiting' || held
+                ? 'waiting'
+                : 'active'
+        }
       />
     </div>
   );
@@ -297,9 +321,7 @@ function Results({ task, results }: { task: TaskRecord; results: ResultFile[] })
     const where = (
       <div className="location-row">
         <Icon name="check" size={14} />
-        <span className="location mono" title={location}>
-          {shortLocation(location)}
-        </span>
+        <LocationText location={location} />
         <span className="muted small">{formatBytes(file.size)}</span>
         {verification && (
           <span className="badge badge-ok" title={verification}>
@@ -347,6 +369,21 @@ function Results({ task, results }: { task: TaskRecord; results: ResultFile[] })
         />
       )}
     </div>
+  );
+}
+
+/**
+ * A location on one line: when it is too long, its folder part is cut (with
+ * an ellipsis) so the file name at its end stays readable; all of it on hover.
+ */
+function LocationText({ location }: { location: string }) {
+  const shown = shortLocation(location);
+  const cut = shown.lastIndexOf('/') + 1;
+  return (
+    <span className="location mono" title={location}>
+      {cut > 0 && <span className="location-folder">{shown.slice(0, cut)}</span>}
+      <span className="location-name">{shown.slice(cut)}</span>
+    </span>
   );
 }
 

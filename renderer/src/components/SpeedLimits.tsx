@@ -43,7 +43,7 @@ function SpeedLimitsDialog({ onClose }: { onClose: () => void }) {
       }
     >
       <LimitRow label="All transfers" saved={saved.global} now={settings.bandwidth_now.global} />
-      {profiles.length > 0 && <h3 className="small muted">Per destination</h3>}
+      {profiles.length > 0 && <h3 className="small muted limits-heading">Per destination</h3>}
       {profiles.map((profile) => (
         <LimitRow
           key={profile.name}

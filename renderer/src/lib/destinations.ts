@@ -20,3 +20,6 @@ export function destinationNamed(name: string): Destination {
 export function whereOf(profile: Pick<ProfileView, 'operation' | 'params'>): string {
   return destinationOf(profile.operation).where(profile.params);
 }
+
+/** What the built-in link destination says about itself, on its tile and in "Send to…" alike. */
+export const TEMPORARY_LINK_WHERE = whereOf({ operation: 'export/url', params: {} });
