@@ -7,7 +7,7 @@
  * Run through scripts/bench.sh (it installs peers, builds, starts servers).
  *   --quick           small sizes, 1 run (development); not written to BENCHMARKS.md unless --write
  *   --runs N          runs per tool and line (default 3; medians are reported)
- *   --only a,b        only these suites: s3-rgw s3-swift azure sftp swift links event-loop memory gcs
+ *   --only a,b        only these suites: s3-rgw s3-swift azure sftp swift links event-loop memory history gcs
  *   --data-dir DIR    where test data is generated (and reused while its sizes match)
  *   --keep-data       keep the generated data afterwards (default: delete it)
  *   --data-only       only generate the data (e.g. ahead of a timed run), keep it, measure nothing
@@ -27,6 +27,7 @@ import { writeBoard, type Board } from './lib/report';
 import { azureLines } from './suites/azure';
 import { eventLoopLines } from './suites/event-loop';
 import { gcsLines } from './suites/gcs';
+import { historyLines } from './suites/history';
 import { linkLines } from './suites/links';
 import { memoryLines } from './suites/memory';
 import { S3_SERVERS, s3Lines } from './suites/s3';
@@ -71,6 +72,7 @@ const SUITES: Suite[] = [
   { id: 'links', run: linkLines },
   { id: 'event-loop', run: eventLoopLines },
   { id: 'memory', run: memoryLines },
+  { id: 'history', run: historyLines },
   // last: no peer, and the emulator is the slowest server here
   { id: 'gcs', run: gcsLines },
 ];
