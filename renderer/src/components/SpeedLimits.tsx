@@ -1,7 +1,8 @@
-import { useId, useState } from 'react';
+import { useId, useState, type ReactNode } from 'react';
+import { getApi } from '../api';
 import { formatBytes } from '../lib/format';
 import { useStore } from '../store/app-store';
-import type { ShownError } from '../store/errors';
+import { errorInfoOf, type ShownError } from '../store/errors';
 import { Dialog } from './Dialog';
 import { Icon } from './Icons';
 
@@ -53,6 +54,8 @@ function SpeedLimitsDialog({ onClose }: { onClose: () => void }) {
           now={settings.bandwidth_now.profiles[profile.name] ?? 0}
         />
       ))}
+      <h3 className="small muted limits-heading">Queue</h3>
+      <JobsAtOnceRow saved={settings.max_running_jobs} />
     </Dialog>
   );
 }
@@ -68,49 +71,108 @@ function LimitRow(props: {
   const setLimit = useStore((s) => s.setBandwidthLimit);
   const [text, setText] = useState(saved ?? '');
   const [error, setError] = useState<ShownError | undefined>();
-  const id = useId();
   const save = async (value: string) => {
     const problem = await setLimit(value, profile);
     setError(problem);
     if (!problem && value === 'off') setText('');
   };
   return (
+    <SettingRow
+      label={label}
+      hint={
+        saved === undefined ? 'no limit' : now > 0 ? `${formatBytes(now)}/s now` : 'no limit now'
+      }
+      text={text}
+      placeholder="off"
+      error={error}
+      onChange={setText}
+      onSave={() => void save(text.trim() || 'off')}
+    >
+      {saved !== undefined && (
+        <button type="button" className="button button-small" onClick={() => void save('off')}>
+          Remove
+        </button>
+      )}
+    </SettingRow>
+  );
+}
+
+/** How many jobs run at once (`max_running_jobs`); the others wait in the queue. */
+function JobsAtOnceRow({ saved }: { saved: number }) {
+  const [text, setText] = useState(String(saved));
+  const [error, setError] = useState<ShownError | undefined>();
+  const save = async () => {
+    const value = text.trim();
+    if (!/^[0-9]+$/.test(value)) {
+      setError({
+        code: 'INVALID_DATA',
+        message: `max_running_jobs: "${value}" is not a whole number`,
+      });
+      return;
+    }
+    try {
+      useStore.setState({ settings: await getApi().setMaxRunningJobs(Number(value)) });
+      setError(undefined);
+      useStore.getState().toast(`At most ${value} jobs run at once; the others wait in the queue.`);
+    } catch (problem) {
+      setError(errorInfoOf(problem));
+    }
+  };
+  return (
+    <SettingRow
+      label="Jobs at once"
+      hint={`${saved} now; the others wait in the queue`}
+      text={text}
+      inputMode="numeric"
+      error={error}
+      onChange={setText}
+      onSave={() => void save()}
+    />
+  );
+}
+
+/** A labelled text setting: what it is now, Save (Enter too), the error beside it. */
+function SettingRow(props: {
+  label: string;
+  hint: string;
+  text: string;
+  placeholder?: string;
+  inputMode?: 'numeric';
+  error: ShownError | undefined;
+  onChange: (text: string) => void;
+  onSave: () => void;
+  children?: ReactNode;
+}) {
+  const { label, hint, text, error } = props;
+  const id = useId();
+  return (
     <form
       className={`field${error ? ' field-invalid' : ''}`}
       onSubmit={(event) => {
         event.preventDefault();
-        void save(text.trim() || 'off');
+        props.onSave();
       }}
     >
       <div className="field-label-row">
         <label htmlFor={id}>{label}</label>
-        <span className="muted small">
-          {saved === undefined
-            ? 'no limit'
-            : now > 0
-              ? `${formatBytes(now)}/s now`
-              : 'no limit now'}
-        </span>
+        <span className="muted small">{hint}</span>
       </div>
       <div className="speed-limit-controls">
         <input
           id={id}
           value={text}
-          placeholder="off"
+          placeholder={props.placeholder}
+          inputMode={props.inputMode}
           spellCheck={false}
           autoComplete="off"
           aria-invalid={error ? true : undefined}
           aria-describedby={error ? `${id}-error` : undefined}
-          onChange={(event) => setText(event.target.value)}
+          onChange={(event) => props.onChange(event.target.value)}
         />
         <button type="submit" className="button button-small button-primary">
           Save
         </button>
-        {saved !== undefined && (
-          <button type="button" className="button button-small" onClick={() => void save('off')}>
-            Remove
-          </button>
-        )}
+        {props.children}
       </div>
       {error && (
         <p className="field-error" id={`${id}-error`} role="alert">
