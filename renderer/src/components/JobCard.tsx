@@ -18,6 +18,7 @@ import { progressKey, useStore } from '../store/app-store';
 import { CopyButton } from './CopyButton';
 import { ErrorBox } from './ErrorBox';
 import { Icon } from './Icons';
+import { SmallButton } from './SmallButton';
 import { CompactLinkRow, LinkRow } from './LinkRow';
 import { ProgressBar } from './ProgressBar';
 import { SharePanel, SharedLinkRow } from './ShareLink';
@@ -102,49 +103,29 @@ export const JobCard = memo(function JobCard({ job }: { job: JobRecord }) {
         </span>
         <div className="job-actions">
           {queued !== undefined && queued > 1 && (
-            <button
-              type="button"
-              className="button button-small"
-              onClick={() => void toFront(job.id)}
-            >
-              <Icon name="front" size={14} /> Move to front
-            </button>
+            <SmallButton icon="front" onClick={() => void toFront(job.id)}>
+              Move to front
+            </SmallButton>
           )}
           {running && (
-            <button
-              type="button"
-              className="button button-small"
-              onClick={() => void pause(job.id)}
-            >
-              <Icon name="pause" size={14} /> Pause
-            </button>
+            <SmallButton icon="pause" onClick={() => void pause(job.id)}>
+              Pause
+            </SmallButton>
           )}
           {paused && (
-            <button
-              type="button"
-              className="button button-small"
-              onClick={() => void resume(job.id)}
-            >
-              <Icon name="play" size={14} /> Resume
-            </button>
+            <SmallButton icon="play" onClick={() => void resume(job.id)}>
+              Resume
+            </SmallButton>
           )}
           {(running || paused) && (
-            <button
-              type="button"
-              className="button button-small"
-              onClick={() => void cancel(job.id)}
-            >
-              <Icon name="stop" size={14} /> Cancel
-            </button>
+            <SmallButton icon="stop" onClick={() => void cancel(job.id)}>
+              Cancel
+            </SmallButton>
           )}
           {job.status === 'error' && (
-            <button
-              type="button"
-              className="button button-small"
-              onClick={() => void retry(job.id)}
-            >
-              <Icon name="retry" size={14} /> {resumable ? 'Resume' : 'Retry'}
-            </button>
+            <SmallButton icon="retry" onClick={() => void retry(job.id)}>
+              {resumable ? 'Resume' : 'Retry'}
+            </SmallButton>
           )}
           {!running && !paused && (
             <button

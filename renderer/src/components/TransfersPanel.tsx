@@ -5,6 +5,7 @@ import { useStore, type Preparing } from '../store/app-store';
 import { EmptyState } from './EmptyState';
 import { ErrorBox } from './ErrorBox';
 import { Icon } from './Icons';
+import { SmallButton } from './SmallButton';
 import { JobCard } from './JobCard';
 import { ProgressBar } from './ProgressBar';
 
@@ -47,22 +48,12 @@ export function TransfersPanel() {
     <div className="stack">
       {(anyRunning || anyPaused) && (
         <div className="transfers-toolbar" role="group" aria-label="All transfers">
-          <button
-            type="button"
-            className="button button-small"
-            disabled={!anyRunning}
-            onClick={() => void controlAll('pause')}
-          >
-            <Icon name="pause" size={14} /> Pause all
-          </button>
-          <button
-            type="button"
-            className="button button-small"
-            disabled={!anyPaused}
-            onClick={() => void controlAll('resume')}
-          >
-            <Icon name="play" size={14} /> Resume all
-          </button>
+          <SmallButton icon="pause" disabled={!anyRunning} onClick={() => void controlAll('pause')}>
+            Pause all
+          </SmallButton>
+          <SmallButton icon="play" disabled={!anyPaused} onClick={() => void controlAll('resume')}>
+            Resume all
+          </SmallButton>
         </div>
       )}
       {preparing.map((item) => (
