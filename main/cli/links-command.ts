@@ -2,7 +2,8 @@ import { loadConfig } from '../core/config';
 import { OutboxError } from '../core/errors';
 import { formatBytes } from '../core/format';
 import { settingsView } from '../core/api/core-api';
-import type { LinkChange, LinkStore } from '../core/links/link-store';
+import { linkCalls, type LinkCalls } from '../core/api/links-api';
+import type { LinkChange } from '../core/links/link-store';
 import { openLinks } from '../core/links/open-links';
 import { jsonOption, UsageError, wholeNumber, type Command } from './command';
 import { linkBaseUrl } from './run-job';
@@ -23,31 +24,27 @@ async function passwordFromStdin(): Promise<string> {
   return password;
 }
 
-function notFound(id: string): OutboxError {
-  return new OutboxError('NOT_FOUND', `no link with ID ${id} (see "outbox links")`);
+/** The API's "no link" as the CLI says it: with where to find the IDs. */
+function withIdHint<T>(id: string, work: Promise<T>): Promise<T> {
+  return work.catch((error: unknown) => {
+    if (error instanceof OutboxError && error.code === 'NOT_FOUND')
+      throw new OutboxError('NOT_FOUND', `no link with ID ${id} (see "outbox links")`);
+    throw error;
+  });
 }
 
-async function printLinks(links: LinkStore, json: boolean): Promise<void> {
-  const list = await links.list();
+async function printLinks(calls: LinkCalls, json: boolean): Promise<void> {
   if (json) {
-    console.log(
-      JSON.stringify(
-        list.map(({ token: _token, password_hash, files, ...link }) => ({
-          has_password: password_hash !== undefined,
-          ...link,
-          files: files.map((f) => ({ name: f.name, size: f.size })),
-        })),
-        null,
-        2,
-      ),
-    );
-  } else if (list.length === 0) {
+    console.log(JSON.stringify(await calls.listLinkRecords(), null, 2));
+    return;
+  }
+  const list = await calls.listLinks();
+  if (list.length === 0) {
     console.log('No links yet. Create some with: outbox export --task url.json FILE...');
   } else {
     for (const link of list) {
-      const size = link.files.reduce((sum, f) => sum + f.size, 0);
       console.log(
-        `${link.id}  ${link.state.padEnd(7)}  ${link.filename} (${formatBytes(size)})  ` +
+        `${link.id}  ${link.state.padEnd(7)}  ${link.filename} (${formatBytes(link.size)})  ` +
           `expires ${link.expires_at}  downloads ${link.downloads}${link.lan ? '  shared on LAN' : ''}\n    ${link.url}`,
       );
     }
@@ -79,7 +76,7 @@ export const linksCommand: Command = {
     const [given, id, ...extra] = positionals;
     const action = (given !== undefined && renamed[given]) || given;
     const config = loadConfig();
-    const links = await openLinks(config.home, await linkBaseUrl(config));
+    const calls = linkCalls(await openLinks(config.home, await linkBaseUrl(config)), config.home);
     if (action === 'lan' || action === 'unlan') {
       if (!id || extra.length) throw new UsageError(`give the ID of the link to ${given}`);
       const change: LinkChange = { lan: action === 'lan' };
@@ -90,19 +87,16 @@ export const linksCommand: Command = {
           change.expires_in = wholeNumber('--expires-in', values['expires-in']);
         if (values['password-stdin'] === true) change.password = await passwordFromStdin();
       }
-      const link = await links.update(id, change);
-      if (!link) throw notFound(id);
+      const link = await withIdHint(id, calls.updateLink(id, change));
       if (given !== action)
         console.error(`"outbox links ${given}" is now "outbox links ${action}"; both work.`);
       if (action === 'unlan') {
         console.log(`${id} (${link.filename}) is served on this machine only.`);
         return 0;
       }
-      const settings = await settingsView(config.home);
-      const lanUrls = settings.lan.urls.map((base) => links.pageUrlOf(link, base));
       console.log(`${id} (${link.filename}) is shared on the local network.`);
-      if (lanUrls.length > 0) for (const url of lanUrls) console.log(`  ${url}`);
-      else if (!settings.lan_sharing.enabled)
+      if (link.lan_urls.length > 0) for (const url of link.lan_urls) console.log(`  ${url}`);
+      else if (!(await settingsView(config.home)).lan_sharing.enabled)
         console.log(
           'LAN sharing is off: turn it on with "outbox settings lan on", then run "outbox serve".',
         );
@@ -111,13 +105,12 @@ export const linksCommand: Command = {
     }
     if (action === 'revoke') {
       if (!id || extra.length) throw new UsageError('give the ID of the link to revoke');
-      const link = await links.revoke(id);
-      if (!link) throw notFound(id);
+      const link = await withIdHint(id, calls.revokeLink(id));
       console.log(`Revoked ${id} (${link.filename}).`);
       return 0;
     }
     if (action !== undefined) throw new UsageError(`unknown action "${action}"`);
-    await printLinks(links, values.json === true);
+    await printLinks(calls, values.json === true);
     return 0;
   },
 };

@@ -1,7 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { JobRecord } from '../transfer/records';
 import { OutboxError, ValidationError, toErrorInfo, type FieldErrors } from '../errors';
-import type { LinkStore } from '../links/link-store';
 import { loadMaxRunningJobs, saveMaxRunningJobs } from '../engine/queue-settings';
 import { lanCandidates, loadLanSharing, saveLanSharing } from '../server/lan-settings';
 import { loadBandwidthLimits, ratesAt, saveBandwidthLimit } from '../transfer/bwlimit-settings';
@@ -13,7 +12,6 @@ import type {
   Destination,
   FileRef,
   HostInfo,
-  LinkView,
   OutboxApi,
   ProfileInput,
   ProfileView,
@@ -21,6 +19,7 @@ import type {
 } from './outbox-api';
 import { EXPORT_TASK, IMPORT_TASK, exportJobOf } from './export-job';
 import type { HostContext } from './host-context';
+import { linkCalls } from './links-api';
 import { watchCalls } from './watch-api';
 
 /** Where files the browser streamed to the host are (see main/browser/upload-staging.ts). */
@@ -76,33 +75,6 @@ function exportTaskOf(destination: Destination): Record<string, unknown> {
   return task;
 }
 
-type LinkSummary = Awaited<ReturnType<LinkStore['list']>>[number];
-
-function linkView(links: LinkStore, link: LinkSummary, lanBases: string[]): LinkView {
-  return {
-    id: link.id,
-    url: link.url,
-    filename: link.filename,
-    kind: link.kind,
-    size: link.files.reduce((sum, file) => sum + file.size, 0),
-    state: link.state,
-    created_at: link.created_at,
-    expires_at: link.expires_at,
-    downloads: link.downloads,
-    ...(link.job_id ? { job_id: link.job_id } : {}),
-    page_url: links.pageUrlOf(link),
-    lan: link.lan,
-    lan_urls: link.lan ? lanBases.map((base) => links.pageUrlOf(link, base)) : [],
-    ...(link.max_downloads !== undefined ? { max_downloads: link.max_downloads } : {}),
-    has_password: link.password_hash !== undefined,
-  };
-}
-
-/** Where the server on this data directory serves links on the LAN now (any process). */
-async function lanBasesOf(home: string): Promise<string[]> {
-  return (await findRunningServer(home))?.lan_urls ?? [];
-}
-
 /** The settings and where links are served on the LAN now: for the UI and the CLI alike. */
 export async function settingsView(home: string): Promise<SettingsView> {
   const server = await findRunningServer(home);
@@ -138,6 +110,7 @@ export function createCoreApi(
   // Changes to links that no job event announces (a revocation).
   const linkEvents = new EventEmitter<{ links: [] }>();
   linkEvents.setMaxListeners(0); // one per open window or browser tab
+  const linkCall = linkCalls(links, config.home, () => linkEvents.emit('links'));
 
   async function pathsOf(files: FileRef[]): Promise<string[]> {
     const fields: FieldErrors = {};
@@ -231,15 +204,10 @@ export function createCoreApi(
     },
     searchDeliveries: async (query) => runner.deliveryLog.search(query),
 
-    async listLinks() {
-      const lanBases = await lanBasesOf(config.home);
-      return (await links.list()).map((link) => linkView(links, link, lanBases));
-    },
-    async updateLink(id, options) {
-      const updated = await links.update(id, options);
-      if (!updated) throw new OutboxError('NOT_FOUND', `no link ${id}`);
-      linkEvents.emit('links');
-      return linkView(links, await links.summarize(updated), await lanBasesOf(config.home));
+    listLinks: linkCall.listLinks,
+    updateLink: linkCall.updateLink,
+    async revokeLink(id) {
+      await linkCall.revokeLink(id);
     },
 
     getSettings: () => settingsView(config.home),
@@ -256,10 +224,6 @@ export function createCoreApi(
     async setMaxRunningJobs(value) {
       runner.setMaxRunningJobs(await saveMaxRunningJobs(config.home, value));
       return settingsView(config.home);
-    },
-    async revokeLink(id) {
-      if (!(await links.revoke(id))) throw new OutboxError('NOT_FOUND', `no link ${id}`);
-      linkEvents.emit('links');
     },
     ...watchCalls(context.watches),
 

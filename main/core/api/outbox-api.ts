@@ -4,13 +4,14 @@ import type { TaskProgress } from '../engine/progress';
 import type { JobRecord } from '../transfer/records';
 import type { ErrorInfo } from '../errors';
 import type { ProbeResult } from '../exporters/exporter';
-import type { LinkState } from '../links/link-record';
 import type { LinkChange } from '../links/link-store';
 import type { LanSharing, NetworkAddress } from '../server/lan-settings';
 import type { BandwidthLimits } from '../transfer/bwlimit-settings';
+import type { SecretState } from '../profiles/profile-params';
 import type { ProfileView as StoredProfileView } from '../profiles/profile-service';
 import type { ExportOperation } from '../tasks/operations';
 import type { WatchView } from '../watch/watch-service';
+import type { LinkView } from './links-api';
 
 /**
  * What the UI may ask of Outbox: one typed interface, implemented by the
@@ -22,8 +23,7 @@ import type { WatchView } from '../watch/watch-service';
 export type JsonValue =
   string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
-/** A secret parameter as the UI sees it. */
-export type SecretState = { set: boolean };
+export type { SecretState };
 
 /** A profile: non-secret parameters as values, secret ones as `{ set }`. */
 export type ProfileView = StoredProfileView<JsonValue | SecretState>;
@@ -47,26 +47,7 @@ export type FileRef = { path: string } | { uploadId: string };
 
 export type Destination = { profile: string } | { task: Record<string, JsonValue> };
 
-export type LinkView = {
-  id: string;
-  url: string;
-  filename: string;
-  kind: 'file' | 'zip';
-  size: number;
-  state: LinkState;
-  created_at: string;
-  expires_at: string;
-  downloads: number;
-  job_id?: string;
-  /** The download page (names, sizes, time left, password) on this machine. */
-  page_url: string;
-  /** Served on the LAN listener too (when LAN sharing is on). */
-  lan: boolean;
-  /** The download page on each LAN address, while LAN sharing serves this link. */
-  lan_urls: string[];
-  max_downloads?: number;
-  has_password: boolean;
-};
+export type { LinkView };
 
 /**
  * "Create share link" for a finished cloud export: which file (index in the
