@@ -1,9 +1,9 @@
+import { jobSummary } from '../core/api/job-views';
 import type { Engine } from '../core/engine/engine';
 import type { JobAction } from '../core/engine/job-requests';
 import { formatBytes } from '../core/format';
 import type { JobRecord } from '../core/transfer/records';
 import { indexNumber, jsonOption, UsageError, wholeNumber, type Command } from './command';
-import { jobSummary } from './format';
 import { runOn, withEngine } from './run-job';
 
 /**

@@ -8,7 +8,8 @@ import { formatBytes, formatDuration } from '../core/format';
 import { UsageError } from './command';
 import { findRunningServer } from '../core/http/server-info';
 import { startServer, type RunningServer } from '../core/server/outbox-server';
-import { failureSummary, jobSummary, renderJob } from './format';
+import { failureSummary, jobSummary } from '../core/api/job-views';
+import { renderJob } from './render-job';
 import { openProfiles } from './profile-command';
 
 /** Running jobs from the CLI: an engine on the data directory, progress on stderr, the outcome on stdout. */

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCoreApi } from '../../main/core/api/core-api';
 import { hostContext } from '../../main/core/api/host-context';
+import { jobSummary, jobSummarySchema } from '../../main/core/api/job-views';
 import { linkListingSchema, linkViewSchema } from '../../main/core/api/links-api';
 import { Engine } from '../../main/core/engine/engine';
 import { formatBytes } from '../../main/core/format';
@@ -13,9 +14,10 @@ import { MemorySecrets } from '../support/memory-secrets';
 import { freePort } from '../support/net';
 
 /**
- * `outbox links` reads links through the core API's link calls (issue 14):
- * for the same data directory, what the CLI prints and what the API gives
- * the UI are the same links, field for field.
+ * The CLI on the core API (issue 14): `outbox links` reads links through the
+ * API's link calls, `--json` jobs are the API's job records cut to
+ * CloudConvert's shape; for the same data directory, what the CLI prints and
+ * what the API gives the UI agree, field for field.
  */
 
 let dir: string;
@@ -24,7 +26,7 @@ let port: number;
 
 beforeAll(async () => {
   assertBuilt();
-  dir = await tempDir('outbox-cli-links-api-');
+  dir = await tempDir('outbox-cli-api-');
   port = await freePort();
   env = { OUTBOX_HOME: join(dir, 'home'), OUTBOX_PORT: String(port) };
   await fs.writeFile(join(dir, 'url.json'), JSON.stringify({ operation: 'export/url' }));
@@ -37,8 +39,8 @@ afterAll(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
 
-describe('outbox links and the API', () => {
-  it('lists the same links as the API: in --json, in text, after lan and revoke', async () => {
+describe('the CLI and the API', () => {
+  it('list the same links and jobs: links in --json and text, after lan and revoke; jobs --json', async () => {
     const files = [
       await makeFile(dir, 'one.txt', 'one'),
       await makeFile(dir, 'two.bin', 2500),
@@ -67,6 +69,11 @@ describe('outbox links and the API', () => {
       .array()
       .parse(JSON.parse((await outbox(['links', '--json'], env)).stdout));
     const text = (await outbox(['links'], env)).stdout;
+    const jobs = jobSummarySchema
+      .strict()
+      .array()
+      .parse(JSON.parse((await outbox(['jobs', '--json'], env)).stdout));
+    expect(jobs.map((job) => job.status)).toEqual(['finished', 'finished']);
     const engine = await Engine.open(testConfig(env.OUTBOX_HOME!, { port }));
     try {
       const profiles = new ProfileService(env.OUTBOX_HOME!, new MemorySecrets());
@@ -75,6 +82,7 @@ describe('outbox links and the API', () => {
         version: 'test',
         allowPaths: true,
       });
+      expect(jobs).toEqual((await api.listJobs()).map(jobSummary));
       const views = linkViewSchema
         .strict()
         .array()
