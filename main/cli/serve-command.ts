@@ -1,9 +1,8 @@
 import { join } from 'node:path';
 import { startBrowserHost } from '../browser/browser-host';
-import { hostContext } from '../core/api/host-context';
+import { hostContext, startWatches } from '../core/api/host-context';
 import { loadConfig } from '../core/config';
 import type { RunningServer } from '../core/server/outbox-server';
-import { WatchService } from '../core/watch/watch-service';
 import { UsageError, wholeNumber, type Command } from './command';
 import { packageVersion } from './help';
 import { openProfiles } from './profile-command';
@@ -45,13 +44,7 @@ export const serveCommand: Command = {
     return withEngine(
       async (engine, cfg) => {
         const profiles = openProfiles(cfg);
-        const watches = await WatchService.open({
-          home: cfg.home,
-          runner: engine,
-          deliveryLog: engine.deliveryLog,
-          profiles,
-        });
-        await watches.start();
+        const watches = await startWatches(engine, profiles);
         const host = await startBrowserHost({
           context: hostContext(engine, profiles, watches),
           version: packageVersion(),

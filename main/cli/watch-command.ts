@@ -1,6 +1,7 @@
 import { loadConfig, type OutboxConfig } from '../core/config';
 import { ValidationError } from '../core/errors';
-import { WatchService, Watches, type WatchView } from '../core/watch/watch-service';
+import { startWatches } from '../core/api/host-context';
+import { Watches, type WatchView } from '../core/watch/watch-service';
 import { jsonOption, UsageError, type Command, type OptionValues } from './command';
 import { openProfiles } from './profile-command';
 import { untilSignal, withEngine } from './run-job';
@@ -128,13 +129,7 @@ export const watchCommand: Command = {
       if (args.length) throw new UsageError('run takes no arguments');
       return withEngine(
         async (engine, cfg) => {
-          const watches = await WatchService.open({
-            home: cfg.home,
-            runner: engine,
-            deliveryLog: engine.deliveryLog,
-            profiles: openProfiles(cfg),
-          });
-          await watches.start();
+          const watches = await startWatches(engine, openProfiles(cfg));
           const list = await watches.list();
           console.log(
             `Running ${list.length} watch${list.length === 1 ? '' : 'es'} on ${cfg.home}. Press Ctrl-C to stop.`,

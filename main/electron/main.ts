@@ -12,14 +12,14 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ipcEventChannel, ipcOpenedFilesChannel, type OpenedFile } from '../core/api/api-transport';
 import { createCoreApi } from '../core/api/core-api';
-import { hostContext } from '../core/api/host-context';
+import { hostContext, startWatches } from '../core/api/host-context';
 import { uiContentSecurityPolicy } from '../core/http/ui-csp';
 import { jobNotice } from '../core/api/job-notice';
 import { loadConfig } from '../core/config';
 import { Engine } from '../core/engine/engine';
 import { ProfileService } from '../core/profiles/profile-service';
 import { startServer, type RunningServer } from '../core/server/outbox-server';
-import { WatchService } from '../core/watch/watch-service';
+import type { WatchService } from '../core/watch/watch-service';
 import { appMenuTemplate } from './app-menu';
 import { registerIpc, type AppPage } from './ipc';
 import { RunningTasks } from './job-signals';
@@ -125,13 +125,7 @@ async function start(): Promise<void> {
     resolveProfile: profiles.resolver,
     resumeInterrupted: true,
   });
-  watches = await WatchService.open({
-    home: config.home,
-    runner: engine,
-    deliveryLog: engine.deliveryLog,
-    profiles,
-  });
-  await watches.start();
+  watches = await startWatches(engine, profiles);
   const context = hostContext(engine, profiles, watches);
   server = await startServer({ config, links: context.links });
   const api = createCoreApi(context, undefined, {

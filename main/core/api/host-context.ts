@@ -3,7 +3,7 @@ import type { Engine } from '../engine/engine';
 import type { ControlledRunner } from '../engine/job-control';
 import type { LinkStore } from '../links/link-store';
 import type { ProfileService } from '../profiles/profile-service';
-import type { Watches } from '../watch/watch-service';
+import { WatchService, type Watches } from '../watch/watch-service';
 
 /**
  * What a host (the app, the browser host) hands to the core API and its own
@@ -34,4 +34,19 @@ export function hostContext(
     profiles,
     watches,
   };
+}
+
+/** The watch folders of a host that runs them (the app, `outbox serve`, `outbox watch run`), started. */
+export async function startWatches(
+  engine: Engine,
+  profiles: ProfileService,
+): Promise<WatchService> {
+  const watches = await WatchService.open({
+    home: engine.config.home,
+    runner: engine,
+    deliveryLog: engine.deliveryLog,
+    profiles,
+  });
+  await watches.start();
+  return watches;
 }
