@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseLogDate } from '../../main/cli/log-command';
 import { deliveriesCsv } from '../../main/core/api/delivery-csv';
@@ -86,6 +87,51 @@ describe('the delivery log', () => {
         until: new Date(now - 0.5 * DAY).toISOString(),
       }),
     ).toEqual(['100%_done.txt', 'photo_1.jpg']);
+  });
+
+  it('indexes the names of every batch once, and moves a version-1 log off its insert trigger', async () => {
+    // A log as version 1 made it: names indexed by a trigger per inserted row.
+    log.close();
+    await fs.rm(join(home, 'delivery-log'), { recursive: true });
+    log = await DeliveryLog.open(home, 90);
+    log.close();
+    const file = join(home, 'delivery-log', 'deliveries.sqlite');
+    const v1 = new DatabaseSync(file);
+    v1.exec(`CREATE TRIGGER deliveries_named AFTER INSERT ON deliveries BEGIN
+      INSERT INTO delivery_names (rowid, filename) VALUES (new.id, new.filename); END;
+      PRAGMA user_version = 1;`);
+    v1.prepare(
+      `INSERT INTO deliveries (delivered_at, job_id, task, source_path, filename, size, destination, operation, verified_by)
+       VALUES (?, 'j', 't', '/old.txt', 'old-report.txt', 1, 'export/s3', 'export/s3', 'md5')`,
+    ).run(now - DAY);
+    v1.close();
+
+    log = await DeliveryLog.open(home, 90);
+    log.append([entry(1, now, { filename: 'report-a.txt' })]);
+    log.append([2, 3].map((n) => entry(n, now, { filename: `report-${n}.txt` })));
+    const names = log.search({ name: 'report' }).entries.map((e) => e.filename);
+    expect(names.sort()).toEqual([
+      'old-report.txt',
+      'report-2.txt',
+      'report-3.txt',
+      'report-a.txt',
+    ]);
+    log.close();
+    const check = new DatabaseSync(file);
+    try {
+      const triggers = check
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        .all()
+        .map((row) => row.name);
+      expect(triggers).toEqual(['deliveries_unnamed']);
+      // FTS5 compares its index with the table: each name indexed once, none missing.
+      expect(() =>
+        check.exec("INSERT INTO delivery_names (delivery_names) VALUES ('integrity-check')"),
+      ).not.toThrow();
+    } finally {
+      check.close();
+    }
+    log = await DeliveryLog.open(home, 90);
   });
 
   it('drops entries past the retention period, and only those', async () => {
