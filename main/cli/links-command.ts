@@ -1,7 +1,7 @@
 import { loadConfig } from '../core/config';
 import { OutboxError } from '../core/errors';
 import { formatBytes } from '../core/format';
-import { settingsView } from '../core/api/core-api';
+import { settingsView } from '../core/api/settings-views';
 import { linkCalls, type LinkCalls } from '../core/api/links-api';
 import type { LinkChange } from '../core/links/link-store';
 import { openLinks } from '../core/links/open-links';

@@ -1,5 +1,5 @@
 import { loadConfig } from '../core/config';
-import { settingsView } from '../core/api/core-api';
+import { settingsSummary, settingsView } from '../core/api/settings-views';
 import { OutboxError } from '../core/errors';
 import { formatBytes } from '../core/format';
 import { lanListenProblem, lanSharingSchema, saveLanSharing } from '../core/server/lan-settings';
@@ -83,19 +83,7 @@ export const settingsCommand: Command = {
     const view = await settingsView(config.home);
     const { lan_sharing: lan, lan: served } = view;
     if (values.json) {
-      console.log(
-        JSON.stringify(
-          {
-            lan_sharing: lan,
-            lan_urls: served.urls,
-            bandwidth_limit: view.bandwidth_limit,
-            bandwidth_now: view.bandwidth_now,
-            max_running_jobs: view.max_running_jobs,
-          },
-          null,
-          2,
-        ),
-      );
+      console.log(JSON.stringify(settingsSummary(view), null, 2));
     } else {
       const where = lan.interfaces?.join(', ') ?? 'all non-internal IPv4 addresses';
       console.log(`LAN sharing: ${lan.enabled ? `ON (${where})` : 'off'}`);

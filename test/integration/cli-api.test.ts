@@ -5,6 +5,7 @@ import { createCoreApi } from '../../main/core/api/core-api';
 import { hostContext } from '../../main/core/api/host-context';
 import { jobSummary, jobSummarySchema } from '../../main/core/api/job-views';
 import { linkListingSchema, linkViewSchema } from '../../main/core/api/links-api';
+import { settingsSummary, settingsSummarySchema } from '../../main/core/api/settings-views';
 import { Engine } from '../../main/core/engine/engine';
 import { formatBytes } from '../../main/core/format';
 import { ProfileService } from '../../main/core/profiles/profile-service';
@@ -40,7 +41,7 @@ afterAll(async () => {
 });
 
 describe('the CLI and the API', () => {
-  it('list the same links and jobs: links in --json and text, after lan and revoke; jobs --json', async () => {
+  it('list the same links, jobs and settings: links in --json and text, after lan and revoke; jobs and settings --json', async () => {
     const files = [
       await makeFile(dir, 'one.txt', 'one'),
       await makeFile(dir, 'two.bin', 2500),
@@ -74,6 +75,17 @@ describe('the CLI and the API', () => {
       .array()
       .parse(JSON.parse((await outbox(['jobs', '--json'], env)).stdout));
     expect(jobs.map((job) => job.status)).toEqual(['finished', 'finished']);
+    for (const args of [
+      ['bwlimit', '10M'],
+      ['jobs', '3'],
+    ]) {
+      const set = await outbox(['settings', ...args], env);
+      expect(set.code, set.stderr).toBe(0);
+    }
+    const settings = settingsSummarySchema
+      .strict()
+      .parse(JSON.parse((await outbox(['settings', '--json'], env)).stdout));
+    expect(settings).toMatchObject({ bandwidth_limit: { global: '10M' }, max_running_jobs: 3 });
     const engine = await Engine.open(testConfig(env.OUTBOX_HOME!, { port }));
     try {
       const profiles = new ProfileService(env.OUTBOX_HOME!, new MemorySecrets());
@@ -83,6 +95,7 @@ describe('the CLI and the API', () => {
         allowPaths: true,
       });
       expect(jobs).toEqual((await api.listJobs()).map(jobSummary));
+      expect(settings).toEqual(settingsSummary(await api.getSettings()));
       const views = linkViewSchema
         .strict()
         .array()

@@ -1,10 +1,9 @@
 import { EventEmitter } from 'node:events';
 import type { JobRecord } from '../transfer/records';
 import { OutboxError, ValidationError, toErrorInfo, type FieldErrors } from '../errors';
-import { loadMaxRunningJobs, saveMaxRunningJobs } from '../engine/queue-settings';
-import { lanCandidates, loadLanSharing, saveLanSharing } from '../server/lan-settings';
-import { loadBandwidthLimits, ratesAt, saveBandwidthLimit } from '../transfer/bwlimit-settings';
-import { findRunningServer } from '../http/server-info';
+import { saveMaxRunningJobs } from '../engine/queue-settings';
+import { saveLanSharing } from '../server/lan-settings';
+import { saveBandwidthLimit } from '../transfer/bwlimit-settings';
 import { refreshLanSharing } from '../server/outbox-server';
 import type {
   ApiError,
@@ -15,11 +14,11 @@ import type {
   OutboxApi,
   ProfileInput,
   ProfileView,
-  SettingsView,
 } from './outbox-api';
 import { EXPORT_TASK, IMPORT_TASK, exportJobOf } from './export-job';
 import type { HostContext } from './host-context';
 import { linkCalls } from './links-api';
+import { settingsView } from './settings-views';
 import { watchCalls } from './watch-api';
 
 /** Where files the browser streamed to the host are (see main/browser/upload-staging.ts). */
@@ -73,24 +72,6 @@ function exportTaskOf(destination: Destination): Record<string, unknown> {
   if ('profile' in destination) return { profile: destination.profile };
   const { input: _input, ...task } = destination.task;
   return task;
-}
-
-/** The settings and where links are served on the LAN now: for the UI and the CLI alike. */
-export async function settingsView(home: string): Promise<SettingsView> {
-  const server = await findRunningServer(home);
-  const bandwidth = await loadBandwidthLimits(home);
-  return {
-    lan_sharing: await loadLanSharing(home),
-    bandwidth_limit: bandwidth,
-    bandwidth_now: ratesAt(bandwidth, new Date()),
-    max_running_jobs: await loadMaxRunningJobs(home),
-    lan: {
-      urls: server?.lan_urls ?? [],
-      errors: server?.lan_errors ?? [],
-      candidates: lanCandidates(),
-      server_running: server !== undefined,
-    },
-  };
 }
 
 function isEnded(job: JobRecord): boolean {

@@ -5,13 +5,13 @@ import type { JobRecord } from '../transfer/records';
 import type { ErrorInfo } from '../errors';
 import type { ProbeResult } from '../exporters/exporter';
 import type { LinkChange } from '../links/link-store';
-import type { LanSharing, NetworkAddress } from '../server/lan-settings';
-import type { BandwidthLimits } from '../transfer/bwlimit-settings';
+import type { LanSharing } from '../server/lan-settings';
 import type { SecretState } from '../profiles/profile-params';
 import type { ProfileView as StoredProfileView } from '../profiles/profile-service';
 import type { ExportOperation } from '../tasks/operations';
 import type { WatchView } from '../watch/watch-service';
 import type { LinkView } from './links-api';
+import type { SettingsView } from './settings-views';
 
 /**
  * What the UI may ask of Outbox: one typed interface, implemented by the
@@ -59,26 +59,7 @@ export type ShareLinkOptions = { file?: number; expires_in?: number };
 /** Changing a link's options (see LinkChange). */
 export type LinkOptions = LinkChange;
 
-export type SettingsView = {
-  lan_sharing: LanSharing;
-  /** Bandwidth limits as saved (rates or timetables, rclone's --bwlimit syntax); none: no limit. */
-  bandwidth_limit: BandwidthLimits;
-  /** The rates those limits set now, in bytes per second (0: no limit). */
-  bandwidth_now: { global: number; profiles: Record<string, number> };
-  /** Jobs an Outbox process runs at once; the others wait in its queue (settings.json). */
-  max_running_jobs: number;
-  /** What the running server does now, and what it could listen on. */
-  lan: {
-    /** Base URLs the link server listens on in the LAN (empty: off, or no server runs). */
-    urls: string[];
-    /** Addresses that could not be listened on, with why. */
-    errors: string[];
-    /** This machine's non-internal IPv4 addresses. */
-    candidates: NetworkAddress[];
-    /** Whether an Outbox server runs on this data directory (links work only then). */
-    server_running: boolean;
-  };
-};
+export type { SettingsView };
 
 export type SettingsInput = { lan_sharing: LanSharing };
 
