@@ -5,8 +5,9 @@ import { OutboxError, toErrorInfo, type ErrorInfo } from '../errors';
 import { RecordDir } from '../store/record-dir';
 import { secretValuesOf, withoutSecrets } from '../tasks/secrets';
 import { inputsOf } from '../tasks/validate';
-import { jobRecordSchema, jobStatusOf, type JobRecord, type TaskRecord } from '../transfer/records';
+import { jobStatusOf, type JobRecord, type TaskRecord } from '../transfer/records';
 import { DeliveredLog } from './delivered-log';
+import { JobLists, storedJobSchema, type StoredJob } from './job-lists';
 import { engineStarted, engineStopped, ownerAlive, sameOwner, type Owner } from './owner';
 import type { JobPlan } from './plan';
 
@@ -20,12 +21,15 @@ export class JobStore {
   readonly delivered: DeliveredLog;
   /** This process's engine as the owner of its jobs and claims. */
   readonly owner: Owner;
-  private readonly records: RecordDir<JobRecord>;
+  /** Records as stored: long result lists named, kept by `lists`. */
+  private readonly records: RecordDir<StoredJob>;
+  private readonly lists: JobLists;
   private readonly writes = new Map<string, Promise<void>>();
   private readonly ownerId = randomUUID();
 
   constructor(private readonly config: OutboxConfig) {
-    this.records = new RecordDir(join(config.home, 'jobs'), jobRecordSchema);
+    this.records = new RecordDir(join(config.home, 'jobs'), storedJobSchema);
+    this.lists = new JobLists(join(config.home, 'job-lists'));
     this.delivered = new DeliveredLog(config.home);
     this.owner = engineStarted(this.ownerId);
   }
@@ -54,24 +58,45 @@ export class JobStore {
     };
   }
 
-  get(id: string): Promise<JobRecord | undefined> {
-    return this.records.get(id);
+  /** The job with its result lists, or undefined when it does not exist or is not valid. */
+  async get(id: string): Promise<JobRecord | undefined> {
+    const stored = await this.records.get(id);
+    if (!stored) return undefined;
+    // A record saved again meanwhile may name a newer list, the older one removed: read it again.
+    return this.lists
+      .join(stored)
+      .catch(async () => {
+        const again = await this.records.get(id);
+        return again ? this.lists.join(again) : undefined;
+      })
+      .catch(() => undefined);
   }
 
-  list(): Promise<JobRecord[]> {
-    return this.records.list();
+  async list(): Promise<JobRecord[]> {
+    const records = await Promise.all((await this.records.list()).map(({ id }) => this.get(id)));
+    return records.filter((record) => record !== undefined);
   }
 
   async remove(id: string): Promise<void> {
+    const stored = await this.records.get(id);
     await this.records.remove(id);
+    if (stored) await this.lists.remove(JobLists.filesOf(stored));
   }
 
-  /** Writes of one job are serialized so an older state never overwrites a newer one. */
+  /**
+   * Writes of one job are serialized so an older state never overwrites a
+   * newer one; a new long result list is written before the record naming it.
+   */
   save(record: JobRecord): Promise<void> {
     // Serialized now: the text is the snapshot (no copy of the record, and one pass over it).
-    const snapshot = this.records.serialize(record);
+    const { stored, writes, replaced } = this.lists.split(record);
+    const snapshot = this.records.serialize(stored);
     const previous = this.writes.get(record.id) ?? Promise.resolve();
-    const next = previous.then(() => this.records.putSerialized(record.id, snapshot));
+    const next = previous.then(async () => {
+      await this.lists.write(writes);
+      await this.records.putSerialized(record.id, snapshot);
+      await this.lists.remove(replaced);
+    });
     this.writes.set(
       record.id,
       next.catch(() => {}),
@@ -227,12 +252,12 @@ export class JobStore {
       }
       record.status = jobStatusOf(record.tasks);
       record.ended_at = now;
-      await this.records.put(record.id, record);
+      await this.records.put(record.id, record); // its lists stay as they are
     }
   }
 
-  /** Interrupted jobs whose every interrupted task can resume, that no live process owns. */
-  async resumable(now = Date.now()): Promise<JobRecord[]> {
+  /** Interrupted jobs whose every interrupted task can resume, that no live process owns (as stored). */
+  async resumable(now = Date.now()): Promise<StoredJob[]> {
     return (await this.records.list()).filter((record) => {
       const interrupted = record.tasks.filter((task) => task.code === 'INTERRUPTED');
       if (interrupted.length === 0 || !interrupted.every((task) => task.resumable)) return false;
@@ -241,9 +266,10 @@ export class JobStore {
   }
 
   /** An interrupted job that could not resume stays interrupted, saying why. */
-  async notResumed(record: JobRecord, error: unknown): Promise<void> {
+  async notResumed(record: Pick<JobRecord, 'id'>, error: unknown): Promise<void> {
     const info: ErrorInfo = toErrorInfo(error);
-    const current = (await this.records.get(record.id)) ?? record;
+    const current = await this.records.get(record.id);
+    if (!current) return;
     for (const task of current.tasks) {
       if (task.code === 'INTERRUPTED') {
         task.message = `Outbox stopped while this task was running and could not resume it: ${info.message}`;
@@ -259,16 +285,22 @@ export class JobStore {
   async sweep(running: Set<string>, now = Date.now()): Promise<string[]> {
     const removed: string[] = [];
     const keepLogs = new Set(running);
+    const named = new Set<string>();
     for (const record of await this.records.list()) {
       if (Date.parse(record.expires_at) <= now && !running.has(record.id)) {
         await this.records.remove(record.id);
+        await this.lists.remove(JobLists.filesOf(record));
         removed.push(record.id);
-      } else if (record.status === 'error' || record.status === 'paused') {
+        continue;
+      }
+      for (const file of JobLists.filesOf(record)) named.add(file);
+      if (record.status === 'error' || record.status === 'paused') {
         // Interrupted or paused (to resume) or failed (to retry): what was delivered is not sent again.
         keepLogs.add(record.id);
       }
     }
     await this.delivered.sweep(keepLogs);
+    await this.lists.sweep(named, now);
     return removed;
   }
 

@@ -153,17 +153,21 @@ export async function signAfterExport(
   return new Map(signed);
 }
 
-/** Writes signed links into the task's results (only where the same file still is). */
+/**
+ * Writes signed links into the task's results (only where the same file still
+ * is), as a new list: the job store keeps a long list by its array (job-lists.ts).
+ */
 export function applySharedFiles(
   record: JobRecord,
   taskName: string,
   signed: Map<number, ResultFile>,
 ): void {
-  const files = record.tasks.find((t) => t.name === taskName)?.result?.files;
-  for (const [index, shared] of signed) {
-    const current = files?.[index];
-    if (files && current?.filename === shared.filename) {
-      files[index] = { ...current, url: shared.url, expires_at: shared.expires_at };
-    }
-  }
+  const result = record.tasks.find((t) => t.name === taskName)?.result;
+  if (!result) return;
+  result.files = result.files.map((current, index) => {
+    const shared = signed.get(index);
+    return current.filename === shared?.filename
+      ? { ...current, url: shared.url, expires_at: shared.expires_at }
+      : current;
+  });
 }
