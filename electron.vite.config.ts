@@ -24,6 +24,21 @@ export default defineConfig({
           cli: resolve(__dirname, 'main/cli/outbox.ts'),
           worker: resolve(__dirname, 'main/core/engine/worker.ts'),
         },
+        output: {
+          // What each thread runs before it loads the rest stays out of the
+          // large shared chunk: the compile cache (CLI and worker), and the
+          // early start of the CLI's exporter thread (main/core/engine/worker-thread.ts).
+          codeSplitting: {
+            groups: [
+              { name: 'compile-cache', test: /main[\\/]core[\\/]compile-cache\.ts$/ },
+              { name: 'worker-thread', test: /main[\\/]core[\\/]engine[\\/]worker-thread\.ts$/ },
+              {
+                name: 'early-exporter-thread',
+                test: /main[\\/]cli[\\/]early-exporter-thread\.ts$/,
+              },
+            ],
+          },
+        },
       },
     },
   },

@@ -1,3 +1,5 @@
+import '../core/compile-cache';
+import './early-exporter-thread';
 import { parseArgs } from 'node:util';
 import { UsageError, type Command } from './command';
 import { exportCommand, runCommand, testCommand } from './export-command';

@@ -1,8 +1,4 @@
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { OutboxConfig } from '../config';
 import { OutboxError, type ErrorInfo } from '../errors';
 import type { ProbeResult, ResumeState } from '../exporters/exporter';
@@ -10,7 +6,8 @@ import type { UploadOperation } from '../exporters/registry';
 import { hiddenPartsOf } from '../tasks/secrets';
 import type { ResultFile } from '../transfer/records';
 import { transferPolicyOf, type TransferPolicy } from '../transfer/retry';
-import type { TaskRequest as Request, WorkerData, WorkReply, WorkRequest } from './worker-protocol';
+import type { TaskRequest as Request, WorkReply, WorkRequest } from './worker-protocol';
+import { newExporterThread } from './worker-thread';
 
 /** A request before the pool numbers it and says what its messages must hide. */
 type Unnumbered<R extends Request> = R extends Request ? Omit<R, 'id' | 'hidden'> : never;
@@ -35,37 +32,6 @@ type PooledWorker = { worker: Worker; running: Set<number>; large: Set<number> }
 
 /** Files up to this size go in one request on every exporter (one part): many may run at once. */
 const SMALL_FILE = 8 * 1024 * 1024;
-
-/**
- * A small young generation: exporters allocate a buffer object per packet or
- * part, and each one's memory is freed only when a scavenge collects it. With
- * V8's default (up to 16 MiB semi-spaces) ~30 MiB more of garbage buffers
- * stayed resident during a 1 GiB SFTP upload, for no less CPU.
- */
-const WORKER_OPTIONS = { resourceLimits: { maxYoungGenerationSizeMb: 3 } };
-
-/**
- * The worker script: built next to this bundle (out/main/worker.js), or — when
- * running from source in tests — the TypeScript file loaded through tsx.
- */
-function createWorker(workerData: WorkerData): Worker {
-  const options = { ...WORKER_OPTIONS, workerData };
-  const here = dirname(fileURLToPath(import.meta.url));
-  // The bundle may sit in out/main/ or in its chunks/ folder.
-  const built = [join(here, 'worker.js'), join(here, '..', 'worker.js')].find((path) =>
-    existsSync(path),
-  );
-  if (built) return new Worker(built, options);
-  const resolve = createRequire(import.meta.url).resolve;
-  const tsx = join(dirname(resolve('tsx/package.json')), 'dist');
-  const url = (path: string) => JSON.stringify(pathToFileURL(path).href);
-  const bootstrap = [
-    `(await import(${url(join(tsx, 'esm/api/index.mjs'))})).register();`,
-    `(await import(${url(join(tsx, 'cjs/api/index.mjs'))})).register();`,
-    `await import(${url(join(here, 'worker.ts'))});`,
-  ].join('\n');
-  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`), options);
-}
 
 export type PoolOptions = {
   /** Worker threads (default from config: min(4, cores)). */
@@ -265,7 +231,7 @@ export class WorkerPool {
 
   private spawn(): PooledWorker {
     const pooled: PooledWorker = {
-      worker: createWorker({ buckets: this.options.buckets, policy: this.options.policy }),
+      worker: newExporterThread({ buckets: this.options.buckets, policy: this.options.policy }),
       running: new Set(),
       large: new Set(),
     };

@@ -45,7 +45,9 @@ export type WorkRequest =
   /** Load these exporters now (their SDKs), before their first file arrives. */
   | { type: 'load'; operations: UploadOperation[] }
   /** The checkpoint of upload `id` is on disk. */
-  | { type: 'checkpoint-saved'; id: number };
+  | { type: 'checkpoint-saved'; id: number }
+  /** A worker's first message (it may start before the engine knows these). */
+  | ({ type: 'init' } & WorkerData);
 
 export type WorkReply =
   /** Bytes sent since the previous report (negative when a try restarts). */
@@ -56,7 +58,7 @@ export type WorkReply =
   | { type: 'failed'; id: number; error: ErrorInfo };
 
 /**
- * What every worker gets when it starts: the bandwidth limits it reads, and
+ * What every worker gets first (its 'init' message): the bandwidth limits it reads, and
  * how its transfers retry and when they count as stalled.
  */
 export type WorkerData = { buckets: SharedArrayBuffer; policy: TransferPolicy };

@@ -1,4 +1,5 @@
-import { parentPort, workerData } from 'node:worker_threads';
+import '../compile-cache';
+import { parentPort } from 'node:worker_threads';
 import { OutboxError, toErrorInfo } from '../errors';
 import { asOutboxError } from '../exporters/classify';
 import type { ResumeState, TransferContext } from '../exporters/exporter';
@@ -28,7 +29,8 @@ type ExporterContext = TransferContext<ResumeStateOf<UploadOperation>>;
 const port = parentPort;
 if (!port) throw new Error('worker.ts must run in a worker thread');
 
-const { buckets, policy } = workerData as WorkerData;
+/** The bandwidth limits and transfer policy: the engine's first message (see worker-thread.ts). */
+let settings: WorkerData | undefined;
 const sessions = new WorkerSessions();
 const running = new Map<number, AbortController>();
 const checkpointsSaving = new Map<number, () => void>();
@@ -103,6 +105,8 @@ async function handle(request: TaskRequest): Promise<void> {
   const { signal } = controller;
   const progress = progressReporter(request.id);
   try {
+    if (!settings) throw new Error('The export worker got work before its settings.');
+    const { buckets, policy } = settings;
     const exporter = await loadExporter(request.operation);
     const params = request.params as never;
     let result;
@@ -157,7 +161,9 @@ function cancelled(): OutboxError {
 
 port.on('message', (requests: WorkRequest[]) => {
   for (const request of requests) {
-    if (request.type === 'cancel') {
+    if (request.type === 'init') {
+      settings = request;
+    } else if (request.type === 'cancel') {
       running.get(request.id)?.abort(request.pause ? PAUSE_REASON : undefined);
     } else if (request.type === 'checkpoint-saved') {
       checkpointsSaving.get(request.id)?.();
