@@ -63,6 +63,58 @@ describe('floors of main/core (eslint no-restricted-imports)', () => {
     ).toEqual([]);
   });
 
+  it("lets tasks/ and the renderer import a backend folder's descriptor, and nothing else of it", async () => {
+    expect(
+      await floorErrors(
+        'main/core/tasks/registry-like.ts',
+        "export * from '../exporters/s3/destination';",
+      ),
+    ).toEqual([]);
+    expect(
+      await floorErrors(
+        'main/core/tasks/upward.ts',
+        [
+          "export * from '../exporters/s3/s3-exporter';",
+          "export * from '../exporters/registry';",
+        ].join('\n'),
+      ),
+    ).toHaveLength(2);
+    expect(
+      await floorErrors(
+        'main/core/transfer/upward.ts',
+        "export * from '../exporters/s3/destination';",
+      ),
+    ).toHaveLength(1);
+    expect(
+      await floorErrors(
+        'renderer/src/lib/backend.ts',
+        [
+          "export * from '../../../main/core/exporters/s3/destination';",
+          "export * from '../../../main/core/tasks/destinations';",
+          "export * from '../../../main/core/exporters/s3/s3-exporter';",
+          "export * from '../../../main/core/engine/engine';",
+        ].join('\n'),
+      ),
+    ).toHaveLength(2);
+  });
+
+  it('keeps a descriptor free of exporter code, SDKs and node: modules', async () => {
+    const errors = await floorErrors(
+      'main/core/exporters/s3/destination.ts',
+      [
+        "import { z } from 'zod';",
+        "import { field } from '../../tasks/fields';",
+        "import { s3Exporter } from './s3-exporter';",
+        "import { probeName } from '../probe-name';",
+        "import { S3Client } from '@aws-sdk/client-s3';",
+        "import { posix } from 'node:path';",
+        'export const all = [z, field, s3Exporter, probeName, S3Client, posix];',
+      ].join('\n'),
+    );
+    expect(errors).toHaveLength(4);
+    expect(errors[0]).toMatch(/only tasks\/, the bottom floor and zod/);
+  });
+
   it('puts every room of main/core below the API (a new room must be given its floor)', async () => {
     const rooms = readdirSync(join(import.meta.dirname, '../../main/core'), {
       withFileTypes: true,

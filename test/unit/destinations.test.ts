@@ -1,4 +1,7 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { exporterFolder, hasExporter, loadExporter } from '../../main/core/exporters/registry';
 import { destinations } from '../../main/core/tasks/destinations';
 import { exportOperations } from '../../main/core/tasks/operations';
 import { shapeOf } from '../../main/core/tasks/secrets';
@@ -15,6 +18,25 @@ describe('destination descriptors', () => {
       expect(descriptor?.short, operation).not.toBe('');
     }
     expect(Object.keys(destinations).sort()).toEqual([...exportOperations].sort());
+  });
+
+  it('every export operation has an exporter, loaded from its folder (export/url runs in the engine)', async () => {
+    const uploads = exportOperations.filter(hasExporter);
+    expect(uploads).toEqual(exportOperations.filter((operation) => operation !== 'export/url'));
+    for (const operation of uploads) {
+      expect((await loadExporter(operation)).operation, operation).toBe(operation);
+    }
+  });
+
+  it('lists every backend folder in the registry, each named after its operation', () => {
+    const exporters = join(import.meta.dirname, '../../main/core/exporters');
+    const folders = readdirSync(exporters, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => entry.name);
+    expect(exportOperations.map(exporterFolder).sort()).toEqual(folders.sort());
+    for (const folder of folders) {
+      expect(existsSync(join(exporters, folder, 'destination.ts')), folder).toBe(true);
+    }
   });
 
   it('names only fields its schema has', () => {

@@ -1,7 +1,7 @@
 import { generateKeyPairSync, verify as verifySignature } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
 import { ValidationError } from '../../main/core/errors';
-import { isEmulator, newStorage } from '../../main/core/exporters/gcs/client';
+import { isEmulator, newStorage } from '../../main/core/exporters/google-cloud-storage/client';
 import { validateTask } from '../../main/core/tasks/validate';
 import type { TaskOf } from '../../main/core/tasks/operations';
 

@@ -4,26 +4,30 @@ import type { Exporter } from './exporter';
 /** Exporters that move bytes (export/url only creates links, in the engine). */
 export type UploadOperation = Exclude<ExportOperation, 'export/url'>;
 
-type Loaders = { [O in UploadOperation]?: () => Promise<Exporter<O>> };
-
-// Loaded on first use so a worker only pays for the SDKs it needs.
-const loaders: Loaders = {
-  'export/upload': async () => (await import('./upload/upload-exporter')).uploadExporter,
-  'export/s3': async () => (await import('./s3/s3-exporter')).s3Exporter,
-  'export/sftp': async () => (await import('./sftp/sftp-exporter')).sftpExporter,
-  'export/openstack': async () =>
-    (await import('./openstack/openstack-exporter')).openstackExporter,
-  'export/azure/blob': async () =>
-    (await import('./azure-blob/azure-blob-exporter')).azureBlobExporter,
-  'export/google-cloud-storage': async () => (await import('./gcs/gcs-exporter')).gcsExporter,
-};
-
 export function hasExporter(operation: ExportOperation): operation is UploadOperation {
-  return operation !== 'export/url' && loaders[operation] !== undefined;
+  return operation !== 'export/url';
 }
 
+/** An operation's folder in main/core/exporters/: its name after export/, `/` as `-`. */
+export function exporterFolder(operation: ExportOperation): string {
+  return operation.replace(/^export\//, '').replaceAll('/', '-');
+}
+
+/**
+ * An operation's exporter, loaded on first use so a worker only pays for the SDKs it needs:
+ * the export of `<folder>/<folder>-exporter.ts` whose operation it is. Found by that naming,
+ * not through the registry, so a worker loads no schemas (and no zod). The path stays a
+ * template that electron-vite turns into one chunk per folder and tsx/vitest resolve as written.
+ */
 export async function loadExporter(operation: UploadOperation): Promise<Exporter<UploadOperation>> {
-  const load = loaders[operation] as (() => Promise<Exporter<UploadOperation>>) | undefined;
-  if (!load) throw new Error(`no exporter for ${operation} yet`);
-  return load();
+  const folder = exporterFolder(operation);
+  const module = (await import(`./${folder}/${folder}-exporter.ts`)) as Record<string, unknown>;
+  const exporter = Object.values(module).find(
+    (value): value is Exporter<UploadOperation> =>
+      typeof value === 'object' &&
+      value !== null &&
+      (value as { operation?: unknown }).operation === operation,
+  );
+  if (!exporter) throw new Error(`no exporter for ${operation} in exporters/${folder}/`);
+  return exporter;
 }

@@ -30,7 +30,8 @@ export function objectNaming(name: string, prefix: string): DestinationNaming {
 /**
  * What Outbox knows about one destination, its parameters' schema first: read
  * by validation, the planner, the UI, the CLI and share links, so that a
- * destination is described in one place (tasks/destinations/, a file each).
+ * destination is described in one place (exporters/<folder>/destination.ts, listed in
+ * tasks/destinations.ts).
  */
 export type DestinationDescriptor<O extends string = string> = {
   operation: O;

@@ -7,7 +7,7 @@ import { field } from './fields';
  * The task model: one zod schema per operation, with exactly the parameter
  * names, types and defaults of CloudConvert's export API (see README, "Task
  * reference"). Outbox additions are marked `extension: true`. Each export
- * operation's schema lives in tasks/destinations/ beside its descriptor.
+ * operation's schema lives beside its descriptor, exporters/<folder>/destination.ts.
  */
 
 export const importFileSchema = z.strictObject({

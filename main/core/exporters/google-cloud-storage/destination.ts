@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { partSize, taskInput, exclusive, httpUrl, shareLink, text } from '../field-types';
-import { field } from '../fields';
+import { partSize, taskInput, exclusive, httpUrl, shareLink, text } from '../../tasks/field-types';
+import { field } from '../../tasks/fields';
 import {
   bucketAddress,
   bucketLocation,
@@ -8,7 +8,7 @@ import {
   objectNaming,
   textOf,
   type DestinationDescriptor,
-} from '../destination';
+} from '../../tasks/destination';
 
 export const exportGoogleCloudStorageSchema = exclusive(
   z.strictObject({

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { taskInput, exclusive, text, wholeNumber } from '../field-types';
-import { field } from '../fields';
-import { joinWhere, textOf, type DestinationDescriptor } from '../destination';
+import { taskInput, exclusive, text, wholeNumber } from '../../tasks/field-types';
+import { field } from '../../tasks/fields';
+import { joinWhere, textOf, type DestinationDescriptor } from '../../tasks/destination';
 
 export const exportSftpSchema = exclusive(
   z.strictObject({

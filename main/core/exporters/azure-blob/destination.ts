@@ -8,9 +8,14 @@ import {
   httpUrl,
   shareLink,
   text,
-} from '../field-types';
-import { field } from '../fields';
-import { joinWhere, objectNaming, textOf, type DestinationDescriptor } from '../destination';
+} from '../../tasks/field-types';
+import { field } from '../../tasks/fields';
+import {
+  joinWhere,
+  objectNaming,
+  textOf,
+  type DestinationDescriptor,
+} from '../../tasks/destination';
 
 export const exportAzureBlobSchema = exclusive(
   z.strictObject({

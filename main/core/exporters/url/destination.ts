@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { taskInput, flag, text, wholeNumber } from '../field-types';
-import { field } from '../fields';
-import { textOf, type DestinationDescriptor } from '../destination';
+import { taskInput, flag, text, wholeNumber } from '../../tasks/field-types';
+import { field } from '../../tasks/fields';
+import { textOf, type DestinationDescriptor } from '../../tasks/destination';
 
 export const exportUrlSchema = z.strictObject({
   operation: z.literal('export/url'),

@@ -7,9 +7,14 @@ import {
   shareLink,
   text,
   wholeNumber,
-} from '../field-types';
-import { field } from '../fields';
-import { joinWhere, objectNaming, textOf, type DestinationDescriptor } from '../destination';
+} from '../../tasks/field-types';
+import { field } from '../../tasks/fields';
+import {
+  joinWhere,
+  objectNaming,
+  textOf,
+  type DestinationDescriptor,
+} from '../../tasks/destination';
 
 export const exportOpenStackSchema = exclusive(
   z.strictObject({

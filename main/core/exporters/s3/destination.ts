@@ -9,8 +9,8 @@ import {
   httpUrl,
   shareLink,
   text,
-} from '../field-types';
-import { field } from '../fields';
+} from '../../tasks/field-types';
+import { field } from '../../tasks/fields';
 import {
   bucketAddress,
   bucketLocation,
@@ -18,7 +18,7 @@ import {
   objectNaming,
   textOf,
   type DestinationDescriptor,
-} from '../destination';
+} from '../../tasks/destination';
 
 export const s3AclValues = [
   'private',

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { taskInput, headers, httpUrl } from '../field-types';
-import { field } from '../fields';
-import { textOf, type DestinationDescriptor } from '../destination';
+import { taskInput, headers, httpUrl } from '../../tasks/field-types';
+import { field } from '../../tasks/fields';
+import { textOf, type DestinationDescriptor } from '../../tasks/destination';
 
 export const exportUploadSchema = z.strictObject({
   operation: z.literal('export/upload'),
