@@ -3,12 +3,13 @@ import { deliveryQuerySchema } from '../delivery-log/delivery-entry';
 import { ValidationError, type FieldErrors } from '../errors';
 import { shareRequestSchema } from '../engine/share-after-export';
 import { maxRunningJobsSchema } from '../engine/queue-settings';
-import { lanSharingSchema } from '../server/lan-settings';
 import { exportOperations } from '../tasks/operations';
 import { collectIssues } from '../tasks/validate';
 import { apiErrorOf } from './core-api';
 import type { ApiArgs, ApiMethod, ApiResult } from './api-transport';
 import type { OutboxApi } from './outbox-api';
+import { settingsInputSchema } from './settings-views';
+import { watchInputSchema } from './watch-api';
 
 /**
  * The arguments each OutboxApi method accepts, checked before the core sees
@@ -55,8 +56,6 @@ const linkOptions = z.strictObject({
     .optional(),
 });
 
-const settingsInput = z.strictObject({ lan_sharing: lanSharingSchema });
-
 export const apiArgSchemas = {
   info: none,
   listProfiles: none,
@@ -83,21 +82,12 @@ export const apiArgSchemas = {
   revokeLink: z.tuple([id]),
   updateLink: z.tuple([id, linkOptions]),
   getSettings: none,
-  saveSettings: z.tuple([settingsInput]),
+  saveSettings: z.tuple([settingsInputSchema]),
   // The text is parsed by the setting itself (INVALID_DATA naming the entry and why).
   setBandwidthLimit: z.tuple([z.string().min(1).max(1000), name.optional()]),
   setMaxRunningJobs: z.tuple([maxRunningJobsSchema]),
   listWatches: none,
-  addWatch: z.tuple([
-    z.strictObject({
-      profile: z.string().max(500),
-      dir: z.string().max(4096),
-      after: z.string().max(20).optional(),
-      include: z.array(z.string().max(1000)).max(100).optional(),
-      exclude: z.array(z.string().max(1000)).max(100).optional(),
-      settle: z.string().max(20).optional(),
-    }),
-  ]),
+  addWatch: z.tuple([watchInputSchema]),
   removeWatch: z.tuple([id]),
 } satisfies Record<ApiMethod, z.ZodType>;
 

@@ -5,13 +5,13 @@ import type { JobRecord } from '../transfer/records';
 import type { ErrorInfo } from '../errors';
 import type { ProbeResult } from '../exporters/exporter';
 import type { LinkChange } from '../links/link-store';
-import type { LanSharing } from '../server/lan-settings';
 import type { SecretState } from '../profiles/profile-params';
 import type { ProfileView as StoredProfileView } from '../profiles/profile-service';
 import type { ExportOperation } from '../tasks/operations';
 import type { WatchView } from '../watch/watch-service';
 import type { LinkView } from './links-api';
-import type { SettingsView } from './settings-views';
+import type { SettingsInput, SettingsView } from './settings-views';
+import type { WatchInput } from './watch-api';
 
 /**
  * What the UI may ask of Outbox: one typed interface, implemented by the
@@ -61,8 +61,6 @@ export type LinkOptions = LinkChange;
 
 export type { SettingsView };
 
-export type SettingsInput = { lan_sharing: LanSharing };
-
 export type HostInfo = {
   host: 'electron' | 'browser';
   version: string;
@@ -70,17 +68,7 @@ export type HostInfo = {
   dataDir: string;
 };
 
-/** "Watch a folder…": what the dialog sends; `settle` is decimal seconds as typed. */
-export type WatchInput = {
-  profile: string;
-  dir: string;
-  after?: string;
-  include?: string[];
-  exclude?: string[];
-  settle?: string;
-};
-
-export type { WatchView };
+export type { SettingsInput, WatchInput, WatchView };
 
 export type ApiEvent =
   | { type: 'job'; job: JobRecord }

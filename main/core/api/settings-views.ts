@@ -31,6 +31,10 @@ export const settingsViewSchema = z.object({
 });
 export type SettingsView = z.infer<typeof settingsViewSchema>;
 
+/** What the UI saves with saveSettings. */
+export const settingsInputSchema = z.strictObject({ lan_sharing: lanSharingSchema });
+export type SettingsInput = z.infer<typeof settingsInputSchema>;
+
 /** The settings and where links are served on the LAN now. */
 export async function settingsView(home: string): Promise<SettingsView> {
   const server = await findRunningServer(home);
