@@ -11,6 +11,7 @@ import { startServer, type RunningServer } from '../core/server/outbox-server';
 import { failureSummary, jobSummary } from '../core/api/job-views';
 import { renderJob } from './render-job';
 import { openProfiles } from './profile-command';
+import { printJson } from './print-json';
 
 /** Running jobs from the CLI: an engine on the data directory, progress on stderr, the outcome on stdout. */
 
@@ -86,7 +87,7 @@ export async function runOn(
   stopProgress();
   if (showProgress) process.stderr.write('\r\x1b[K');
 
-  if (options.json) console.log(JSON.stringify(jobSummary(record), null, 2));
+  if (options.json) printJson(jobSummary(record));
   else console.log(renderJob(record));
   const hasLinks = record.tasks.some(
     (t) => t.operation === 'export/url' && t.status === 'finished',

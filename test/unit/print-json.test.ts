@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { prettyJsonPieces } from '../../main/cli/print-json';
+
+const pieces = (value: unknown) => [...prettyJsonPieces(value)].join('');
+
+describe('prettyJsonPieces', () => {
+  it('writes the text of JSON.stringify(value, null, 2)', () => {
+    const values: unknown[] = [
+      null,
+      0,
+      -1.5,
+      'a "quoted"\nline ✓',
+      true,
+      [],
+      {},
+      [[], {}, [1, [2, { a: [] }]]],
+      { a: undefined, b: () => 1, c: Symbol('s'), d: null, e: [undefined, () => 1, 3] },
+      { when: new Date(Date.UTC(2026, 11, 3)), nested: { list: [{ x: 1 }, { y: 'z' }] } },
+      {
+        id: 'job',
+        status: 'finished',
+        tasks: [
+          {
+            name: 'export',
+            result: {
+              files: Array.from({ length: 50 }, (_, i) => ({
+                filename: `f${i}.bin`,
+                size: 16384,
+                checksum: { algorithm: 'md5', value: 'x'.repeat(32) },
+              })),
+            },
+          },
+        ],
+      },
+    ];
+    for (const value of values) expect(pieces(value)).toBe(JSON.stringify(value, null, 2));
+  });
+
+  it('hands out a large array element by element, never as one string', () => {
+    const files = Array.from({ length: 2000 }, (_, i) => ({ filename: `f${i}.bin`, size: i }));
+    const longest = Math.max(...[...prettyJsonPieces({ files })].map((p) => p.length));
+    expect(longest).toBeLessThan(40);
+  });
+});
