@@ -1,5 +1,6 @@
 import { OutboxError } from '../errors';
 import type { JobRecord, TaskRecord } from '../transfer/records';
+import { copyOfJob } from './job-lists';
 import { JobRequests, type JobAction, type JobRequest } from './job-requests';
 import { JobRunner } from './job-runner';
 import { JobStore } from './job-store';
@@ -133,7 +134,7 @@ export class ControlledRunner extends JobRunner {
       this.queue.takeOut(id);
       for (const pause of active.pauses) pause();
     }
-    const record = structuredClone(await active.done);
+    const record = copyOfJob(await active.done);
     if (record.status === 'paused') this.pausedHere.add(id);
     return record;
   }
@@ -166,7 +167,7 @@ export class ControlledRunner extends JobRunner {
   async cancelAny(id: string): Promise<boolean> {
     if (this.cancel(id)) return true;
     const cancelled = await this.store.cancelPaused(id);
-    if (cancelled) this.events.emit('job', structuredClone(cancelled));
+    if (cancelled) this.events.emit('job', copyOfJob(cancelled));
     return cancelled !== undefined;
   }
 
@@ -175,7 +176,7 @@ export class ControlledRunner extends JobRunner {
     const active = this.active.get(id);
     if (!active || !this.queue.toFront(id))
       throw new OutboxError('INVALID_DATA', `job ${id} is not waiting in this Outbox's queue`);
-    return structuredClone(active.record);
+    return copyOfJob(active.record);
   }
 
   /** `max_running_jobs` changed: more jobs start at once if it rose. */

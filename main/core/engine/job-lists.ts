@@ -131,9 +131,34 @@ export class JobLists {
   }
 
   private keep(files: ResultFile[], file: string): void {
-    Object.freeze(files);
-    this.stored.set(files, file);
+    this.stored.set(fixedList(files), file);
   }
+}
+
+/** A result list that is never changed in place (a change is a new list): stored and copied as is. */
+export function fixedList(files: ResultFile[]): ResultFile[] {
+  return Object.freeze(files) as ResultFile[];
+}
+
+/**
+ * A copy of a job record to hand out, sharing its stored (frozen, never
+ * changed) result lists: a copy of 100,000 entries costs ~0.1 s and ~40 MB.
+ */
+export function copyOfJob(record: JobRecord): JobRecord {
+  const shared = record.tasks.map((task) =>
+    task.result && Object.isFrozen(task.result.files) ? task.result.files : undefined,
+  );
+  const copy = structuredClone({
+    ...record,
+    tasks: record.tasks.map((task, i) =>
+      shared[i] ? { ...task, result: { ...task.result, files: [] } } : task,
+    ),
+  });
+  copy.tasks.forEach((task, i) => {
+    const files = shared[i];
+    if (files && task.result) task.result.files = files;
+  });
+  return copy;
 }
 
 async function ageMs(path: string, now: number): Promise<number> {

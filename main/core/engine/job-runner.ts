@@ -13,6 +13,7 @@ import type { BwLimit } from '../transfer/bwlimit';
 import { BandwidthControl } from './bandwidth';
 import { DeliveredWriter } from './delivered-writer';
 import { JobQueue } from './job-queue';
+import { copyOfJob, fixedList } from './job-lists';
 import { JobStore } from './job-store';
 import { PartialUploads } from './partial-uploads';
 import { expandProfiles, planJob, type JobPlan } from './plan';
@@ -154,13 +155,13 @@ export class JobRunner {
     active.done = this.execute(active, plan);
     this.active.set(record.id, active);
     void active.done.finally(() => this.active.delete(record.id));
-    return structuredClone(record);
+    return copyOfJob(record);
   }
 
   /** Resolves when the job has ended (finished or error). */
   async wait(id: string): Promise<JobRecord> {
     const active = this.active.get(id);
-    if (active) return structuredClone(await active.done);
+    if (active) return copyOfJob(await active.done);
     const record = await this.store.get(id);
     if (!record) throw new OutboxError('NOT_FOUND', `no job ${id}`);
     return record;
@@ -174,14 +175,14 @@ export class JobRunner {
 
   async get(id: string): Promise<JobRecord | undefined> {
     const active = this.active.get(id);
-    return active ? structuredClone(active.record) : this.store.get(id);
+    return active ? copyOfJob(active.record) : this.store.get(id);
   }
 
   /** Jobs kept (the last `retentionSeconds`), newest first. */
   async list(): Promise<JobRecord[]> {
     const stored = await this.store.list();
     const merged = stored.map((record) => this.active.get(record.id)?.record ?? record);
-    return structuredClone(merged).sort((a, b) => b.created_at.localeCompare(a.created_at));
+    return merged.map(copyOfJob).sort((a, b) => b.created_at.localeCompare(a.created_at));
   }
 
   /** Stops a running job promptly: queued files never start, running ones are aborted. */
@@ -228,12 +229,12 @@ export class JobRunner {
     if (active) {
       applySharedFiles(active.record, taskName, signed);
       await this.update(active);
-      return structuredClone(active.record);
+      return copyOfJob(active.record);
     }
     const current = (await this.store.get(id)) ?? record;
     applySharedFiles(current, taskName, signed);
     await this.store.save(current);
-    this.events.emit('job', structuredClone(current));
+    this.events.emit('job', copyOfJob(current));
     return current;
   }
 
@@ -266,7 +267,9 @@ export class JobRunner {
       if (files) {
         task.status = 'finished';
         task.ended_at = task.started_at = new Date().toISOString();
-        task.result = { files: files.map((file) => ({ filename: file.name, size: file.size })) };
+        task.result = {
+          files: fixedList(files.map((file) => ({ filename: file.name, size: file.size }))),
+        };
       }
     }
     // The setting as it is now (`outbox settings jobs N` from another process too).
@@ -373,9 +376,9 @@ export class JobRunner {
     if (position > 0) record.queue_position = position;
     else delete record.queue_position;
     record.status = active.paused ? 'paused' : position > 0 ? 'waiting' : jobStatusOf(record.tasks);
-    // A copy per listener-less event costs ~0.1 s for a 100,000-file job's record.
-    if (this.events.listenerCount('job') > 0)
-      this.events.emit('job', structuredClone(active.record));
-    await this.store.save(active.record);
+    // Saved first: a long list is stored (and frozen) then, and the copies share it.
+    const saved = this.store.save(active.record);
+    if (this.events.listenerCount('job') > 0) this.events.emit('job', copyOfJob(active.record));
+    await saved;
   }
 }
