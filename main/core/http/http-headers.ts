@@ -1,5 +1,17 @@
 import type { IncomingMessage } from 'node:http';
-import mime from 'mime-types';
+import { createRequire } from 'node:module';
+import type MimeTypes from 'mime-types';
+
+/**
+ * mime-types, loaded on the first lookup: building its table from mime-db
+ * (~2,500 types) took ~20 ms at every command's start, and the main thread of
+ * an export never looks a type up (the exporters do, in their worker).
+ */
+let mime: typeof MimeTypes | undefined;
+function mimeTypes(): typeof MimeTypes {
+  mime ??= createRequire(import.meta.url)('mime-types') as typeof MimeTypes;
+  return mime;
+}
 
 /** `Content-Disposition` that keeps non-ASCII names (RFC 6266 `filename*`) with an ASCII fallback. */
 export function contentDisposition(type: 'inline' | 'attachment', filename: string): string {
@@ -12,8 +24,8 @@ export function contentDisposition(type: 'inline' | 'attachment', filename: stri
 }
 
 export function contentTypeOf(filename: string): string {
-  const type = mime.lookup(filename) || 'application/octet-stream';
-  const charset = mime.charset(type);
+  const type = mimeTypes().lookup(filename) || 'application/octet-stream';
+  const charset = mimeTypes().charset(type);
   return charset ? `${type}; charset=${charset.toLowerCase()}` : type;
 }
 
