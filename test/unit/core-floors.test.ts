@@ -105,10 +105,10 @@ describe('floors of main/core (eslint no-restricted-imports)', () => {
         "import { z } from 'zod';",
         "import { field } from '../../tasks/fields';",
         "import { s3Exporter } from './s3-exporter';",
-        "import { probeName } from '../probe-name';",
+        "import { probePath } from '../probe-path';",
         "import { S3Client } from '@aws-sdk/client-s3';",
         "import { posix } from 'node:path';",
-        'export const all = [z, field, s3Exporter, probeName, S3Client, posix];',
+        'export const all = [z, field, s3Exporter, probePath, S3Client, posix];',
       ].join('\n'),
     );
     expect(errors).toHaveLength(4);

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { probePath } from '../../main/core/exporters/probe-path';
 import { exporterFolder, hasExporter, loadExporter } from '../../main/core/exporters/registry';
 import { destinations } from '../../main/core/tasks/destinations';
 import { exportOperations } from '../../main/core/tasks/operations';
@@ -37,6 +38,19 @@ describe('destination descriptors', () => {
     for (const folder of folders) {
       expect(existsSync(join(exporters, folder, 'destination.ts')), folder).toBe(true);
     }
+  });
+
+  it('says where "Test connection" writes', () => {
+    const s3 = destinations['export/s3'];
+    expect(probePath(s3, { key_prefix: 'in/' }, 'p')).toBe('in/p');
+    expect(probePath(s3, { key: 'a/b/f.pdf' }, 'p')).toBe('a/b/p');
+    expect(probePath(s3, { key: 'f.pdf' }, 'p')).toBe('p');
+    expect(probePath(destinations['export/sftp'], { path: '/upload/' }, 'p')).toBe('/upload/p');
+    expect(probePath(destinations['export/sftp'], { file: 'in/f.pdf' }, 'p')).toBe('in/p');
+    expect(probePath(destinations['export/azure/blob'], { blob_prefix: 'in/' }, 'p')).toBe('p');
+    expect(probePath(destinations['export/google-cloud-storage'], {})).toMatch(
+      /^\.outbox-probe-[0-9a-f]{12}$/,
+    );
   });
 
   it('names only fields its schema has', () => {

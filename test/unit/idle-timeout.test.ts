@@ -115,7 +115,7 @@ describe(
     it('export/s3, the SDK client (the connection test): fails as TIMEOUT', async () => {
       const sessions = new WorkerSessions();
       const error = await s3Exporter
-        .probe(s3Params(), { signal: new AbortController().signal, sessions, policy })
+        .probe(s3Params(), { signal: new AbortController().signal, sessions, policy }, 'probe')
         .then(
           () => undefined,
           (e: unknown) => e,

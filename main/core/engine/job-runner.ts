@@ -4,8 +4,10 @@ import type { DeliveryLog } from '../delivery-log/delivery-log';
 import { recordLinks } from '../delivery-log/record-deliveries';
 import { OutboxError, ValidationError, toErrorInfo, type ErrorInfo } from '../errors';
 import type { ProbeResult, TaskExporter } from '../exporters/exporter';
+import { probePath } from '../exporters/probe-path';
 import { hasExporter, type UploadOperation } from '../exporters/registry';
 import type { ProfileResolver } from '../profiles/profile-params';
+import { destinationOf } from '../tasks/destinations';
 import type { ExportOperation, ExportTask } from '../tasks/operations';
 import { isExportTask, validateTask, type Job } from '../tasks/validate';
 import { jobStatusOf, type JobRecord, type ResultFile, type TaskRecord } from '../transfer/records';
@@ -247,7 +249,11 @@ export class JobRunner {
     this.checkAvailable(task.operation, 'operation');
     const local = this.taskExporters.get(task.operation);
     if (local) return local.probe(task);
-    return this.pool.probe({ operation: task.operation as UploadOperation, params: task });
+    return this.pool.probe({
+      operation: task.operation as UploadOperation,
+      params: task,
+      path: probePath(destinationOf(task.operation), task),
+    });
   }
 
   /** Cancels what runs and waits for it to end; stops the workers. */

@@ -34,7 +34,8 @@ export type TaskRequest =
       /** Slots of the bandwidth limits (WorkerData's buckets) its bytes count against. */
       limits: number[];
     })
-  | (ForTask & { type: 'probe' })
+  /** `path`: where the probe writes, from the descriptor (the workers load none). */
+  | (ForTask & { type: 'probe'; path: string })
   /** Sign a download link for `file`, stored by an earlier upload with these params. */
   | (ForTask & { type: 'share'; file: ResultFile; expires_in: number });
 

@@ -111,7 +111,7 @@ async function handle(request: TaskRequest): Promise<void> {
     const params = request.params as never;
     let result;
     if (request.type === 'probe') {
-      result = await exporter.probe(params, { signal, sessions, policy });
+      result = await exporter.probe(params, { signal, sessions, policy }, request.path);
     } else if (request.type === 'share') {
       result = await shareStoredFile(exporter, params, request.file, request, {
         signal,

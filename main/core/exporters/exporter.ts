@@ -106,8 +106,11 @@ export interface Exporter<O extends ExportOperation> {
     request: UploadRequest<O>,
     context: TransferContext<ResumeStateOf<O>>,
   ): Promise<ResultFile>;
-  /** "Test connection": checks credentials and write access, leaving nothing behind. */
-  probe(params: TaskOf<O>, context: ClientContext): Promise<ProbeResult>;
+  /**
+   * "Test connection": checks credentials and write access, leaving nothing behind; `path` is
+   * where it writes, as its descriptor's `probe` says (exporters/probe-path.ts).
+   */
+  probe(params: TaskOf<O>, context: ClientContext, path: string): Promise<ProbeResult>;
   /**
    * A download URL, signed now, for `file` as an earlier `upload` of these
    * parameters returned it; the same signature as the `share_link` parameter

@@ -7,6 +7,13 @@ export type DescribedParams = Record<string, unknown>;
 export type DestinationIcon = 'link' | 'box' | 'cloud' | 'server' | 'upload';
 
 /**
+ * Where "Test connection" writes its test object (removed at once): `beside` the files, in the
+ * folder or prefix they go to (so permissions scoped to it apply), at the `root` of the bucket
+ * or container, or `nothing` (the test only reads or connects).
+ */
+export type ProbePlace = 'beside' | 'root' | 'nothing';
+
+/**
  * How a destination names what it stores, for the shared naming rules:
  * `name` holds one fixed name, `prefix` a folder or prefix for many
  * (`directory`: a folder path joined with `/`, `prefix`: a string prefix);
@@ -42,6 +49,7 @@ export type DestinationDescriptor<O extends string = string> = {
   short: string;
   icon: DestinationIcon;
   naming: DestinationNaming;
+  probe: ProbePlace;
   /** One line for people saying where a profile delivers ("devstoreaccount1 / photos"). */
   where(params: DescribedParams): string;
   /** The address a profile list shows: server, account, bucket ("http://127.0.0.1:7480 photos"). */

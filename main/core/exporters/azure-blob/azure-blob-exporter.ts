@@ -17,7 +17,6 @@ import { storedFile } from '../stored-file';
 import { planBlocks, stageBlocks } from './blocks';
 import { containerClientOf, serviceUrlOf, withoutQuery } from './client';
 import { azureError, type AzureScope } from './errors';
-import { probeName } from '../probe-name';
 
 type AzureParams = TaskOf<'export/azure/blob'>;
 
@@ -184,13 +183,13 @@ export const azureBlobExporter: Exporter<'export/azure/blob'> = {
     }
   },
 
-  async probe(params, { signal, sessions }) {
+  async probe(params, { signal, sessions }, path) {
     const scope = scopeOf(params);
     try {
       const container = await containerClientOf(params, sessions);
       // Staging a block needs the same rights as an upload but creates no blob;
       // Azure discards uncommitted blocks (after a week at most).
-      const blob = container.getBlockBlobClient(probeName());
+      const blob = container.getBlockBlobClient(path);
       const data = Buffer.from('outbox connection test');
       await blob.stageBlock(Buffer.from('outbox-probe').toString('base64'), data, data.length, {
         abortSignal: signal,

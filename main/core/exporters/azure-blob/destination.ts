@@ -77,6 +77,7 @@ export const azureBlobDestination = {
   short: 'Azure',
   icon: 'cloud',
   naming: objectNaming('blob', 'blob_prefix'),
+  probe: 'root',
   where: (p) =>
     joinWhere(textOf(p, 'storage_account'), textOf(p, 'container'), textOf(p, 'blob_prefix')),
   address: (p) => `${textOf(p, 'storage_account') ?? ''}/${textOf(p, 'container') ?? ''}`,

@@ -47,6 +47,7 @@ export const gcsDestination = {
   short: 'GCS',
   icon: 'cloud',
   naming: objectNaming('file', 'file_prefix'),
+  probe: 'root',
   where: (p) => joinWhere(textOf(p, 'bucket'), textOf(p, 'file_prefix')),
   address: bucketAddress,
   location: (file) => bucketLocation('gs', file, 'file'),

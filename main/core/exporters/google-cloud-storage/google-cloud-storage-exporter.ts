@@ -9,7 +9,6 @@ import { storedFile } from '../stored-file';
 import { countSent } from '../source-stream';
 import { apiRootOf, objectUrlOf, storageOf } from './client';
 import { gcsError, type GcsScope } from './errors';
-import { probeName } from '../probe-name';
 
 type GcsParams = TaskOf<'export/google-cloud-storage'>;
 
@@ -135,13 +134,13 @@ export const gcsExporter: Exporter<'export/google-cloud-storage'> = {
     }
   },
 
-  async probe(params, { signal, sessions }) {
+  async probe(params, { signal, sessions }, path) {
     const scope = scopeOf(params);
     try {
       const storage = await storageOf(params, sessions);
       // Opening a resumable session checks sign-in, the bucket and the right to
       // create objects; cancelling it leaves no object behind.
-      const file = storage.bucket(params.bucket).file(probeName());
+      const file = storage.bucket(params.bucket).file(path);
       signal.throwIfAborted();
       const [uri] = await file.createResumableUpload({ metadata: { contentType: 'text/plain' } });
       await cancelSession(uri);

@@ -74,6 +74,7 @@ export const openstackDestination = {
   short: 'Swift',
   icon: 'box',
   naming: objectNaming('file', 'file_prefix'),
+  probe: 'root',
   where: (p) => joinWhere(textOf(p, 'container'), textOf(p, 'file_prefix')),
   address: (p) => `${textOf(p, 'auth_url') ?? ''} ${textOf(p, 'container') ?? ''}`,
   location: (file) => textOf(file, 'location'),

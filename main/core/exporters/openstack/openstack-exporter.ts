@@ -9,7 +9,6 @@ import { storedName, withShareLink } from '../share-link';
 import { storedFile } from '../stored-file';
 import { tempUrlOf } from './temp-url';
 import { SwiftAccount } from './swift-client';
-import { probeName } from '../probe-name';
 
 /**
  * export/openstack: objects in a Swift container, authenticated with Keystone
@@ -77,7 +76,7 @@ export const openstackExporter: Exporter<'export/openstack'> = {
     return tempUrlOf(account, object, expiry, signal);
   },
 
-  async probe(params, context) {
+  async probe(params, context, probe) {
     const { signal } = context;
     const account = await SwiftAccount.of(params, context);
     await account.expectOk(
@@ -85,7 +84,6 @@ export const openstackExporter: Exporter<'export/openstack'> = {
       `Swift container ${params.container}`,
     );
     // A tiny object written and deleted: proves write access, leaves nothing.
-    const probe = probeName();
     const content = 'outbox probe';
     const path = `${params.container}/${probe}`;
     const written = await account.expectOk(

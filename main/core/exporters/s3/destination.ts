@@ -116,6 +116,7 @@ export const s3Destination = {
   short: 'S3',
   icon: 'box',
   naming: objectNaming('key', 'key_prefix'),
+  probe: 'beside',
   where: (p) => joinWhere(textOf(p, 'bucket'), textOf(p, 'key_prefix')),
   address: bucketAddress,
   location: (file) => bucketLocation('s3', file, 'key'),

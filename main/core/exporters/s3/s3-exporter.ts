@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { posix } from 'node:path';
 import {
   DeleteObjectCommand,
   GetObjectCommand,
@@ -12,7 +11,6 @@ import {
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { OutboxError } from '../../errors';
 import { withRetry } from '../../transfer/retry';
-import type { ExportS3Task } from '../../tasks/operations';
 import type { Exporter, ShareLinkExpiry, TransferContext } from '../exporter';
 import { multipartEtag, verify, type Checksum } from '../integrity';
 import { describeDestination, objectUrl, s3Client, s3PutObject } from './client';
@@ -23,7 +21,6 @@ import { planParts, preparePart, type PartLimits } from '../parts';
 import type { PutObject } from './put-object';
 import { storedName, withShareLink } from '../share-link';
 import { storedFile, type VerifiedBy } from '../stored-file';
-import { probeName } from '../probe-name';
 
 const S3_LIMITS: PartLimits = { service: 'S3', maxParts: 10_000, maxPartSize: 5 * 1024 ** 3 };
 
@@ -147,14 +144,6 @@ function presignedGet(
   );
 }
 
-/** Where the connection test writes: next to the objects, so prefix-scoped permissions apply. */
-function probeKey(params: ExportS3Task): string {
-  const name = probeName();
-  if (params.key_prefix) return `${params.key_prefix}${name}`;
-  const directory = params.key ? posix.dirname(params.key) : '.';
-  return directory === '.' ? name : `${directory}/${name}`;
-}
-
 /**
  * export/s3: objects in an S3 or S3-compatible bucket. Files up to one part
  * go as one PUT, larger ones as a parallel multipart upload; either way each
@@ -236,10 +225,9 @@ export const s3Exporter: Exporter<'export/s3'> = {
     );
   },
 
-  async probe(params, context) {
+  async probe(params, context, key) {
     const { signal } = context;
     const client = await s3Client(params, context);
-    const key = probeKey(params);
     const features = optionalFeaturesOf(params);
     const scope: S3ErrorScope = {
       destination: describeDestination(params),

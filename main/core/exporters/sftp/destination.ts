@@ -59,6 +59,7 @@ export const sftpDestination = {
   short: 'SFTP',
   icon: 'server',
   naming: { kind: 'fields', name: 'file', prefix: 'path', prefixKind: 'directory', style: 'path' },
+  probe: 'beside',
   where: (p) =>
     joinWhere(`${textOf(p, 'username') ?? ''}@${textOf(p, 'host') ?? ''}`, textOf(p, 'path')),
   address: (p) =>

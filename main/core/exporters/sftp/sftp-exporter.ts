@@ -236,9 +236,9 @@ export const sftpExporter: Exporter<'export/sftp'> = {
     }
   },
 
-  async probe(params, context) {
+  async probe(params, context, path) {
     const session = await sftpSession(params, context.sessions, context.signal);
-    const target = params.path ?? posix.dirname(params.file ?? '.');
+    const target = posix.dirname(path);
     // The nearest existing folder: missing ones would be created there.
     let dir = target.replace(/\/+$/, '') || '/';
     for (;;) {

@@ -25,6 +25,7 @@ export const uploadDestination = {
   icon: 'upload',
   // The URL is given whole (a presigned URL is used as it is); %d numbers many files.
   naming: { kind: 'own' },
+  probe: 'nothing',
   where: (p) => {
     // Presigned URLs carry a signature, so the URL is a secret: only `{ set }` comes back.
     if (typeof p.url === 'object' && p.url !== null) return 'PUT to a saved URL';

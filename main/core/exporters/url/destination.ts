@@ -51,6 +51,7 @@ export const urlDestination = {
   short: 'Link',
   icon: 'link',
   naming: { kind: 'own' },
+  probe: 'nothing',
   where: (p) => `Expires after ${lifetime(Number(textOf(p, 'expires_in') ?? 86400))}`,
   address: () => 'temporary links',
   location: (file) => textOf(file, 'url'),
