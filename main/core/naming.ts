@@ -22,6 +22,8 @@ export type NameStyle = 'object' | 'path';
 const PLACEHOLDER = /%%|%(0?)(\d*)d/g;
 // eslint-disable-next-line no-control-regex -- control characters are exactly what we refuse
 const CONTROL = /[\u0000-\u001f\u007f]/;
+/** The first "." or ".." segment of a slash-separated name. */
+const DOT_SEGMENT = /(?:^|\/)(\.\.?)(?:\/|$)/;
 
 export function hasPlaceholder(template: string): boolean {
   return [...template.matchAll(PLACEHOLDER)].some((m) => m[0] !== '%%');
@@ -141,10 +143,8 @@ function checkName(name: string, style: NameStyle, fail: (message: string) => ne
 
 function segmentProblem(name: string): string | undefined {
   if (CONTROL.test(name)) return `${JSON.stringify(name)} contains control characters`;
-  for (const segment of name.split('/')) {
-    if (segment === '..' || segment === '.') {
-      return `"${name}" contains "${segment}"; names may not leave their folder`;
-    }
-  }
+  // One regular expression, no split: checked for every file of a job (100,000 at a time).
+  const segment = DOT_SEGMENT.exec(name)?.[1];
+  if (segment) return `"${name}" contains "${segment}"; names may not leave their folder`;
   return undefined;
 }

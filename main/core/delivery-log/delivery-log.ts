@@ -124,10 +124,11 @@ export class DeliveryLog {
 
   /**
    * Records delivered files and indexes their names in one transaction (one
-   * fsync for the batch); returns once they are on disk.
+   * fsync for the batch); returns once they are on disk. `entries` may be
+   * made as they are written (a ZIP link of 100,000 files: no array of them).
    */
-  append(entries: NewDeliveryEntry[]): void {
-    if (entries.length === 0) return;
+  append(entries: Iterable<NewDeliveryEntry>): void {
+    if (Array.isArray(entries) && entries.length === 0) return;
     this.db.exec('BEGIN IMMEDIATE');
     try {
       let first: number | bigint | undefined;
@@ -147,7 +148,7 @@ export class DeliveryLog {
         );
         first ??= lastInsertRowid;
       }
-      this.indexNames.run(first as number | bigint);
+      if (first !== undefined) this.indexNames.run(first);
       this.db.exec('COMMIT');
     } catch (error) {
       if (this.db.isTransaction) this.db.exec('ROLLBACK');

@@ -38,12 +38,12 @@ function entryOfResult(
 }
 
 /** Appends entries; a log that cannot be written is said on stderr and costs no delivery. */
-function append(log: DeliveryLog, entries: NewDeliveryEntry[]): void {
+function append(log: DeliveryLog, entries: Iterable<NewDeliveryEntry>, count: number): void {
   try {
     log.append(entries);
   } catch (error) {
     console.error(
-      `Outbox could not write ${entries.length} entries to the delivery log: ${error instanceof Error ? error.message : String(error)}`,
+      `Outbox could not write ${count} entries to the delivery log: ${error instanceof Error ? error.message : String(error)}`,
     );
   }
 }
@@ -56,13 +56,11 @@ export function recordDelivered(
 ): void {
   const now = new Date().toISOString();
   const tasks = new Map(job.tasks.map((task) => [task.name, task]));
-  append(
-    log,
-    files.flatMap((file) => {
-      const task = tasks.get(file.task);
-      return task ? [entryOfResult(job, task, file.source.path, file.result, now)] : [];
-    }),
-  );
+  const entries = files.flatMap((file) => {
+    const task = tasks.get(file.task);
+    return task ? [entryOfResult(job, task, file.source.path, file.result, now)] : [];
+  });
+  append(log, entries, entries.length);
 }
 
 /** The temporary links an export/url task made: an entry per file (a ZIP link's files each). */
@@ -75,13 +73,14 @@ export function recordLinks(
 ): void {
   const now = new Date().toISOString();
   const zip = results.length === 1 && files.length > 1 ? results[0] : undefined;
-  append(
-    log,
-    files.flatMap((file, i) => {
+  // Made as they are written: no second list of 100,000 entries beside the files.
+  function* entries(): Generator<NewDeliveryEntry> {
+    for (const [i, file] of files.entries()) {
       const result = zip ?? results[i];
-      if (!result) return [];
+      if (!result) continue;
       const own = zip ? { name: file.name, size: file.size } : undefined;
-      return [entryOfResult(job, task, file.path, result, now, own)];
-    }),
-  );
+      yield entryOfResult(job, task, file.path, result, now, own);
+    }
+  }
+  append(log, entries(), files.length);
 }
