@@ -3,7 +3,10 @@ import type { ResultFile } from '../transfer/records';
 import type { TransferPolicy } from '../transfer/retry';
 import type { SourceFile } from '../transfer/sources';
 import type { ExportOperation, TaskOf } from '../tasks/operations';
+import type { ResumeState } from '../tasks/destination';
 import type { ResumeStateOf } from './resume-states';
+
+export type { ResumeState };
 
 /**
  * The one interface every destination implements (one folder per backend,
@@ -44,9 +47,6 @@ export type SessionCache = {
   /** Drops a broken session so the next `get` makes a new one. */
   drop(key: string): Promise<void>;
 };
-
-/** What an exporter saves to find its partial upload again: flat, secret-free values. */
-export type ResumeState = Record<string, string | number>;
 
 /**
  * Continuing an upload that an earlier run left unfinished (Outbox killed,

@@ -13,6 +13,9 @@ export type DestinationIcon = 'link' | 'box' | 'cloud' | 'server' | 'upload';
  */
 export type ProbePlace = 'beside' | 'root' | 'nothing';
 
+/** What an exporter saves to find its partial upload again: flat, secret-free values. */
+export type ResumeState = Record<string, string | number>;
+
 /**
  * How a destination names what it stores, for the shared naming rules:
  * `name` holds one fixed name, `prefix` a folder or prefix for many
@@ -50,6 +53,12 @@ export type DestinationDescriptor<O extends string = string> = {
   icon: DestinationIcon;
   naming: DestinationNaming;
   probe: ProbePlace;
+  /**
+   * The shape of what its exporter saves to continue an interrupted upload (resumable
+   * backends only). The engine checks a saved state against it on the main thread
+   * (exporters/resume-states.ts), so the exporter workers load no zod.
+   */
+  resumeState?: z.ZodType<ResumeState>;
   /** One line for people saying where a profile delivers ("devstoreaccount1 / photos"). */
   where(params: DescribedParams): string;
   /** The address a profile list shows: server, account, bucket ("http://127.0.0.1:7480 photos"). */

@@ -78,6 +78,8 @@ export const azureBlobDestination = {
   icon: 'cloud',
   naming: objectNaming('blob', 'blob_prefix'),
   probe: 'root',
+  /** The block-id nonce of the staged blocks and their size. */
+  resumeState: z.object({ nonce: z.string(), partSize: z.number() }),
   where: (p) =>
     joinWhere(textOf(p, 'storage_account'), textOf(p, 'container'), textOf(p, 'blob_prefix')),
   address: (p) => `${textOf(p, 'storage_account') ?? ''}/${textOf(p, 'container') ?? ''}`,

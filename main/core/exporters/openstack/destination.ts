@@ -75,6 +75,8 @@ export const openstackDestination = {
   icon: 'box',
   naming: objectNaming('file', 'file_prefix'),
   probe: 'root',
+  /** The segment prefix of a large object and the segment size. */
+  resumeState: z.object({ prefix: z.string(), partSize: z.number() }),
   where: (p) => joinWhere(textOf(p, 'container'), textOf(p, 'file_prefix')),
   address: (p) => `${textOf(p, 'auth_url') ?? ''} ${textOf(p, 'container') ?? ''}`,
   location: (file) => textOf(file, 'location'),

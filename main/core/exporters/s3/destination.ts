@@ -117,6 +117,8 @@ export const s3Destination = {
   icon: 'box',
   naming: objectNaming('key', 'key_prefix'),
   probe: 'beside',
+  /** The multipart upload and its part size. */
+  resumeState: z.object({ uploadId: z.string(), partSize: z.number() }),
   where: (p) => joinWhere(textOf(p, 'bucket'), textOf(p, 'key_prefix')),
   address: bucketAddress,
   location: (file) => bucketLocation('s3', file, 'key'),

@@ -60,6 +60,8 @@ export const sftpDestination = {
   icon: 'server',
   naming: { kind: 'fields', name: 'file', prefix: 'path', prefixKind: 'directory', style: 'path' },
   probe: 'beside',
+  /** The temporary file, removed if the source changes before a resume. */
+  resumeState: z.object({ temporary: z.string() }),
   where: (p) =>
     joinWhere(`${textOf(p, 'username') ?? ''}@${textOf(p, 'host') ?? ''}`, textOf(p, 'path')),
   address: (p) =>
