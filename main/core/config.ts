@@ -1,6 +1,6 @@
-import { availableParallelism, homedir } from 'node:os';
-import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
 import { decimalNumber } from './decimal';
+import { defaultHome } from './default-home';
 
 /**
  * Where Outbox keeps its data and which port it serves links on. Both are
@@ -67,18 +67,6 @@ export const environmentVariables: { name: string; meaning: string }[] = [
     meaning: `days the delivery log ("outbox log") keeps an entry, a whole number 1–3650; default ${DEFAULT_LOG_RETENTION_DAYS}`,
   },
 ];
-
-/** The OS's per-user app data folder, the same one Electron's userData uses. */
-export function defaultHome(env: NodeJS.ProcessEnv = process.env): string {
-  switch (process.platform) {
-    case 'darwin':
-      return join(homedir(), 'Library', 'Application Support', 'Outbox');
-    case 'win32':
-      return join(env.APPDATA ?? join(homedir(), 'AppData', 'Roaming'), 'Outbox');
-    default:
-      return join(env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'Outbox');
-  }
-}
 
 function intFromEnv(
   env: NodeJS.ProcessEnv,
