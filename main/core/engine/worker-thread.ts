@@ -50,14 +50,17 @@ function createWorker(): Worker {
 let started: Worker | undefined;
 
 /**
- * Starts an exporter thread now, while the caller loads and validates. It
- * does not keep the process alive: a command that fails before exporting
- * exits as before.
+ * Starts an exporter thread now, while the caller loads and validates, and
+ * has it load the exporters of `operations` (a guess, unchecked: the thread
+ * ignores a name with no exporter). It does not keep the process alive: a
+ * command that fails before exporting exits as before.
  */
-export function startExporterThread(): void {
+export function startExporterThread(operations: readonly string[] = []): void {
   if (started) return;
   const worker = createWorker();
   worker.unref();
+  if (operations.length > 0)
+    worker.postMessage([{ type: 'warm', operations: [...operations] }] satisfies WorkRequest[]);
   // one that died before the pool took it is not handed out
   worker.once('exit', () => {
     if (started === worker) started = undefined;

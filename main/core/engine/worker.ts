@@ -4,7 +4,7 @@ import { OutboxError, toErrorInfo } from '../errors';
 import { asOutboxError } from '../exporters/classify';
 import type { ResumeState, TransferContext } from '../exporters/exporter';
 import { PAUSE_REASON, pausedBy } from '../exporters/pause';
-import { loadExporter, type UploadOperation } from '../exporters/registry';
+import { loadExporter, warmExporters, type UploadOperation } from '../exporters/registry';
 import type { ResumeStateOf } from '../exporters/resume-states';
 import { shareStoredFile } from '../exporters/share-link';
 import { uploadWithRetry } from '../exporters/upload-with-retry';
@@ -168,11 +168,10 @@ port.on('message', (requests: WorkRequest[]) => {
     } else if (request.type === 'checkpoint-saved') {
       checkpointsSaving.get(request.id)?.();
       checkpointsSaving.delete(request.id);
-    } else if (request.type === 'load') {
-      // A failure to load shows again, with the file it failed for, when the file comes.
-      for (const operation of request.operations) {
-        void loadExporter(operation).catch(() => undefined);
-      }
+    } else if (request.type === 'load' || request.type === 'warm') {
+      // Not awaited: the messages after it are not held up (a failure to load shows again,
+      // with the file it failed for, when the file comes).
+      void warmExporters(request.operations);
     } else {
       void handle(request);
     }

@@ -31,3 +31,24 @@ export async function loadExporter(operation: UploadOperation): Promise<Exporter
   if (!exporter) throw new Error(`no exporter for ${operation} in exporters/${folder}/`);
   return exporter;
 }
+
+/** What an upload operation's name looks like (export/ and lowercase words): no path tricks. */
+const OPERATION_NAME = /^export(\/[a-z0-9]+(-[a-z0-9]+)*)+$/;
+
+/**
+ * Starts loading the exporters of `names`, so that loadExporter finds them loaded when their
+ * work comes. The names may be guesses, unchecked (main/cli/operation-hint.ts): one that
+ * names no exporter is ignored, and so is a failure to load (the load that matters reports
+ * it). Resolves to the exporters that loaded.
+ */
+export async function warmExporters(
+  names: readonly unknown[],
+): Promise<Exporter<UploadOperation>[]> {
+  const loads = names
+    .filter(
+      (name) => typeof name === 'string' && name !== 'export/url' && OPERATION_NAME.test(name),
+    )
+    // not known to be an operation: loadExporter fails for a name without an exporter
+    .map((name) => loadExporter(name as UploadOperation).catch(() => undefined));
+  return (await Promise.all(loads)).filter((exporter) => exporter !== undefined);
+}
