@@ -27,14 +27,16 @@ export default defineConfig({
         output: {
           // What each thread runs before it loads the rest stays out of the
           // large shared chunk: the compile cache (CLI and worker), and the
-          // early start of the CLI's exporter thread (main/core/engine/worker-thread.ts).
+          // early start of the CLI's exporter thread (main/core/engine/worker-thread.ts)
+          // with its guess of the exporters to load (main/cli/operation-hint.ts).
           codeSplitting: {
             groups: [
               { name: 'compile-cache', test: /main[\\/]core[\\/]compile-cache\.ts$/ },
               { name: 'worker-thread', test: /main[\\/]core[\\/]engine[\\/]worker-thread\.ts$/ },
+              { name: 'default-home', test: /main[\\/]core[\\/]default-home\.ts$/ },
               {
                 name: 'early-exporter-thread',
-                test: /main[\\/]cli[\\/]early-exporter-thread\.ts$/,
+                test: /main[\\/]cli[\\/](early-exporter-thread|operation-hint)\.ts$/,
               },
             ],
           },

@@ -1,0 +1,111 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { defaultHome } from '../core/default-home';
+
+/**
+ * A guess, made before the CLI loads, at which exporters a command line will run, so its
+ * exporter thread loads them (their SDKs) while the main thread still loads and plans
+ * (early-exporter-thread.ts). It reads the task, job and profile files the command names,
+ * synchronously and without validating anything: any doubt means no guess, and the
+ * command's own parsing reports every mistake later, as before. This module stays light
+ * (node:fs and node:path only): it runs before everything else.
+ */
+
+/** The commands that export, with the options among theirs that take a value. */
+const EXPORTING = new Set(['export', 'run', 'test']);
+const TAKES_VALUE = new Set(['--task', '--profile', '--bwlimit']);
+
+/** Standard input (`run -`, `--task -`): not read here, the command reads it. */
+const STDIN = '-';
+
+/**
+ * What `argv` (the arguments after `outbox`) means for the early exporter thread:
+ * undefined for none (not an exporting command, or its help), otherwise the distinct
+ * `operation`s of the tasks it names (unchecked strings, possibly none).
+ */
+export function exporterHint(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): { operations: string[] } | undefined {
+  const [name, ...rest] = argv;
+  if (!name || !EXPORTING.has(name) || rest.includes('--help') || rest.includes('-h'))
+    return undefined;
+  const operations = new Set<string>();
+  const profiles = new ProfileNames(env);
+  const addTask = (task: unknown) => {
+    if (!isObject(task)) return;
+    const operation = typeof task.operation === 'string' ? task.operation : undefined;
+    const profile =
+      typeof task.profile === 'string' ? profiles.operationOf(task.profile) : undefined;
+    for (const found of [operation, profile]) if (found) operations.add(found);
+  };
+  let positional = 0;
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i] as string;
+    if (arg === '--') break;
+    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
+    const option = eq > 0 ? arg.slice(0, eq) : arg;
+    if (TAKES_VALUE.has(option)) {
+      const value = eq > 0 ? arg.slice(eq + 1) : rest[++i];
+      if (value === undefined) break;
+      if (option === '--task') addTask(readJson(value));
+      if (option === '--profile') addTask({ profile: value });
+    } else if (!arg.startsWith('-') && name === 'run' && positional++ === 0) {
+      // run's job file: {"tasks": {"name": task, ...}}
+      const job = readJson(arg);
+      if (isObject(job) && isObject(job.tasks)) Object.values(job.tasks).forEach(addTask);
+    }
+  }
+  return { operations: [...operations] };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The JSON in `path`, or undefined for anything that is not (standard input is not read). */
+function readJson(path: string): unknown {
+  if (path === STDIN) return undefined;
+  try {
+    return JSON.parse(readFileSync(path, 'utf8').replace(/^\uFEFF/, ''));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Saved profiles' operations by name, from their plain records
+ * (`<home>/profiles/<id>.json`, main/core/profiles/profile-store.ts): no keychain, no
+ * schema. The folder is read once, when a profile is first named.
+ */
+class ProfileNames {
+  private byName: Map<string, string> | undefined;
+
+  constructor(private readonly env: NodeJS.ProcessEnv) {}
+
+  operationOf(name: string): string | undefined {
+    this.byName ??= this.read();
+    return this.byName.get(name);
+  }
+
+  private read(): Map<string, string> {
+    const byName = new Map<string, string>();
+    const dir = join(this.env.OUTBOX_HOME || defaultHome(this.env), 'profiles');
+    let files: string[];
+    try {
+      files = readdirSync(dir).filter((file) => file.endsWith('.json'));
+    } catch {
+      return byName;
+    }
+    for (const file of files) {
+      const record = readJson(join(dir, file));
+      if (
+        isObject(record) &&
+        typeof record.name === 'string' &&
+        typeof record.operation === 'string'
+      )
+        byName.set(record.name, record.operation);
+    }
+    return byName;
+  }
+}
