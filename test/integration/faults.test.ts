@@ -713,6 +713,14 @@ describe('a server that stalls mid-body: the idle watchdog of every exporter', (
     endpoint: `${endpoint}/${AZURITE.account}`,
   });
   const s3Task = (endpoint: string, key: string) => ({ ...s3TaskOf(RGW), bucket, endpoint, key });
+  const sftpTask = (endpoint: string, file: string) => ({
+    operation: 'export/sftp',
+    host: '127.0.0.1',
+    port: Number(new URL(endpoint).port),
+    username: SFTP.username,
+    password: SFTP.password,
+    file: `outbox-faults-${suffix}/${file}`,
+  });
 
   it('GCS, Azure and S3 give up with TIMEOUT when the server never answers again', async () => {
     const stallForever: FaultPolicy = {
@@ -740,6 +748,27 @@ describe('a server that stalls mid-body: the idle watchdog of every exporter', (
         /nothing was sent or received for 3 s; the server or the network stalled/,
       );
     }
+  }, 90_000);
+
+  it('SFTP gives up with TIMEOUT when the server never answers again', async () => {
+    // ssh2 ends no stalled connection by itself before its keepalives run out (45 s or more
+    // a try): the idle watchdog cuts it.
+    const stallForever: FaultPolicy = {
+      fault: { kind: 'stall', afterBytes: 256 * 1024, ms: 600_000 },
+    };
+    const file = await makeFile(dir, 'stalled-sftp.bin', 2 * MiB);
+    const proxy = await proxyTo(SFTP.host, SFTP.port, stallForever);
+    const started = Date.now();
+    const task = exportTaskOf(
+      await exportFiles(stalled, sftpTask(proxy.url, 'stalled-sftp.bin'), [file]),
+    );
+    expect(Date.now() - started).toBeLessThan(60_000);
+    expect(task.status).toBe('error');
+    expect(task.code).toBe('TIMEOUT');
+    expect(task.message).toMatch(
+      /nothing was sent or received for 3 s; the server or the network stalled/,
+    );
+    expect(proxy.faulted).toBe(5);
   }, 90_000);
 
   it('a stall on the first connection only: the next try completes, byte-identical', async () => {

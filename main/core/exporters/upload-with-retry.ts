@@ -37,6 +37,12 @@ function idleWatchdog(ms: number, target: string) {
   };
 }
 
+/** Whether a try was ended by its idle watchdog: its connection moves nothing. */
+export function stalledBy(signal: AbortSignal): boolean {
+  const reason: unknown = signal.reason;
+  return reason instanceof OutboxError && reason.code === 'TIMEOUT';
+}
+
 /** What one file's upload gets, for all of its tries. */
 export type UploadTries<S extends ResumeState> = Pick<
   TransferContext<S>,

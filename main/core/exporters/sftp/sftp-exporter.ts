@@ -2,11 +2,14 @@ import { createHash, randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
 import type { SFTPWrapper, Stats } from 'ssh2';
 import { OutboxError } from '../../errors';
-import type { Exporter, TransferContext } from '../exporter';
+import type { Exporter, TransferContext, UploadRequest } from '../exporter';
 import { verify } from '../integrity';
 import { DEFAULT_PART_SIZE } from '../parts';
 import { pausedBy } from '../pause';
+import type { ResumeStateOf } from '../resume-states';
+import type { ResultFile } from '../../transfer/records';
 import { storedFile } from '../stored-file';
+import { stalledBy } from '../upload-with-retry';
 import { writePipelined } from './pipelined-write';
 import {
   destinationOf,
@@ -162,77 +165,17 @@ async function continueTemporary(
 export const sftpExporter: Exporter<'export/sftp'> = {
   operation: 'export/sftp',
 
-  async upload({ params, source, name }, context) {
-    const session = await sftpSession(params, context.sessions, context.signal);
-    const { sftp } = session;
-    await ensureDirectory(session, posix.dirname(name));
-
-    const temporary = temporaryNameFor(name, `${source.path}\n${source.size}\n${source.mtimeMs}`);
-    const previous = context.resume.previous?.state.temporary;
-    if (previous !== undefined && previous !== temporary) {
-      await unlink(sftp, previous).catch(() => undefined); // of a changed source
-    }
-    let handle: Buffer | undefined;
-    let stored = false;
+  async upload(request, context) {
+    const session = await sftpSession(request.params, context.sessions, context.signal);
+    // ssh2 fails the requests in flight only when the connection closes, and a stalled one
+    // never does by itself: the idle watchdog's abort cuts it, so this try ends and the next
+    // one reconnects.
+    const cutIfStalled = () => stalledBy(context.signal) && session.destroy();
+    context.signal.addEventListener('abort', cutIfStalled, { once: true });
     try {
-      // Small files cost less to send again than to look for (a round trip and a checkpoint each).
-      const resumable = source.size >= RESUMABLE_SIZE;
-      const resumed = resumable
-        ? await continueTemporary(sftp, temporary, context, source.size)
-        : undefined;
-      const offset = resumed?.offset ?? 0;
-      handle =
-        resumed?.handle ??
-        (await openForWrite(sftp, temporary).catch((error: unknown) => {
-          throw sftpError(error, 'Cannot write to', posix.dirname(name) || '.');
-        }));
-      if (resumable && !resumed) await context.resume.save({ temporary });
-      context.progress.add(offset);
-      // The result's sha256 covers the whole file: what the server held is hashed first.
-      const hash = createHash('sha256');
-      if (offset > 0)
-        for await (const chunk of context.read({ start: 0, end: offset })) hash.update(chunk);
-      const open = handle;
-      // The size check and the close travel with the last write (one round trip).
-      const [written, closed] = await writePipelined(
-        sftp,
-        open,
-        (into) => context.read({ start: offset, end: source.size }, into),
-        context.progress,
-        () => {
-          handle = undefined;
-          return Promise.allSettled([
-            call<Stats>((done) => sftp.fstat(open, done)),
-            close(sftp, open),
-          ]);
-        },
-        { start: offset, onRead: (chunk) => hash.update(chunk) },
-      );
-      if (written.status === 'rejected') throw written.reason;
-      if (closed.status === 'rejected') throw closed.reason;
-      const sha256 = hash.digest().toString('hex');
-      verify(locationOf(params, name), { size: source.size }, { size: written.value.size });
-      await moveIntoPlace(sftp, temporary, name).catch((error: unknown) => {
-        throw sftpError(error, 'Cannot rename the finished upload to', name);
-      });
-      stored = true;
-      return storedFile({
-        name,
-        size: source.size,
-        location: locationOf(params, name),
-        place: { host: params.host, file: name },
-        checksum: { algorithm: 'sha256', value: sha256 },
-        // The remote size was checked before the rename; SFTP offers no remote checksum.
-        verifiedBy: 'size',
-        resumedBytes: offset,
-        details: { host_key_fingerprint: session.hostKeyFingerprint },
-      });
-    } catch (error) {
-      throw sftpError(error, 'Upload failed for', name);
+      return await writeFile(session, request, context);
     } finally {
-      // A paused upload keeps its temporary file for Resume (only the handle is closed).
-      if (pausedBy(context.signal)) await closeHandle(session, handle);
-      else if (!stored) await removeTemporary(session, handle, temporary);
+      context.signal.removeEventListener('abort', cutIfStalled);
     }
   },
 
@@ -265,6 +208,84 @@ export const sftpExporter: Exporter<'export/sftp'> = {
     };
   },
 };
+
+/** One file over `session`: under its temporary name, checked, then renamed into place. */
+async function writeFile(
+  session: SftpSession,
+  { params, source, name }: UploadRequest<'export/sftp'>,
+  context: TransferContext<ResumeStateOf<'export/sftp'>>,
+): Promise<ResultFile> {
+  const { sftp } = session;
+  await ensureDirectory(session, posix.dirname(name));
+
+  const temporary = temporaryNameFor(name, `${source.path}\n${source.size}\n${source.mtimeMs}`);
+  const previous = context.resume.previous?.state.temporary;
+  if (previous !== undefined && previous !== temporary) {
+    await unlink(sftp, previous).catch(() => undefined); // of a changed source
+  }
+  let handle: Buffer | undefined;
+  let stored = false;
+  try {
+    // Small files cost less to send again than to look for (a round trip and a checkpoint each).
+    const resumable = source.size >= RESUMABLE_SIZE;
+    const resumed = resumable
+      ? await continueTemporary(sftp, temporary, context, source.size)
+      : undefined;
+    const offset = resumed?.offset ?? 0;
+    handle =
+      resumed?.handle ??
+      (await openForWrite(sftp, temporary).catch((error: unknown) => {
+        throw sftpError(error, 'Cannot write to', posix.dirname(name) || '.');
+      }));
+    if (resumable && !resumed) await context.resume.save({ temporary });
+    context.progress.add(offset);
+    // The result's sha256 covers the whole file: what the server held is hashed first.
+    const hash = createHash('sha256');
+    if (offset > 0)
+      for await (const chunk of context.read({ start: 0, end: offset })) hash.update(chunk);
+    const open = handle;
+    // The size check and the close travel with the last write (one round trip).
+    const [written, closed] = await writePipelined(
+      sftp,
+      open,
+      (into) => context.read({ start: offset, end: source.size }, into),
+      context.progress,
+      () => {
+        handle = undefined;
+        return Promise.allSettled([
+          call<Stats>((done) => sftp.fstat(open, done)),
+          close(sftp, open),
+        ]);
+      },
+      { start: offset, onRead: (chunk) => hash.update(chunk) },
+    );
+    if (written.status === 'rejected') throw written.reason;
+    if (closed.status === 'rejected') throw closed.reason;
+    const sha256 = hash.digest().toString('hex');
+    verify(locationOf(params, name), { size: source.size }, { size: written.value.size });
+    await moveIntoPlace(sftp, temporary, name).catch((error: unknown) => {
+      throw sftpError(error, 'Cannot rename the finished upload to', name);
+    });
+    stored = true;
+    return storedFile({
+      name,
+      size: source.size,
+      location: locationOf(params, name),
+      place: { host: params.host, file: name },
+      checksum: { algorithm: 'sha256', value: sha256 },
+      // The remote size was checked before the rename; SFTP offers no remote checksum.
+      verifiedBy: 'size',
+      resumedBytes: offset,
+      details: { host_key_fingerprint: session.hostKeyFingerprint },
+    });
+  } catch (error) {
+    throw sftpError(error, 'Upload failed for', name);
+  } finally {
+    // A paused upload keeps its temporary file for Resume (only the handle is closed).
+    if (pausedBy(context.signal)) await closeHandle(session, handle);
+    else if (!stored) await removeTemporary(session, handle, temporary);
+  }
+}
 
 /** A failed or cancelled upload leaves nothing behind (best effort: the connection may be gone). */
 async function removeTemporary(
