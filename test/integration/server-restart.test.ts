@@ -43,7 +43,9 @@ let dir: string;
 const running = new Set<ChildProcess>();
 
 beforeAll(async () => {
-  ({ engine, close } = await openTestEngine());
+  // A try that stalls across a restart is cut after 30 s (not the default 120 s), so the retry
+  // that completes it fits in a test.
+  ({ engine, close } = await openTestEngine({ config: { idleTimeoutSeconds: 30 } }));
   dir = await tempDir('outbox-restart-');
 });
 
@@ -110,6 +112,16 @@ function privateServer(
       await until(() => listening(port), 30_000).catch((error: unknown) => {
         throw new Error(`${command} did not listen on ${port}: ${String(error)}\n${output}`);
       });
+    },
+    /** Its processes now, with their command lines as ps shows them. */
+    processes(): { pid: number; args: string }[] {
+      const ours = new Set(descendants(child?.pid ?? 0));
+      return execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' })
+        .trim()
+        .split('\n')
+        .map((line) => line.trim().match(/^(\d+)\s+(.*)$/))
+        .filter((match) => match !== null && ours.has(Number(match[1])))
+        .map((match) => ({ pid: Number(match?.[1]), args: match?.[2] ?? '' }));
     },
     async crash() {
       if (!child || child.exitCode !== null) return;
@@ -183,6 +195,28 @@ describe('sshd restarted mid-upload', () => {
     expect(record.status).toBe('finished');
     expect(await sha256File(join(remote, 'big.bin'))).toBe(await sha256File(file));
     expect(await fs.readdir(remote)).toEqual(['big.bin']);
+  });
+
+  it('the SFTP channel dies mid-upload and the connection stays: the job completes', async () => {
+    // sshd runs internal-sftp in a child of the session: killed alone, the session closes the
+    // SFTP channel and keeps the connection, and ssh2 never answers a request sent after that.
+    const file = await makeFile(dir, 'sftp-channel.bin', 256 * MiB);
+    const remote = join(SFTP.home, folder);
+    const job = exportFiles(engine, { ...task(), file: `${folder}/channel.bin` }, [file]);
+    await until(async () => {
+      const names = await fs.readdir(remote).catch(() => [] as string[]);
+      const part = names.find((n) => n.startsWith('.channel.bin') && n.endsWith('.part'));
+      return part !== undefined && (await fs.stat(join(remote, part))).size >= 16 * MiB;
+    }, 60_000);
+    const subsystems = server.processes().filter((p) => p.args.endsWith('@internal-sftp'));
+    expect(subsystems).toHaveLength(1);
+    process.kill(subsystems[0]?.pid ?? 0, 'SIGKILL');
+    const record = exportTaskOf(await job);
+    expect(record.message).toBeUndefined();
+    expect(record.status).toBe('finished');
+    expect(await sha256File(join(remote, 'channel.bin'))).toBe(await sha256File(file));
+    const left = (await fs.readdir(remote)).filter((n) => n.includes('channel.bin'));
+    expect(left).toEqual(['channel.bin']);
   });
 
   it('a server that stays down fails the job with a clear error, in bounded time', async () => {

@@ -17,9 +17,11 @@ export type SftpSession = {
   hostKeyFingerprint: string;
   /** Directories known to exist, so many files into one folder cost one mkdir walk. */
   knownDirs: Set<string>;
-  /** Set once the connection closed: the session must not be used again. */
+  /** Set once the connection or its SFTP channel closed: the session must not be used again. */
   closed: boolean;
   end(): void;
+  /** Cuts the connection at once (a stalled one never finishes a polite end). */
+  destroy(): void;
 };
 
 /** The fingerprint OpenSSH shows for a public key blob. */
@@ -186,6 +188,7 @@ async function openSession(
     knownDirs: new Set(),
     closed: false,
     end: () => client.end(),
+    destroy: () => client.destroy(),
   };
   const markClosed = () => {
     if (session.closed) return;
@@ -194,6 +197,10 @@ async function openSession(
   };
   client.on('close', markClosed);
   client.on('error', markClosed);
+  // The server may close the SFTP channel and keep the connection (its sftp-server process
+  // died): ssh2 fails the requests in flight and emits 'end' at once, 'close' only later, and a
+  // request sent in between is never answered, so the session is closed from 'end' on.
+  sftp.on('end', markClosed);
   sftp.on('close', markClosed);
   return session;
 }
