@@ -1,6 +1,7 @@
 import type { SFTPWrapper } from 'ssh2';
 import type { ProgressSink } from '../exporter';
 import type { ReadInto } from '../exporter';
+import { collectGarbageEvery } from '../collect-garbage';
 
 /** OpenSSH's largest SFTP write (its limits@openssh.com answer): fewer, fuller packets. */
 export const SFTP_CHUNK = 261_120;
@@ -8,6 +9,15 @@ export const SFTP_CHUNK = 261_120;
 export const SFTP_IN_FLIGHT = 32;
 /** Bytes read from the file at once: whole writes, so no write straddles two reads. */
 const READ_SIZE = 4 * SFTP_CHUNK;
+/**
+ * ssh2 copies each write twice (request, packets) and leaves the copies to the
+ * garbage collector: collections paced by the bytes written keep the dead
+ * copies to a few MiB (a 4 GiB upload's peak RSS: ~165 → ~143 MiB, see
+ * BENCHMARKS.md). One pacing for all of a worker's uploads: their copies pile
+ * up together.
+ */
+export const COLLECT_EVERY = { minor: 8 * 1024 * 1024, major: 128 * 1024 * 1024 };
+const collectGarbage = collectGarbageEvery(COLLECT_EVERY);
 
 /**
  * Writes a file's bytes to an open remote handle the way fastPut does — many
@@ -24,6 +34,8 @@ const READ_SIZE = 4 * SFTP_CHUNK;
  * round trip and still see every byte. Returns what `finish` resolves to
  * once every write succeeded; on failure every write still in flight has
  * settled before it throws. `start`: where in the remote file the first byte goes.
+ * `written` is told the bytes of each chunk handed to ssh2 (default: the
+ * garbage collections paced above).
  */
 export async function writePipelined<T>(
   sftp: SFTPWrapper,
@@ -31,8 +43,13 @@ export async function writePipelined<T>(
   read: (into: ReadInto) => AsyncIterable<Buffer>,
   progress: ProgressSink,
   finish: () => Promise<T>,
-  options: { start?: number; onRead?: (chunk: Buffer) => void } = {},
+  options: {
+    start?: number;
+    onRead?: (chunk: Buffer) => void;
+    written?: (bytes: number) => void;
+  } = {},
 ): Promise<T> {
+  const written = options.written ?? collectGarbage;
   let position = options.start ?? 0;
   let inFlight = 0;
   let failure: unknown;
@@ -60,6 +77,7 @@ export async function writePipelined<T>(
       });
       position += length;
     }
+    written(chunk.length);
   };
 
   try {
