@@ -2,6 +2,7 @@ import type { SFTPWrapper } from 'ssh2';
 import type { ProgressSink } from '../exporter';
 import type { ReadInto } from '../exporter';
 import { collectGarbageEvery } from '../collect-garbage';
+import { closedSignalOf } from './sftp-session';
 
 /** OpenSSH's largest SFTP write (its limits@openssh.com answer): fewer, fuller packets. */
 export const SFTP_CHUNK = 261_120;
@@ -33,7 +34,7 @@ const collectGarbage = collectGarbageEvery(COLLECT_EVERY);
  * servers process one handle's requests in order, so they share the writes'
  * round trip and still see every byte. Returns what `finish` resolves to
  * once every write succeeded; on failure every write still in flight has
- * settled before it throws. `start`: where in the remote file the first byte goes.
+ * settled (or its session closed) before it throws. `start`: where in the remote file the first byte goes.
  * `written` is told the bytes of each chunk handed to ssh2 (default: the
  * garbage collections paced above).
  */
@@ -60,6 +61,17 @@ export async function writePipelined<T>(
   let taken: Buffer | undefined;
   // readSource asks for one buffer per chunk, just before reading that chunk.
   const take = () => (taken = free.pop() ?? Buffer.allocUnsafeSlow(READ_SIZE));
+
+  // A write made after its channel ended is never answered: a closed session ends the wait.
+  const closed = closedSignalOf(sftp);
+  const onClosed = () => {
+    failure ??= closed.reason;
+    const resume = wake;
+    wake = undefined;
+    resume?.();
+  };
+  if (closed.aborted) onClosed();
+  else closed.addEventListener('abort', onClosed, { once: true });
 
   const send = (chunk: Buffer, owner: { buffer: Buffer; pending: number }) => {
     for (let offset = 0; offset < chunk.length; offset += SFTP_CHUNK) {
@@ -91,7 +103,8 @@ export async function writePipelined<T>(
     }
     if (failure === undefined) finished = finish();
   } finally {
-    while (inFlight > 0) await settled();
+    while (inFlight > 0 && !closed.aborted) await settled();
+    closed.removeEventListener('abort', onClosed);
   }
   if (failure !== undefined) {
     finished?.catch(() => undefined); // the write's failure is the one to report

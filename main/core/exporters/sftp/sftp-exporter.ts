@@ -15,21 +15,17 @@ import {
   destinationOf,
   locationOf,
   sftpError,
+  sftpRequest,
   sftpSession,
   type SftpSession,
 } from './sftp-session';
 
-// ssh2 callbacks as promises (the channel methods are overloaded, so no util.promisify).
-const call = <T>(run: (done: (error: Error | undefined | null, value: T) => void) => void) =>
-  new Promise<T>((resolve, reject) =>
-    run((error, value) => (error ? reject(error) : resolve(value))),
-  );
-
-const stat = (sftp: SFTPWrapper, path: string) => call<Stats>((done) => sftp.stat(path, done));
+const stat = (sftp: SFTPWrapper, path: string) =>
+  sftpRequest<Stats>(sftp, (done) => sftp.stat(path, done));
 const unlink = (sftp: SFTPWrapper, path: string) =>
-  call<void>((done) => sftp.unlink(path, (error) => done(error, undefined)));
+  sftpRequest<void>(sftp, (done) => sftp.unlink(path, (error) => done(error, undefined)));
 const close = (sftp: SFTPWrapper, handle: Buffer) =>
-  call<void>((done) => sftp.close(handle, (error) => done(error, undefined)));
+  sftpRequest<void>(sftp, (done) => sftp.close(handle, (error) => done(error, undefined)));
 
 const NO_SUCH_FILE = 2;
 const isMissing = (error: unknown) => (error as { code?: unknown }).code === NO_SUCH_FILE;
@@ -59,7 +55,7 @@ async function ensureDirectory(session: SftpSession, dir: string): Promise<void>
     if (!isMissing(error)) throw sftpError(error, 'Cannot use directory', dir);
     await ensureDirectory(session, posix.dirname(dir));
     try {
-      await call<void>((done) => sftp.mkdir(dir, (e) => done(e, undefined)));
+      await sftpRequest<void>(sftp, (done) => sftp.mkdir(dir, (e) => done(e, undefined)));
     } catch (mkdirError) {
       // Another upload of this job may have created it meanwhile.
       const exists = await stat(sftp, dir).then(
@@ -75,7 +71,9 @@ async function ensureDirectory(session: SftpSession, dir: string): Promise<void>
 /** Atomic replace where the server offers posix-rename; otherwise delete, then rename. */
 async function moveIntoPlace(sftp: SFTPWrapper, from: string, to: string): Promise<void> {
   try {
-    await call<void>((done) => sftp.ext_openssh_rename(from, to, (e) => done(e, undefined)));
+    await sftpRequest<void>(sftp, (done) =>
+      sftp.ext_openssh_rename(from, to, (e) => done(e, undefined)),
+    );
     return;
   } catch (error) {
     // Without the extension ssh2 throws before sending anything (no SFTP status code).
@@ -85,11 +83,11 @@ async function moveIntoPlace(sftp: SFTPWrapper, from: string, to: string): Promi
   await unlink(sftp, to).catch((error: unknown) => {
     if (!isMissing(error)) throw error;
   });
-  await call<void>((done) => sftp.rename(from, to, (e) => done(e, undefined)));
+  await sftpRequest<void>(sftp, (done) => sftp.rename(from, to, (e) => done(e, undefined)));
 }
 
 async function openForWrite(sftp: SFTPWrapper, path: string): Promise<Buffer> {
-  return call<Buffer>((done) => sftp.open(path, 'w', { mode: 0o644 }, done));
+  return sftpRequest<Buffer>(sftp, (done) => sftp.open(path, 'w', { mode: 0o644 }, done));
 }
 
 /** Files from this size on are continued after a crash (the part size of the other exporters). */
@@ -106,7 +104,7 @@ async function readRemote(
   const buffer = Buffer.alloc(length);
   let filled = 0;
   while (filled < length) {
-    const read = await call<number>((done) =>
+    const read = await sftpRequest<number>(sftp, (done) =>
       sftp.read(handle, buffer, filled, length - filled, start + filled, (error, bytes) =>
         done(error, bytes),
       ),
@@ -135,12 +133,12 @@ async function continueTemporary(
   context: TransferContext,
   size: number,
 ): Promise<{ handle: Buffer; offset: number } | undefined> {
-  const handle = await call<Buffer>((done) => sftp.open(temporary, 'r+', done)).catch(
+  const handle = await sftpRequest<Buffer>(sftp, (done) => sftp.open(temporary, 'r+', done)).catch(
     () => undefined,
   );
   if (!handle) return undefined;
   try {
-    const held = (await call<Stats>((done) => sftp.fstat(handle, done))).size ?? 0;
+    const held = (await sftpRequest<Stats>(sftp, (done) => sftp.fstat(handle, done))).size ?? 0;
     if (held > 0 && held <= size) {
       const start = Math.max(0, held - RESUME_CHECK_BYTES);
       const [remote, local] = await Promise.all([
@@ -253,7 +251,7 @@ async function writeFile(
       () => {
         handle = undefined;
         return Promise.allSettled([
-          call<Stats>((done) => sftp.fstat(open, done)),
+          sftpRequest<Stats>(sftp, (done) => sftp.fstat(open, done)),
           close(sftp, open),
         ]);
       },

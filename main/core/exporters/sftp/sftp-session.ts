@@ -24,6 +24,52 @@ export type SftpSession = {
   destroy(): void;
 };
 
+/**
+ * Each SFTP channel's "closed" signal, aborted when its session is marked closed. ssh2 fails
+ * the requests in flight when a channel ends, but a request made after that is never
+ * answered: every request races this signal (sftpRequest), so none waits forever.
+ */
+const closedSignals = new WeakMap<SFTPWrapper, AbortSignal>();
+
+/** What closes `sftp`'s requests: its session aborts it when it closes. */
+export function closerOf(sftp: SFTPWrapper): AbortController {
+  const closing = new AbortController();
+  closedSignals.set(sftp, closing.signal);
+  return closing;
+}
+
+/** The signal aborted when `sftp`'s session closes (never aborted for an unknown channel). */
+export function closedSignalOf(sftp: SFTPWrapper): AbortSignal {
+  return closedSignals.get(sftp) ?? new AbortController().signal;
+}
+
+/** `work`, or its stop's reason once `stop` aborts first; the listener goes with it. */
+export function untilStopped<T>(work: Promise<T>, stop: AbortSignal): Promise<T> {
+  if (stop.aborted) {
+    work.catch(() => undefined);
+    return Promise.reject(stop.reason as Error);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onStop = () => reject(stop.reason as Error);
+    stop.addEventListener('abort', onStop, { once: true });
+    work.then(resolve, reject).finally(() => stop.removeEventListener('abort', onStop));
+  });
+}
+
+/**
+ * One ssh2 request on `sftp` as a promise (the channel methods are overloaded, so no
+ * util.promisify), failed at once if the session closes before its answer.
+ */
+export function sftpRequest<T>(
+  sftp: SFTPWrapper,
+  run: (done: (error: Error | undefined | null, value: T) => void) => void,
+): Promise<T> {
+  const answer = new Promise<T>((resolve, reject) =>
+    run((error, value) => (error ? reject(error) : resolve(value))),
+  );
+  return untilStopped(answer, closedSignalOf(sftp));
+}
+
 /** The fingerprint OpenSSH shows for a public key blob. */
 export function hostKeyFingerprint(keyBlob: Buffer): string {
   return `SHA256:${createHash('sha256').update(keyBlob).digest('base64').replace(/=+$/, '')}`;
@@ -190,9 +236,11 @@ async function openSession(
     end: () => client.end(),
     destroy: () => client.destroy(),
   };
+  const closing = closerOf(sftp);
   const markClosed = () => {
     if (session.closed) return;
     session.closed = true;
+    closing.abort(new Error('the SFTP connection closed'));
     onClose();
   };
   client.on('close', markClosed);
