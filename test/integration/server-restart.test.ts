@@ -144,6 +144,15 @@ async function restartDuring(
   await server.start();
 }
 
+/** Whether the temporary file of `name` in `remote` holds 16 MiB yet: the upload is mid-way. */
+function partHolds(remote: string, name: string): () => Promise<boolean> {
+  return async () => {
+    const names = await fs.readdir(remote).catch(() => [] as string[]);
+    const part = names.find((n) => n.startsWith(`.${name}.`) && n.endsWith('.part'));
+    return part !== undefined && (await fs.stat(join(remote, part))).size >= 16 * MiB;
+  };
+}
+
 describe('sshd restarted mid-upload', () => {
   let port: number;
   let server: ReturnType<typeof privateServer>;
@@ -181,15 +190,7 @@ describe('sshd restarted mid-upload', () => {
     const file = await makeFile(dir, 'sftp.bin', 256 * MiB);
     const remote = join(SFTP.home, folder);
     const job = exportFiles(engine, task(), [file]);
-    await restartDuring(
-      server,
-      async () => {
-        const names = await fs.readdir(remote).catch(() => [] as string[]);
-        const part = names.find((n) => n.endsWith('.part'));
-        return part !== undefined && (await fs.stat(join(remote, part))).size >= 16 * MiB;
-      },
-      1500,
-    );
+    await restartDuring(server, partHolds(remote, 'big.bin'), 1500);
     const record = exportTaskOf(await job);
     expect(record.message).toBeUndefined();
     expect(record.status).toBe('finished');
@@ -203,11 +204,7 @@ describe('sshd restarted mid-upload', () => {
     const file = await makeFile(dir, 'sftp-channel.bin', 256 * MiB);
     const remote = join(SFTP.home, folder);
     const job = exportFiles(engine, { ...task(), file: `${folder}/channel.bin` }, [file]);
-    await until(async () => {
-      const names = await fs.readdir(remote).catch(() => [] as string[]);
-      const part = names.find((n) => n.startsWith('.channel.bin') && n.endsWith('.part'));
-      return part !== undefined && (await fs.stat(join(remote, part))).size >= 16 * MiB;
-    }, 60_000);
+    await until(partHolds(remote, 'channel.bin'), 60_000);
     const subsystems = server.processes().filter((p) => p.args.endsWith('@internal-sftp'));
     expect(subsystems).toHaveLength(1);
     process.kill(subsystems[0]?.pid ?? 0, 'SIGKILL');
@@ -224,11 +221,7 @@ describe('sshd restarted mid-upload', () => {
     const remote = join(SFTP.home, folder);
     const started = Date.now();
     const job = exportFiles(engine, { ...task(), file: `${folder}/down.bin` }, [file]);
-    await until(async () => {
-      const names = await fs.readdir(remote).catch(() => [] as string[]);
-      const part = names.find((n) => n.startsWith('.down.bin') && n.endsWith('.part'));
-      return part !== undefined && (await fs.stat(join(remote, part))).size >= 16 * MiB;
-    }, 60_000);
+    await until(partHolds(remote, 'down.bin'), 60_000);
     await server.crash();
     try {
       const record = exportTaskOf(await job);
