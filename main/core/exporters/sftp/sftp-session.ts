@@ -17,8 +17,8 @@ export type SftpSession = {
   hostKeyFingerprint: string;
   /** Directories known to exist, so many files into one folder cost one mkdir walk. */
   knownDirs: Set<string>;
-  /** Set once the connection or its SFTP channel closed: the session must not be used again. */
-  closed: boolean;
+  /** True once the connection or its SFTP channel closed: the session must not be used again. */
+  readonly closed: boolean;
   end(): void;
   /** Cuts the connection at once (a stalled one never finishes a polite end). */
   destroy(): void;
@@ -44,7 +44,7 @@ export function closedSignalOf(sftp: SFTPWrapper): AbortSignal {
 }
 
 /** `work`, or its stop's reason once `stop` aborts first; the listener goes with it. */
-export function untilStopped<T>(work: Promise<T>, stop: AbortSignal): Promise<T> {
+function untilStopped<T>(work: Promise<T>, stop: AbortSignal): Promise<T> {
   if (stop.aborted) {
     work.catch(() => undefined);
     return Promise.reject(stop.reason as Error);
@@ -228,18 +228,19 @@ async function openSession(
     ),
   );
 
+  const closing = closerOf(sftp);
   const session: SftpSession = {
     sftp,
     hostKeyFingerprint: seen ?? '',
     knownDirs: new Set(),
-    closed: false,
+    get closed() {
+      return closing.signal.aborted;
+    },
     end: () => client.end(),
     destroy: () => client.destroy(),
   };
-  const closing = closerOf(sftp);
   const markClosed = () => {
-    if (session.closed) return;
-    session.closed = true;
+    if (closing.signal.aborted) return;
     closing.abort(new Error('the SFTP connection closed'));
     onClose();
   };
