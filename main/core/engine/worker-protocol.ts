@@ -43,13 +43,12 @@ export type WorkRequest =
   | TaskRequest
   /** `pause`: stop, but keep the partial upload to continue later. */
   | { type: 'cancel'; id: number; pause?: boolean }
-  /** Load these exporters now (their SDKs), before their first file arrives. */
-  | { type: 'load'; operations: UploadOperation[] }
   /**
-   * The same for names guessed from the command line before anything was validated
-   * (main/cli/operation-hint.ts): a name with no exporter is ignored (warmExporters).
+   * Load these exporters now (their SDKs), before their first file arrives. The names may be
+   * guesses from the command line, made before anything was validated
+   * (main/cli/operation-hint.ts): one with no exporter is ignored (warmExporters).
    */
-  | { type: 'warm'; operations: string[] }
+  | { type: 'load'; operations: string[] }
   /** The checkpoint of upload `id` is on disk. */
   | { type: 'checkpoint-saved'; id: number }
   /** A worker's first message (it may start before the engine knows these). */

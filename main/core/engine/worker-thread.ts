@@ -60,7 +60,7 @@ export function startExporterThread(operations: readonly string[] = []): void {
   const worker = createWorker();
   worker.unref();
   if (operations.length > 0)
-    worker.postMessage([{ type: 'warm', operations: [...operations] }] satisfies WorkRequest[]);
+    worker.postMessage([{ type: 'load', operations: [...operations] }] satisfies WorkRequest[]);
   // one that died before the pool took it is not handed out
   worker.once('exit', () => {
     if (started === worker) started = undefined;

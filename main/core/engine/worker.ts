@@ -168,7 +168,7 @@ port.on('message', (requests: WorkRequest[]) => {
     } else if (request.type === 'checkpoint-saved') {
       checkpointsSaving.get(request.id)?.();
       checkpointsSaving.delete(request.id);
-    } else if (request.type === 'load' || request.type === 'warm') {
+    } else if (request.type === 'load') {
       // Not awaited: the messages after it are not held up (a failure to load shows again,
       // with the file it failed for, when the file comes).
       void warmExporters(request.operations);
