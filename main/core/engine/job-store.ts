@@ -61,20 +61,24 @@ export class JobStore {
   /** The job with its result lists, or undefined when it does not exist or is not valid. */
   async get(id: string): Promise<JobRecord | undefined> {
     const stored = await this.records.get(id);
-    if (!stored) return undefined;
+    return stored ? this.joined(stored) : undefined;
+  }
+
+  async list(): Promise<JobRecord[]> {
+    const records = await Promise.all((await this.records.list()).map((s) => this.joined(s)));
+    return records.filter((record) => record !== undefined);
+  }
+
+  /** A stored record with its result lists read in. */
+  private joined(stored: StoredJob): Promise<JobRecord | undefined> {
     // A record saved again meanwhile may name a newer list, the older one removed: read it again.
     return this.lists
       .join(stored)
       .catch(async () => {
-        const again = await this.records.get(id);
+        const again = await this.records.get(stored.id);
         return again ? this.lists.join(again) : undefined;
       })
       .catch(() => undefined);
-  }
-
-  async list(): Promise<JobRecord[]> {
-    const records = await Promise.all((await this.records.list()).map(({ id }) => this.get(id)));
-    return records.filter((record) => record !== undefined);
   }
 
   async remove(id: string): Promise<void> {
