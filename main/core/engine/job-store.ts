@@ -83,8 +83,14 @@ export class JobStore {
 
   async remove(id: string): Promise<void> {
     const stored = await this.records.get(id);
-    await this.records.remove(id);
-    if (stored) await this.lists.remove(JobLists.filesOf(stored));
+    if (stored) await this.removeStored(stored);
+    else await this.records.remove(id);
+  }
+
+  /** A record and the result lists it names. */
+  private async removeStored(stored: StoredJob): Promise<void> {
+    await this.records.remove(stored.id);
+    await this.lists.remove(JobLists.filesOf(stored));
   }
 
   /**
@@ -292,8 +298,7 @@ export class JobStore {
     const named = new Set<string>();
     for (const record of await this.records.list()) {
       if (Date.parse(record.expires_at) <= now && !running.has(record.id)) {
-        await this.records.remove(record.id);
-        await this.lists.remove(JobLists.filesOf(record));
+        await this.removeStored(record);
         removed.push(record.id);
         continue;
       }
