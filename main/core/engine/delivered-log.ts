@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { ensurePrivateDir } from '../store/atomic-file';
+import { ensurePrivateDir, unlinkIfThere } from '../store/atomic-file';
 import { deliveredFileSchema } from '../transfer/records';
 
 /**
@@ -62,9 +62,7 @@ export class DeliveredLog {
   }
 
   async remove(jobId: string): Promise<void> {
-    await fs.unlink(this.pathOf(jobId)).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== 'ENOENT') throw error;
-    });
+    await unlinkIfThere(this.pathOf(jobId));
   }
 
   /** Removes the logs of jobs not in `keep` (ended, or swept). */

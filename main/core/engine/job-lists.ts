@@ -2,7 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { ensurePrivateDir, removeStaleTempFiles, writeFileAtomic } from '../store/atomic-file';
+import {
+  ensurePrivateDir,
+  removeStaleTempFiles,
+  unlinkIfThere,
+  writeFileAtomic,
+} from '../store/atomic-file';
 import {
   jobRecordSchema,
   resultFileSchema,
@@ -164,10 +169,4 @@ export function copyOfJob(record: JobRecord): JobRecord {
 async function ageMs(path: string, now: number): Promise<number> {
   const stat = await fs.stat(path).catch(() => undefined);
   return stat ? now - stat.mtimeMs : 0;
-}
-
-async function unlinkIfThere(path: string): Promise<void> {
-  await fs.unlink(path).catch((error: NodeJS.ErrnoException) => {
-    if (error.code !== 'ENOENT') throw error;
-  });
 }

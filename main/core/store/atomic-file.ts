@@ -55,3 +55,13 @@ export async function removeStaleTempFiles(dir: string): Promise<void> {
       .map((name) => fs.rm(join(dir, name), { force: true })),
   );
 }
+
+/**
+ * Removes a file that may already be gone. unlink, not rm: rm's lstat-first walk costs
+ * ~0.5 ms a call, felt per file of a big job.
+ */
+export async function unlinkIfThere(path: string): Promise<void> {
+  await fs.unlink(path).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOENT') throw error;
+  });
+}
