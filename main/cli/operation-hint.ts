@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { defaultHome } from '../core/default-home';
+import { homeFromEnv } from '../core/default-home';
 
 /**
  * A guess, made before the CLI loads, at which exporters a command line will run, so its
@@ -90,7 +90,7 @@ class ProfileNames {
 
   private read(): Map<string, string> {
     const byName = new Map<string, string>();
-    const dir = join(this.env.OUTBOX_HOME || defaultHome(this.env), 'profiles');
+    const dir = join(homeFromEnv(this.env), 'profiles');
     let files: string[];
     try {
       files = readdirSync(dir).filter((file) => file.endsWith('.json'));

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { decimalNumber } from './decimal';
-import { defaultHome } from './default-home';
+import { homeFromEnv } from './default-home';
 
 /**
  * Where Outbox keeps its data and which port it serves links on. Both are
@@ -88,7 +88,7 @@ function intFromEnv(
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): OutboxConfig {
   return {
-    home: env.OUTBOX_HOME || defaultHome(env),
+    home: homeFromEnv(env),
     host: '127.0.0.1',
     port: intFromEnv(env, 'OUTBOX_PORT', DEFAULT_PORT, 1, 65535),
     retentionSeconds: intFromEnv(

@@ -6,7 +6,7 @@ import { join } from 'node:path';
  * directory when OUTBOX_HOME is not set. Its own module (and chunk) because the CLI reads
  * it before it loads anything else (main/cli/operation-hint.ts).
  */
-export function defaultHome(env: NodeJS.ProcessEnv = process.env): string {
+function defaultHome(env: NodeJS.ProcessEnv = process.env): string {
   switch (process.platform) {
     case 'darwin':
       return join(homedir(), 'Library', 'Application Support', 'Outbox');
@@ -15,4 +15,9 @@ export function defaultHome(env: NodeJS.ProcessEnv = process.env): string {
     default:
       return join(env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'Outbox');
   }
+}
+
+/** The data directory: OUTBOX_HOME, else the per-user one. */
+export function homeFromEnv(env: NodeJS.ProcessEnv = process.env): string {
+  return env.OUTBOX_HOME || defaultHome(env);
 }
