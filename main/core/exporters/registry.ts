@@ -45,10 +45,9 @@ export async function warmExporters(
   names: readonly unknown[],
 ): Promise<Exporter<UploadOperation>[]> {
   const loads = names
-    .filter(
-      (name) => typeof name === 'string' && name !== 'export/url' && OPERATION_NAME.test(name),
-    )
     // not known to be an operation: loadExporter fails for a name without an exporter
+    .filter((name) => typeof name === 'string' && OPERATION_NAME.test(name))
+    .filter((name) => hasExporter(name as ExportOperation))
     .map((name) => loadExporter(name as UploadOperation).catch(() => undefined));
   return (await Promise.all(loads)).filter((exporter) => exporter !== undefined);
 }
