@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { homeFromEnv } from '../core/default-home';
 
 /**
@@ -11,9 +12,13 @@ import { homeFromEnv } from '../core/default-home';
  * (node:fs and node:path only): it runs before everything else.
  */
 
-/** The commands that export, with the options among theirs that take a value. */
+/** The commands that export, and the options among theirs that take a value (parseArgs). */
 const EXPORTING = new Set(['export', 'run', 'test']);
-const TAKES_VALUE = new Set(['--task', '--profile', '--bwlimit']);
+const VALUE_OPTIONS = {
+  task: { type: 'string', multiple: true },
+  profile: { type: 'string', multiple: true },
+  bwlimit: { type: 'string' },
+} as const;
 
 /** Standard input (`run -`, `--task -`): not read here, the command reads it. */
 const STDIN = '-';
@@ -39,22 +44,23 @@ export function exporterHint(
       typeof task.profile === 'string' ? profiles.operationOf(task.profile) : undefined;
     for (const found of [operation, profile]) if (found) operations.add(found);
   };
-  let positional = 0;
-  for (let i = 0; i < rest.length; i++) {
-    const arg = rest[i] as string;
-    if (arg === '--') break;
-    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
-    const option = eq > 0 ? arg.slice(0, eq) : arg;
-    if (TAKES_VALUE.has(option)) {
-      const value = eq > 0 ? arg.slice(eq + 1) : rest[++i];
-      if (value === undefined) break;
-      if (option === '--task') addTask(readJson(value));
-      if (option === '--profile') addTask({ profile: value });
-    } else if (!arg.startsWith('-') && name === 'run' && positional++ === 0) {
-      // run's job file: {"tasks": {"name": task, ...}}
-      const job = readJson(arg);
-      if (isObject(job) && isObject(job.tasks)) Object.values(job.tasks).forEach(addTask);
-    }
+  // Not strict: the command's own parsing reports mistakes later.
+  const { values, positionals } = parseArgs({
+    args: [...rest],
+    options: VALUE_OPTIONS,
+    strict: false,
+    allowPositionals: true,
+  });
+  // A value-less `--task` parses as true. (Not command.ts's strings(): that module is in the
+  // CLI's large chunk, which this one must not load.)
+  for (const file of [values.task ?? []].flat())
+    if (typeof file === 'string') addTask(readJson(file));
+  for (const profile of [values.profile ?? []].flat())
+    if (typeof profile === 'string') addTask({ profile });
+  if (name === 'run' && positionals[0] !== undefined) {
+    // run's job file: {"tasks": {"name": task, ...}}
+    const job = readJson(positionals[0]);
+    if (isObject(job) && isObject(job.tasks)) Object.values(job.tasks).forEach(addTask);
   }
   return { operations: [...operations] };
 }
