@@ -87,7 +87,18 @@ describe('export/url links', () => {
     expect(await suffix.text()).toBe('xyz');
 
     const etag = head.headers.get('etag') ?? '';
-    expect((await fetch(url, { headers: { 'If-None-Match': etag } })).status).toBe(304);
+    const notModified = await fetch(url, { headers: { 'If-None-Match': etag } });
+    expect(notModified.status).toBe(304);
+    // A 304 carries the validators and the security headers of the 200 it stands for.
+    expect(notModified.headers.get('etag')).toBe(etag);
+    expect(notModified.headers.get('last-modified')).toBe(head.headers.get('last-modified'));
+    expect(notModified.headers.get('x-content-type-options')).toBe('nosniff');
+    const since = { 'If-Modified-Since': head.headers.get('last-modified') ?? '' };
+    expect((await fetch(url, { headers: since })).status).toBe(304);
+    for (const answer of [head, partial, notModified]) {
+      expect(answer.headers.get('content-security-policy')).toMatch(/^sandbox;/);
+      expect(answer.headers.get('cache-control')).toBe('private, no-cache');
+    }
     const stale = await fetch(url, { headers: { Range: 'bytes=0-1', 'If-Range': '"other"' } });
     expect(stale.status).toBe(200);
     expect(await stale.text()).toHaveLength(26);
@@ -95,6 +106,8 @@ describe('export/url links', () => {
     const outside = await fetch(url, { headers: { Range: 'bytes=100-' } });
     expect(outside.status).toBe(416);
     expect(outside.headers.get('content-range')).toBe('bytes */26');
+    expect(outside.headers.get('etag')).toBe(etag);
+    expect(outside.headers.get('x-content-type-options')).toBe('nosniff');
   });
 
   it('downloads correctly with curl, whole and resumed', async () => {

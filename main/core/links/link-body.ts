@@ -26,19 +26,33 @@ import { zipBytes } from './zip-stream';
 /** Bodies up to this size are sent with the headers in one write (small files from memory). */
 const SMALL = SMALL_FILE;
 
-/** Headers on every link response: nothing served here may run script on this origin. */
-export function securityHeaders(res: ServerResponse, contentType?: string): void {
-  res.setHeader('X-Content-Type-Options', 'nosniff');
-  res.setHeader('Referrer-Policy', 'no-referrer');
-  res.setHeader('X-Robots-Tag', 'noindex, nofollow');
-  res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+const CONTENT_SECURITY_POLICY =
+  "sandbox; default-src 'none'; img-src 'self' data:; media-src 'self'; style-src 'unsafe-inline'";
+
+/** Headers on every link response, as name/value pairs: nothing served here may run script on this origin. */
+function securityPairs(contentType?: string): string[] {
+  const pairs = [
+    'X-Content-Type-Options',
+    'nosniff',
+    'Referrer-Policy',
+    'no-referrer',
+    'X-Robots-Tag',
+    'noindex, nofollow',
+    'Cross-Origin-Resource-Policy',
+    'same-origin',
+  ];
   // `sandbox` stops HTML/SVG from running script; PDF viewers refuse to run sandboxed.
   if (!contentType?.startsWith('application/pdf')) {
-    res.setHeader(
-      'Content-Security-Policy',
-      "sandbox; default-src 'none'; img-src 'self' data:; media-src 'self'; style-src 'unsafe-inline'",
-    );
+    pairs.push('Content-Security-Policy', CONTENT_SECURITY_POLICY);
   }
+  return pairs;
+}
+
+const setPairs = (res: ServerResponse, pairs: readonly string[]) => {
+  for (let i = 0; i < pairs.length; i += 2) res.setHeader(pairs[i]!, pairs[i + 1]!);
+};
+export function securityHeaders(res: ServerResponse, contentType?: string): void {
+  setPairs(res, securityPairs(contentType));
 }
 
 export function sendText(res: ServerResponse, status: number, text: string): void {
@@ -61,6 +75,31 @@ type Resource = {
   counted: (offset: number) => number;
 };
 
+/** A resource's headers, made once per link: those of every answer, and those of a 200/206 besides. */
+type Headed = Resource & { validators: string[]; body: string[] };
+
+function headed(resource: Resource): Headed {
+  const validators = [
+    ...securityPairs(resource.contentType),
+    'ETag',
+    resource.etag,
+    'Last-Modified',
+    resource.lastModified,
+    'Accept-Ranges',
+    'bytes',
+    'Cache-Control',
+    'private, no-cache',
+  ];
+  const body = [
+    ...validators,
+    'Content-Type',
+    resource.contentType,
+    'Content-Disposition',
+    resource.disposition,
+  ];
+  return { ...resource, validators, body };
+}
+
 /**
  * Validators, conditional and range headers common to files and ZIPs. Returns
  * the range to send and the delivery counting it, or undefined when the
@@ -71,27 +110,30 @@ async function begin(
   res: ServerResponse,
   served: ServedLink,
   ledger: DownloadLedger,
-  resource: Resource,
+  resource: Headed,
 ): Promise<{ range: ByteRange; delivery: Delivery | undefined } | undefined> {
-  const { lastModified } = resource;
-  securityHeaders(res, resource.contentType);
-  res.setHeader('ETag', resource.etag);
-  res.setHeader('Last-Modified', lastModified);
-  res.setHeader('Accept-Ranges', 'bytes');
-  res.setHeader('Cache-Control', 'private, no-cache');
-  if (notModified(req.headers, resource.etag, resource.lastModifiedMs)) {
-    res.writeHead(304);
+  const { headers } = req;
+  // Requests with neither validators nor a range (most of them) skip the checks.
+  const plain =
+    headers.range === undefined &&
+    headers['if-none-match'] === undefined &&
+    headers['if-modified-since'] === undefined;
+  if (!plain && notModified(headers, resource.etag, resource.lastModifiedMs)) {
+    res.writeHead(304, resource.validators);
     res.end();
     return undefined;
   }
-  const ifRange = req.headers['if-range'];
-  const rangeAllowed = ifRangeHolds(
-    Array.isArray(ifRange) ? ifRange.join(',') : ifRange,
-    resource.etag,
-    lastModified,
-  );
-  const range = rangeAllowed ? parseRange(req.headers.range, resource.size) : undefined;
+  const ifRange = headers['if-range'];
+  const rangeAllowed =
+    !plain &&
+    ifRangeHolds(
+      Array.isArray(ifRange) ? ifRange.join(',') : ifRange,
+      resource.etag,
+      resource.lastModified,
+    );
+  const range = rangeAllowed ? parseRange(headers.range, resource.size) : undefined;
   if (range === 'unsatisfiable') {
+    setPairs(res, resource.validators);
     res.setHeader('Content-Range', `bytes */${resource.size}`);
     sendText(res, 416, 'The requested range is outside the file.');
     return undefined;
@@ -115,14 +157,14 @@ async function begin(
         )
       : undefined;
   if (req.method === 'GET' && !delivery) {
+    setPairs(res, resource.validators);
     sendText(res, 410, usedUpMessage(link));
     return undefined;
   }
-  res.statusCode = range ? 206 : 200;
-  if (range) res.setHeader('Content-Range', `bytes ${start}-${end}/${resource.size}`);
-  res.setHeader('Content-Type', resource.contentType);
-  res.setHeader('Content-Length', length);
-  res.setHeader('Content-Disposition', resource.disposition);
+  // One call with every header: sent with the body's first bytes.
+  const sized = [...resource.body, 'Content-Length', String(length)];
+  if (range) sized.push('Content-Range', `bytes ${start}-${end}/${resource.size}`);
+  res.writeHead(range ? 206 : 200, sized);
   return { range: { start, end }, delivery };
 }
 
@@ -142,9 +184,9 @@ export async function serveFile(
 ): Promise<void> {
   const { snapshot, open, filename, dataBefore } = file;
   const { link } = served;
-  const resource = served.memo(`file ${dataBefore} ${filename}`, (): Resource => {
+  const resource = served.memo(`file ${dataBefore} ${filename}`, (): Headed => {
     const inline = link.inline && link.kind === 'file';
-    return {
+    return headed({
       size: snapshot.size,
       etag: `"${snapshot.size.toString(16)}-${Math.floor(snapshot.mtime_ms).toString(16)}"`,
       lastModifiedMs: snapshot.mtime_ms,
@@ -152,7 +194,7 @@ export async function serveFile(
       contentType: contentTypeOf(filename),
       disposition: contentDisposition(inline ? 'inline' : 'attachment', filename),
       counted: (offset) => dataBefore + offset,
-    };
+    });
   });
   try {
     const started = await begin(req, res, served, ledger, resource);
@@ -179,15 +221,17 @@ export async function serveZip(
   ledger: DownloadLedger,
 ): Promise<void> {
   const { layout, crcs } = served.zip;
-  const resource = served.memo('zip', (): Resource => ({
-    size: layout.size,
-    etag: layout.etag,
-    lastModifiedMs: served.lastModifiedMs,
-    lastModified: httpDate(served.lastModifiedMs),
-    contentType: 'application/zip',
-    disposition: contentDisposition('attachment', served.link.filename),
-    counted: (offset) => dataPosition(layout, offset),
-  }));
+  const resource = served.memo('zip', (): Headed =>
+    headed({
+      size: layout.size,
+      etag: layout.etag,
+      lastModifiedMs: served.lastModifiedMs,
+      lastModified: httpDate(served.lastModifiedMs),
+      contentType: 'application/zip',
+      disposition: contentDisposition('attachment', served.link.filename),
+      counted: (offset) => dataPosition(layout, offset),
+    }),
+  );
   const started = await begin(req, res, served, ledger, resource);
   if (!started) return;
   const { range, delivery } = started;
@@ -319,6 +363,7 @@ async function sendChunks(
   const onClose = () => [...pending].forEach(settle);
   res.once('close', onClose);
   let complete = false;
+  let first = true;
   try {
     for await (const chunk of chunks) {
       if (res.destroyed) {
@@ -327,13 +372,13 @@ async function sendChunks(
       }
       pending.add(chunk);
       // The headers go out in the same write as the first chunk.
-      const first = !res.headersSent;
       if (first) res.cork();
       res.write(chunk, (error) => {
         if (!error && pending.has(chunk)) sent += chunk.length;
         settle(chunk);
       });
       if (first) res.uncork();
+      first = false;
       if (res.writableLength >= 2 * CHUNK) await writable(res);
     }
     complete = !res.destroyed;
