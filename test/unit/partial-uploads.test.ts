@@ -58,3 +58,26 @@ describe('saved partial uploads', () => {
     expect((await partials.keys()).size).toBe(4);
   });
 });
+
+describe('keys of partial uploads', () => {
+  const task = {
+    operation: 'export/s3',
+    bucket: 'scans',
+    region: 'us-east-1',
+    key_prefix: 'in/',
+    access_key_id: 'AK',
+    secret_access_key: 'SK',
+    endpoint: 'http://127.0.0.1:7480',
+    part_size: 8,
+    acl: 'private',
+  } as unknown as ExportTask;
+
+  it('are those earlier versions saved, whatever the order of the fields, so their uploads continue', () => {
+    const reordered = Object.fromEntries(Object.entries(task).reverse()) as unknown as ExportTask;
+    for (const t of [task, reordered]) {
+      expect(PartialUploads.keysOf(t)('big.bin', source)).toBe(
+        'bdacb4fe1445f775ed36f486ea1c0ab049399324061142dcc80c864b61fbdc2d',
+      );
+    }
+  });
+});

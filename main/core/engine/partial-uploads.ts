@@ -49,7 +49,9 @@ export class PartialUploads {
     const destination = JSON.stringify(
       Object.entries(withoutSecrets(task))
         .filter(([field]) => !TUNING.has(field))
-        .sort(([a], [b]) => a.localeCompare(b)),
+        // code-unit order: the same order as before for field names (a–z and _), without
+        // localeCompare, whose ICU collator cost every export ~3 MiB of resident memory
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
     );
     return (name, source) =>
       createHash('sha256')
