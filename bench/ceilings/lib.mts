@@ -8,6 +8,7 @@
  * Outbox's built CLI does not pay; `node bench/ceilings/x.mts` runs one by
  * hand. Their settings come as JSON in the CEILING environment variable.
  */
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 
@@ -37,6 +38,52 @@ export async function filesOf(source: string): Promise<{ folder: boolean; files:
 /** Where a file goes under `prefix`, named as the peers name it: `big.bin`, `small/<name>`. */
 export const nameOf = (prefix: string, folder: boolean, file: SourceFile) =>
   `${prefix}${folder ? 'small/' : ''}${file.name}`;
+
+/** A part read into memory and its MD5 (what Content-MD5 sends). */
+export type HashedPart = { index: number; data: Buffer; md5: Buffer };
+
+/**
+ * The file's parts as a plain SDK loop that sends Content-MD5 would make
+ * them: each read once into one of PARTS_IN_FLIGHT reused buffers, in order,
+ * its MD5 computed with node:crypto (and `onRead` sees every byte, in order,
+ * e.g. for a whole-file MD5); `send` runs PARTS_IN_FLIGHT parts at a time.
+ */
+export async function sendHashedParts<T>(
+  file: SourceFile,
+  send: (part: HashedPart) => Promise<T>,
+  onRead?: (data: Buffer) => void,
+): Promise<T[]> {
+  const handle = await fs.open(file.path);
+  const free: Buffer[] = [];
+  const results: T[] = [];
+  const running = new Set<Promise<void>>();
+  try {
+    for (let index = 0; index * PART_SIZE < Math.max(1, file.size); index++) {
+      const start = index * PART_SIZE;
+      const length = Math.min(PART_SIZE, file.size - start);
+      const buffer = free.pop() ?? Buffer.allocUnsafeSlow(PART_SIZE);
+      const data = buffer.subarray(0, length);
+      for (let at = 0; at < length;) {
+        const { bytesRead } = await handle.read(data, at, length - at, start + at);
+        if (bytesRead === 0) throw new Error(`${file.path}: shorter than ${file.size} bytes`);
+        at += bytesRead;
+      }
+      onRead?.(data);
+      const md5 = createHash('md5').update(data).digest();
+      const sending: Promise<void> = send({ index, data, md5 }).then((result) => {
+        results[index] = result;
+        free.push(buffer);
+        running.delete(sending);
+      });
+      running.add(sending);
+      if (running.size >= PARTS_IN_FLIGHT) await Promise.race(running);
+    }
+    await Promise.all(running);
+  } finally {
+    await handle.close();
+  }
+  return results;
+}
 
 /** Runs `work` on every item, `limit` at a time: the engine's own (scheduling, no protocol code). */
 export { eachLimited } from '../../main/core/engine/each-limited.ts';

@@ -55,6 +55,12 @@ export async function azureLines(ctx: BenchContext): Promise<Line[]> {
     container,
     prefix: `${target}/`,
   }));
+  // The same blocks with Outbox's verification (block and blob Content-MD5, read-back): equal work.
+  const sdkMd5 = ceilingTool(ctx, 'Azure SDK + Content-MD5', 'azure-sdk-md5', (target) => ({
+    connectionString: AZURITE.connectionString,
+    container,
+    prefix: `${target}/`,
+  }));
   const curl = curlTool(
     ctx,
     'curl -T SAS',
@@ -87,7 +93,7 @@ export async function azureLines(ctx: BenchContext): Promise<Line[]> {
       bytes: await sourceBytes(ctx.data.big),
       outbox,
       peers: [rclone],
-      ceilings,
+      ceilings: [sdk, sdkMd5, curl],
       beforeRun: fresh,
     }),
   );

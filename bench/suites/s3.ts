@@ -102,7 +102,12 @@ export async function s3Lines(ctx: BenchContext, server: Server): Promise<Line[]
   const title = (what: string) => `${server.label}: ${what}`;
   const { sizes } = ctx.data;
   const kinds = [
-    { id: `s3-${s3.name}-big`, what: describeSize(sizes.bigBytes), source: ctx.data.big },
+    {
+      id: `s3-${s3.name}-big`,
+      what: describeSize(sizes.bigBytes),
+      source: ctx.data.big,
+      big: true,
+    },
     {
       id: `s3-${s3.name}-small`,
       what: describeSize(sizes.smallBytes, sizes.smallCount),
@@ -167,14 +172,17 @@ export async function s3Lines(ctx: BenchContext, server: Server): Promise<Line[]
       };
     },
   };
-  const sdk = ceilingTool(ctx, 'S3 SDK', 's3-sdk', (target) => ({
+  const sdkSettings = (target: string) => ({
     endpoint: s3.endpoint,
     region: s3.region,
     accessKeyId: s3.accessKeyId,
     secretAccessKey: s3.secretAccessKey,
     bucket,
     prefix: `${target}/`,
-  }));
+  });
+  const sdk = ceilingTool(ctx, 'S3 SDK', 's3-sdk', sdkSettings);
+  // The same loop doing Outbox's verification (Content-MD5, ETag checks): Outbox's overhead at equal work.
+  const sdkMd5 = ceilingTool(ctx, 'S3 SDK + Content-MD5', 's3-sdk-md5', sdkSettings);
   const curl = curlTool(ctx, 'curl -T presigned', async (source, target) => {
     const { folder, files } = await filesOf(source);
     return Promise.all(
@@ -201,7 +209,7 @@ export async function s3Lines(ctx: BenchContext, server: Server): Promise<Line[]
           outbox,
           // scale: the best peer and the SDK of the 2,000-file line only, or a round takes too long
           peers: 'scale' in kind ? [rclone] : [rclone, aws],
-          ceilings: 'scale' in kind ? [sdk] : [sdk, curl],
+          ceilings: 'scale' in kind ? [sdk] : kind.big ? [sdk, sdkMd5, curl] : [sdk, curl],
           ...('scale' in kind ? { budgetSeconds: SCALE_BUDGET_SECONDS } : {}),
           afterRun: async (_tool, target) => {
             await emptyPrefix(client, bucket, `${target}/`);
