@@ -9,8 +9,16 @@ import { median, type Figure, type Line } from '../lib/table';
 import { describeSize, sourceBytes } from '../lib/units';
 import { scaleLines } from './link-scale';
 
-/** A server under test: where the big file is, and how to read its peak memory. */
-type Served = { name: string; bigUrl: string; rss: () => Promise<number | undefined> };
+/**
+ * A server under test: where the big file is, and how to read its peak
+ * memory; a ceiling is shown beside the peers, not ranked with them.
+ */
+type Served = {
+  name: string;
+  bigUrl: string;
+  rss: () => Promise<number | undefined>;
+  ceiling?: boolean;
+};
 
 type Curl = { ok: boolean; status: string; bytes: number; seconds: number; error: string };
 
@@ -192,6 +200,18 @@ async function requestRate(url: string, requests: number, clients: number, bytes
   return rate;
 }
 
+/** bench/ceilings/node-http-file.cjs serving `file` on a free loopback port, once it answers. */
+async function startNodeHttp(ctx: BenchContext, file: string) {
+  const port = await freePort();
+  const script = join(ctx.repo, 'bench', 'ceilings', 'node-http-file.cjs');
+  const child = track(
+    spawn(process.execPath, [script, file, String(port)], { stdio: 'ignore', detached: true }),
+  );
+  const url = `http://127.0.0.1:${port}/${basename(file)}`;
+  for (let i = 0; i < 100 && !(await curl(url)).ok; i++) await sleep(100);
+  return { url, child };
+}
+
 async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -234,6 +254,7 @@ export async function linkLines(ctx: BenchContext): Promise<Line[]> {
     },
   ];
   const lines: Line[] = [];
+  let ceiling: { url: string; child: ChildProcess } | undefined;
   try {
     // one client
     ctx.log(`links-single: ${titles.single}`);
@@ -259,9 +280,17 @@ export async function linkLines(ctx: BenchContext): Promise<Line[]> {
     );
     // many small requests: what a request costs beyond its bytes
     const smallFile = join(ctx.data.small, (await fs.readdir(ctx.data.small)).sort()[0] ?? '');
+    ceiling = await startNodeHttp(ctx, smallFile);
+    const ceilingPid = ceiling.child.pid ?? 0;
     const smallServers: Served[] = [
       { ...servers[0]!, bigUrl: await exportLink(ctx, outbox, 'small', {}, smallFile) },
       { ...servers[1]!, bigUrl: `http://127.0.0.1:${nginx.port}/small/${basename(smallFile)}` },
+      {
+        name: 'Node http, one thread, body in memory',
+        bigUrl: ceiling.url,
+        rss: () => peakRssOf(ceilingPid),
+        ceiling: true,
+      },
     ];
     for (const [id, clients] of [
       ['rate1', 1],
@@ -307,6 +336,7 @@ export async function linkLines(ctx: BenchContext): Promise<Line[]> {
     if (zipPeer && zipRss !== undefined) zipPeer.rssMiB = zipRss;
     lines.push(line);
   } finally {
+    if (ceiling) await stop(ceiling.child);
     await stop(outbox.child);
     await stop(nginx.child);
   }
@@ -345,7 +375,9 @@ async function compare(
   const figures = await Promise.all(
     servers.map(async (s, i) => figure(s.name, speeds[i] ?? [], await s.rss(), errors[i])),
   );
-  const [outbox, ...peers] = figures;
+  const [outbox, ...others] = figures;
   if (!outbox) throw new Error('no Outbox figure');
-  return { id, title, outbox, peers };
+  const ceilings = others.filter((_, i) => servers[i + 1]?.ceiling);
+  const peers = others.filter((_, i) => !servers[i + 1]?.ceiling);
+  return { id, title, outbox, peers, ...(ceilings.length ? { ceilings } : {}) };
 }
