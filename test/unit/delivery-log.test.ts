@@ -134,6 +134,39 @@ describe('the delivery log', () => {
     log = await DeliveryLog.open(home, 90);
   });
 
+  it('writes a long list in several transactions, the event loop turning between them', async () => {
+    const count = 20_000; // far more than one slice's time of inserts
+    let turns = 0;
+    let done = false;
+    const tick = () => {
+      turns++;
+      if (!done) setImmediate(tick);
+    };
+    setImmediate(tick);
+    function* entries() {
+      for (let n = 0; n < count; n++) yield entry(n, now, { filename: `zip-part-${n}.txt` });
+    }
+    await log.appendSliced(entries()).finally(() => (done = true));
+    expect(turns).toBeGreaterThan(1);
+    expect(log.search({ name: 'zip-part-19999' }).entries.map((e) => e.filename)).toEqual([
+      'zip-part-19999.txt',
+    ]);
+    let total = 0;
+    for (const page of log.all()) total += page.length;
+    expect(total).toBe(count);
+    log.close();
+    const check = new DatabaseSync(join(home, 'delivery-log', 'deliveries.sqlite'));
+    try {
+      // each name indexed once, none missing, whatever slice it was written in
+      expect(() =>
+        check.exec("INSERT INTO delivery_names (delivery_names) VALUES ('integrity-check')"),
+      ).not.toThrow();
+    } finally {
+      check.close();
+    }
+    log = await DeliveryLog.open(home, 90);
+  });
+
   it('drops entries past the retention period, and only those', async () => {
     log.append([entry(1, now - 91 * DAY), entry(2, now - 89 * DAY)]);
     log.sweep(now);

@@ -37,14 +37,19 @@ function entryOfResult(
   };
 }
 
-/** Appends entries; a log that cannot be written is said on stderr and costs no delivery. */
-function append(log: DeliveryLog, entries: Iterable<NewDeliveryEntry>, count: number): void {
+/** A log that cannot be written is said on stderr and costs no delivery. */
+function cannotWrite(count: number, error: unknown): void {
+  console.error(
+    `Outbox could not write ${count} entries to the delivery log: ${error instanceof Error ? error.message : String(error)}`,
+  );
+}
+
+/** Appends entries (see cannotWrite). */
+function append(log: DeliveryLog, entries: NewDeliveryEntry[]): void {
   try {
     log.append(entries);
   } catch (error) {
-    console.error(
-      `Outbox could not write ${count} entries to the delivery log: ${error instanceof Error ? error.message : String(error)}`,
-    );
+    cannotWrite(entries.length, error);
   }
 }
 
@@ -60,17 +65,20 @@ export function recordDelivered(
     const task = tasks.get(file.task);
     return task ? [entryOfResult(job, task, file.source.path, file.result, now)] : [];
   });
-  append(log, entries, entries.length);
+  append(log, entries);
 }
 
-/** The temporary links an export/url task made: an entry per file (a ZIP link's files each). */
-export function recordLinks(
+/**
+ * The temporary links an export/url task made: an entry per file (a ZIP link's
+ * files each), written in time slices (DeliveryLog.appendSliced).
+ */
+export async function recordLinks(
   log: DeliveryLog,
   job: JobRecord,
   task: TaskRecord,
   files: SourceFile[],
   results: ResultFile[],
-): void {
+): Promise<void> {
   const now = new Date().toISOString();
   const zip = results.length === 1 && files.length > 1 ? results[0] : undefined;
   // Made as they are written: no second list of 100,000 entries beside the files.
@@ -82,5 +90,5 @@ export function recordLinks(
       yield entryOfResult(job, task, file.path, result, now, own);
     }
   }
-  append(log, entries(), files.length);
+  await log.appendSliced(entries()).catch((error: unknown) => cannotWrite(files.length, error));
 }

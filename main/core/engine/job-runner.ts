@@ -316,8 +316,8 @@ export class JobRunner {
     const local = this.taskExporters.get(params.operation);
     const { results, errors } = local
       ? await local.exportFiles(params, files, origin).then(
-          (results) => {
-            recordLinks(this.deliveryLog, active.record, task, files, results);
+          async (results) => {
+            await recordLinks(this.deliveryLog, active.record, task, files, results);
             return { results, errors: [] as ErrorInfo[] };
           },
           (error: unknown) => ({ results: [] as ResultFile[], errors: [toErrorInfo(error)] }),

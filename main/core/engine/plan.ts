@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { ValidationError, OutboxError, type FieldErrors } from '../errors';
 import {
   formatPlaceholder,
@@ -12,6 +13,7 @@ import { overProfile, type ProfileResolver } from '../profiles/profile-params';
 import { destinationOf } from '../tasks/destinations';
 import type { ExportTask } from '../tasks/operations';
 import { addFieldError, inputsOf, isImportTask, validateJob, type Job } from '../tasks/validate';
+import { forEachSliced } from '../time-slices';
 import { resolveSources, type SourceFile } from '../transfer/sources';
 
 /** Everything decided before a byte moves. */
@@ -128,10 +130,10 @@ export async function planJob(raw: unknown, resolveProfile?: ProfileResolver): P
       const files = await resolveSources(paths);
       if (files.length === 0) addFieldError(fields, `tasks.${name}.path`, 'contains no files');
       // A bad file name is the import's: blamed on its path, whatever export takes it.
-      for (const file of files) {
+      await forEachSliced(files, (file) => {
         const problem = ownNameProblem(file.name);
         if (problem) addFieldError(fields, `tasks.${name}.path`, problem);
-      }
+      });
       sources.set(name, files);
     } catch (error) {
       if (!(error instanceof OutboxError)) throw error;
@@ -146,6 +148,7 @@ export async function planJob(raw: unknown, resolveProfile?: ProfileResolver): P
     if (isImportTask(task)) continue;
     const files = inputsOf(task).flatMap((input) => sources.get(input) ?? []);
     filesOf.set(name, files);
+    await nextTurn(); // naming 100,000 files is a slice of its own
     try {
       names.set(name, namesFor(task, files));
     } catch (error) {

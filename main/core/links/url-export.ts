@@ -4,31 +4,48 @@ import type { SourceFile } from '../transfer/sources';
 import type { ExportUrlTask } from '../tasks/operations';
 import { hashPassword } from './link-password';
 import type { LinkStore } from './link-store';
+import { forEachSliced } from '../time-slices';
+import type { LinkRecord } from './link-record';
 import { zipSize } from './zip-layout';
 
 /** Link records written at once for separate links. */
 const LINKS_AT_ONCE = 64;
 
-/** Unique entry names for a ZIP: `a.txt`, `a (2).txt`, … */
-function uniqueNames(names: string[]): string[] {
-  const seen = new Set<string>();
-  return names.map((name) => {
-    let candidate = name;
+/** `name`, or `name (2).ext`, … when `seen` has it; then added to `seen`. */
+function uniqueName(name: string, seen: Set<string>): string {
+  let candidate = name;
+  if (seen.has(candidate)) {
     const ext = posix.extname(name);
     for (let n = 2; seen.has(candidate); n++)
       candidate = `${name.slice(0, name.length - ext.length)} (${n})${ext}`;
-    seen.add(candidate);
-    return candidate;
-  });
+  }
+  seen.add(candidate);
+  return candidate;
 }
 
-/** `photos.zip` when every file comes from one dropped folder, else `archive.zip`. */
-function archiveName(files: SourceFile[]): string {
-  const tops = new Set(
-    files.map((file) => (file.name.includes('/') ? file.name.split('/')[0] : '')),
-  );
+/**
+ * The ZIP's entries (unique names: `a.txt`, `a (2).txt`, …) and its name:
+ * `photos.zip` when every file comes from one dropped folder, else
+ * `archive.zip`. Made in time slices: 100,000 files are ~150 ms of work.
+ */
+async function zipOf(
+  files: SourceFile[],
+): Promise<{ entries: LinkRecord['files']; filename: string }> {
+  const seen = new Set<string>();
+  const tops = new Set<string>();
+  const entries: LinkRecord['files'] = [];
+  await forEachSliced(files, (file) => {
+    entries.push({
+      path: file.path,
+      name: uniqueName(file.name, seen),
+      size: file.size,
+      mtime_ms: file.mtimeMs,
+    });
+    const slash = file.name.indexOf('/');
+    tops.add(slash === -1 ? '' : file.name.slice(0, slash));
+  });
   const [top] = tops;
-  return tops.size === 1 && top ? `${top}.zip` : 'archive.zip';
+  return { entries, filename: tops.size === 1 && top ? `${top}.zip` : 'archive.zip' };
 }
 
 /**
@@ -54,14 +71,7 @@ export async function createUrlExport(
   };
 
   if (task.archive_multiple_files && files.length > 1) {
-    const names = uniqueNames(files.map((file) => file.name));
-    const entries = files.map((file, i) => ({
-      path: file.path,
-      name: names[i] ?? file.name,
-      size: file.size,
-      mtime_ms: file.mtimeMs,
-    }));
-    const filename = archiveName(files);
+    const { entries, filename } = await zipOf(files);
     const size = zipSize(entries);
     const link = await links.create({
       ...origin,
