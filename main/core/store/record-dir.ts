@@ -53,8 +53,8 @@ export class RecordDir<T> {
     return (text.length > INDENT_UP_TO ? text : JSON.stringify(record, null, 2)) + '\n';
   }
 
-  /** Stores the text of `serialize` (taken earlier: a snapshot of a record that changes on). */
-  async putSerialized(id: string, text: string): Promise<void> {
+  /** Stores the text of `serialize`, or the same as bytes (taken earlier: a snapshot of a record that changes on). */
+  async putSerialized(id: string, text: string | Uint8Array): Promise<void> {
     await this.init();
     await writeFileAtomic(this.pathOf(id), text);
   }
