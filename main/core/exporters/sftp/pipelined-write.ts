@@ -2,7 +2,7 @@ import type { SFTPWrapper } from 'ssh2';
 import type { ProgressSink } from '../exporter';
 import type { ReadInto } from '../exporter';
 import { collectGarbageEvery } from '../collect-garbage';
-import { closedSignalOf } from './sftp-session';
+import { batchWrites, closedSignalOf } from './sftp-session';
 
 /** OpenSSH's largest SFTP write (its limits@openssh.com answer): fewer, fuller packets. */
 export const SFTP_CHUNK = 261_120;
@@ -74,6 +74,7 @@ export async function writePipelined<T>(
   else closed.addEventListener('abort', onClosed, { once: true });
 
   const send = (chunk: Buffer, owner: { buffer: Buffer; pending: number }) => {
+    batchWrites(sftp);
     for (let offset = 0; offset < chunk.length; offset += SFTP_CHUNK) {
       const length = Math.min(SFTP_CHUNK, chunk.length - offset);
       inFlight++;

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { connect as tcpConnect, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import ssh2, { type ConnectConfig, type SFTPWrapper } from 'ssh2';
 import { OutboxError, ValidationError } from '../../errors';
 import type { ExportSftpTask } from '../../tasks/operations';
@@ -41,6 +42,41 @@ export function closerOf(sftp: SFTPWrapper): AbortController {
 /** The signal aborted when `sftp`'s session closes (never aborted for an unknown channel). */
 export function closedSignalOf(sftp: SFTPWrapper): AbortSignal {
   return closedSignals.get(sftp) ?? new AbortController().signal;
+}
+
+/** Each SFTP channel's connection, for batchWrites. */
+const connections = new WeakMap<SFTPWrapper, Duplex>();
+const corked = new WeakSet<Duplex>();
+
+/**
+ * Has `sftp`'s writes batched per tick (batchWrites), and what ssh2 sends on
+ * receiving (queued writes after a window adjust, answers) too.
+ */
+export function batchWritesOn(sftp: SFTPWrapper, connection: Duplex): void {
+  connections.set(sftp, connection);
+  connection.prependListener('data', () => corkForTick(connection));
+}
+
+/**
+ * The writes `sftp`'s connection gets until the end of this tick go out in one
+ * system call (a writev) instead of one per SSH packet: ssh2 writes each
+ * 32 KiB packet by itself, and on loopback much of a write's kernel time is
+ * per call (see BENCHMARKS.md, SFTP CPU). Node's HTTP server does the same
+ * around a response.
+ */
+export function batchWrites(sftp: SFTPWrapper): void {
+  const connection = connections.get(sftp);
+  if (connection) corkForTick(connection);
+}
+
+function corkForTick(connection: Duplex): void {
+  if (corked.has(connection)) return;
+  corked.add(connection);
+  connection.cork();
+  process.nextTick(() => {
+    corked.delete(connection);
+    connection.uncork();
+  });
 }
 
 /** `work`, or its stop's reason once `stop` aborts first; the listener goes with it. */
@@ -229,6 +265,7 @@ async function openSession(
   );
 
   const closing = closerOf(sftp);
+  batchWritesOn(sftp, socket);
   const session: SftpSession = {
     sftp,
     hostKeyFingerprint: seen ?? '',
