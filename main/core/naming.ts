@@ -1,5 +1,6 @@
 import { posix } from 'node:path';
 import { ValidationError } from './errors';
+import { timeSlices } from './time-slices';
 
 /**
  * Output names for every destination, decided in one place.
@@ -70,18 +71,43 @@ export function namingRule(
 }
 
 /**
- * One output name per source file (same order). Throws a ValidationError that
- * names the field when the rule cannot name these files safely.
+ * One output name per source file (same order). Rejects with a ValidationError
+ * that names the field when the rule cannot name these files safely. Runs in
+ * time slices: 100,000 names hold the main thread a few ms at a time.
  */
-export function planNames(rule: NamingRule, ownNames: string[], style: NameStyle): string[] {
+export async function planNames(
+  rule: NamingRule,
+  ownNames: string[],
+  style: NameStyle,
+): Promise<string[]> {
+  const slices = timeSlices();
+  const steps = namingSteps(rule, ownNames, style);
+  let step = steps.next();
+  while (!step.done) {
+    if (slices.over()) await slices.next();
+    step = steps.next();
+  }
+  return step.value;
+}
+
+/** Names checked between two pauses of namingSteps. */
+const NAMES_A_STEP = 256;
+
+/** planNames' work, pausing every NAMES_A_STEP names so that a caller may let the event loop turn. */
+function* namingSteps(
+  rule: NamingRule,
+  ownNames: string[],
+  style: NameStyle,
+): Generator<void, string[]> {
   const fieldOf = rule.kind === 'own' ? 'input' : rule.field;
   const fail = (message: string): never => {
     throw ValidationError.of(fieldOf, message);
   };
 
-  for (const own of ownNames) {
-    const problem = ownNameProblem(own);
+  for (let i = 0; i < ownNames.length; i++) {
+    const problem = ownNameProblem(ownNames[i] ?? '');
     if (problem) fail(problem);
+    if (i % NAMES_A_STEP === 0) yield;
   }
 
   let names: string[];
@@ -107,12 +133,15 @@ export function planNames(rule: NamingRule, ownNames: string[], style: NameStyle
       names = ownNames.map((_, i) => formatPlaceholder(rule.name, i + 1, rule.field));
       break;
   }
+  yield;
 
   const seen = new Set<string>();
-  for (const name of names) {
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i] ?? '';
     checkName(name, style, fail);
     if (seen.has(name)) fail(`two files would both be stored as "${name}"`);
     seen.add(name);
+    if (i % NAMES_A_STEP === 0) yield;
   }
   return names;
 }

@@ -287,16 +287,16 @@ describe('naming', () => {
     pathLike.map((name) => ({ kind: 'fixed', field: 'key', name }) as const),
   );
 
-  it('planNames never crashes and never yields "..", ".", control characters or duplicates', () => {
-    fc.assert(
-      fc.property(
+  it('planNames never crashes and never yields "..", ".", control characters or duplicates', async () => {
+    await fc.assert(
+      fc.asyncProperty(
         rule,
         fc.array(pathLike, { minLength: 1, maxLength: 5 }),
         fc.constantFrom('object', 'path'),
-        (naming, own, style) => {
+        async (naming, own, style) => {
           let names: string[];
           try {
-            names = planNames(naming, own, style);
+            names = await planNames(naming, own, style);
           } catch (error) {
             expectClearRejection(error);
             return;
@@ -344,11 +344,11 @@ describe('naming', () => {
     );
   });
 
-  it('a fixed name with a huge placeholder width is refused clearly, not a crash', () => {
+  it('a fixed name with a huge placeholder width is refused clearly, not a crash', async () => {
     for (const name of ['part-%0999999999d.bin', 'x-%99999999999999d']) {
       let outcome: unknown;
       try {
-        outcome = planNames({ kind: 'fixed', field: 'key', name }, ['a', 'b'], 'object');
+        outcome = await planNames({ kind: 'fixed', field: 'key', name }, ['a', 'b'], 'object');
       } catch (error) {
         outcome = error;
       }

@@ -1,23 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { forEachSliced, inSlices, SLICE_MS } from '../../main/core/time-slices';
+import { turnsDuring } from '../support/event-loop-turns';
 
 /** Holds the thread for longer than a slice. */
 function busy(ms: number): void {
   const end = performance.now() + ms;
   while (performance.now() < end);
-}
-
-/** Counts the event loop's turns until `work` settles. */
-async function turnsDuring(work: () => Promise<void>): Promise<number> {
-  let turns = 0;
-  let done = false;
-  const tick = () => {
-    turns++;
-    if (!done) setImmediate(tick);
-  };
-  setImmediate(tick);
-  await work().finally(() => (done = true));
-  return turns;
 }
 
 describe('time slices', () => {

@@ -1,4 +1,3 @@
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import { ValidationError, OutboxError, type FieldErrors } from '../errors';
 import {
   formatPlaceholder,
@@ -45,7 +44,7 @@ function destinationNaming(task: ExportTask): { rule: NamingRule; style: NameSty
 }
 
 /** Destination names for `files`; a ValidationError names the task's field. */
-export function namesFor(task: ExportTask, files: SourceFile[]): string[] {
+export async function namesFor(task: ExportTask, files: SourceFile[]): Promise<string[]> {
   if (task.operation === 'export/upload') {
     // A single PUT URL is used as given: presigned URLs contain %-escapes.
     if (files.length <= 1) return files.map(() => task.url);
@@ -148,9 +147,8 @@ export async function planJob(raw: unknown, resolveProfile?: ProfileResolver): P
     if (isImportTask(task)) continue;
     const files = inputsOf(task).flatMap((input) => sources.get(input) ?? []);
     filesOf.set(name, files);
-    await nextTurn(); // naming 100,000 files is a slice of its own
     try {
-      names.set(name, namesFor(task, files));
+      names.set(name, await namesFor(task, files));
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
       for (const [field, messages] of Object.entries(error.fields)) {
