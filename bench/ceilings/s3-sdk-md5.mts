@@ -17,28 +17,11 @@ import {
   CreateMultipartUploadCommand,
   HeadObjectCommand,
   PutObjectCommand,
-  S3Client,
+  type S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import {
-  eachLimited,
-  filesOf,
-  FILES_IN_FLIGHT,
-  nameOf,
-  PART_SIZE,
-  run,
-  sendHashedParts,
-  type SourceFile,
-} from './lib.mts';
-
-type Settings = {
-  endpoint: string;
-  region: string;
-  accessKeyId: string;
-  secretAccessKey: string;
-  bucket: string;
-  prefix: string;
-};
+import { PART_SIZE, sendHashedParts, type SourceFile } from './lib.mts';
+import { runS3Ceiling, type S3Settings } from './s3-ceiling.mts';
 
 const bare = (etag: string | undefined) => (etag ?? '').replace(/"/g, '').toLowerCase();
 
@@ -46,7 +29,7 @@ function same(what: string, stored: string, expected: string) {
   if (stored !== expected) throw new Error(`${what}: stored ETag ${stored}, expected ${expected}`);
 }
 
-async function upload(client: S3Client, s: Settings, file: SourceFile, key: string) {
+async function upload(client: S3Client, s: S3Settings, file: SourceFile, key: string) {
   const target = { Bucket: s.bucket, Key: key };
   if (file.size <= PART_SIZE) {
     await sendHashedParts(file, async ({ data, md5 }) => {
@@ -91,19 +74,4 @@ async function upload(client: S3Client, s: Settings, file: SourceFile, key: stri
   same(key, bare(head.ETag), `${composite.digest('hex')}-${md5s.length}`);
 }
 
-run<Settings>(async (s, source) => {
-  const client = new S3Client({
-    endpoint: s.endpoint,
-    region: s.region,
-    forcePathStyle: true,
-    credentials: { accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey },
-    // Streamed bodies with trailing checksums are refused by RGW (411) and Swift (501).
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
-  const { folder, files } = await filesOf(source);
-  await eachLimited(files, folder ? FILES_IN_FLIGHT : 1, (file) =>
-    upload(client, s, file, nameOf(s.prefix, folder, file)),
-  );
-  client.destroy();
-});
+runS3Ceiling(upload);

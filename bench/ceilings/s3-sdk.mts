@@ -12,33 +12,16 @@ import {
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
   PutObjectCommand,
-  S3Client,
+  type S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import {
-  eachLimited,
-  filesOf,
-  FILES_IN_FLIGHT,
-  nameOf,
-  PART_SIZE,
-  PARTS_IN_FLIGHT,
-  run,
-  type SourceFile,
-} from './lib.mts';
-
-type Settings = {
-  endpoint: string;
-  region: string;
-  accessKeyId: string;
-  secretAccessKey: string;
-  bucket: string;
-  prefix: string;
-};
+import { eachLimited, PART_SIZE, PARTS_IN_FLIGHT, type SourceFile } from './lib.mts';
+import { runS3Ceiling, type S3Settings } from './s3-ceiling.mts';
 
 const body = (path: string, start: number, end: number) =>
   createReadStream(path, { start, end: end - 1, highWaterMark: 1024 * 1024 });
 
-async function upload(client: S3Client, s: Settings, file: SourceFile, key: string) {
+async function upload(client: S3Client, s: S3Settings, file: SourceFile, key: string) {
   if (file.size <= PART_SIZE) {
     await client.send(
       new PutObjectCommand({
@@ -81,19 +64,4 @@ async function upload(client: S3Client, s: Settings, file: SourceFile, key: stri
   );
 }
 
-run<Settings>(async (s, source) => {
-  const client = new S3Client({
-    endpoint: s.endpoint,
-    region: s.region,
-    forcePathStyle: true,
-    credentials: { accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey },
-    // Streamed bodies with trailing checksums are refused by RGW (411) and Swift (501).
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
-  const { folder, files } = await filesOf(source);
-  await eachLimited(files, folder ? FILES_IN_FLIGHT : 1, (file) =>
-    upload(client, s, file, nameOf(s.prefix, folder, file)),
-  );
-  client.destroy();
-});
+runS3Ceiling(upload);

@@ -10,6 +10,7 @@ import {
 } from '../../main/core/delivery-log/delivery-entry';
 import { DeliveryLog } from '../../main/core/delivery-log/delivery-log';
 import { tempDir } from '../support/engine';
+import { turnsDuring } from '../support/event-loop-turns';
 
 const DAY = 86400 * 1000;
 
@@ -33,6 +34,18 @@ function entry(n: number, at: number, extra: Partial<NewDeliveryEntry> = {}): Ne
 let home: string;
 let log: DeliveryLog;
 const now = Date.now();
+
+/** FTS5 compares its name index with the table: each name indexed once, none missing. */
+function expectNamesIndexed(file: string): void {
+  const check = new DatabaseSync(file);
+  try {
+    expect(() =>
+      check.exec("INSERT INTO delivery_names (delivery_names) VALUES ('integrity-check')"),
+    ).not.toThrow();
+  } finally {
+    check.close();
+  }
+}
 
 beforeEach(async () => {
   home = await tempDir('outbox-log-');
@@ -124,29 +137,19 @@ describe('the delivery log', () => {
         .all()
         .map((row) => row.name);
       expect(triggers).toEqual(['deliveries_unnamed']);
-      // FTS5 compares its index with the table: each name indexed once, none missing.
-      expect(() =>
-        check.exec("INSERT INTO delivery_names (delivery_names) VALUES ('integrity-check')"),
-      ).not.toThrow();
     } finally {
       check.close();
     }
+    expectNamesIndexed(file);
     log = await DeliveryLog.open(home, 90);
   });
 
   it('writes a long list in several transactions, the event loop turning between them', async () => {
     const count = 20_000; // far more than one slice's time of inserts
-    let turns = 0;
-    let done = false;
-    const tick = () => {
-      turns++;
-      if (!done) setImmediate(tick);
-    };
-    setImmediate(tick);
     function* entries() {
       for (let n = 0; n < count; n++) yield entry(n, now, { filename: `zip-part-${n}.txt` });
     }
-    await log.appendSliced(entries()).finally(() => (done = true));
+    const turns = await turnsDuring(() => log.appendSliced(entries()));
     expect(turns).toBeGreaterThan(1);
     expect(log.search({ name: 'zip-part-19999' }).entries.map((e) => e.filename)).toEqual([
       'zip-part-19999.txt',
@@ -155,15 +158,8 @@ describe('the delivery log', () => {
     for (const page of log.all()) total += page.length;
     expect(total).toBe(count);
     log.close();
-    const check = new DatabaseSync(join(home, 'delivery-log', 'deliveries.sqlite'));
-    try {
-      // each name indexed once, none missing, whatever slice it was written in
-      expect(() =>
-        check.exec("INSERT INTO delivery_names (delivery_names) VALUES ('integrity-check')"),
-      ).not.toThrow();
-    } finally {
-      check.close();
-    }
+    // each name indexed once, none missing, whatever slice it was written in
+    expectNamesIndexed(join(home, 'delivery-log', 'deliveries.sqlite'));
     log = await DeliveryLog.open(home, 90);
   });
 
