@@ -8,6 +8,7 @@ import {
   unlinkIfThere,
   writeFileAtomic,
 } from '../store/atomic-file';
+import { jsonArrayInSlices } from '../store/json-in-slices';
 import {
   jobRecordSchema,
   resultFileSchema,
@@ -31,7 +32,7 @@ export type StoredJob = z.output<typeof storedJobSchema>;
 
 const listSchema = z.array(resultFileSchema);
 
-type ListWrite = { file: string; text: string };
+type ListWrite = { file: string; files: readonly ResultFile[] };
 
 /**
  * Long result lists of jobs (an import of 100,000 files lists every one,
@@ -57,8 +58,8 @@ export class JobLists {
   }
 
   /**
-   * The record as it is stored, the lists to write first (their text taken
-   * now: a snapshot of a record that changes on) and the lists it replaces.
+   * The record as it is stored, the lists to write first (frozen arrays: what
+   * they hold now is what `write` stores) and the lists it replaces.
    */
   split(record: JobRecord): { stored: StoredJob; writes: ListWrite[]; replaced: string[] } {
     const writes: ListWrite[] = [];
@@ -75,7 +76,7 @@ export class JobLists {
       let file = this.stored.get(files);
       if (file === undefined) {
         file = `${key}.${randomBytes(8).toString('hex')}.json`;
-        writes.push({ file, text: JSON.stringify(files) + '\n' });
+        writes.push({ file, files });
         this.keep(files, file);
       }
       const before = this.current.get(key);
@@ -87,11 +88,14 @@ export class JobLists {
     return { stored: { ...record, tasks }, writes, replaced };
   }
 
-  /** Writes lists of `split` (before their record). */
+  /** Writes lists of `split` (before their record), turned into bytes in time slices. */
   async write(writes: ListWrite[]): Promise<void> {
     if (writes.length === 0) return;
     await this.init();
-    for (const { file, text } of writes) await writeFileAtomic(join(this.dir, file), text);
+    for (const { file, files } of writes) {
+      const bytes = await jsonArrayInSlices(files, { after: '\n' });
+      await writeFileAtomic(join(this.dir, file), bytes);
+    }
   }
 
   /** Removes list files (once a record that no longer names them is on disk). */

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { RecordDir } from '../store/record-dir';
-import { inSlices } from '../time-slices';
+import { jsonArrayInSlices } from '../store/json-in-slices';
 import { DownloadLedger, removeLedger } from './download-ledger';
 import { hashPassword } from './link-password';
 import { linkRecordSchema, linkState, type LinkRecord, type LinkState } from './link-record';
@@ -50,21 +50,11 @@ const SLICED_FROM = 1000;
  * 256 KiB), its file list turned into bytes in time slices: in one piece, the
  * 10 MB of a 100,000-file ZIP link held the main thread ~130 ms.
  */
-async function serializeInSlices(record: LinkRecord): Promise<Buffer> {
+function serializeInSlices(record: LinkRecord): Promise<Buffer> {
   const { files, ...rest } = record;
   const head = JSON.stringify({ ...rest, files: [] });
-  const chunks = [Buffer.from(head.slice(0, -2))]; // up to and with `"files":[`
-  let separator = '';
-  await inSlices(files, (slice) => {
-    let text = '';
-    for (const file of slice) {
-      text += separator + JSON.stringify(file);
-      separator = ',';
-    }
-    chunks.push(Buffer.from(text));
-  });
-  chunks.push(Buffer.from(']}\n'));
-  return Buffer.concat(chunks);
+  // `files` last: the head up to `"files":`, the list, the closing brace.
+  return jsonArrayInSlices(files, { before: head.slice(0, -3), after: '}\n' });
 }
 
 /**
