@@ -16,10 +16,10 @@ export type TimeSlices = {
   next(): Promise<void>;
 };
 
-export function timeSlices(ms = SLICE_MS): TimeSlices {
+export function timeSlices(): TimeSlices {
   let start = performance.now();
   return {
-    over: () => performance.now() - start > ms,
+    over: () => performance.now() - start > SLICE_MS,
     async next() {
       await nextTurn();
       start = performance.now();
@@ -48,19 +48,19 @@ export async function inSlices<T>(
   items: Iterable<T>,
   fn: (slice: Iterable<T>) => void,
 ): Promise<void> {
+  const slices = timeSlices();
   const iterator = items[Symbol.iterator]();
   let step = iterator.next();
   while (!step.done) {
-    const start = performance.now();
     fn(
       (function* slice() {
         while (!step.done) {
           yield step.value;
           step = iterator.next();
-          if (performance.now() - start > SLICE_MS) return;
+          if (slices.over()) return;
         }
       })(),
     );
-    if (!step.done) await nextTurn();
+    if (!step.done) await slices.next();
   }
 }

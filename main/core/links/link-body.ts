@@ -113,24 +113,17 @@ async function begin(
   resource: Headed,
 ): Promise<{ range: ByteRange; delivery: Delivery | undefined } | undefined> {
   const { headers } = req;
-  // Requests with neither validators nor a range (most of them) skip the checks.
-  const plain =
-    headers.range === undefined &&
-    headers['if-none-match'] === undefined &&
-    headers['if-modified-since'] === undefined;
-  if (!plain && notModified(headers, resource.etag, resource.lastModifiedMs)) {
+  if (notModified(headers, resource.etag, resource.lastModifiedMs)) {
     res.writeHead(304, resource.validators);
     res.end();
     return undefined;
   }
   const ifRange = headers['if-range'];
-  const rangeAllowed =
-    !plain &&
-    ifRangeHolds(
-      Array.isArray(ifRange) ? ifRange.join(',') : ifRange,
-      resource.etag,
-      resource.lastModified,
-    );
+  const rangeAllowed = ifRangeHolds(
+    Array.isArray(ifRange) ? ifRange.join(',') : ifRange,
+    resource.etag,
+    resource.lastModified,
+  );
   const range = rangeAllowed ? parseRange(headers.range, resource.size) : undefined;
   if (range === 'unsatisfiable') {
     setPairs(res, resource.validators);
