@@ -326,7 +326,7 @@ describe('S3 (Ceph RGW): multipart upload id and finished parts', () => {
     const again = await cli(['export', '--task', taskFile, source, '--json'], {
       OUTBOX_HOME: home,
     });
-    expect(again.code).toBe(0);
+    expect(again.code, again.stderr).toBe(0);
     const result = (JSON.parse(again.stdout) as { tasks: { result?: { files: ResumedFile[] } }[] })
       .tasks[1]?.result?.files[0] as ResumedFile;
     expectContinued(result, proxy.bytesUp - before, 2 * PART);
