@@ -1,5 +1,7 @@
 /** Text is handed to stdout in pieces of about this many characters. */
 const CHUNK_CHARS = 64 * 1024;
+/** An object or array with at most this many members in all is written by JSON.stringify itself. */
+const SMALL_MEMBERS = 64;
 
 /**
  * `JSON.stringify(value, null, 2)` in pieces, the same text: a job of 20,000
@@ -10,6 +12,12 @@ export function* prettyJsonPieces(value: unknown, indent = ''): Generator<string
   const plain = toPlain(value);
   if (typeof plain !== 'object' || plain === null) {
     yield JSON.stringify(plain) ?? 'null';
+    return;
+  }
+  if (isSmall(plain)) {
+    // A file's entry: the native writer is ~3× faster than this generator; JSON strings
+    // hold no raw line breaks, so its lines are indented by prefixing each break.
+    yield JSON.stringify(plain, null, 2).replaceAll('\n', `\n${indent}`);
     return;
   }
   const inner = `${indent}  `;
@@ -30,6 +38,19 @@ export function* prettyJsonPieces(value: unknown, indent = ''): Generator<string
     yield i < entries.length - 1 ? ',\n' : '\n';
   }
   yield indent + close;
+}
+
+/** Whether `value` has at most SMALL_MEMBERS members, nested ones included (counted until there are more). */
+function isSmall(value: object): boolean {
+  let members = 0;
+  const open: object[] = [value];
+  for (let next = open.pop(); next !== undefined; next = open.pop()) {
+    for (const member of Object.values(next)) {
+      if (++members > SMALL_MEMBERS) return false;
+      if (typeof member === 'object' && member !== null) open.push(member as object);
+    }
+  }
+  return true;
 }
 
 /** What JSON.stringify leaves out of objects (and writes as null in arrays). */

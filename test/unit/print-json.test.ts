@@ -39,6 +39,17 @@ describe('prettyJsonPieces', () => {
   it('hands out a large array element by element, never as one string', () => {
     const files = Array.from({ length: 2000 }, (_, i) => ({ filename: `f${i}.bin`, size: i }));
     const longest = Math.max(...[...prettyJsonPieces({ files })].map((p) => p.length));
-    expect(longest).toBeLessThan(40);
+    expect(longest).toBeLessThan(60); // one file's entry
+  });
+
+  it('writes a value of 64 members or fewer in one piece, and larger ones in several', () => {
+    const members = (n: number) =>
+      Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, i]));
+    expect([...prettyJsonPieces({ a: members(63) })]).toHaveLength(1);
+    expect([...prettyJsonPieces({ a: members(64) })].length).toBeGreaterThan(1);
+    const deep = { a: { b: [{ c: 'x' }, [1, 2]] }, d: members(10) };
+    expect([...prettyJsonPieces({ deep, big: members(70) })].join('')).toBe(
+      JSON.stringify({ deep, big: members(70) }, null, 2),
+    );
   });
 });
