@@ -42,7 +42,8 @@ export async function forEachSliced<T>(
 
 /**
  * `items` handed to `fn` as consecutive slices, each as many items as SLICE_MS
- * has time for (at least one); `fn` takes every item of its slice.
+ * has time for (at least one); `fn` takes every item of its slice, or none
+ * (it used the turn for other work: the next turn offers the same items).
  */
 export async function inSlices<T>(
   items: Iterable<T>,

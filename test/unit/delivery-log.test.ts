@@ -163,6 +163,32 @@ describe('the delivery log', () => {
     log = await DeliveryLog.open(home, 90);
   });
 
+  it('indexes names a process left unindexed when the log next opens; deleting one keeps the index whole', async () => {
+    log.append([entry(1, now, { filename: 'indexed-report.txt' })]);
+    log.close();
+    // A process stopped between a slice's commit and its batch of names: rows past the mark.
+    const file = join(home, 'delivery-log', 'deliveries.sqlite');
+    const stopped = new DatabaseSync(file);
+    const insert = stopped.prepare(
+      `INSERT INTO deliveries (delivered_at, job_id, task, source_path, filename, size, destination, operation, verified_by)
+       VALUES (?, 'j', 't', ?, ?, 1, 'export/url', 'export/url', 'read')`,
+    );
+    insert.run(now, '/a', 'waiting-report.txt');
+    insert.run(now - 100 * DAY, '/b', 'expired-report.txt');
+    stopped.close();
+
+    log = await DeliveryLog.open(home, 90); // indexes the waiting names, then drops the expired entry
+    expect(
+      log
+        .search({ name: 'report' })
+        .entries.map((e) => e.filename)
+        .sort(),
+    ).toEqual(['indexed-report.txt', 'waiting-report.txt']);
+    log.close();
+    expectNamesIndexed(file);
+    log = await DeliveryLog.open(home, 90);
+  });
+
   it('drops entries past the retention period, and only those', async () => {
     log.append([entry(1, now - 91 * DAY), entry(2, now - 89 * DAY)]);
     log.sweep(now);

@@ -32,6 +32,20 @@ describe('time slices', () => {
     expect(slices).toEqual([[1, 2, 3]]);
   });
 
+  it('offers the same items again on the next turn when fn takes none of its slice', async () => {
+    const taken: number[][] = [];
+    let calls = 0;
+    const turns = await turnsDuring(() =>
+      inSlices([1, 2, 3], (slice) => {
+        if (++calls % 2 === 1) return; // this turn did other work
+        taken.push([...slice]);
+      }),
+    );
+    expect(taken).toEqual([[1, 2, 3]]);
+    expect(calls).toBe(2);
+    expect(turns).toBeGreaterThanOrEqual(1);
+  });
+
   it('calls fn of each item with its index, turning the loop when a slice is over', async () => {
     const seen: [string, number][] = [];
     const turns = await turnsDuring(() =>

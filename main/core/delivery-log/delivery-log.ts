@@ -23,10 +23,19 @@ import type {
 /**
  * 2: names are indexed by `append` in one statement per batch, not by an insert trigger.
  * 3: the name index is merged a little by each `append`, not whole levels at a commit.
+ * 4: names are indexed up to a mark (`names_indexed`), some thousands at a time; the
+ *    index merges 16 segments of a level at once (FTS5's `usermerge`; 4 by default: each
+ *    name was rewritten twice as often), 32 at most before an insert must (`crisismerge`).
  */
-const SCHEMA_VERSION = 3;
+const SCHEMA_VERSION = 4;
 const DEFAULT_LIMIT = 100;
 const DAY_MS = 86400 * 1000;
+/**
+ * A sliced append indexes names once this many wait: each FTS5 insert writes a
+ * segment, and 100,000 names in ~300 slices cost ~0.6 s more than in batches
+ * of this size; 2,500 names take ~9 ms, within a responsive main thread.
+ */
+const NAME_BATCH = 2500;
 
 const schema = `
 CREATE TABLE IF NOT EXISTS deliveries (
@@ -48,11 +57,18 @@ CREATE INDEX IF NOT EXISTS deliveries_by_destination ON deliveries (destination,
 CREATE VIRTUAL TABLE IF NOT EXISTS delivery_names USING fts5 (
   filename, content = 'deliveries', content_rowid = 'id', tokenize = 'trigram'
 );
+CREATE TABLE IF NOT EXISTS names_indexed (upto INTEGER NOT NULL);
+INSERT INTO names_indexed (upto)
+  SELECT coalesce(max(id), 0) FROM deliveries WHERE NOT EXISTS (SELECT 1 FROM names_indexed);
 DROP TRIGGER IF EXISTS deliveries_named;
-CREATE TRIGGER IF NOT EXISTS deliveries_unnamed AFTER DELETE ON deliveries BEGIN
+DROP TRIGGER IF EXISTS deliveries_unnamed;
+CREATE TRIGGER deliveries_unnamed AFTER DELETE ON deliveries
+WHEN old.id <= (SELECT upto FROM names_indexed) BEGIN
   INSERT INTO delivery_names (delivery_names, rowid, filename) VALUES ('delete', old.id, old.filename);
 END;
 INSERT INTO delivery_names (delivery_names, rank) VALUES ('automerge', 0);
+INSERT INTO delivery_names (delivery_names, rank) VALUES ('usermerge', 16);
+INSERT INTO delivery_names (delivery_names, rank) VALUES ('crisismerge', 32);
 `;
 
 const columns =
@@ -98,7 +114,11 @@ function likeLiteral(text: string): string {
 export class DeliveryLog {
   private readonly insert: StatementSync;
   private readonly indexNames: StatementSync;
+  private readonly markIndexed: StatementSync;
   private readonly mergeNames: StatementSync;
+  private readonly totalChanges: StatementSync;
+  /** Entries this connection wrote whose names wait for a batch to be indexed. */
+  private namesWaiting = 0;
 
   private constructor(
     private readonly db: DatabaseSync,
@@ -109,13 +129,17 @@ export class DeliveryLog {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     // One FTS5 statement for a batch's names: a trigger per row cost ~30 µs each (3 s for a
-    // ZIP link of 100,000 files), the same rows in one INSERT … SELECT ~4 µs.
+    // ZIP link of 100,000 files), the same rows in one INSERT … SELECT ~4 µs. The mark moves
+    // in the same transaction, so a name is indexed once, whichever process writes next.
     this.indexNames = db.prepare(
-      'INSERT INTO delivery_names (rowid, filename) SELECT id, filename FROM deliveries WHERE id >= ?',
+      `INSERT INTO delivery_names (rowid, filename)
+       SELECT id, filename FROM deliveries WHERE id > (SELECT upto FROM names_indexed)`,
     );
-    // FTS5 writes a batch's names as a new segment, and by default merges segments a level
-    // at a time at a commit: with 100,000 names written in slices, every other commit took
-    // 15–35 ms. Instead (automerge off) each batch does a bounded share of merging (16 pages).
+    this.markIndexed = db.prepare(
+      'UPDATE names_indexed SET upto = (SELECT coalesce(max(id), upto) FROM deliveries)',
+    );
+    this.totalChanges = db.prepare('SELECT total_changes() AS n');
+    // 16 pages of merging: ~5 ms; only levels of `usermerge` segments or more are merged
     this.mergeNames = db.prepare(
       "INSERT INTO delivery_names (delivery_names, rank) VALUES ('merge', 16)",
     );
@@ -130,6 +154,7 @@ export class DeliveryLog {
       SCHEMA_VERSION,
     );
     const log = new DeliveryLog(db, retentionDays * DAY_MS);
+    log.transaction(() => log.indexAndMerge()); // those a process that stopped early left
     log.sweep();
     return log;
   }
@@ -141,44 +166,94 @@ export class DeliveryLog {
    */
   append(entries: Iterable<NewDeliveryEntry>): void {
     if (Array.isArray(entries) && entries.length === 0) return;
+    this.transaction(() => {
+      this.insertAll(entries);
+      this.indexAndMerge();
+    });
+  }
+
+  /**
+   * `append` in transactions of a few milliseconds each, the event loop turning
+   * between them: 100,000 entries (a ZIP link's files) take ~1 s of inserts
+   * and name indexing, too long to hold the main thread. Each transaction is
+   * on disk before the next starts; a crash part-way keeps those written.
+   * Names are indexed NAME_BATCH at a time and at the end (after a crash
+   * part-way, by the next `open`): meanwhile a search by name may miss the
+   * newest few thousand entries.
+   */
+  async appendSliced(entries: Iterable<NewDeliveryEntry>): Promise<void> {
+    // Indexing a batch of names takes a turn of its own, and merging the index as many
+    // as it needs (else FTS5 merges 32 segments at once, ~80 ms, inside an insert).
+    let next: 'insert' | 'index' | 'merge' = 'insert';
+    await inSlices(entries, (slice) => {
+      if (next === 'index') {
+        this.transaction(() => this.indexWaitingNames());
+        next = 'merge';
+      } else if (next === 'merge') {
+        if (!this.mergeSome()) next = 'insert';
+      } else {
+        this.transaction(() => (this.namesWaiting += this.insertAll(slice)));
+        if (this.namesWaiting >= NAME_BATCH) next = 'index';
+      }
+    });
+    if (this.namesWaiting > 0) this.transaction(() => this.indexAndMerge());
+  }
+
+  private insertAll(entries: Iterable<NewDeliveryEntry>): number {
+    let count = 0;
+    for (const e of entries) {
+      this.insert.run(
+        Date.parse(e.delivered_at),
+        e.job_id,
+        e.task,
+        e.source_path,
+        e.filename,
+        e.size,
+        e.checksum ?? null,
+        e.destination,
+        e.operation,
+        e.location ?? null,
+        e.verified_by,
+      );
+      count++;
+    }
+    return count;
+  }
+
+  /** One bounded share of merging the name index, in a transaction; whether there was any to do. */
+  private mergeSome(): boolean {
+    const before = (this.totalChanges.get() as { n: number }).n;
+    this.transaction(() => this.mergeNames.run());
+    // FTS5's documented test: a merge that did work changed at least 2 rows of its tables
+    return (this.totalChanges.get() as { n: number }).n - before >= 2;
+  }
+
+  /** Indexes every name past the mark (any process's); whether there were any. */
+  private indexWaitingNames(): boolean {
+    this.namesWaiting = 0;
+    if (this.indexNames.run().changes === 0) return false;
+    this.markIndexed.run();
+    return true;
+  }
+
+  /**
+   * FTS5 writes a batch's names as a new segment, and by default merges segments a level
+   * at a time at a commit: with 100,000 names written in slices, every other commit took
+   * 15–35 ms. Instead (automerge off) each batch is followed by bounded shares of merging.
+   */
+  private indexAndMerge(): void {
+    if (this.indexWaitingNames()) this.mergeNames.run();
+  }
+
+  private transaction(work: () => void): void {
     this.db.exec('BEGIN IMMEDIATE');
     try {
-      let first: number | bigint | undefined;
-      for (const e of entries) {
-        const { lastInsertRowid } = this.insert.run(
-          Date.parse(e.delivered_at),
-          e.job_id,
-          e.task,
-          e.source_path,
-          e.filename,
-          e.size,
-          e.checksum ?? null,
-          e.destination,
-          e.operation,
-          e.location ?? null,
-          e.verified_by,
-        );
-        first ??= lastInsertRowid;
-      }
-      if (first !== undefined) {
-        this.indexNames.run(first);
-        this.mergeNames.run();
-      }
+      work();
       this.db.exec('COMMIT');
     } catch (error) {
       if (this.db.isTransaction) this.db.exec('ROLLBACK');
       throw error;
     }
-  }
-
-  /**
-   * `append` in transactions of a few milliseconds each, the event loop turning
-   * between them: 100,000 entries (a ZIP link's files) take ~1.4 s of inserts
-   * and name indexing, too long to hold the main thread. Each transaction is
-   * on disk before the next starts; a crash part-way keeps those written.
-   */
-  appendSliced(entries: Iterable<NewDeliveryEntry>): Promise<void> {
-    return inSlices(entries, (slice) => this.append(slice));
   }
 
   /** One page of entries matching `query`, newest first. */
