@@ -32,6 +32,8 @@ export const S3_SERVERS: Server[] = [
 
 /** A scale line's time budget: a round of 20,000 files takes minutes. */
 const SCALE_BUDGET_SECONDS = 900;
+/** Small files on a slow server (s3api: a round of 2,000 files ~3 min) still get 3 runs. */
+const SMALL_FILES_BUDGET_SECONDS = 600;
 
 /** The harness's own client: creates and empties buckets (never timed). */
 export function adminClient(s3: S3Endpoint): S3Client {
@@ -210,7 +212,12 @@ export async function s3Lines(ctx: BenchContext, server: Server): Promise<Line[]
           // scale: the best peer and the SDK of the 2,000-file line only, or a round takes too long
           peers: 'scale' in kind ? [rclone] : [rclone, aws],
           ceilings: 'scale' in kind ? [sdk] : kind.big ? [sdk, sdkMd5, curl] : [sdk, curl],
-          ...('scale' in kind ? { budgetSeconds: SCALE_BUDGET_SECONDS } : {}),
+          budgetSeconds:
+            'scale' in kind
+              ? SCALE_BUDGET_SECONDS
+              : kind.big
+                ? ctx.budgetSeconds
+                : Math.max(ctx.budgetSeconds, SMALL_FILES_BUDGET_SECONDS),
           afterRun: async (_tool, target) => {
             await emptyPrefix(client, bucket, `${target}/`);
             if (s3.name === 'rgw') await rgwCollectGarbage();
