@@ -170,6 +170,22 @@ describe('export/url links', () => {
     }
   });
 
+  it('a file changed in place after it was served: its old bytes or 410, never the new ones; 410 within a second', async () => {
+    const file = await makeFile(dir, 'kept.txt', 'version 1 of the report');
+    const [link] = await linksFor({}, [file]);
+    expect(await (await fetch(link!.url!)).text()).toBe('version 1 of the report'); // now kept in memory
+    const before = Date.now();
+    await fs.writeFile(file, 'VERSION 2 OF THE REPORT'); // same size, bytes changed in place
+    const soon = await fetch(link!.url!);
+    expect(soon.status === 200 ? await soon.text() : soon.status).toMatch(
+      /^(version 1 of the report|410)$/,
+    );
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, before + 1100 - Date.now())));
+    const later = await fetch(link!.url!);
+    expect(later.status).toBe(410);
+    expect(await later.text()).toMatch(/changed or deleted after this link was created/);
+  });
+
   it('refuse unknown tokens and traversal attempts without revealing files', async () => {
     const file = await makeFile(dir, 'guarded.txt', 'GUARDED CONTENT');
     const [link] = await linksFor({}, [file]);
