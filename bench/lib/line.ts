@@ -22,8 +22,9 @@ export type ThroughputSpec = {
 };
 
 /**
- * Runs every tool `ctx.runs` times, rotating the order each round so drift
- * (a server warming up, page cache) does not favour one tool; reports medians.
+ * Runs every tool `ctx.runs` times after one warm-up run, rotating the order
+ * each round so drift (page cache, a server's state) does not favour one tool;
+ * reports medians.
  * A tool that fails is not run again on this line; the board shows its error.
  * A line over its time budget stops after the round in progress (the title says so).
  */
@@ -34,6 +35,7 @@ export async function throughputLine(ctx: BenchContext, spec: ThroughputSpec): P
   const rss = tools.map(() => [] as number[]);
   const cpu = tools.map(() => [] as number[]);
   const errors = tools.map(() => undefined as string | undefined);
+  await warmUp(ctx, spec);
   const started = Date.now();
   const budget = spec.budgetSeconds ?? ctx.budgetSeconds;
   let rounds = 0;
@@ -100,6 +102,34 @@ export async function throughputLine(ctx: BenchContext, spec: ThroughputSpec): P
     rounds < ctx.runs ? `${spec.title} (${rounds} run${rounds > 1 ? 's' : ''})` : spec.title;
   const peers = others.slice(0, spec.peers.length);
   return { id: spec.id, title, outbox, peers, ceilings: others.slice(spec.peers.length) };
+}
+
+/**
+ * One run of the line's first tool before the measured rounds, not counted: a
+ * server's first writes after it starts are slow (RGW's first 1 GiB upload ran
+ * at half the speed of the next in every board, whichever tool made it), and
+ * round 1 always starts with the same tool. A failure here is the first
+ * round's to report.
+ */
+async function warmUp(ctx: BenchContext, spec: ThroughputSpec): Promise<void> {
+  const tool = spec.outbox;
+  const target = 'warm-up';
+  try {
+    await spec.beforeRun?.(tool, target);
+    const command = await tool.command(spec.source, target);
+    const run = await measure(command.argv, {
+      env: command.env,
+      timeoutMs: ctx.timeoutMs,
+      scratch: ctx.scratch,
+    });
+    ctx.log(`  ${spec.id} warm-up (${tool.name}, not counted): ${run.seconds.toFixed(2)} s`);
+  } catch (error) {
+    ctx.log(
+      `  ${spec.id} warm-up failed: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  } finally {
+    await spec.afterRun?.(tool, target).catch(() => undefined);
+  }
 }
 
 /** A line that could not run at all (setup failed): the error shows on it. */
