@@ -52,13 +52,7 @@ export async function throughputLine(ctx: BenchContext, spec: ThroughputSpec): P
       if (!tool || errors[i] !== undefined) continue;
       const target = `r${round + 1}-${tool.name.toLowerCase().replace(/[^a-z0-9]+/g, '')}`;
       try {
-        await spec.beforeRun?.(tool, target);
-        const command = await tool.command(spec.source, target);
-        const run = await measure(command.argv, {
-          env: command.env,
-          timeoutMs: ctx.timeoutMs,
-          scratch: ctx.scratch,
-        });
+        const run = await runTool(ctx, spec, tool, target);
         const error = (tool.failure ?? exitFailure)(run);
         if (error) {
           errors[i] = error;
@@ -104,6 +98,17 @@ export async function throughputLine(ctx: BenchContext, spec: ThroughputSpec): P
   return { id: spec.id, title, outbox, peers, ceilings: others.slice(spec.peers.length) };
 }
 
+/** One run of `tool` on the line's source, measured (setup before it is not). */
+async function runTool(ctx: BenchContext, spec: ThroughputSpec, tool: Tool, target: string) {
+  await spec.beforeRun?.(tool, target);
+  const command = await tool.command(spec.source, target);
+  return measure(command.argv, {
+    env: command.env,
+    timeoutMs: ctx.timeoutMs,
+    scratch: ctx.scratch,
+  });
+}
+
 /**
  * One run of the line's first tool before the measured rounds, not counted: a
  * server's first writes after it starts are slow (RGW's first 1 GiB upload ran
@@ -115,13 +120,7 @@ async function warmUp(ctx: BenchContext, spec: ThroughputSpec): Promise<void> {
   const tool = spec.outbox;
   const target = 'warm-up';
   try {
-    await spec.beforeRun?.(tool, target);
-    const command = await tool.command(spec.source, target);
-    const run = await measure(command.argv, {
-      env: command.env,
-      timeoutMs: ctx.timeoutMs,
-      scratch: ctx.scratch,
-    });
+    const run = await runTool(ctx, spec, tool, target);
     ctx.log(`  ${spec.id} warm-up (${tool.name}, not counted): ${run.seconds.toFixed(2)} s`);
   } catch (error) {
     ctx.log(
