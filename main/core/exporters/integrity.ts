@@ -1,6 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
-import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { OutboxError } from '../errors';
+import { tapStream } from './tap-stream';
 
 /** A checksum as reported in task results. */
 export type Checksum = { algorithm: 'md5' | 'md5-multipart' | 'sha256'; value: string };
@@ -15,15 +16,8 @@ export function hashing(
 } {
   const hash: Hash = createHash(algorithm);
   let result: Buffer | undefined;
-  const tap = new Transform({
-    transform(chunk: Buffer, _encoding, callback: TransformCallback) {
-      hash.update(chunk);
-      callback(null, chunk);
-    },
-  });
-  stream.on('error', (error) => tap.destroy(error));
   return {
-    stream: stream.pipe(tap),
+    stream: tapStream(stream, (chunk) => hash.update(chunk)),
     digest: () => (result ??= hash.digest()),
   };
 }

@@ -1,10 +1,11 @@
 import { closeSync, openSync, promises as fs, readSync, statSync, type Stats } from 'node:fs';
-import { Readable, Transform, type TransformCallback, type Writable } from 'node:stream';
+import { Readable, type Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { OutboxError } from '../errors';
 import type { ReadLimit } from '../transfer/byte-buckets';
 import { fileError, type SourceFile } from '../transfer/sources';
 import type { ByteRange, ProgressSink, ReadInto, TransferContext } from './exporter';
+import { tapStream } from './tap-stream';
 
 const READ_CHUNK = 1024 * 1024;
 /**
@@ -223,12 +224,5 @@ function changed(source: SourceFile, why: string): OutboxError {
 
 /** Counts bytes as the consumer pulls them: with back-pressure, that is what was sent. */
 export function countSent(stream: Readable, progress: ProgressSink): Readable {
-  const counter = new Transform({
-    transform(chunk: Buffer, _encoding, callback: TransformCallback) {
-      progress.add(chunk.length);
-      callback(null, chunk);
-    },
-  });
-  stream.on('error', (error) => counter.destroy(error));
-  return stream.pipe(counter);
+  return tapStream(stream, (chunk) => progress.add(chunk.length));
 }
