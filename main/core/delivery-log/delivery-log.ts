@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 import { ValidationError } from '../errors';
-import { openDatabase } from '../store/sqlite';
+import { inTransaction, openDatabase } from '../store/sqlite';
 import { inSlices } from '../time-slices';
 import type {
   DeliveryEntry,
@@ -154,7 +154,7 @@ export class DeliveryLog {
       SCHEMA_VERSION,
     );
     const log = new DeliveryLog(db, retentionDays * DAY_MS);
-    log.transaction(() => log.indexAndMerge()); // those a process that stopped early left
+    inTransaction(log.db, () => log.indexAndMerge()); // those a process that stopped early left
     log.sweep();
     return log;
   }
@@ -166,7 +166,7 @@ export class DeliveryLog {
    */
   append(entries: Iterable<NewDeliveryEntry>): void {
     if (Array.isArray(entries) && entries.length === 0) return;
-    this.transaction(() => {
+    inTransaction(this.db, () => {
       this.insertAll(entries);
       this.indexAndMerge();
     });
@@ -187,16 +187,16 @@ export class DeliveryLog {
     let next: 'insert' | 'index' | 'merge' = 'insert';
     await inSlices(entries, (slice) => {
       if (next === 'index') {
-        this.transaction(() => this.indexWaitingNames());
+        inTransaction(this.db, () => this.indexWaitingNames());
         next = 'merge';
       } else if (next === 'merge') {
         if (!this.mergeSome()) next = 'insert';
       } else {
-        this.transaction(() => (this.namesWaiting += this.insertAll(slice)));
+        inTransaction(this.db, () => (this.namesWaiting += this.insertAll(slice)));
         if (this.namesWaiting >= NAME_BATCH) next = 'index';
       }
     });
-    if (this.namesWaiting > 0) this.transaction(() => this.indexAndMerge());
+    if (this.namesWaiting > 0) inTransaction(this.db, () => this.indexAndMerge());
   }
 
   private insertAll(entries: Iterable<NewDeliveryEntry>): number {
@@ -223,7 +223,7 @@ export class DeliveryLog {
   /** One bounded share of merging the name index, in a transaction; whether there was any to do. */
   private mergeSome(): boolean {
     const before = (this.totalChanges.get() as { n: number }).n;
-    this.transaction(() => this.mergeNames.run());
+    inTransaction(this.db, () => this.mergeNames.run());
     // FTS5's documented test: a merge that did work changed at least 2 rows of its tables
     return (this.totalChanges.get() as { n: number }).n - before >= 2;
   }
@@ -243,17 +243,6 @@ export class DeliveryLog {
    */
   private indexAndMerge(): void {
     if (this.indexWaitingNames()) this.mergeNames.run();
-  }
-
-  private transaction(work: () => void): void {
-    this.db.exec('BEGIN IMMEDIATE');
-    try {
-      work();
-      this.db.exec('COMMIT');
-    } catch (error) {
-      if (this.db.isTransaction) this.db.exec('ROLLBACK');
-      throw error;
-    }
   }
 
   /** One page of entries matching `query`, newest first. */

@@ -49,6 +49,11 @@ function matches(stat: Stats, file: FileSnapshot): boolean {
 
 /** A served file, open and checked: read from it (or take its bytes), then `release()`. */
 export type ServedFile = {
+  /**
+   * Bytes from the open file, for a large one. A small one is sent from
+   * `contents()` (link-body.ts reads only files over SMALL_FILE): its file was
+   * not checked by this request when its bytes are kept.
+   */
   read(buffer: Buffer, length: number, position: number): Promise<number>;
   /**
    * The whole file, for a small one (kept in memory while unchanged); undefined
@@ -89,12 +94,9 @@ export class ServedFiles {
     }
     this.touch(entry);
     let released = false;
-    const { content } = entry; // when kept, read from it: the file was not checked just now
     return {
       read: async (buffer, length, position) =>
-        content
-          ? content.copy(buffer, 0, position, position + length)
-          : (await entry.handle.read(buffer, 0, length, position)).bytesRead,
+        (await entry.handle.read(buffer, 0, length, position)).bytesRead,
       contents: () => this.contents(entry, file),
       release: () => {
         if (released) return;

@@ -27,3 +27,18 @@ export async function openDatabase(
   }
   return db;
 }
+
+/**
+ * `work` in one write transaction: taken at once (IMMEDIATE, so it never has to
+ * upgrade a read lock and fail), committed, or rolled back if `work` throws.
+ */
+export function inTransaction(db: DatabaseSync, work: () => void): void {
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    work();
+    db.exec('COMMIT');
+  } catch (error) {
+    if (db.isTransaction) db.exec('ROLLBACK'); // a failed COMMIT may have ended it already
+    throw error;
+  }
+}

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
 import { ownerAlive, type Owner } from '../engine/owner';
-import { openDatabase } from '../store/sqlite';
+import { inTransaction, openDatabase } from '../store/sqlite';
 
 /**
  * The ledger of the watches of a data directory (`OUTBOX_HOME/watch/ledger.sqlite`,
@@ -64,17 +64,6 @@ export class WatchLedger {
     );
   }
 
-  private transaction(body: () => void): void {
-    this.db.exec('BEGIN IMMEDIATE');
-    try {
-      body();
-      this.db.exec('COMMIT');
-    } catch (error) {
-      this.db.exec('ROLLBACK');
-      throw error;
-    }
-  }
-
   delivered(watchId: string, rel: string): LedgerFile | undefined {
     const row = this.db
       .prepare(
@@ -95,7 +84,7 @@ export class WatchLedger {
   sending(watchId: string, jobId: string, jobStarted: string, files: LedgerFile[]): void {
     const insert = this.db.prepare('INSERT OR REPLACE INTO sending VALUES (?, ?, ?, ?, ?, ?, ?)');
     const started = Date.parse(jobStarted);
-    this.transaction(() => {
+    inTransaction(this.db, () => {
       for (const f of files) insert.run(watchId, f.rel, jobId, started, f.size, f.mtimeMs, f.hash);
     });
   }
@@ -119,7 +108,7 @@ export class WatchLedger {
   /** A job ended: the files it delivered become delivered, all of it leaves `sending`. */
   settleJob(watchId: string, jobId: string, delivered: LedgerFile[], now = Date.now()): void {
     const upsert = this.db.prepare('INSERT OR REPLACE INTO delivered VALUES (?, ?, ?, ?, ?, ?)');
-    this.transaction(() => {
+    inTransaction(this.db, () => {
       for (const f of delivered) upsert.run(watchId, f.rel, f.size, f.mtimeMs, f.hash, now);
       this.db.prepare('DELETE FROM sending WHERE watch_id = ? AND job_id = ?').run(watchId, jobId);
     });
@@ -131,7 +120,7 @@ export class WatchLedger {
    */
   claim(watchId: string, owner: Owner): number | undefined {
     let holder: number | undefined;
-    this.transaction(() => {
+    inTransaction(this.db, () => {
       const row = this.db
         .prepare('SELECT pid, boot FROM status WHERE watch_id = ?')
         .get(watchId) as Pick<StatusRow, 'pid' | 'boot'> | undefined;
@@ -184,7 +173,7 @@ export class WatchLedger {
 
   /** A removed watch leaves nothing behind. */
   forget(watchId: string): void {
-    this.transaction(() => {
+    inTransaction(this.db, () => {
       for (const table of ['delivered', 'sending', 'status'])
         this.db.prepare(`DELETE FROM ${table} WHERE watch_id = ?`).run(watchId);
     });
