@@ -145,7 +145,10 @@ export async function planJob(raw: unknown, resolveProfile?: ProfileResolver): P
   const names = new Map<string, string[]>();
   for (const [name, task] of Object.entries(job.tasks)) {
     if (isImportTask(task)) continue;
-    const files = inputsOf(task).flatMap((input) => sources.get(input) ?? []);
+    // concat, not flatMap: a copy of 100,000 files in one piece (flatMap took ~15 ms)
+    const files = ([] as SourceFile[]).concat(
+      ...inputsOf(task).map((input) => sources.get(input) ?? []),
+    );
     filesOf.set(name, files);
     try {
       names.set(name, await namesFor(task, files));

@@ -50,7 +50,7 @@ const SLICED_FROM = 1000;
  * 256 KiB), its file list turned into bytes in time slices: in one piece, the
  * 10 MB of a 100,000-file ZIP link held the main thread ~130 ms.
  */
-function serializeInSlices(record: LinkRecord): Promise<Buffer> {
+function serializeInSlices(record: LinkRecord): Promise<Buffer[]> {
   const { files, ...rest } = record;
   const head = JSON.stringify({ ...rest, files: [] });
   // `files` last: the head up to `"files":`, the list, the closing brace.

@@ -214,18 +214,27 @@ export function zipLayout(entries: ZipEntry[]): ZipLayout {
   };
 }
 
-/** Size in bytes of the archive of `entries` (the layout's arithmetic alone: no headers made). */
-export function zipSize(entries: readonly Pick<ZipEntry, 'name' | 'size'>[]): number {
-  let offset = 0;
-  let central = 0;
-  for (const entry of entries) {
+/**
+ * Size in bytes of an archive, counted an entry at a time as its entries are
+ * made (the layout's arithmetic alone: no headers made).
+ */
+export class ZipSizeCount {
+  private offset = 0;
+  private central = 0;
+  private entries = 0;
+
+  add(entry: Pick<ZipEntry, 'name' | 'size'>): void {
     const name = Buffer.byteLength(entry.name, 'utf8');
     const zip64 = entry.size >= MAX32;
-    central += 46 + name + centralExtraLength(entry.size, offset);
-    offset += 30 + name + (zip64 ? 20 : 0) + entry.size + (zip64 ? 24 : 16);
+    this.central += 46 + name + centralExtraLength(entry.size, this.offset);
+    this.offset += 30 + name + (zip64 ? 20 : 0) + entry.size + (zip64 ? 24 : 16);
+    this.entries++;
   }
-  const zip64 = entries.length >= MAX16 || offset >= MAX32 || central >= MAX32;
-  return offset + central + (zip64 ? 56 + 20 : 0) + 22;
+
+  get total(): number {
+    const zip64 = this.entries >= MAX16 || this.offset >= MAX32 || this.central >= MAX32;
+    return this.offset + this.central + (zip64 ? 56 + 20 : 0) + 22;
+  }
 }
 
 /** The index of the first item that ends after `offset` (items.length when none). */

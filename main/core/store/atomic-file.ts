@@ -2,16 +2,20 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { dirname, join } from 'node:path';
 
+/** A file's content: text, bytes, or bytes in pieces written in order (one writev). */
+export type FileContent = string | Uint8Array | readonly Uint8Array[];
+
 /**
  * Writes a file so that readers (and a `kill -9` at any moment) see either
  * the old content or the new, never a mix: temp file, fsync, rename, fsync dir.
  */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+export async function writeFileAtomic(path: string, data: FileContent): Promise<void> {
   const dir = dirname(path);
   const tmp = join(dir, `.${randomBytes(6).toString('hex')}.tmp`);
   const handle = await fs.open(tmp, 'w', 0o600);
   try {
-    await handle.writeFile(data);
+    if (Array.isArray(data)) await handle.writev(data);
+    else await handle.writeFile(data as string | Uint8Array);
     await handle.sync();
   } finally {
     await handle.close();

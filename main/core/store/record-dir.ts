@@ -6,6 +6,7 @@ import {
   removeStaleTempFiles,
   unlinkIfThere,
   writeFileAtomic,
+  type FileContent,
 } from './atomic-file';
 
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -53,8 +54,8 @@ export class RecordDir<T> {
     return (text.length > INDENT_UP_TO ? text : JSON.stringify(record, null, 2)) + '\n';
   }
 
-  /** Stores the text of `serialize`, or the same as bytes (taken earlier: a snapshot of a record that changes on). */
-  async putSerialized(id: string, text: string | Uint8Array): Promise<void> {
+  /** Stores the text of `serialize`, or the same as bytes, whole or in pieces (taken earlier: a snapshot of a record that changes on). */
+  async putSerialized(id: string, text: FileContent): Promise<void> {
     await this.init();
     await writeFileAtomic(this.pathOf(id), text);
   }
