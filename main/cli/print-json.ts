@@ -2,6 +2,8 @@
 const CHUNK_CHARS = 64 * 1024;
 /** An object or array with at most this many members in all is written by JSON.stringify itself. */
 const SMALL_MEMBERS = 64;
+/** Small items of a large array (a job's files) are written this many at a time by JSON.stringify. */
+const ITEMS_A_PIECE = 256;
 
 /**
  * `JSON.stringify(value, null, 2)` in pieces, the same text: a job of 20,000
@@ -20,24 +22,61 @@ export function* prettyJsonPieces(value: unknown, indent = ''): Generator<string
     yield JSON.stringify(plain, null, 2).replaceAll('\n', `\n${indent}`);
     return;
   }
-  const inner = `${indent}  `;
-  const isArray = Array.isArray(plain);
-  const entries: [string, unknown][] = isArray
-    ? (plain as unknown[]).map((item, i) => [String(i), omitted(toPlain(item)) ? null : item])
-    : Object.entries(plain).filter(([, item]) => !omitted(toPlain(item)));
-  const [open, close] = isArray ? ['[', ']'] : ['{', '}'];
-  if (entries.length === 0) {
-    yield open + close;
+  if (Array.isArray(plain)) {
+    yield* arrayPieces(plain, indent);
     return;
   }
-  yield `${open}\n`;
+  const inner = `${indent}  `;
+  const entries = Object.entries(plain).filter(([, item]) => !omitted(toPlain(item)));
+  if (entries.length === 0) {
+    yield '{}';
+    return;
+  }
+  yield '{\n';
   for (let i = 0; i < entries.length; i++) {
     const [key, item] = entries[i] as [string, unknown];
-    yield isArray ? inner : `${inner}${JSON.stringify(key)}: `;
+    yield `${inner}${JSON.stringify(key)}: `;
     yield* prettyJsonPieces(item, inner);
     yield i < entries.length - 1 ? ',\n' : '\n';
   }
-  yield indent + close;
+  yield `${indent}}`;
+}
+
+/**
+ * A large array's items, ITEMS_A_PIECE at a time: a run of small ones in one
+ * JSON.stringify (for a job's 100,000 files, a third of the time item by item).
+ */
+function* arrayPieces(items: unknown[], indent: string): Generator<string> {
+  if (items.length === 0) {
+    yield '[]';
+    return;
+  }
+  const inner = `${indent}  `;
+  yield '[\n';
+  for (let start = 0; start < items.length; start += ITEMS_A_PIECE) {
+    const run = items.slice(start, start + ITEMS_A_PIECE);
+    const last = start + run.length === items.length;
+    if (run.every(isSmallItem)) {
+      // "[\n  a,\n  b\n]": the items' lines at two spaces; `indent` before each puts them at `inner`
+      const text = JSON.stringify(run, null, 2);
+      yield indent + text.slice(2, -2).replaceAll('\n', `\n${indent}`);
+      yield last ? '\n' : ',\n';
+      continue;
+    }
+    for (let i = 0; i < run.length; i++) {
+      const item = run[i];
+      yield inner;
+      yield* prettyJsonPieces(omitted(toPlain(item)) ? null : item, inner);
+      yield last && i === run.length - 1 ? '\n' : ',\n';
+    }
+  }
+  yield `${indent}]`;
+}
+
+/** Whether an array item is a primitive or a small object or array (see isSmall). */
+function isSmallItem(item: unknown): boolean {
+  const plain = toPlain(item);
+  return typeof plain !== 'object' || plain === null || isSmall(plain);
 }
 
 /** Whether `value` has at most SMALL_MEMBERS members, nested ones included (counted until there are more). */

@@ -36,10 +36,30 @@ describe('prettyJsonPieces', () => {
     for (const value of values) expect(pieces(value)).toBe(JSON.stringify(value, null, 2));
   });
 
-  it('hands out a large array element by element, never as one string', () => {
+  it('hands out a large array in runs of 256 items, never as one string', () => {
     const files = Array.from({ length: 2000 }, (_, i) => ({ filename: `f${i}.bin`, size: i }));
-    const longest = Math.max(...[...prettyJsonPieces({ files })].map((p) => p.length));
-    expect(longest).toBeLessThan(60); // one file's entry
+    const lengths = [...prettyJsonPieces({ files })].map((p) => p.length);
+    expect(Math.max(...lengths)).toBeLessThan(256 * 80); // 256 files' entries (~63 characters each)
+    expect(lengths.filter((length) => length > 1000)).toHaveLength(8); // ⌈2,000 / 256⌉
+  });
+
+  it('writes runs of a large array alike whatever they hold', () => {
+    const big = Object.fromEntries(Array.from({ length: 70 }, (_, i) => [`k${i}`, [i, { i }]]));
+    const items = Array.from(
+      { length: 700 },
+      (_, i) =>
+        [
+          { filename: `f${i}.bin`, nested: { list: [i, 'x\ny'] } },
+          undefined,
+          () => i,
+          new Date(Date.UTC(2026, 11, 3, 0, 0, i)),
+          i === 300 ? big : 'text',
+          [],
+          null,
+        ][i % 7],
+    );
+    for (const value of [items, { files: items, more: [items.slice(0, 257)] }])
+      expect(pieces(value)).toBe(JSON.stringify(value, null, 2));
   });
 
   it('writes a value of 64 members or fewer in one piece, and larger ones in several', () => {
