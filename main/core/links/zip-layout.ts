@@ -99,6 +99,20 @@ function centralExtraLength(size: number, offset: number): number {
   return fields === 0 ? 0 : 4 + fields * 8;
 }
 
+// The lengths of an archive's parts, for the layout and for ZipSizeCount alike.
+/** An entry's local header with its Zip64 extra: what comes before its data. */
+const localHeaderLength = (nameLength: number, size: number) =>
+  30 + nameLength + (size >= MAX32 ? 20 : 0);
+/** An entry's data descriptor, after its data. */
+const descriptorLength = (size: number) => (size >= MAX32 ? 24 : 16);
+/** An entry's record in the central directory (`offset`: where its local header starts). */
+const centralRecordLength = (nameLength: number, size: number, offset: number) =>
+  46 + nameLength + centralExtraLength(size, offset);
+/** Whether the archive ends with the Zip64 end records as well as the plain one. */
+const zip64End = (count: number, cdOffset: number, cdSize: number) =>
+  count >= MAX16 || cdOffset >= MAX32 || cdSize >= MAX32;
+const endLength = (zip64: boolean) => (zip64 ? 56 + 20 : 0) + 22;
+
 function centralExtra(item: ZipItem): Buffer {
   const fields: number[] = [];
   if (item.entry.size >= MAX32) fields.push(item.entry.size, item.entry.size);
@@ -138,7 +152,7 @@ export function centralHeader(item: ZipItem, crc: number): Buffer {
 }
 
 function endRecords(count: number, cdOffset: number, cdSize: number): Buffer {
-  const zip64 = count >= MAX16 || cdOffset >= MAX32 || cdSize >= MAX32;
+  const zip64 = zip64End(count, cdOffset, cdSize);
   const parts: Buffer[] = [];
   if (zip64) {
     const record = Buffer.alloc(56);
@@ -176,9 +190,9 @@ export function zipLayout(entries: ZipEntry[]): ZipLayout {
   const items = entries.map((entry): ZipItem => {
     const name = Buffer.from(entry.name, 'utf8');
     const zip64 = entry.size >= MAX32;
-    const dataOffset = offset + 30 + name.length + (zip64 ? 20 : 0);
+    const dataOffset = offset + localHeaderLength(name.length, entry.size);
     const descriptorOffset = dataOffset + entry.size;
-    const end = descriptorOffset + (zip64 ? 24 : 16);
+    const end = descriptorOffset + descriptorLength(entry.size);
     const item = {
       entry,
       name,
@@ -188,7 +202,7 @@ export function zipLayout(entries: ZipEntry[]): ZipLayout {
       descriptorOffset,
       end,
       centralOffset: 0,
-      centralLength: 46 + name.length + centralExtraLength(entry.size, offset),
+      centralLength: centralRecordLength(name.length, entry.size, offset),
       dataBefore,
       ...dosDateTime(entry.mtimeMs),
     };
@@ -225,15 +239,15 @@ export class ZipSizeCount {
 
   add(entry: Pick<ZipEntry, 'name' | 'size'>): void {
     const name = Buffer.byteLength(entry.name, 'utf8');
-    const zip64 = entry.size >= MAX32;
-    this.central += 46 + name + centralExtraLength(entry.size, this.offset);
-    this.offset += 30 + name + (zip64 ? 20 : 0) + entry.size + (zip64 ? 24 : 16);
+    this.central += centralRecordLength(name, entry.size, this.offset);
+    this.offset += localHeaderLength(name, entry.size) + entry.size + descriptorLength(entry.size);
     this.entries++;
   }
 
   get total(): number {
-    const zip64 = this.entries >= MAX16 || this.offset >= MAX32 || this.central >= MAX32;
-    return this.offset + this.central + (zip64 ? 56 + 20 : 0) + 22;
+    return (
+      this.offset + this.central + endLength(zip64End(this.entries, this.offset, this.central))
+    );
   }
 }
 

@@ -14,8 +14,8 @@ export async function writeFileAtomic(path: string, data: FileContent): Promise<
   const tmp = join(dir, `.${randomBytes(6).toString('hex')}.tmp`);
   const handle = await fs.open(tmp, 'w', 0o600);
   try {
-    if (Array.isArray(data)) await handle.writev(data);
-    else await handle.writeFile(data as string | Uint8Array);
+    if (typeof data === 'string' || data instanceof Uint8Array) await handle.writeFile(data);
+    else await handle.writev(data);
     await handle.sync();
   } finally {
     await handle.close();
