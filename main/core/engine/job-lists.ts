@@ -88,13 +88,12 @@ export class JobLists {
     return { stored: { ...record, tasks }, writes, replaced };
   }
 
-  /** Writes lists of `split` (before their record), turned into bytes in time slices. */
+  /** Writes lists of `split` (before their record), made in time slices as they are written. */
   async write(writes: ListWrite[]): Promise<void> {
     if (writes.length === 0) return;
     await this.init();
     for (const { file, files } of writes) {
-      const bytes = await jsonArrayInSlices(files, { after: '\n' });
-      await writeFileAtomic(join(this.dir, file), bytes);
+      await writeFileAtomic(join(this.dir, file), jsonArrayInSlices(files, { after: '\n' }));
     }
   }
 

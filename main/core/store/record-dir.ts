@@ -54,7 +54,7 @@ export class RecordDir<T> {
     return (text.length > INDENT_UP_TO ? text : JSON.stringify(record, null, 2)) + '\n';
   }
 
-  /** Stores the text of `serialize`, or the same as bytes, whole or in pieces (taken earlier: a snapshot of a record that changes on). */
+  /** Stores the text of `serialize`, or the same as bytes, or a writer of it (a long list made as it is written: json-in-slices.ts). */
   async putSerialized(id: string, text: FileContent): Promise<void> {
     await this.init();
     await writeFileAtomic(this.pathOf(id), text);
