@@ -32,4 +32,17 @@ describe('served files at shutdown', () => {
     await expect(busy.read(buffer, 16, 0)).rejects.toThrow();
     await expect(idle.read(buffer, 16, 0)).rejects.toThrow();
   });
+
+  it('closes a file whose opening was under way, once the request that asked for it is done', async () => {
+    const files = new ServedFiles();
+    const asked = files.acquire(largeFile('opening.bin')); // open() still in flight
+    files.close();
+    const served = await asked;
+    if (!served) throw new Error('the file was not served');
+    const buffer = Buffer.alloc(16);
+    expect(await served.read(buffer, 16, 0)).toBe(16);
+    served.release();
+    await new Promise((resolve) => setImmediate(resolve));
+    await expect(served.read(buffer, 16, 0)).rejects.toThrow(); // closed, not left to the collector
+  });
 });

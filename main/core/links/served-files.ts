@@ -69,6 +69,8 @@ export class ServedFiles {
   private readonly opening = new Map<string, Promise<OpenFile | undefined>>();
   private cachedBytes = 0;
   private readonly sweeper: NodeJS.Timeout;
+  /** After close(): a file opened now serves the request that asked for it, then closes. */
+  private closed = false;
 
   constructor() {
     this.sweeper = setInterval(() => this.closeIdle(Date.now() - IDLE_CLOSE_MS), IDLE_CLOSE_MS);
@@ -150,7 +152,8 @@ export class ServedFiles {
     if (!opening) {
       opening = this.openFile(key, file).then((opened) => {
         this.opening.delete(key);
-        if (opened) this.open.set(key, opened);
+        if (opened && this.closed) opened.stale = true;
+        else if (opened) this.open.set(key, opened);
         if (this.open.size > MAX_OPEN) this.closeIdle(Infinity, this.open.size - MAX_OPEN);
         return opened;
       });
@@ -200,8 +203,12 @@ export class ServedFiles {
     }
   }
 
-  /** Closes every file: an unused one now, one a request is reading when that request is done. */
+  /**
+   * Closes every file: an unused one now, one a request is reading (or still
+   * opening) when that request is done.
+   */
   close(): void {
+    this.closed = true;
     clearInterval(this.sweeper);
     for (const entry of [...this.open.values()]) this.retire(entry);
   }
