@@ -1,14 +1,17 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parseLogDate } from '../../main/cli/log-command';
 import { deliveriesCsv } from '../../main/core/api/delivery-csv';
 import {
   deliveryQuerySchema,
   type NewDeliveryEntry,
 } from '../../main/core/delivery-log/delivery-entry';
-import { DeliveryLog } from '../../main/core/delivery-log/delivery-log';
+import { DeliveryLog, PartlyWritten } from '../../main/core/delivery-log/delivery-log';
+import { recordLinks } from '../../main/core/delivery-log/record-deliveries';
+import type { JobRecord, TaskRecord } from '../../main/core/transfer/records';
+import type { SourceFile } from '../../main/core/transfer/sources';
 import { tempDir } from '../support/engine';
 import { turnsDuring } from '../support/event-loop-turns';
 
@@ -161,6 +164,53 @@ describe('the delivery log', () => {
     // each name indexed once, none missing, whatever slice it was written in
     expectNamesIndexed(join(home, 'delivery-log', 'deliveries.sqlite'));
     log = await DeliveryLog.open(home, 90);
+  });
+
+  it('says how many entries of a long list are on disk when it fails part-way', async () => {
+    function* entries() {
+      for (let n = 0; n < 20_000; n++) {
+        if (n === 12_000) throw new Error('the list broke');
+        yield entry(n, now, { filename: `part-${n}.txt` });
+      }
+    }
+    const failed = await log.appendSliced(entries()).catch((error: unknown) => error);
+    expect(failed).toBeInstanceOf(PartlyWritten);
+    const { written, message } = failed as PartlyWritten;
+    expect(message).toBe('the list broke');
+    let total = 0;
+    for (const page of log.all()) total += page.length;
+    // the slices before the failure are on disk, and only those are counted as written
+    expect(written).toBe(total);
+    expect(written).toBeGreaterThan(0);
+    expect(written).toBeLessThan(12_000);
+  });
+
+  it("tells on stderr how many of a ZIP link's entries it could not write", async () => {
+    const files = Array.from({ length: 20_000 }, (_, n) =>
+      n === 12_000
+        ? Object.defineProperty({ name: 'broken', size: 1, mtimeMs: 0 }, 'path', {
+            get: () => {
+              throw new Error('the list broke');
+            },
+          })
+        : { path: `/data/in/${n}.txt`, name: `in/${n}.txt`, size: 1, mtimeMs: 0 },
+    ) as SourceFile[];
+    const zip = { filename: 'in.zip', size: 1, url: 'http://127.0.0.1/x', link_id: 'abc' };
+    const job = { id: 'job-1' } as JobRecord;
+    const task = { name: 'export-1', operation: 'export/url' } as TaskRecord;
+    const said = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      await recordLinks(log, job, task, files, [zip]);
+      let total = 0;
+      for (const page of log.all()) total += page.length;
+      expect(said.mock.calls).toEqual([
+        [
+          `Outbox could not write ${20_000 - total} of 20000 entries to the delivery log: the list broke`,
+        ],
+      ]);
+    } finally {
+      said.mockRestore();
+    }
   });
 
   it('indexes names a process left unindexed when the log next opens; deleting one keeps the index whole', async () => {

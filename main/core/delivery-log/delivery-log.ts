@@ -106,6 +106,16 @@ function entryOf(row: Row): DeliveryEntry {
   };
 }
 
+/** A sliced append that failed part-way: the first `written` entries are on disk, the rest are not. */
+export class PartlyWritten extends Error {
+  constructor(
+    readonly written: number,
+    cause: unknown,
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+  }
+}
+
 /** `%`, `_` and `\` taken literally in a LIKE pattern (ESCAPE '\'). */
 function likeLiteral(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
@@ -192,21 +202,29 @@ export class DeliveryLog {
     // of inserts: a 20 ms turn, every ninth). A batch writes a few hundred pages.
     let next: 'insert' | 'index' | 'merge' | 'checkpoint' = 'insert';
     let batches = 0;
-    await inSlices(entries, (slice) => {
-      if (next === 'index') {
-        inTransaction(this.db, () => this.indexWaitingNames());
-        next = 'merge';
-      } else if (next === 'merge') {
-        if (!this.mergeSome()) next = ++batches % 2 === 0 ? 'checkpoint' : 'insert';
-      } else if (next === 'checkpoint') {
-        this.checkpoint.get();
-        next = 'insert';
-      } else {
-        inTransaction(this.db, () => (this.namesWaiting += this.insertAll(slice)));
-        if (this.namesWaiting >= NAME_BATCH) next = 'index';
-      }
-    });
-    if (this.namesWaiting > 0) inTransaction(this.db, () => this.indexAndMerge());
+    let written = 0;
+    try {
+      await inSlices(entries, (slice) => {
+        if (next === 'index') {
+          inTransaction(this.db, () => this.indexWaitingNames());
+          next = 'merge';
+        } else if (next === 'merge') {
+          if (!this.mergeSome()) next = ++batches % 2 === 0 ? 'checkpoint' : 'insert';
+        } else if (next === 'checkpoint') {
+          this.checkpoint.get();
+          next = 'insert';
+        } else {
+          let count = 0;
+          inTransaction(this.db, () => (count = this.insertAll(slice)));
+          written += count;
+          this.namesWaiting += count;
+          if (this.namesWaiting >= NAME_BATCH) next = 'index';
+        }
+      });
+      if (this.namesWaiting > 0) inTransaction(this.db, () => this.indexAndMerge());
+    } catch (error) {
+      throw new PartlyWritten(written, error);
+    }
   }
 
   private insertAll(entries: Iterable<NewDeliveryEntry>): number {

@@ -1,7 +1,7 @@
 import type { JobRecord, ResultFile, TaskRecord } from '../transfer/records';
 import type { SourceFile } from '../transfer/sources';
 import type { NewDeliveryEntry } from './delivery-entry';
-import type { DeliveryLog } from './delivery-log';
+import { PartlyWritten, type DeliveryLog } from './delivery-log';
 
 /**
  * A delivered file of a job as a delivery-log entry: the facts of the result
@@ -37,11 +37,20 @@ function entryOfResult(
   };
 }
 
-/** A log that cannot be written is said on stderr and costs no delivery. */
-function cannotWrite(count: number, error: unknown): void {
-  console.error(
-    `Outbox could not write ${count} entries to the delivery log: ${error instanceof Error ? error.message : String(error)}`,
-  );
+/**
+ * A log that cannot be written is said on stderr and costs no delivery;
+ * `written` of the `count` entries are on disk (a sliced append that failed part-way).
+ */
+function cannotWrite(count: number, error: unknown, written = 0): void {
+  const reason = error instanceof Error ? error.message : String(error);
+  if (written >= count) {
+    console.error(
+      `Outbox wrote ${count} entries to the delivery log but could not index their names (done when the log next opens): ${reason}`,
+    );
+  } else {
+    const entries = written > 0 ? `${count - written} of ${count}` : `${count}`;
+    console.error(`Outbox could not write ${entries} entries to the delivery log: ${reason}`);
+  }
 }
 
 /** Appends entries (see cannotWrite). */
@@ -90,5 +99,9 @@ export async function recordLinks(
       yield entryOfResult(job, task, file.path, result, now, own);
     }
   }
-  await log.appendSliced(entries()).catch((error: unknown) => cannotWrite(files.length, error));
+  await log
+    .appendSliced(entries())
+    .catch((error: unknown) =>
+      cannotWrite(files.length, error, error instanceof PartlyWritten ? error.written : 0),
+    );
 }
