@@ -4,6 +4,7 @@ import type { DeliveryEntry } from '../core/delivery-log/delivery-entry';
 import { DeliveryLog } from '../core/delivery-log/delivery-log';
 import { formatBytes } from '../core/format';
 import { jsonOption, UsageError, type Command } from './command';
+import { writePaced } from './paced-output';
 
 /** `outbox log`: the delivery log, filtered, as text, CSV or JSON. */
 
@@ -103,18 +104,18 @@ export const logCommand: Command = {
         ...(typeof values.name === 'string' ? { name: values.name } : {}),
       });
       let count = 0;
-      if (values.json) process.stdout.write('[');
+      if (values.json) await writePaced('[');
       for (const entries of pages) {
-        if (values.csv) process.stdout.write(deliveriesCsv(entries, count === 0));
+        if (values.csv) await writePaced(deliveriesCsv(entries, count === 0));
         else if (values.json)
-          process.stdout.write(
+          await writePaced(
             entries.map((e, i) => `${count + i ? ',' : ''}\n  ${JSON.stringify(e)}`).join(''),
           );
-        else for (const entry of entries) console.log(line(entry));
+        else await writePaced(entries.map((entry) => `${line(entry)}\n`).join(''));
         count += entries.length;
       }
-      if (values.json) process.stdout.write(count ? '\n]\n' : ']\n');
-      else if (values.csv && count === 0) process.stdout.write(deliveriesCsv([], true));
+      if (values.json) await writePaced(count ? '\n]\n' : ']\n');
+      else if (values.csv && count === 0) await writePaced(deliveriesCsv([], true));
       else if (!values.csv && count === 0) console.log('No deliveries match.');
       return 0;
     } finally {

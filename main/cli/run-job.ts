@@ -87,7 +87,7 @@ export async function runOn(
   stopProgress();
   if (showProgress) process.stderr.write('\r\x1b[K');
 
-  if (options.json) printJson(jobSummary(record));
+  if (options.json) await printJson(jobSummary(record));
   else console.log(renderJob(record));
   const hasLinks = record.tasks.some(
     (t) => t.operation === 'export/url' && t.status === 'finished',

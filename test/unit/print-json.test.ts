@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { prettyJsonPieces } from '../../main/cli/print-json';
+import { Writable } from 'node:stream';
+import { printJson, prettyJsonPieces } from '../../main/cli/print-json';
 
 const pieces = (value: unknown) => [...prettyJsonPieces(value)].join('');
 
@@ -71,5 +72,33 @@ describe('prettyJsonPieces', () => {
     expect([...prettyJsonPieces({ deep, big: members(70) })].join('')).toBe(
       JSON.stringify({ deep, big: members(70) }, null, 2),
     );
+  });
+});
+
+describe('printJson', () => {
+  it('writes at the pace of a slow reader, never holding much of the text', async () => {
+    const files = Array.from({ length: 20_000 }, (_, i) => ({ filename: `f-${i}.bin`, size: i }));
+    const value = { id: 'job', files };
+    let text = '';
+    let mostQueued = 0;
+    const slow = new Writable({
+      highWaterMark: 16 * 1024,
+      write(chunk: Buffer, _encoding, done) {
+        text += chunk.toString();
+        setImmediate(done); // a pipe whose reader takes its time
+      },
+    });
+    const write = slow.write.bind(slow);
+    slow.write = ((chunk: string) => {
+      const more = write(chunk);
+      mostQueued = Math.max(mostQueued, slow.writableLength);
+      return more;
+    }) as typeof slow.write;
+    await printJson(value, slow);
+    await new Promise<void>((resolve) => slow.end(resolve));
+    expect(text).toBe(JSON.stringify(value, null, 2) + '\n');
+    // ~1.3 MB in all; one piece of ~64 K characters waits at a time, not the whole text
+    expect(text.length).toBeGreaterThan(1_000_000);
+    expect(mostQueued).toBeLessThan(200 * 1024);
   });
 });
