@@ -240,6 +240,12 @@ async function openSession(
     username: params.username,
     ...(params.password !== undefined ? { password: params.password } : {}),
     ...keyConfig,
+    // The methods the task has, in ssh2's order, without its first probe ('none', to learn the
+    // server's methods): one round trip less per connection (~10 ms against OpenSSH here).
+    authHandler: [
+      ...(params.password !== undefined ? (['password'] as const) : []),
+      ...(keyConfig.privateKey !== undefined ? (['publickey'] as const) : []),
+    ],
     readyTimeout: CONNECT_TIMEOUT_MS,
     keepaliveInterval: 15_000,
     hostVerifier: (keyBlob: Buffer) => {
