@@ -86,6 +86,13 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+// A reader that stops reading (`outbox log | head`) ends the command quietly, with the
+// status a shell gives a tool that SIGPIPE ended (128 + 13), not with an EPIPE error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(141);
+  throw error;
+});
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

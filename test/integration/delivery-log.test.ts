@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeliveryEntry } from '../../main/core/delivery-log/delivery-entry';
-import { assertBuilt, outbox, repoRoot } from '../support/cli';
+import { assertBuilt, outbox, repoRoot, spawnOutbox } from '../support/cli';
 import { makeFile, tempDir } from '../support/engine';
 import { run } from '../support/net';
 import { awsEnv, RGW, s3TaskOf, SFTP } from '../support/servers';
@@ -239,5 +239,38 @@ describe('a killed writer', () => {
       done.push(roundAcked);
     }
     expect(done).toHaveLength(3);
+  });
+});
+
+describe('a reader that stops reading', () => {
+  it('ends `outbox log` quietly, with the status SIGPIPE gives a shell', async () => {
+    const home = join(dir, 'pipe-home');
+    await run(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(repoRoot, 'test/support/seed-delivery-log.ts'),
+        home,
+        '20000',
+        'export/s3',
+        new Date().toISOString(),
+      ],
+      { cwd: repoRoot },
+    );
+    for (const args of [['log', '--json'], ['log']]) {
+      // `outbox log | head -c 100`: the reader takes one chunk and closes the pipe
+      const child = spawnOutbox(args, { OUTBOX_HOME: home });
+      let stderr = '';
+      child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.stdin?.end();
+      const first = await new Promise<string>((resolve) =>
+        child.stdout?.once('data', (d: Buffer) => resolve(d.toString())),
+      );
+      child.stdout?.destroy();
+      const code = await new Promise((resolve) => child.on('close', resolve));
+      expect(first.length).toBeGreaterThan(0);
+      expect({ args, code, stderr }).toEqual({ args, code: 141, stderr: '' });
+    }
   });
 });
