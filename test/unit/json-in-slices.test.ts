@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { writeFileAtomic } from '../../main/core/store/atomic-file';
 import { jsonArrayInSlices } from '../../main/core/store/json-in-slices';
 import { turnsDuring } from '../support/event-loop-turns';
@@ -13,15 +13,10 @@ async function written(...args: Parameters<typeof jsonArrayInSlices>) {
   const writer = jsonArrayInSlices(...args);
   let writes = 0;
   await writeFileAtomic(path, async (file: FileHandle) => {
-    const counted = new Proxy(file, {
-      get: (target, key) => {
-        const value = Reflect.get(target, key, target) as unknown;
-        if (typeof value !== 'function') return value;
-        if (key === 'write' || key === 'writeFile') writes++;
-        return (value as (...a: unknown[]) => unknown).bind(target);
-      },
-    });
-    await writer(counted);
+    const write = vi.spyOn(file, 'write');
+    const writeFile = vi.spyOn(file, 'writeFile');
+    await writer(file);
+    writes = write.mock.calls.length + writeFile.mock.calls.length;
   });
   return { text: readFileSync(path, 'utf8'), writes };
 }

@@ -20,9 +20,9 @@ export function jsonArrayInSlices(
   return async (file) => {
     const buffer = Buffer.allocUnsafeSlow(BUFFER_BYTES);
     let used = 0;
+    // writeFile: from the file's position on, all of it (write() may write part)
     const flush = async () => {
-      for (let done = 0; done < used;)
-        done += (await file.write(buffer, done, used - done)).bytesWritten;
+      if (used > 0) await file.writeFile(buffer.subarray(0, used));
       used = 0;
     };
     // UTF-8 takes at most 3 bytes per UTF-16 unit: text that fits by this count fits.
@@ -31,7 +31,7 @@ export function jsonArrayInSlices(
     const putLong = async (text: string) => {
       await flush();
       if (fits(text)) used += buffer.write(text, used);
-      else await file.writeFile(text); // from the file's position on, all of it
+      else await file.writeFile(text);
     };
     // Synchronous when the text fits: no promise per item of 100,000.
     const put = (text: string): Promise<void> | undefined => {
