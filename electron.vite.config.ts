@@ -25,6 +25,11 @@ export default defineConfig({
           worker: resolve(__dirname, 'main/core/engine/worker.ts'),
         },
         output: {
+          // ASCII only (non-ASCII escaped, JSDoc comments left out; licence comments kept):
+          // V8 keeps a script's source for as long as its functions live, two bytes per
+          // character if one character is not Latin-1; the Azure SDK's chunk alone held 2.5 MiB.
+          charset: 'ascii',
+          comments: { legal: true, annotation: false, jsdoc: false },
           // What each thread runs before it loads the rest stays out of the
           // large shared chunk: the compile cache (CLI and worker), and the
           // early start of the CLI's exporter thread (main/core/engine/worker-thread.ts)
