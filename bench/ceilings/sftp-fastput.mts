@@ -3,10 +3,15 @@
  * and `sftp -B 261120` use) over one connection; a folder's files go 32 at
  * a time on that connection, into one `mkdir`ed folder.
  *
- *   CEILING='{"host":…,"port":…,"username":…,"privateKeyPath":…,"dir":…}' \
+ * With `"sha256": true` it also does the one thing per byte that Outbox adds
+ * on SFTP: the SHA-256 of every byte sent (Outbox's `checksum` output),
+ * hashed in file order from the very buffers fastPut reads into.
+ *
+ *   CEILING='{"host":…,"port":…,"username":…,"privateKeyPath":…,"dir":…,"sha256":false}' \
  *     node bench/ceilings/sftp-fastput.mts SOURCE
  */
-import { readFileSync } from 'node:fs';
+import { createHash, type Hash } from 'node:crypto';
+import fs, { readFileSync } from 'node:fs';
 import ssh2, { type SFTPWrapper } from 'ssh2';
 import { eachLimited, filesOf, FILES_IN_FLIGHT, nameOf, run } from './lib.mts';
 
@@ -16,7 +21,62 @@ type Settings = {
   username: string;
   privateKeyPath: string;
   dir: string;
+  sha256?: boolean;
 };
+
+type FileHash = { hash: Hash; next: number; early: Map<number, Buffer> };
+
+/**
+ * fastPut takes no hook for the bytes it reads, so the hash sits in node:fs,
+ * which ssh2 calls for the local file (open, read, close): each chunk is
+ * hashed as its read completes when it is the next in the file; a chunk read
+ * ahead of its turn (reads complete out of order) is copied and hashed in turn.
+ * Returns the digests by path, filled as files close.
+ */
+function hashLocalReads(): Map<string, string> {
+  const digests = new Map<string, string>();
+  const open = new Map<number, FileHash & { path: string }>();
+  const { open: fsOpen, read: fsRead, close: fsClose } = fs;
+  const feed = (file: FileHash, position: number, data: Buffer) => {
+    if (position !== file.next) return void file.early.set(position, Buffer.from(data));
+    file.hash.update(data);
+    file.next += data.length;
+    for (let ahead; (ahead = file.early.get(file.next));) {
+      file.early.delete(file.next);
+      file.hash.update(ahead);
+      file.next += ahead.length;
+    }
+  };
+  Object.assign(fs, {
+    open: (path: string, flags: string, done: (error: Error | null, fd: number) => void) =>
+      fsOpen(path, flags, (error, fd) => {
+        if (!error) open.set(fd, { path, hash: createHash('sha256'), next: 0, early: new Map() });
+        done(error, fd);
+      }),
+    read: (
+      fd: number,
+      buffer: Buffer,
+      offset: number,
+      length: number,
+      position: number,
+      done: (error: Error | null, bytes: number, buffer: Buffer) => void,
+    ) =>
+      fsRead(fd, buffer, offset, length, position, (error, bytes) => {
+        const file = open.get(fd);
+        if (!error && file) feed(file, position, buffer.subarray(offset, offset + bytes));
+        done(error, bytes, buffer);
+      }),
+    close: (fd: number, done: (error: Error | null) => void) => {
+      const file = open.get(fd);
+      open.delete(fd);
+      if (file && file.early.size > 0)
+        return fsClose(fd, () => done(new Error(`${file.path}: a read was never hashed`)));
+      if (file) digests.set(file.path, file.hash.digest('hex'));
+      fsClose(fd, done);
+    },
+  });
+  return digests;
+}
 
 const CHUNK = 261_120;
 const IN_FLIGHT = 32;
@@ -42,6 +102,7 @@ const callback = (resolve: () => void, reject: (error: Error) => void) => (error
 
 run<Settings>(async (s, source) => {
   const { folder, files } = await filesOf(source);
+  const digests = s.sha256 ? hashLocalReads() : undefined;
   const { client, sftp } = await connect(s);
   if (folder)
     await new Promise<void>((ok, fail) => sftp.mkdir(`${s.dir}/small`, callback(ok, fail)));
@@ -59,4 +120,6 @@ run<Settings>(async (s, source) => {
       ),
   );
   client.end();
+  if (digests && digests.size !== files.length)
+    throw new Error(`hashed ${digests.size} of ${files.length} files`);
 });
