@@ -41,20 +41,28 @@ function builtCeilings(ctx: BenchContext): Promise<string> {
 /**
  * A ceiling script of bench/ceilings/ (the protocol's own library, no Outbox
  * code), run by the same Node as Outbox; `settings(target)` says where the
- * run writes (passed as JSON in CEILING).
+ * run writes (passed as JSON in CEILING). `inWorker`: the script runs in one
+ * worker thread (bench/ceilings/in-worker.mts), as Outbox's exporters do.
  */
 export function ceilingTool(
   ctx: BenchContext,
   name: string,
   script: string,
   settings: (target: string) => Record<string, unknown>,
+  options: { inWorker?: boolean } = {},
 ): Tool {
   return {
     name,
-    command: async (source, target) => ({
-      argv: [process.execPath, join(await builtCeilings(ctx), `${script}.mjs`), source],
-      env: { ...process.env, CEILING: JSON.stringify(settings(target)) },
-    }),
+    command: async (source, target) => {
+      const dir = await builtCeilings(ctx);
+      const scriptPath = join(dir, `${script}.mjs`);
+      return {
+        argv: options.inWorker
+          ? [process.execPath, join(dir, 'in-worker.mjs'), scriptPath, source]
+          : [process.execPath, scriptPath, source],
+        env: { ...process.env, CEILING: JSON.stringify(settings(target)) },
+      };
+    },
   };
 }
 

@@ -2,17 +2,20 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { AZURITE, SFTP } from '../../test/support/servers';
+import { ceilingTool } from '../lib/ceiling';
 import type { BenchContext } from '../lib/context';
 import { lastLine, measure, runCommand } from '../lib/proc';
 import { restartServer } from '../lib/servers';
 import { median, type Line } from '../lib/table';
-import { outboxTool, type Tool } from '../lib/tool';
+import { exitFailure, outboxTool, type Tool } from '../lib/tool';
 import { describeSize } from '../lib/units';
 
 type Destination = {
   id: string;
   label: string;
   tool: Tool;
+  /** The protocol's library alone, in one worker thread: the same 1 MiB upload with no Outbox code. */
+  library: Tool;
   before: () => Promise<void>;
   after: () => Promise<void>;
 };
@@ -43,6 +46,17 @@ export async function memoryLines(ctx: BenchContext): Promise<Line[]> {
         container,
         blob_prefix: `${target}/`,
       })),
+      library: ceilingTool(
+        ctx,
+        'Azure SDK uploadFile',
+        'azure-upload-file',
+        (target) => ({
+          connectionString: AZURITE.connectionString,
+          container,
+          prefix: `${target}/`,
+        }),
+        { inWorker: true },
+      ),
       before: async () => {
         await restartServer(ctx, 'azurite');
         const service = BlobServiceClient.fromConnectionString(AZURITE.connectionString);
@@ -61,6 +75,20 @@ export async function memoryLines(ctx: BenchContext): Promise<Line[]> {
         private_key: privateKey,
         path: `${sftpRoot}/${target}/`,
       })),
+      library: ceilingTool(
+        ctx,
+        'ssh2 fastPut',
+        'sftp-fastput',
+        // every run writes (over) the same file: only its memory is measured
+        () => ({
+          host: SFTP.host,
+          port: SFTP.port,
+          username: SFTP.username,
+          privateKeyPath: SFTP.keys.ed25519,
+          dir: sftpRoot,
+        }),
+        { inWorker: true },
+      ),
       before: async () => {
         await fs.mkdir(join(SFTP.home, sftpRoot), { recursive: true });
         await runCommand(['chown', `${SFTP.username}:`, join(SFTP.home, sftpRoot)], {
@@ -85,20 +113,23 @@ export async function memoryLines(ctx: BenchContext): Promise<Line[]> {
     let absolute: string;
     try {
       await d.before();
-      // the fixed cost of an export: time varies more than memory, so a median of 3
+      // the fixed cost of an export, beside the library alone (alternating): time varies more
+      // than memory, so medians of 3
       const tiny = [];
-      for (let i = 1; i <= 3; i++) tiny.push(await once(ctx, d.tool, ctx.data.tiny, `tiny${i}`));
-      const baseline = {
-        rss: median(tiny.map((t) => t.rss)) ?? Number.NaN,
-        seconds: median(tiny.map((t) => t.seconds)) ?? Number.NaN,
-        cpu: median(tiny.map((t) => t.cpu)) ?? Number.NaN,
-      };
+      const alone = [];
+      for (let i = 1; i <= 3; i++) {
+        tiny.push(await once(ctx, d.tool, ctx.data.tiny, `tiny${i}`));
+        alone.push(await once(ctx, d.library, ctx.data.tiny, `library${i}`));
+      }
+      const baseline = medians(tiny);
+      const library = medians(alone);
       const big = await once(ctx, d.tool, ctx.data.huge, 'huge');
       const mbps = ctx.data.sizes.hugeBytes / 1e6 / big.seconds;
       absolute =
         `peak RSS **${Math.round(big.rss)} MiB**, ${mbps.toFixed(0)} MB/s (a 1 MiB export: ` +
-        `${Math.round(baseline.rss)} MiB, ${baseline.seconds.toFixed(2)} s, ${baseline.cpu.toFixed(1)} CPU-s${floorText}; so the large file adds ` +
-        `${Math.round(big.rss - baseline.rss)} MiB)`;
+        `${Math.round(baseline.rss)} MiB, ${baseline.seconds.toFixed(2)} s, ${baseline.cpu.toFixed(1)} CPU-s; ` +
+        `the same upload by ${d.library.name} alone in one worker thread: ${Math.round(library.rss)} MiB, ${library.seconds.toFixed(2)} s` +
+        `${floorText}; so the large file adds ${Math.round(big.rss - baseline.rss)} MiB)`;
       ctx.log(`  ${absolute}`);
     } catch (error) {
       absolute = `ERROR: ${error instanceof Error ? error.message : String(error)}`;
@@ -117,6 +148,14 @@ export async function memoryLines(ctx: BenchContext): Promise<Line[]> {
   return lines;
 }
 
+type Run = { rss: number; seconds: number; cpu: number };
+
+const medians = (runs: Run[]): Run => ({
+  rss: median(runs.map((r) => r.rss)) ?? Number.NaN,
+  seconds: median(runs.map((r) => r.seconds)) ?? Number.NaN,
+  cpu: median(runs.map((r) => r.cpu)) ?? Number.NaN,
+});
+
 /** bench/ceilings/runtime-floor.cjs: what any command costs before Outbox's own code (median of 3). */
 async function runtimeFloor(ctx: BenchContext): Promise<{ rss: number; seconds: number }> {
   const runs: { rss: number; seconds: number }[] = [];
@@ -134,19 +173,14 @@ async function runtimeFloor(ctx: BenchContext): Promise<{ rss: number; seconds: 
   };
 }
 
-async function once(
-  ctx: BenchContext,
-  tool: Tool,
-  source: string,
-  target: string,
-): Promise<{ rss: number; seconds: number; cpu: number }> {
+async function once(ctx: BenchContext, tool: Tool, source: string, target: string): Promise<Run> {
   const command = await tool.command(source, target);
   const run = await measure(command.argv, {
     env: command.env,
     timeoutMs: ctx.timeoutMs * 2,
     scratch: ctx.scratch,
   });
-  const error = tool.failure?.(run);
+  const error = (tool.failure ?? exitFailure)(run);
   if (error) throw new Error(error);
   if (run.rssMiB === undefined) throw new Error('no RSS figure from /usr/bin/time');
   return { rss: run.rssMiB, seconds: run.seconds, cpu: run.cpuSeconds ?? Number.NaN };
