@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { AZURITE, SFTP } from '../../test/support/servers';
 import { ceilingTool } from '../lib/ceiling';
 import type { BenchContext } from '../lib/context';
-import { lastLine, measure, runCommand } from '../lib/proc';
+import { measure, runCommand } from '../lib/proc';
 import { restartServer } from '../lib/servers';
 import { median, type Line } from '../lib/table';
 import { exitFailure, outboxTool, type Tool } from '../lib/tool';
@@ -157,20 +157,16 @@ const medians = (runs: Run[]): Run => ({
 });
 
 /** bench/ceilings/runtime-floor.cjs: what any command costs before Outbox's own code (median of 3). */
-async function runtimeFloor(ctx: BenchContext): Promise<{ rss: number; seconds: number }> {
-  const runs: { rss: number; seconds: number }[] = [];
-  for (let i = 0; i < 3; i++) {
-    const run = await measure(
-      [process.execPath, join(ctx.repo, 'bench', 'ceilings', 'runtime-floor.cjs')],
-      { timeoutMs: 60_000, scratch: ctx.scratch },
-    );
-    if (!run.ok || run.rssMiB === undefined) throw new Error(lastLine(run.stderr) || 'failed');
-    runs.push({ rss: run.rssMiB, seconds: run.seconds });
-  }
-  return {
-    rss: median(runs.map((r) => r.rss)) ?? Number.NaN,
-    seconds: median(runs.map((r) => r.seconds)) ?? Number.NaN,
+async function runtimeFloor(ctx: BenchContext): Promise<Run> {
+  const floor: Tool = {
+    name: 'runtime floor',
+    command: () => ({
+      argv: [process.execPath, join(ctx.repo, 'bench', 'ceilings', 'runtime-floor.cjs')],
+    }),
   };
+  const runs: Run[] = [];
+  for (let i = 0; i < 3; i++) runs.push(await once(ctx, floor, '', `floor${i}`));
+  return medians(runs);
 }
 
 async function once(ctx: BenchContext, tool: Tool, source: string, target: string): Promise<Run> {

@@ -2,8 +2,8 @@ import { promises as fs } from 'node:fs';
 import ssh2, { type ConnectConfig } from 'ssh2';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { WorkerSessions } from '../../main/core/engine/session-cache';
+import { exportSftpSchema } from '../../main/core/exporters/sftp/destination';
 import { sftpSession } from '../../main/core/exporters/sftp/sftp-session';
-import { exportSchemas, type ExportSftpTask } from '../../main/core/tasks/operations';
 import { SFTP, assertServerUp } from '../support/servers';
 
 /**
@@ -24,7 +24,7 @@ async function authRequests(
   ) {
     return connect.call(this, { ...config, debug: (line: string) => lines.push(line) });
   });
-  const params = exportSchemas['export/sftp'].parse(task) as ExportSftpTask;
+  const params = exportSftpSchema.parse(task);
   const sessions = new WorkerSessions();
   const error = await sftpSession(params, sessions, new AbortController().signal).then(
     () => undefined,
