@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hashing } from '../../main/core/exporters/integrity';
-import { countSent, openSource } from '../../main/core/exporters/source-stream';
+import { openSource } from '../../main/core/exporters/source-stream';
 
 /** This process's descriptors open on `path` (Linux: /proc/self/fd). */
 function descriptorsOn(path: string): number {
@@ -23,12 +23,10 @@ describe('a body made of a source file', () => {
     await fs.writeFile(path, Buffer.alloc(3 * 1024 * 1024, 7)); // over the blocking-read limit
     const { size, mtimeMs } = statSync(path);
     let counted = 0;
-    // As the GCS and PUT exporters make a body: the file, counted, hashed.
-    const body = hashing(
-      countSent(openSource({ path, name: 'big.bin', size, mtimeMs }), {
-        add: (bytes) => (counted += bytes),
-      }),
-    ).stream;
+    // As the GCS and PUT exporters make a body: the file, hashed and counted in one tap.
+    const body = hashing(openSource({ path, name: 'big.bin', size, mtimeMs }), 'md5', {
+      add: (bytes) => (counted += bytes),
+    }).stream;
     const first = await new Promise<Buffer>((resolve) => body.once('data', resolve));
     expect(first.length).toBeGreaterThan(0);
     expect(descriptorsOn(path)).toBe(1);

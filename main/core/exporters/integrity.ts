@@ -1,23 +1,35 @@
 import { createHash, type Hash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { OutboxError } from '../errors';
+import type { ProgressSink } from './exporter';
 import { tapStream } from './tap-stream';
 
 /** A checksum as reported in task results. */
 export type Checksum = { algorithm: 'md5' | 'md5-multipart' | 'sha256'; value: string };
 
-/** Hashes a stream as it passes; `digest()` once it has ended. */
+/**
+ * Hashes a stream as it passes; `digest()` once it has ended. With `sent`,
+ * the same tap counts the bytes its consumer pulls (with back-pressure, what
+ * was sent; see countSent): one stream and one pipeline per file, not two.
+ */
 export function hashing(
   stream: Readable,
   algorithm: 'md5' | 'sha256' = 'md5',
+  sent?: ProgressSink,
 ): {
   stream: Readable;
   digest: () => Buffer;
 } {
   const hash: Hash = createHash(algorithm);
   let result: Buffer | undefined;
+  const seen = sent
+    ? (chunk: Buffer) => {
+        hash.update(chunk);
+        sent.add(chunk.length);
+      }
+    : (chunk: Buffer) => hash.update(chunk);
   return {
-    stream: tapStream(stream, (chunk) => hash.update(chunk)),
+    stream: tapStream(stream, seen),
     digest: () => (result ??= hash.digest()),
   };
 }

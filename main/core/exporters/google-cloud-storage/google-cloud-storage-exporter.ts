@@ -6,7 +6,6 @@ import type { Exporter, ShareLinkExpiry } from '../exporter';
 import { hashing, verify } from '../integrity';
 import { storedName, withShareLink } from '../share-link';
 import { storedFile } from '../stored-file';
-import { countSent } from '../source-stream';
 import { apiRootOf, objectUrlOf, storageOf } from './client';
 import { gcsError, type GcsScope } from './errors';
 
@@ -85,7 +84,7 @@ export const gcsExporter: Exporter<'export/google-cloud-storage'> = {
       const contentType = contentTypeOf(name);
       const resumable = source.size > RESUMABLE_THRESHOLD;
       const chunkSize = resumable ? chunkSizeOf(params) : undefined;
-      const body = hashing(countSent(context.open(), context.progress), 'md5');
+      const body = hashing(context.open(), 'md5', context.progress);
       const sink = file.createWriteStream({
         resumable,
         ...(chunkSize === undefined ? {} : { chunkSize }),

@@ -6,7 +6,6 @@ import { failWhenIdle } from '../../http/idle-timeout';
 import { httpError, networkError } from '../classify';
 import type { Exporter } from '../exporter';
 import { hashing, verify } from '../integrity';
-import { countSent } from '../source-stream';
 import { storedFile } from '../stored-file';
 import { publicUrl } from './public-url';
 
@@ -57,7 +56,7 @@ export const uploadExporter: Exporter<'export/upload'> = {
       ...params.headers,
       'Content-Length': source.size,
     };
-    const body = hashing(countSent(context.open(), context.progress), 'md5');
+    const body = hashing(context.open(), 'md5', context.progress);
 
     const response = await new Promise<IncomingMessage>((resolve, reject) => {
       const req = send(url, {
