@@ -1,13 +1,12 @@
 import { createHash } from 'node:crypto';
 import { connect as tcpConnect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import ssh2, { type ConnectConfig, type SFTPWrapper } from 'ssh2';
+import type { ConnectConfig, SFTPWrapper } from 'ssh2';
 import { OutboxError, ValidationError } from '../../errors';
 import type { ExportSftpTask } from '../../tasks/operations';
 import { networkError } from '../classify';
 import type { SessionCache } from '../exporter';
-
-const { Client, utils } = ssh2;
+import { Client, parseKey } from './ssh2-client';
 
 const CONNECT_TIMEOUT_MS = 20_000;
 
@@ -159,7 +158,7 @@ export async function sftpSession(
 /** Refuses an unreadable key before any connection, naming the field to fix. */
 function privateKeyOf(params: ExportSftpTask): Pick<ConnectConfig, 'privateKey' | 'passphrase'> {
   if (params.private_key === undefined) return {};
-  const parsed = utils.parseKey(params.private_key, params.passphrase);
+  const parsed = parseKey(params.private_key, params.passphrase);
   if (parsed instanceof Error) {
     const encrypted = /encrypted|passphrase|bad decrypt/i.test(parsed.message);
     throw ValidationError.of(
