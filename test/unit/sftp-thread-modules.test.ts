@@ -23,7 +23,7 @@ function builtinsAfterImporting(path: string): string[] {
   return JSON.parse(child.stdout) as string[];
 }
 
-describe('the SFTP exporter in its thread', () => {
+describe("the SFTP exporter's imports", () => {
   it("loads ssh2's client without its server and HTTP agents (no node:http, node:https, node:tls)", () => {
     const loaded = builtinsAfterImporting(exporter);
     expect(loaded).toContain('net'); // the import ran: ssh2's client is loaded
