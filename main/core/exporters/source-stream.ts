@@ -12,9 +12,10 @@ const READ_CHUNK = 1024 * 1024;
  * Ranges up to this size are read in one go with blocking calls: in an
  * exporter worker they take microseconds, where four asynchronous calls
  * (open, read, stat, close, each a trip through libuv's thread pool) cost
- * more than the small file itself.
+ * more than the small file itself: ~0.7 ms of CPU a file on a 2-core VM.
+ * 1,000 files of 300 KiB to SFTP at 512 KiB instead of 256: 4.06 -> 3.20 CPU-s.
  */
-const BLOCKING_READ_LIMIT = 256 * 1024;
+const BLOCKING_READ_LIMIT = 512 * 1024;
 
 /**
  * Reads a source file (or a range) straight into buffers and refuses to pass
