@@ -8,28 +8,25 @@ import { tapStream } from './tap-stream';
 export type Checksum = { algorithm: 'md5' | 'md5-multipart' | 'sha256'; value: string };
 
 /**
- * Hashes a stream as it passes; `digest()` once it has ended. With `sent`,
- * the same tap counts the bytes its consumer pulls (with back-pressure, what
- * was sent; see countSent): one stream and one pipeline per file, not two.
+ * Hashes a stream as it passes, and counts into `sent` the bytes its consumer
+ * pulls (with back-pressure, what was sent; as countSent does): one tap, one
+ * pipeline per file. `digest()` once it has ended.
  */
 export function hashing(
   stream: Readable,
+  sent: ProgressSink,
   algorithm: 'md5' | 'sha256' = 'md5',
-  sent?: ProgressSink,
 ): {
   stream: Readable;
   digest: () => Buffer;
 } {
   const hash: Hash = createHash(algorithm);
   let result: Buffer | undefined;
-  const seen = sent
-    ? (chunk: Buffer) => {
-        hash.update(chunk);
-        sent.add(chunk.length);
-      }
-    : (chunk: Buffer) => hash.update(chunk);
   return {
-    stream: tapStream(stream, seen),
+    stream: tapStream(stream, (chunk) => {
+      hash.update(chunk);
+      sent.add(chunk.length);
+    }),
     digest: () => (result ??= hash.digest()),
   };
 }

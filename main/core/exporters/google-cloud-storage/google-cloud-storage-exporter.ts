@@ -84,7 +84,7 @@ export const gcsExporter: Exporter<'export/google-cloud-storage'> = {
       const contentType = contentTypeOf(name);
       const resumable = source.size > RESUMABLE_THRESHOLD;
       const chunkSize = resumable ? chunkSizeOf(params) : undefined;
-      const body = hashing(context.open(), 'md5', context.progress);
+      const body = hashing(context.open(), context.progress);
       const sink = file.createWriteStream({
         resumable,
         ...(chunkSize === undefined ? {} : { chunkSize }),

@@ -56,7 +56,7 @@ export const uploadExporter: Exporter<'export/upload'> = {
       ...params.headers,
       'Content-Length': source.size,
     };
-    const body = hashing(context.open(), 'md5', context.progress);
+    const body = hashing(context.open(), context.progress);
 
     const response = await new Promise<IncomingMessage>((resolve, reject) => {
       const req = send(url, {
