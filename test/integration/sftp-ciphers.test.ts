@@ -14,8 +14,12 @@ import { SFTP, assertServerUp } from '../support/servers';
  * native binding. What is written is read back from the server's disk.
  */
 
-const dir = `outbox-ciphers-${randomBytes(4).toString('hex')}`;
+const CIPHERS = ['aes128-gcm@openssh.com', 'chacha20-poly1305@openssh.com'];
+const suffix = randomBytes(4).toString('hex');
+/** Each cipher's file, in the user's home (where the session starts). */
+const fileFor = (cipher: string) => `outbox-cipher-${suffix}-${cipher.split('@')[0]}.bin`;
 
+/** Connects with `cipher` only, writes `data` to `name`; resolves to the cipher negotiated. */
 async function uploadWith(cipher: string, name: string, data: Buffer): Promise<string> {
   const client = new Client();
   const negotiated = new Promise<string>((resolve) =>
@@ -35,7 +39,7 @@ async function uploadWith(cipher: string, name: string, data: Buffer): Promise<s
     const sftp = await promisify<SFTPWrapper>((done) => client.sftp(done))();
     await promisify<string, Buffer, void>((path, buffer, done) =>
       sftp.writeFile(path, buffer, done),
-    )(`${dir}/${name}`, data);
+    )(name, data);
     return await negotiated;
   } finally {
     client.end();
@@ -43,24 +47,16 @@ async function uploadWith(cipher: string, name: string, data: Buffer): Promise<s
 }
 
 describe("the SFTP exporter's ssh2 client, per cipher (OpenSSH sshd)", () => {
-  beforeAll(async () => {
-    await assertServerUp('sftp');
-    await fs.mkdir(join(SFTP.home, dir));
-    await fs.chown(join(SFTP.home, dir), ...(await ownerOf(SFTP.home)));
-  });
-  afterAll(() => fs.rm(join(SFTP.home, dir), { recursive: true, force: true }));
+  beforeAll(() => assertServerUp('sftp'));
+  afterAll(() =>
+    Promise.all(CIPHERS.map((cipher) => fs.rm(join(SFTP.home, fileFor(cipher)), { force: true }))),
+  );
 
-  for (const cipher of ['aes128-gcm@openssh.com', 'chacha20-poly1305@openssh.com']) {
+  for (const cipher of CIPHERS) {
     it(`sends a file intact with ${cipher}`, async () => {
       const data = randomBytes(300 * 1024 + 7); // more than one SSH packet and one SFTP write
-      const name = `${cipher.split('@')[0]}.bin`;
-      expect(await uploadWith(cipher, name, data)).toBe(cipher);
-      expect((await fs.readFile(join(SFTP.home, dir, name))).equals(data)).toBe(true);
+      expect(await uploadWith(cipher, fileFor(cipher), data)).toBe(cipher);
+      expect((await fs.readFile(join(SFTP.home, fileFor(cipher)))).equals(data)).toBe(true);
     });
   }
 });
-
-async function ownerOf(path: string): Promise<[number, number]> {
-  const { uid, gid } = await fs.stat(path);
-  return [uid, gid];
-}

@@ -8,19 +8,19 @@ import { tapStream } from './tap-stream';
 export type Checksum = { algorithm: 'md5' | 'md5-multipart' | 'sha256'; value: string };
 
 /**
- * Hashes a stream as it passes, and counts into `sent` the bytes its consumer
- * pulls (with back-pressure, what was sent; as countSent does): one tap, one
- * pipeline per file. `digest()` once it has ended.
+ * MD5s a stream as it passes (the Content-MD5 of a single-request upload), and
+ * counts into `sent` the bytes its consumer pulls (with back-pressure, what
+ * was sent; as countSent does): one tap, one pipeline per file. `digest()`
+ * once it has ended.
  */
 export function hashing(
   stream: Readable,
   sent: ProgressSink,
-  algorithm: 'md5' | 'sha256' = 'md5',
 ): {
   stream: Readable;
   digest: () => Buffer;
 } {
-  const hash: Hash = createHash(algorithm);
+  const hash: Hash = createHash('md5');
   let result: Buffer | undefined;
   return {
     stream: tapStream(stream, (chunk) => {
