@@ -7,13 +7,20 @@
  * on SFTP: the SHA-256 of every byte sent (Outbox's `checksum` output),
  * hashed in file order from the very buffers fastPut reads into.
  *
- *   CEILING='{"host":…,"port":…,"username":…,"privateKeyPath":…,"dir":…,"sha256":false}' \
+ * With `"checked": true` it also makes the requests per file that Outbox
+ * makes on top of fastPut's open, writes and close: the file is written under
+ * a temporary name, its size asked of the server and compared, and it is
+ * renamed into place (`posix-rename@openssh.com`). Outbox's order differs
+ * (its size request travels with the last write); the server's work is the same.
+ *
+ *   CEILING='{"host":…,"port":…,"username":…,"privateKeyPath":…,"dir":…,"sha256":false,"checked":false}' \
  *     node bench/ceilings/sftp-fastput.mts SOURCE
  */
 import { createHash, type Hash } from 'node:crypto';
 import fs, { readFileSync } from 'node:fs';
-import ssh2, { type SFTPWrapper } from 'ssh2';
-import { eachLimited, filesOf, FILES_IN_FLIGHT, nameOf, run } from './lib.mts';
+import { posix } from 'node:path';
+import ssh2, { type SFTPWrapper, type Stats } from 'ssh2';
+import { eachLimited, filesOf, FILES_IN_FLIGHT, nameOf, run, type SourceFile } from './lib.mts';
 
 type Settings = {
   host: string;
@@ -22,6 +29,7 @@ type Settings = {
   privateKeyPath: string;
   dir: string;
   sha256?: boolean;
+  checked?: boolean;
 };
 
 type FileHash = { hash: Hash; next: number; early: Map<number, Buffer> };
@@ -100,24 +108,33 @@ function connect(s: Settings): Promise<{ client: ssh2.Client; sftp: SFTPWrapper 
 const callback = (resolve: () => void, reject: (error: Error) => void) => (error?: Error | null) =>
   error ? reject(error) : resolve();
 
+/** fastPut to `to`, or (checked) to a temporary name beside it, size-checked and renamed into place. */
+async function put(sftp: SFTPWrapper, file: SourceFile, to: string, checked: boolean) {
+  const written = checked ? `${posix.dirname(to)}/.${posix.basename(to)}.part` : to;
+  await new Promise<void>((ok, fail) =>
+    sftp.fastPut(
+      file.path,
+      written,
+      { concurrency: IN_FLIGHT, chunkSize: CHUNK },
+      callback(ok, fail),
+    ),
+  );
+  if (!checked) return;
+  const { size } = await new Promise<Stats>((ok, fail) =>
+    sftp.stat(written, (error, stats) => (error ? fail(error) : ok(stats))),
+  );
+  if (size !== file.size) throw new Error(`${to}: the server holds ${size} of ${file.size} bytes`);
+  await new Promise<void>((ok, fail) => sftp.ext_openssh_rename(written, to, callback(ok, fail)));
+}
+
 run<Settings>(async (s, source) => {
   const { folder, files } = await filesOf(source);
   const digests = s.sha256 ? hashLocalReads() : undefined;
   const { client, sftp } = await connect(s);
   if (folder)
     await new Promise<void>((ok, fail) => sftp.mkdir(`${s.dir}/small`, callback(ok, fail)));
-  await eachLimited(
-    files,
-    folder ? FILES_IN_FLIGHT : 1,
-    (file) =>
-      new Promise<void>((ok, fail) =>
-        sftp.fastPut(
-          file.path,
-          nameOf(`${s.dir}/`, folder, file),
-          { concurrency: IN_FLIGHT, chunkSize: CHUNK },
-          callback(ok, fail),
-        ),
-      ),
+  await eachLimited(files, folder ? FILES_IN_FLIGHT : 1, (file) =>
+    put(sftp, file, nameOf(`${s.dir}/`, folder, file), s.checked === true),
   );
   client.end();
   if (digests && digests.size !== files.length)
