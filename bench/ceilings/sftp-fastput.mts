@@ -10,8 +10,9 @@
  * With `"checked": true` it also makes the requests per file that Outbox
  * makes on top of fastPut's open, writes and close: the file is written under
  * a temporary name, its size asked of the server and compared, and it is
- * renamed into place (`posix-rename@openssh.com`). Outbox's order differs
- * (its size request travels with the last write); the server's work is the same.
+ * renamed into place (`posix-rename@openssh.com`). The same requests, not
+ * the same order: Outbox asks the size of its open handle (fstat) with the
+ * last write, this asks it of the path (stat) after fastPut's close.
  *
  *   CEILING='{"host":…,"port":…,"username":…,"privateKeyPath":…,"dir":…,"sha256":false,"checked":false}' \
  *     node bench/ceilings/sftp-fastput.mts SOURCE

@@ -70,21 +70,29 @@ export async function sftpLines(ctx: BenchContext): Promise<Line[]> {
     (target) => `${root}/${target}`,
     ['--sftp-chunk-size', '255k'],
   );
-  const fastPutTool = (name: string, adds: { sha256: boolean; checked: boolean }) =>
-    ceilingTool(ctx, name, 'sftp-fastput', (target) => ({
-      host: SFTP.host,
-      port: SFTP.port,
-      username: SFTP.username,
-      privateKeyPath: SFTP.keys.ed25519,
-      dir: `${root}/${target}`,
-      ...adds,
-    }));
+  // Named by what it adds to fastPut, so the board's name and the settings cannot disagree.
+  const fastPutTool = (adds: { sha256: boolean; checked: boolean }) =>
+    ceilingTool(
+      ctx,
+      ['ssh2 fastPut', adds.sha256 && 'SHA-256', adds.checked && 'size check and rename']
+        .filter(Boolean)
+        .join(' + '),
+      'sftp-fastput',
+      (target) => ({
+        host: SFTP.host,
+        port: SFTP.port,
+        username: SFTP.username,
+        privateKeyPath: SFTP.keys.ed25519,
+        dir: `${root}/${target}`,
+        ...adds,
+      }),
+    );
   // the library alone; doing what Outbox adds per byte (the checksum output); and per file too
   // (a temporary name, the size check, the rename: two requests a file more than fastPut)
   const fastPut = [
-    fastPutTool('ssh2 fastPut', { sha256: false, checked: false }),
-    fastPutTool('ssh2 fastPut + SHA-256', { sha256: true, checked: false }),
-    fastPutTool('ssh2 fastPut + SHA-256 + size check and rename', { sha256: true, checked: true }),
+    fastPutTool({ sha256: false, checked: false }),
+    fastPutTool({ sha256: true, checked: false }),
+    fastPutTool({ sha256: true, checked: true }),
   ];
   const local = (target: string) => join(SFTP.home, root, target);
   const hooks = {
