@@ -12,10 +12,13 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 
-/** Parts of a large file and files in flight: the same as Outbox's defaults, so only the code differs. */
+/**
+ * Parts of a large file and files in flight: the same as Outbox's defaults, so only the code
+ * differs (files: Outbox's default; SFTP's own number is in sftp-fastput.mts).
+ */
 export const PART_SIZE = 8 * 1024 * 1024;
 export const PARTS_IN_FLIGHT = 4;
-export const FILES_IN_FLIGHT = 32;
+export const FILES_IN_FLIGHT = 64;
 
 export type SourceFile = { path: string; name: string; size: number };
 

@@ -21,7 +21,7 @@ import { createHash, type Hash } from 'node:crypto';
 import fs, { readFileSync } from 'node:fs';
 import { posix } from 'node:path';
 import ssh2, { type SFTPWrapper, type Stats } from 'ssh2';
-import { eachLimited, filesOf, FILES_IN_FLIGHT, nameOf, run, type SourceFile } from './lib.mts';
+import { eachLimited, filesOf, nameOf, run, type SourceFile } from './lib.mts';
 
 type Settings = {
   host: string;
@@ -89,6 +89,8 @@ function hashLocalReads(): Map<string, string> {
 
 const CHUNK = 261_120;
 const IN_FLIGHT = 32;
+/** Outbox's files in flight to an SFTP server (its destination's `filesInFlight`). */
+const FILES_IN_FLIGHT = 32;
 
 function connect(s: Settings): Promise<{ client: ssh2.Client; sftp: SFTPWrapper }> {
   return new Promise((resolve, reject) => {

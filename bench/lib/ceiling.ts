@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import { stripTypeScriptTypes } from 'node:module';
 import { basename, join } from 'node:path';
+import { FILES_IN_FLIGHT } from '../ceilings/lib.mts';
 import type { BenchContext } from './context';
 import type { Tool } from './tool';
 
@@ -71,7 +72,7 @@ export type CurlUpload = { file: string; url: string; method?: string; headers?:
 
 /**
  * `curl -T` uploads (the server's own ingest bound: no SDK, no signing work in
- * the timed command), all files of a folder in one curl, 32 at a time
+ * the timed command), all files of a folder in one curl, FILES_IN_FLIGHT at a time
  * (`--parallel`). The URLs are signed beforehand, not timed.
  */
 export function curlTool(
@@ -103,7 +104,8 @@ export function curlTool(
         ].join('\n'),
       );
       await fs.writeFile(config, `${operations.join('\nnext\n')}\n`, { mode: 0o600 });
-      const parallel = operations.length > 1 ? ['--parallel', '--parallel-max', '32'] : [];
+      const parallel =
+        operations.length > 1 ? ['--parallel', '--parallel-max', String(FILES_IN_FLIGHT)] : [];
       return { argv: ['curl', ...parallel, '--config', config] };
     },
   };

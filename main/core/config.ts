@@ -18,8 +18,11 @@ export type OutboxConfig = {
   retentionSeconds: number;
   /** Exporter worker threads. */
   workers: number;
-  /** Transfers one worker runs at once (small files mostly wait on the network). */
-  transfersPerWorker: number;
+  /**
+   * Files one worker sends at once to every destination (OUTBOX_TRANSFERS); when unset, each
+   * destination's own number (engine/files-in-flight.ts).
+   */
+  transfersPerWorker: number | undefined;
   /** Seconds a transfer may move no byte before it is aborted as stalled (and retried). */
   idleTimeoutSeconds: number;
   /** Days the delivery log keeps an entry (independent of job retention). */
@@ -28,8 +31,11 @@ export type OutboxConfig = {
 
 export const DEFAULT_PORT = 9797;
 export const DEFAULT_RETENTION_SECONDS = 86400;
-/** Files in flight per worker: enough to hide round trips of small files; large files are capped at 4. */
-export const DEFAULT_TRANSFERS_PER_WORKER = 32;
+/**
+ * Files in flight per worker where the destination does not say otherwise: enough to hide the
+ * round trips of small files; large files are capped at 4.
+ */
+export const DEFAULT_TRANSFERS_PER_WORKER = 64;
 /** Long enough for a slow CompleteMultipartUpload or manifest PUT, short enough to notice a dead server. */
 export const DEFAULT_IDLE_TIMEOUT_SECONDS = 120;
 export const DEFAULT_LOG_RETENTION_DAYS = 90;
@@ -52,7 +58,7 @@ export const environmentVariables: { name: string; meaning: string }[] = [
   },
   {
     name: 'OUTBOX_TRANSFERS',
-    meaning: `files one exporter thread sends at once, 1–256; default ${DEFAULT_TRANSFERS_PER_WORKER}, of which at most 4 large ones`,
+    meaning: `files one exporter thread sends at once to every destination, 1–256, of which at most 4 large ones; unset: ${DEFAULT_TRANSFERS_PER_WORKER}, or fewer where a destination says so (SFTP: 32)`,
   },
   {
     name: 'OUTBOX_RETENTION',
@@ -68,13 +74,13 @@ export const environmentVariables: { name: string; meaning: string }[] = [
   },
 ];
 
-function intFromEnv(
+function intFromEnv<Fallback extends number | undefined>(
   env: NodeJS.ProcessEnv,
   name: string,
-  fallback: number,
+  fallback: Fallback,
   min: number,
   max: number,
-): number {
+): number | Fallback {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = decimalNumber(raw);
@@ -99,7 +105,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): OutboxConfig {
       365 * 86400,
     ),
     workers: intFromEnv(env, 'OUTBOX_WORKERS', Math.min(4, availableParallelism()), 1, 64),
-    transfersPerWorker: intFromEnv(env, 'OUTBOX_TRANSFERS', DEFAULT_TRANSFERS_PER_WORKER, 1, 256),
+    transfersPerWorker: intFromEnv(env, 'OUTBOX_TRANSFERS', undefined, 1, 256),
     idleTimeoutSeconds: intFromEnv(
       env,
       'OUTBOX_IDLE_TIMEOUT',

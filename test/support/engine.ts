@@ -5,7 +5,6 @@ import { dirname, join } from 'node:path';
 import {
   DEFAULT_IDLE_TIMEOUT_SECONDS,
   DEFAULT_LOG_RETENTION_DAYS,
-  DEFAULT_TRANSFERS_PER_WORKER,
   type OutboxConfig,
 } from '../../main/core/config';
 import { Engine } from '../../main/core/engine/engine';
@@ -24,7 +23,7 @@ export function testConfig(home: string, overrides: Partial<OutboxConfig> = {}):
     port: 9797,
     retentionSeconds: 86400,
     workers: 2,
-    transfersPerWorker: DEFAULT_TRANSFERS_PER_WORKER,
+    transfersPerWorker: undefined, // each destination's own, as without OUTBOX_TRANSFERS
     idleTimeoutSeconds: DEFAULT_IDLE_TIMEOUT_SECONDS,
     logRetentionDays: DEFAULT_LOG_RETENTION_DAYS,
     ...overrides,

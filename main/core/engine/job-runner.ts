@@ -14,6 +14,7 @@ import { jobStatusOf, type JobRecord, type ResultFile, type TaskRecord } from '.
 import type { BwLimit } from '../transfer/bwlimit';
 import { BandwidthControl } from './bandwidth';
 import { DeliveredWriter } from './delivered-writer';
+import { filesInFlight } from './files-in-flight';
 import { JobQueue } from './job-queue';
 import { copyOfJob, fixedList } from './job-lists';
 import { JobStore } from './job-store';
@@ -99,7 +100,7 @@ export class JobRunner {
       delivered: store.delivered,
       partials: this.partials,
       claims: this.claims,
-      window: 2 * config.workers * config.transfersPerWorker,
+      window: (operation) => 2 * config.workers * filesInFlight(config, operation),
     };
   }
 

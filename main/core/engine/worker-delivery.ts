@@ -38,11 +38,11 @@ export type WorkerDeliveryDeps = {
   partials: PartialUploads;
   claims: UploadClaims;
   /**
-   * Files of a task in flight at once (queued or sending): a few per transfer
-   * slot, so a 2,000-file task does not queue 2,000 requests in its first
+   * Files of a task of this operation in flight at once (queued or sending): a
+   * few per transfer slot, so a 2,000-file task does not queue 2,000 requests in its first
    * moments and the main thread's work is spread over the job.
    */
-  window: number;
+  window: (operation: UploadOperation) => number;
 };
 
 /**
@@ -81,7 +81,7 @@ export async function deliverByWorkers(
     .catch((error: unknown) => toErrorInfo(error));
   await eachLimited(
     sending,
-    deps.window,
+    deps.window(params.operation),
     async ({ source, name, before, key: partialKey }, i) => {
       if (before) {
         results[i] = before.result;

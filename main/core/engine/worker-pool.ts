@@ -7,6 +7,7 @@ import { hiddenPartsOf } from '../tasks/secrets';
 import type { ResultFile } from '../transfer/records';
 import { transferPolicyOf, type TransferPolicy } from '../transfer/retry';
 import type { TaskRequest as Request, WorkReply, WorkRequest } from './worker-protocol';
+import { filesInFlight } from './files-in-flight';
 import { newExporterThread } from './worker-thread';
 
 /** A request before the pool numbers it and says what its messages must hide. */
@@ -36,17 +37,19 @@ const SMALL_FILE = 8 * 1024 * 1024;
 export type PoolOptions = {
   /** Worker threads (default from config: min(4, cores)). */
   size: number;
-  /** Transfers of any size one worker runs at once (config: OUTBOX_TRANSFERS). */
-  maxPerWorker: number;
-  /** Of those, uploads of large files (sent in parts, each holding part buffers). */
-  perWorker?: number;
+  /**
+   * Transfers one worker runs at once, by the operation of the one to start: it starts
+   * while fewer run there (files-in-flight.ts).
+   */
+  transfersFor: (operation: UploadOperation) => number;
   /** The bandwidth limits every worker reads (transfer/byte-buckets.ts). */
   buckets: SharedArrayBuffer;
   /** Retries and the idle timeout of every transfer (transferPolicyOf). */
   policy: TransferPolicy;
 };
 
-const DEFAULT_LARGE_PER_WORKER = 4;
+/** Of a worker's transfers, uploads of large files at most (sent in parts, each holding part buffers). */
+const LARGE_PER_WORKER = 4;
 
 /**
  * Exporter worker threads. The main thread only queues work here and relays
@@ -61,8 +64,6 @@ export class WorkerPool {
   private readonly jobs = new Map<number, Job>();
   private nextId = 1;
   private closed = false;
-  private readonly perWorker: number;
-  private readonly maxPerWorker: number;
 
   /** The pool the config asks for (threads, transfers per thread, transfer policy), under these bandwidth limits. */
   static of(
@@ -71,16 +72,13 @@ export class WorkerPool {
   ): WorkerPool {
     return new WorkerPool({
       size: config.workers,
-      maxPerWorker: config.transfersPerWorker,
+      transfersFor: (operation) => filesInFlight(config, operation),
       buckets,
       policy: transferPolicyOf(config),
     });
   }
 
-  constructor(private readonly options: PoolOptions) {
-    this.maxPerWorker = options.maxPerWorker;
-    this.perWorker = Math.min(this.maxPerWorker, options.perWorker ?? DEFAULT_LARGE_PER_WORKER);
-  }
+  constructor(private readonly options: PoolOptions) {}
 
   upload(
     request: NewRequest<'upload'>,
@@ -190,7 +188,7 @@ export class WorkerPool {
         continue;
       }
       const large = WorkerPool.isLarge(job);
-      const worker = this.pickWorker(large);
+      const worker = this.pickWorker(large, this.options.transfersFor(job.request.operation));
       if (!worker) break;
       this.head++;
       job.worker = worker;
@@ -208,16 +206,17 @@ export class WorkerPool {
   }
 
   /**
-   * The least busy worker with room (up to `perWorker` large uploads and
-   * `maxPerWorker` in all). Small files share the workers there are: they
+   * The least busy worker with room (fewer than `transfers` running, of them fewer than
+   * LARGE_PER_WORKER large uploads). Small files share the workers there are: they
    * wait on the network, and every worker costs its start and its SDK (one
    * worker spent a third less CPU on a folder of small files than two). A
    * large file (hashing, parts) gets a worker of its own while `size` allows.
    */
-  private pickWorker(large: boolean): PooledWorker | undefined {
+  private pickWorker(large: boolean, transfers: number): PooledWorker | undefined {
+    const largeAtOnce = Math.min(transfers, LARGE_PER_WORKER);
     let best: PooledWorker | undefined;
     for (const w of this.workers) {
-      const room = w.running.size < this.maxPerWorker && (!large || w.large.size < this.perWorker);
+      const room = w.running.size < transfers && (!large || w.large.size < largeAtOnce);
       if (
         room &&
         (!best || (large ? w.large.size < best.large.size : w.running.size < best.running.size))

@@ -59,6 +59,11 @@ export type DestinationDescriptor<O extends string = string> = {
    * (exporters/resume-states.ts), so the exporter workers load no zod.
    */
   resumeState?: z.ZodType<ResumeState>;
+  /**
+   * Files of this destination one exporter thread sends at once, when OUTBOX_TRANSFERS does
+   * not say (DEFAULT_TRANSFERS_PER_WORKER otherwise): for a server that works less well with more.
+   */
+  filesInFlight?: number;
   /** One line for people saying where a profile delivers ("devstoreaccount1 / photos"). */
   where(params: DescribedParams): string;
   /** The address a profile list shows: server, account, bucket ("http://127.0.0.1:7480 photos"). */

@@ -1,0 +1,67 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { OutboxConfig } from '../../main/core/config';
+import { exportFiles, exportTaskOf, makeFile, openTestEngine, tempDir } from '../support/engine';
+import { startPutServer, type PutServer } from '../support/put-server';
+
+/**
+ * How many files the engine sends at once, counted where they arrive: a PUT
+ * server that holds every answer until the test releases it. With nothing
+ * answered, the requests that arrive are the transfers the engine has open.
+ * (SFTP's own lower number is the same pool rule with its descriptor's
+ * value: test/unit/files-in-flight.test.ts.)
+ */
+
+const FILES = 80;
+let dir: string;
+let paths: string[];
+
+beforeAll(async () => {
+  dir = await tempDir('outbox-in-flight-');
+  paths = await Promise.all(
+    Array.from({ length: FILES }, (_, i) => makeFile(dir, `f${i}.txt`, `file ${i}`)),
+  );
+});
+
+/** Exports the files to a holding server; returns how many were open at once before any answer. */
+async function openAtOnce(config: Partial<OutboxConfig>, expected: number): Promise<number> {
+  const server: PutServer = await startPutServer({ hold: true });
+  const { engine, close } = await openTestEngine({ config });
+  try {
+    const job = exportFiles(
+      engine,
+      { operation: 'export/upload', url: `${server.url}/f%d` },
+      paths,
+    );
+    await vi.waitFor(() => expect(server.arrived.length).toBeGreaterThanOrEqual(expected), {
+      timeout: 20_000,
+      interval: 20,
+    });
+    // A moment for any request beyond the limit to arrive too (it would fail the test).
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const atOnce = server.arrived.length;
+    const releaseArrived = setInterval(() => server.arrived.forEach(server.release), 10);
+    const task = exportTaskOf(await job);
+    clearInterval(releaseArrived);
+    expect(task.status, task.message).toBe('finished');
+    expect(server.received.size).toBe(FILES);
+    return atOnce;
+  } finally {
+    await close();
+    await server.close();
+  }
+}
+
+describe('files in flight', () => {
+  it('sends 64 files at once by default (no OUTBOX_TRANSFERS)', async () => {
+    expect(await openAtOnce({}, 64)).toBe(64);
+  });
+
+  it('sends as many as OUTBOX_TRANSFERS says when it is set', async () => {
+    expect(await openAtOnce({ transfersPerWorker: 5 }, 5)).toBe(5);
+  });
+});
+
+afterAll(async () => {
+  const { promises: fs } = await import('node:fs');
+  await fs.rm(dir, { recursive: true, force: true });
+});
