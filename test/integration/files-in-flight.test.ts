@@ -26,6 +26,7 @@ beforeAll(async () => {
 async function openAtOnce(config: Partial<OutboxConfig>, expected: number): Promise<number> {
   const server: PutServer = await startPutServer({ hold: true });
   const { engine, close } = await openTestEngine({ config });
+  let releaseArrived: NodeJS.Timeout | undefined;
   try {
     const job = exportFiles(
       engine,
@@ -39,13 +40,13 @@ async function openAtOnce(config: Partial<OutboxConfig>, expected: number): Prom
     // A moment for any request beyond the limit to arrive too (it would fail the test).
     await new Promise((resolve) => setTimeout(resolve, 300));
     const atOnce = server.arrived.length;
-    const releaseArrived = setInterval(() => server.arrived.forEach(server.release), 10);
+    releaseArrived = setInterval(() => server.arrived.forEach(server.release), 10);
     const task = exportTaskOf(await job);
-    clearInterval(releaseArrived);
     expect(task.status, task.message).toBe('finished');
     expect(server.received.size).toBe(FILES);
     return atOnce;
   } finally {
+    clearInterval(releaseArrived);
     await close();
     await server.close();
   }

@@ -38,9 +38,9 @@ export type WorkerDeliveryDeps = {
   partials: PartialUploads;
   claims: UploadClaims;
   /**
-   * Files of a task of this operation in flight at once (queued or sending): a
-   * few per transfer slot, so a 2,000-file task does not queue 2,000 requests in its first
-   * moments and the main thread's work is spread over the job.
+   * Files of a task of this operation in flight at once (queued or sending): a few
+   * per transfer slot, so a 2,000-file task does not queue 2,000 requests in its
+   * first moments and the main thread's work is spread over the job.
    */
   window: (operation: UploadOperation) => number;
 };

@@ -62,8 +62,8 @@ export const sftpDestination = {
   probe: 'beside',
   /** The temporary file, removed if the source changes before a resume. */
   resumeState: z.object({ temporary: z.string() }),
-  // One SSH connection per thread: OpenSSH's sftp-server spent 1.5–2× the CPU per file with 64
-  // small files queued on it, and took longer (2,000 × 64 KiB: 2.6–3.0 s at 32, 3.1–4.3 s at 64).
+  // One SSH connection per thread: OpenSSH's sftp-server spends more CPU per file the more
+  // requests wait in its queue, and 64 small files at once took longer than 32 (BENCHMARKS.md).
   filesInFlight: 32,
   where: (p) =>
     joinWhere(`${textOf(p, 'username') ?? ''}@${textOf(p, 'host') ?? ''}`, textOf(p, 'path')),
