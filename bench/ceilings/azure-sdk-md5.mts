@@ -1,6 +1,6 @@
 /**
  * Ceiling with Outbox's verification: the Azure SDK's block calls with 8 MiB
- * blocks, 4 in flight (files up to one block in one Put Blob), folders 32
+ * blocks, 4 in flight (files up to one block in one Put Blob), folders FILES_IN_FLIGHT
  * files at a time, doing what Outbox must: each block read once into memory,
  * its MD5 computed with node:crypto and sent as transactionalContentMD5 (the
  * server checks it); the whole file's MD5, from the same reads, set as the

@@ -1,7 +1,7 @@
 /**
  * Ceiling: the Azure SDK's own `BlockBlobClient.uploadFile`, with Outbox's
  * block size and parallelism (8 MiB blocks, 4 in flight; files up to one
- * block in one Put Blob); a folder's files go 32 at a time. No
+ * block in one Put Blob); a folder's files go FILES_IN_FLIGHT at a time. No
  * Content-MD5, no read-back, no records: the SDK alone.
  *
  *   CEILING='{"connectionString":…,"container":…,"prefix":…}' node bench/ceilings/azure-upload-file.mts SOURCE

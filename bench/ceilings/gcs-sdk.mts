@@ -2,7 +2,7 @@
  * Ceiling (and GCS's only comparison: no peer tool talks to the emulator):
  * the Google Cloud Storage SDK's own `bucket.upload`, resumable above 8 MiB
  * as Outbox does, the file streamed in one request; a folder's files go
- * 32 at a time. The SDK's own MD5/CRC32C validation is off, as in Outbox,
+ * FILES_IN_FLIGHT at a time. The SDK's own MD5/CRC32C validation is off, as in Outbox,
  * which compares the MD5 itself.
  *
  *   CEILING='{"endpoint":…,"projectId":…,"bucket":…,"prefix":…}' node bench/ceilings/gcs-sdk.mts SOURCE

@@ -1,6 +1,6 @@
 /**
  * What the two S3 ceilings share: their settings, the SDK client as both
- * build it, and the walk over a file or a folder's files (32 at a time).
+ * build it, and the walk over a file or a folder's files (FILES_IN_FLIGHT at a time).
  * Only how one file is uploaded differs (s3-sdk.mts, s3-sdk-md5.mts).
  */
 import { S3Client } from '@aws-sdk/client-s3';

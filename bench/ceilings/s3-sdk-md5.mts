@@ -1,7 +1,7 @@
 /**
  * Ceiling with Outbox's verification: the AWS SDK's PutObject / UploadPart
- * loop (as s3-sdk.mts: 8 MiB parts, 4 in flight, folders 32 files at a
- * time) that also does what Outbox must: each part read once into memory,
+ * loop (as s3-sdk.mts: 8 MiB parts, 4 in flight, folders FILES_IN_FLIGHT
+ * files at a time) that also does what Outbox must: each part read once into memory,
  * its MD5 computed with node:crypto and sent as Content-MD5 (the server
  * checks it), a PutObject's ETag compared with the MD5, and a multipart
  * upload's composite ETag read back (HeadObject) and compared. Bodies go as

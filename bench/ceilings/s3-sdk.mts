@@ -1,7 +1,7 @@
 /**
  * Ceiling: the AWS SDK's own PutObject / UploadPart loop. A file up to one
  * part is one PutObject; a larger one a multipart upload of 8 MiB parts, 4
- * in flight; a folder's files go 32 at a time. Bodies stream from the file
+ * in flight; a folder's files go FILES_IN_FLIGHT at a time. Bodies stream from the file
  * (no Content-MD5, no read-back, no records): the SDK alone.
  *
  *   CEILING='{"endpoint":…,"region":…,"accessKeyId":…,"secretAccessKey":…,"bucket":…,"prefix":…}' \

@@ -1,7 +1,7 @@
 /**
  * Ceiling: ssh2's own `fastPut` (32 writes of 255 KiB in flight, as Outbox
- * and `sftp -B 261120` use) over one connection; a folder's files go 32 at
- * a time on that connection, into one `mkdir`ed folder.
+ * and `sftp -B 261120` use) over one connection; a folder's files go FILES_IN_FLIGHT
+ * at a time on that connection, into one `mkdir`ed folder.
  *
  * With `"sha256": true` it also does the one thing per byte that Outbox adds
  * on SFTP: the SHA-256 of every byte sent (Outbox's `checksum` output),
