@@ -1,5 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { GCS_EMULATOR } from '../../test/support/servers';
+import type { GcsSettings } from '../ceilings/gcs-ceiling.mts';
 import { filesOf, nameOf, PART_SIZE } from '../ceilings/lib.mts';
 import { ceilingTool, curlTool, type CurlUpload } from '../lib/ceiling';
 import type { BenchContext } from '../lib/context';
@@ -48,20 +49,16 @@ export async function gcsLines(ctx: BenchContext): Promise<Line[]> {
     endpoint: GCS_EMULATOR.endpoint,
     file_prefix: `${target}/`,
   }));
-  const sdk = ceilingTool(ctx, 'GCS SDK upload', 'gcs-sdk', (target) => ({
+  const sdkSettings = (target: string): GcsSettings => ({
     endpoint: GCS_EMULATOR.endpoint,
     projectId: GCS_EMULATOR.projectId,
     bucket,
     prefix: `${target}/`,
-  }));
+  });
+  const sdk = ceilingTool(ctx, 'GCS SDK upload', 'gcs-sdk', sdkSettings);
   // The same uploads with Outbox's verification (the MD5 of every byte read, checked against
   // the object GCS answers with): equal work.
-  const sdkMd5 = ceilingTool(ctx, 'GCS SDK + MD5 check', 'gcs-sdk-md5', (target) => ({
-    endpoint: GCS_EMULATOR.endpoint,
-    projectId: GCS_EMULATOR.projectId,
-    bucket,
-    prefix: `${target}/`,
-  }));
+  const sdkMd5 = ceilingTool(ctx, 'GCS SDK + MD5 check', 'gcs-sdk-md5', sdkSettings);
   const curl = curlTool(ctx, 'curl -T', async (source, target) => {
     const { folder, files } = await filesOf(source);
     return Promise.all(

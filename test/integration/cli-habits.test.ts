@@ -116,6 +116,8 @@ describe('environment variables', () => {
       ['OUTBOX_IDLE_TIMEOUT', '2e1', '1 to 86400'],
       ['OUTBOX_WORKERS', ' 2', '1 to 64'],
       ['OUTBOX_RETENTION', '0600', '60 to 31536000'],
+      ['OUTBOX_TRANSFERS', '0x10', '1 to 256'],
+      ['OUTBOX_TRANSFERS', '257', '1 to 256'],
     ];
     for (const [name, value, range] of cases) {
       const result = await outbox(['jobs'], { ...env, [name]: value });

@@ -1,3 +1,4 @@
+import { promises as fs } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { OutboxConfig } from '../../main/core/config';
 import { exportFiles, exportTaskOf, makeFile, openTestEngine, tempDir } from '../support/engine';
@@ -63,6 +64,5 @@ describe('files in flight', () => {
 });
 
 afterAll(async () => {
-  const { promises: fs } = await import('node:fs');
   await fs.rm(dir, { recursive: true, force: true });
 });
