@@ -31,11 +31,13 @@ export default defineConfig({
           charset: 'ascii',
           comments: { legal: true, annotation: false, jsdoc: false },
           // What each thread runs before it loads the rest stays out of the
-          // large shared chunk: the compile cache (CLI and worker), and the
+          // large shared chunk: the young generation's bound (CLI and Electron
+          // main), the compile cache (CLI and worker), and the
           // early start of the CLI's exporter thread (main/core/engine/worker-thread.ts)
           // with its guess of the exporters to load (main/cli/operation-hint.ts).
           codeSplitting: {
             groups: [
+              { name: 'young-generation', test: /main[\\/]core[\\/]young-generation\.ts$/ },
               { name: 'compile-cache', test: /main[\\/]core[\\/]compile-cache\.ts$/ },
               { name: 'worker-thread', test: /main[\\/]core[\\/]engine[\\/]worker-thread\.ts$/ },
               { name: 'default-home', test: /main[\\/]core[\\/]default-home\.ts$/ },

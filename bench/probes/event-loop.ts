@@ -5,6 +5,8 @@
  *
  *   tsx bench/probes/event-loop.ts HOME SOURCE TASK_JSON   → one JSON line on stdout
  */
+// first, as in the app's main process and the CLI
+import '../../main/core/young-generation';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { loadConfig } from '../../main/core/config';
 import { Engine } from '../../main/core/engine/engine';

@@ -1,3 +1,4 @@
+import '../core/young-generation';
 import '../core/compile-cache';
 import './early-exporter-thread';
 import { parseArgs } from 'node:util';

@@ -1,3 +1,4 @@
+import '../core/young-generation';
 import {
   app,
   BrowserWindow,

@@ -20,8 +20,8 @@ import type { WorkerData, WorkRequest } from './worker-protocol';
  * at 3 and 16 MiB. At 3 MiB the SDKs' per-request objects of many small files
  * (32 in flight) outlived scavenges and filled the old generation: 2,000 files
  * to GCS and S3 spent ~10 % more CPU, 20,000 to S3 peaked 16 MiB higher.
- * In the CLI, bin/outbox.js's --semi-space-growth-factor=1 is process-wide and
- * holds these threads' new space near 6 MiB (16 MiB without it).
+ * The process's --semi-space-growth-factor=1 (young-generation.ts) holds these
+ * threads' new space near 6 MiB (16 MiB without it).
  */
 const WORKER_OPTIONS = { resourceLimits: { maxYoungGenerationSizeMb: 16 } };
 
