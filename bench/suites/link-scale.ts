@@ -6,6 +6,7 @@ import { outboxBin, type BenchContext } from '../lib/context';
 import { failedLine } from '../lib/line';
 import { killGroup, lastLine, measure, runCommand, sleep, track } from '../lib/proc';
 import { median, type Line } from '../lib/table';
+import { describeDelay, eventLoopDelay } from './event-loop';
 
 /**
  * The link server at scale: a folder of 100,000 files (100 folders × 1,000
@@ -74,25 +75,6 @@ function summary(runs: Run[]): string {
     `**${med(runs.map((r) => r.seconds)).toFixed(2)} s**, ${Math.round(med(runs.map((r) => r.rssMiB)))} MiB peak RSS, ` +
     `${med(runs.map((r) => r.cpuSeconds)).toFixed(1)} CPU-s (median of ${runs.length})`
   );
-}
-
-/** p99 and max of the main thread's event-loop delay during the same export in the Engine. */
-async function eventLoop(ctx: BenchContext, source: string, task: object): Promise<string> {
-  const home = join(ctx.scratch, 'scale-event-loop');
-  await fs.mkdir(home, { recursive: true });
-  const tsx = join(ctx.repo, 'node_modules', '.bin', 'tsx');
-  const script = join(ctx.repo, 'bench', 'probes', 'event-loop.ts');
-  const r = await runCommand([tsx, script, home, source, JSON.stringify(task)], {
-    timeoutMs: ctx.timeoutMs,
-    cwd: ctx.repo,
-  });
-  const probe = JSON.parse(r.stdout.trim().split('\n').pop() || '{}') as {
-    status?: string;
-    p99?: number;
-    max?: number;
-  };
-  if (probe.status !== 'finished') throw new Error(`event-loop probe: ${lastLine(r.stderr)}`);
-  return `event-loop p99 ${probe.p99?.toFixed(1)} ms, max ${probe.max?.toFixed(1)} ms`;
 }
 
 /** Serves `home`'s links on `port` and times one curl of `url` (to /dev/null). */
@@ -164,12 +146,15 @@ export async function scaleLines(ctx: BenchContext): Promise<Line[]> {
     const last = runs.at(-1) as Run;
     const url = /"url":\s*"([^"]+)"/.exec(last.stdout)?.[1] ?? '';
     const download = await downloadSeconds(ctx, last.home, port, url);
-    const loop = await eventLoop(ctx, dir, { operation: 'export/url', ...zipTask });
+    const delay = await eventLoopDelay(ctx, 'scale-event-loop', dir, {
+      operation: 'export/url',
+      ...zipTask,
+    });
     lines.push(
       line(
         'scale-zip',
         titles.zip,
-        `${summary(runs)}; ${loop}; the ZIP (${(download.bytes / 1e6).toFixed(1)} MB) downloads in ${download.seconds.toFixed(1)} s`,
+        `${summary(runs)}; event-loop ${describeDelay(delay)} (medians of ${delay.p99s.length}); the ZIP (${(download.bytes / 1e6).toFixed(1)} MB) downloads in ${download.seconds.toFixed(1)} s`,
       ),
     );
   } catch (error) {
