@@ -19,7 +19,7 @@ export type OutboxConfig = {
   /** Exporter worker threads. */
   workers: number;
   /**
-   * Files one worker sends at once to every destination (OUTBOX_TRANSFERS); when unset, each
+   * Files one worker sends at once to each type of destination (OUTBOX_TRANSFERS); when unset, each
    * destination's own number (engine/files-in-flight.ts).
    */
   transfersPerWorker: number | undefined;
@@ -58,7 +58,7 @@ export const environmentVariables: { name: string; meaning: string }[] = [
   },
   {
     name: 'OUTBOX_TRANSFERS',
-    meaning: `files one exporter thread sends at once to every destination, 1–256, of which at most 4 large ones; unset: ${DEFAULT_TRANSFERS_PER_WORKER}, or fewer where a destination says so (SFTP: 32)`,
+    meaning: `files one exporter thread sends at once to each type of destination, 1–256, of which at most 4 large ones in all; unset: ${DEFAULT_TRANSFERS_PER_WORKER}, or fewer where a destination says so (SFTP: 32)`,
   },
   {
     name: 'OUTBOX_RETENTION',

@@ -1,15 +1,19 @@
 import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { OutboxConfig } from '../../main/core/config';
 import { exportFiles, exportTaskOf, makeFile, openTestEngine, tempDir } from '../support/engine';
 import { startPutServer, type PutServer } from '../support/put-server';
+import { SFTP, sftpPasswordTask } from '../support/servers';
 
 /**
  * How many files the engine sends at once, counted where they arrive: a PUT
  * server that holds every answer until the test releases it. With nothing
  * answered, the requests that arrive are the transfers the engine has open.
  * (SFTP's own lower number is the same pool rule with its descriptor's
- * value: test/unit/files-in-flight.test.ts.)
+ * value: test/unit/files-in-flight.test.ts.) Then one drop to two
+ * destinations: the held server's files at their number must not hold back
+ * the SFTP server's (the real sshd), which all land meanwhile.
  */
 
 const FILES = 80;
@@ -60,6 +64,45 @@ describe('files in flight', () => {
 
   it('sends as many as OUTBOX_TRANSFERS says when it is set', async () => {
     expect(await openAtOnce({ transfersPerWorker: 5 }, 5)).toBe(5);
+  });
+});
+
+describe('files in flight, one drop to two destinations', () => {
+  it("sends one destination's files while another's are all in flight and unanswered", async () => {
+    const server = await startPutServer({ hold: true });
+    const { engine, close } = await openTestEngine();
+    const folder = `in-flight-${process.pid}`;
+    let releaseArrived: NodeJS.Timeout | undefined;
+    try {
+      // The held destination first: its files wait ahead of the SFTP files in the pool.
+      const job = engine.run({
+        tasks: {
+          'import-files': { operation: 'import/file', path: paths },
+          held: { operation: 'export/upload', input: 'import-files', url: `${server.url}/f%d` },
+          sftp: { ...sftpPasswordTask, input: 'import-files', path: `${folder}/` },
+        },
+      });
+      // under their own names (a file is written under a temporary one, then renamed)
+      const landed = async () =>
+        (await fs.readdir(join(SFTP.home, folder)).catch(() => [])).filter((name) =>
+          /^f\d+\.txt$/.test(name),
+        );
+      await vi.waitFor(async () => expect(await landed()).toHaveLength(FILES), {
+        timeout: 20_000,
+        interval: 50,
+      });
+      expect(server.arrived).toHaveLength(64); // all the while, none of them answered
+      expect(server.received.size).toBe(0);
+      releaseArrived = setInterval(() => server.arrived.forEach(server.release), 10);
+      const record = await job;
+      for (const task of record.tasks) expect(task.status, task.message).toBe('finished');
+      expect(server.received.size).toBe(FILES);
+    } finally {
+      clearInterval(releaseArrived);
+      await close();
+      await server.close();
+      await fs.rm(join(SFTP.home, folder), { recursive: true, force: true });
+    }
   });
 });
 

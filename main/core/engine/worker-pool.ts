@@ -28,8 +28,19 @@ type Job = {
   worker?: PooledWorker;
 };
 
-/** `large`: the running uploads of files sent in parts (they hold part buffers). */
-type PooledWorker = { worker: Worker; running: Set<number>; large: Set<number> };
+/**
+ * `large`: the running uploads of files sent in parts (they hold part buffers);
+ * `perOperation`: how many of `running` go to each operation.
+ */
+type PooledWorker = {
+  worker: Worker;
+  running: Set<number>;
+  large: Set<number>;
+  perOperation: Map<UploadOperation, number>;
+};
+
+/** Waiting jobs of one operation in order, from `head` on (a cursor: O(1) a job for 100,000). */
+type Waiting = { jobs: Job[]; head: number };
 
 /** Files up to this size go in one request on every exporter (one part): many may run at once. */
 const SMALL_FILE = 8 * 1024 * 1024;
@@ -37,10 +48,7 @@ const SMALL_FILE = 8 * 1024 * 1024;
 export type PoolOptions = {
   /** Worker threads (default from config: min(4, cores)). */
   size: number;
-  /**
-   * Transfers one worker runs at once, by the operation of the one to start: it starts
-   * while fewer run there (files-in-flight.ts).
-   */
+  /** Transfers of an operation one worker runs at once (files-in-flight.ts). */
   transfersFor: (operation: UploadOperation) => number;
   /** The bandwidth limits every worker reads (transfer/byte-buckets.ts). */
   buckets: SharedArrayBuffer;
@@ -58,9 +66,11 @@ const LARGE_PER_WORKER = 4;
  */
 export class WorkerPool {
   private readonly workers: PooledWorker[] = [];
-  /** Waiting jobs from `head` on (a cursor, so taking one is O(1) for 100,000 files). */
-  private queue: Job[] = [];
-  private head = 0;
+  /**
+   * Waiting jobs, a queue per operation: an operation at its number of files in
+   * flight (SFTP's 32) holds back none of another's (an S3 task's of the same drop).
+   */
+  private readonly waiting = new Map<UploadOperation, Waiting>();
   private readonly jobs = new Map<number, Job>();
   private nextId = 1;
   private closed = false;
@@ -134,7 +144,9 @@ export class WorkerPool {
       if (onCheckpoint) job.onCheckpoint = onCheckpoint;
     });
     this.jobs.set(id, job);
-    this.queue.push(job);
+    const waiting = this.waiting.get(request.operation) ?? { jobs: [], head: 0 };
+    waiting.jobs.push(job);
+    this.waiting.set(request.operation, waiting);
     this.scheduleDispatch();
     return { done, cancel: () => this.cancel(id), id };
   }
@@ -178,45 +190,69 @@ export class WorkerPool {
     return job.request.type === 'upload' && job.request.source.size > SMALL_FILE;
   }
 
-  /** Hands queued jobs to workers, one message per worker. */
+  /**
+   * Hands waiting jobs to workers, one message per worker: the oldest job that
+   * has room first, in submission order within each operation.
+   */
   private dispatch(): void {
     const batches = new Map<PooledWorker, WorkRequest[]>();
-    while (this.head < this.queue.length) {
-      const job = this.queue[this.head] as Job;
-      if (!this.jobs.has(job.request.id)) {
-        this.head++; // cancelled while it waited
+    const full = new Set<UploadOperation>();
+    for (let job = this.oldestWaiting(full); job; job = this.oldestWaiting(full)) {
+      const { operation } = job.request;
+      const large = WorkerPool.isLarge(job);
+      const worker = this.pickWorker(large, operation);
+      if (!worker) {
+        full.add(operation);
         continue;
       }
-      const large = WorkerPool.isLarge(job);
-      const worker = this.pickWorker(large, this.options.transfersFor(job.request.operation));
-      if (!worker) break;
-      this.head++;
+      (this.waiting.get(operation) as Waiting).head++;
       job.worker = worker;
       worker.running.add(job.request.id);
+      worker.perOperation.set(operation, (worker.perOperation.get(operation) ?? 0) + 1);
       if (large) worker.large.add(job.request.id);
       const batch = batches.get(worker) ?? [];
       batch.push(job.request);
       batches.set(worker, batch);
     }
-    if (this.head > 1024 && this.head * 2 > this.queue.length) {
-      this.queue = this.queue.slice(this.head);
-      this.head = 0;
-    }
     for (const [pooled, batch] of batches) pooled.worker.postMessage(batch);
   }
 
+  /** The first waiting job of each operation not in `skip`: the one submitted first. */
+  private oldestWaiting(skip: Set<UploadOperation>): Job | undefined {
+    let oldest: Job | undefined;
+    for (const [operation, waiting] of this.waiting) {
+      if (skip.has(operation)) continue;
+      // cancelled while they waited
+      while (waiting.head < waiting.jobs.length) {
+        const job = waiting.jobs[waiting.head] as Job;
+        if (this.jobs.has(job.request.id)) break;
+        waiting.head++;
+      }
+      if (waiting.head > 1024 && waiting.head * 2 > waiting.jobs.length) {
+        waiting.jobs = waiting.jobs.slice(waiting.head);
+        waiting.head = 0;
+      }
+      const first = waiting.jobs[waiting.head];
+      if (first && (!oldest || first.request.id < oldest.request.id)) oldest = first;
+    }
+    return oldest;
+  }
+
   /**
-   * The least busy worker with room (fewer than `transfers` running, of them fewer than
-   * LARGE_PER_WORKER large uploads). Small files share the workers there are: they
-   * wait on the network, and every worker costs its start and its SDK (one
-   * worker spent a third less CPU on a folder of small files than two). A
-   * large file (hashing, parts) gets a worker of its own while `size` allows.
+   * The least busy worker with room (fewer of `operation`'s transfers running than its
+   * number of files in flight, and fewer than LARGE_PER_WORKER large uploads in all).
+   * Small files share the workers there are: they wait on the network, and every
+   * worker costs its start and its SDK (one worker spent a third less CPU on a
+   * folder of small files than two). A large file (hashing, parts) gets a worker
+   * of its own while `size` allows.
    */
-  private pickWorker(large: boolean, transfers: number): PooledWorker | undefined {
+  private pickWorker(large: boolean, operation: UploadOperation): PooledWorker | undefined {
+    const transfers = this.options.transfersFor(operation);
     const largeAtOnce = Math.min(transfers, LARGE_PER_WORKER);
     let best: PooledWorker | undefined;
     for (const w of this.workers) {
-      const room = w.running.size < transfers && (!large || w.large.size < largeAtOnce);
+      const room =
+        (w.perOperation.get(operation) ?? 0) < transfers && (!large || w.large.size < largeAtOnce);
       if (
         room &&
         (!best || (large ? w.large.size < best.large.size : w.running.size < best.running.size))
@@ -233,6 +269,7 @@ export class WorkerPool {
       worker: newExporterThread({ buckets: this.options.buckets, policy: this.options.policy }),
       running: new Set(),
       large: new Set(),
+      perOperation: new Map(),
     };
     pooled.worker.on('message', (replies: WorkReply[]) => {
       for (const reply of replies) this.onReply(reply);
@@ -253,6 +290,7 @@ export class WorkerPool {
       }
       pooled.running.clear();
       pooled.large.clear();
+      pooled.perOperation.clear();
       if (!this.closed) this.dispatch();
     };
     pooled.worker.on('error', onDeath);
@@ -285,8 +323,12 @@ export class WorkerPool {
     const job = this.jobs.get(id);
     if (!job) return;
     this.jobs.delete(id);
-    job.worker?.running.delete(id);
-    job.worker?.large.delete(id);
+    const { worker } = job;
+    if (worker?.running.delete(id)) {
+      const { operation } = job.request;
+      worker.perOperation.set(operation, (worker.perOperation.get(operation) ?? 1) - 1);
+    }
+    worker?.large.delete(id);
     if (reply.type === 'done') job.resolve(reply.result);
     else job.reject(fromErrorInfo(reply.error));
   }
