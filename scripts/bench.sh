@@ -5,7 +5,7 @@
 #   1. Debian packages (servers and peers), only what is missing;
 #   2. the build (Outbox is measured as users run it: node bin/outbox.js);
 #   3. the real servers on 127.0.0.1 (idempotent);
-#   4. the board. Full mode takes ~50 min on 2 cores and ~7 GiB of temp disk; --quick ~2 min.
+#   4. the board. Full mode takes ~55 min on 2 cores and ~7 GiB of temp disk; --quick ~2 min.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
