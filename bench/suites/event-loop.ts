@@ -22,7 +22,7 @@ type Probe = {
 };
 
 /** The medians of `ctx.runs` probe runs, and each run's p99. */
-export type EventLoopDelay = Omit<Probe, 'status' | 'error'> & { p99s: number[] };
+export type EventLoopDelay = Omit<Probe, 'status' | 'error' | 'mean'> & { p99s: number[] };
 
 /**
  * Runs the probe (bench/probes/event-loop.ts: the Engine exporting `source`
@@ -61,16 +61,18 @@ export async function eventLoopDelay(
     p50: med((p) => p.p50),
     p99: med((p) => p.p99),
     max: med((p) => p.max),
-    mean: med((p) => p.mean),
     resolution: probes[0]?.resolution ?? NaN,
     p99s: probes.map((p) => p.p99),
   };
 }
 
-/** "p99 X ms (runs: a, b, c), max Y ms": medians, and each run's p99. */
+/** "medians of 3: p99 X ms (runs: a, b, c), max Y ms, p50 Z ms", each run's p99 too. */
 export function describeDelay(delay: EventLoopDelay): string {
   const runs = delay.p99s.map((p99) => p99.toFixed(1)).join(', ');
-  return `p99 **${delay.p99.toFixed(1)} ms** (runs: ${runs}), max ${delay.max.toFixed(1)} ms`;
+  return (
+    `medians of ${delay.p99s.length}: p99 **${delay.p99.toFixed(1)} ms** (runs: ${runs}), ` +
+    `max ${delay.max.toFixed(1)} ms, p50 ${delay.p50.toFixed(1)} ms`
+  );
 }
 
 /**
@@ -116,8 +118,7 @@ export async function eventLoopLines(ctx: BenchContext): Promise<Line[]> {
         const delay = await eventLoopDelay(ctx, c.id, c.source, task, afterRun);
         const bytes = await sourceBytes(c.source);
         absolute =
-          `${describeDelay(delay)}, p50 ${delay.p50.toFixed(1)} ms ` +
-          `(medians of ${delay.p99s.length}; timer every ${delay.resolution} ms; ` +
+          `${describeDelay(delay)} (timer every ${delay.resolution} ms; ` +
           `${(bytes / 1e6 / delay.seconds).toFixed(0)} MB/s, ${delay.updates} progress events)`;
       } catch (error) {
         absolute = `ERROR: ${error instanceof Error ? error.message : String(error)}`;

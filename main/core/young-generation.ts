@@ -6,7 +6,7 @@ import { setFlagsFromString } from 'node:v8';
  * - to 128 MiB in a 20,000-file export, most of the difference between its
  *   peak RSS and 256 MiB;
  * - each scavenge then copies every survivor: with the records of a
- *   100,000-file ZIP, the main thread paused 40–70 ms a time (20–25 ms kept small).
+ *   100,000-file ZIP, the main thread paused 40–70 ms a time (26–40 ms kept small).
  * Scavenging a small one cost no measurable CPU on the board's lines.
  * Process-wide, so exporter threads have it too. Imported first, for its
  * effect, by each process's entry (the CLI and `outbox serve`, the Electron

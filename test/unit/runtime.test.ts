@@ -4,9 +4,11 @@ import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 
 /** The tests, the CLI and the board run on the Node that package.json pins (the one Electron ships). */
-const pinned = (
-  JSON.parse(readFileSync('package.json', 'utf8')) as { devDependencies: Record<string, string> }
-).devDependencies.node as string;
+const packageJson = JSON.parse(readFileSync('package.json', 'utf8')) as {
+  devDependencies: Record<string, string>;
+  engines: { node: string };
+};
+const pinned = packageJson.devDependencies.node as string;
 
 describe('the pinned Node', () => {
   it('runs the tests', () => {
@@ -34,6 +36,8 @@ describe('the pinned Node', () => {
       { encoding: 'utf8' },
     );
     expect(child.stdout).toBe('');
+    // the Node that bin/outbox.js asks for is the one `engines` says
+    expect(packageJson.engines.node).toBe('>=24');
     expect(child.stderr.trim()).toBe(
       'outbox: needs Node 24 or later, and this is 20.20.2. Run it as "npx outbox …" (or "npm run outbox -- …"): they use the Node that npm install brought.',
     );

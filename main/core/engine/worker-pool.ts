@@ -196,16 +196,17 @@ export class WorkerPool {
    */
   private dispatch(): void {
     const batches = new Map<PooledWorker, WorkRequest[]>();
-    const full = new Set<UploadOperation>();
-    for (let job = this.oldestWaiting(full); job; job = this.oldestWaiting(full)) {
+    const full = new Set<Waiting>();
+    for (let queue = this.oldestQueue(full); queue; queue = this.oldestQueue(full)) {
+      const job = queue.jobs[queue.head] as Job;
       const { operation } = job.request;
       const large = WorkerPool.isLarge(job);
       const worker = this.pickWorker(large, operation);
       if (!worker) {
-        full.add(operation);
+        full.add(queue);
         continue;
       }
-      (this.waiting.get(operation) as Waiting).head++;
+      queue.head++;
       job.worker = worker;
       worker.running.add(job.request.id);
       worker.perOperation.set(operation, (worker.perOperation.get(operation) ?? 0) + 1);
@@ -217,25 +218,27 @@ export class WorkerPool {
     for (const [pooled, batch] of batches) pooled.worker.postMessage(batch);
   }
 
-  /** The first waiting job of each operation not in `skip`: the one submitted first. */
-  private oldestWaiting(skip: Set<UploadOperation>): Job | undefined {
-    let oldest: Job | undefined;
-    for (const [operation, waiting] of this.waiting) {
-      if (skip.has(operation)) continue;
-      // cancelled while they waited
-      while (waiting.head < waiting.jobs.length) {
-        const job = waiting.jobs[waiting.head] as Job;
-        if (this.jobs.has(job.request.id)) break;
-        waiting.head++;
-      }
-      if (waiting.head > 1024 && waiting.head * 2 > waiting.jobs.length) {
-        waiting.jobs = waiting.jobs.slice(waiting.head);
-        waiting.head = 0;
-      }
-      const first = waiting.jobs[waiting.head];
-      if (first && (!oldest || first.request.id < oldest.request.id)) oldest = first;
+  /** Of the queues with a job waiting, not in `skip`, the one whose first job came first. */
+  private oldestQueue(skip: Set<Waiting>): Waiting | undefined {
+    let oldest: { queue: Waiting; id: number } | undefined;
+    for (const queue of this.waiting.values()) {
+      const id = skip.has(queue) ? undefined : this.firstWaiting(queue)?.request.id;
+      if (id !== undefined && (!oldest || id < oldest.id)) oldest = { queue, id };
     }
-    return oldest;
+    return oldest?.queue;
+  }
+
+  /** The first job of `queue` still waiting: those cancelled while they waited are dropped. */
+  private firstWaiting(queue: Waiting): Job | undefined {
+    while (queue.head < queue.jobs.length) {
+      if (this.jobs.has((queue.jobs[queue.head] as Job).request.id)) break;
+      queue.head++;
+    }
+    if (queue.head > 1024 && queue.head * 2 > queue.jobs.length) {
+      queue.jobs = queue.jobs.slice(queue.head);
+      queue.head = 0;
+    }
+    return queue.jobs[queue.head];
   }
 
   /**
