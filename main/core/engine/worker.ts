@@ -11,6 +11,7 @@ import { uploadWithRetry } from '../exporters/upload-with-retry';
 import { publicUrl } from '../exporters/upload/public-url';
 import { scrubSecrets } from '../tasks/scrub-secrets';
 import { readLimit } from '../transfer/byte-buckets';
+import { ReplyBatches } from './reply-batches';
 import { WorkerSessions } from './session-cache';
 import type { TaskRequest, WorkerData, WorkReply, WorkRequest } from './worker-protocol';
 
@@ -35,23 +36,14 @@ const sessions = new WorkerSessions();
 const running = new Map<number, AbortController>();
 const checkpointsSaving = new Map<number, () => void>();
 
-const outgoing: WorkReply[] = [];
+// `running` still holds the transfer that is replying
+const replies = new ReplyBatches(
+  (batch) => port?.postMessage(batch),
+  () => running.size - 1,
+);
 
-/**
- * While other transfers run, replies wait this long for company: a folder of
- * small files finishes a file every few hundred microseconds, and a message
- * per result (each cloned, each waking the main thread) cost the worker more
- * CPU than signing the requests. The last transfer's reply leaves at once.
- */
-const REPLY_BATCH_MS = 5;
-
-/** Replies leave in batches: see REPLY_BATCH_MS. */
 function reply(message: WorkReply): void {
-  if (outgoing.push(message) > 1) return;
-  const send = () => port?.postMessage(outgoing.splice(0));
-  // `running` still holds the transfer that is replying
-  if (running.size > 1) setTimeout(send, REPLY_BATCH_MS);
-  else setImmediate(send);
+  replies.add(message);
 }
 
 /** Bytes sent since the last report, per upload: reported every PROGRESS_INTERVAL_MS, all in one message. */
