@@ -29,8 +29,8 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-/** Runs what setImmediate queued, and no timer. */
-const nextTurn = () => vi.advanceTimersToNextTimer();
+/** Runs what setImmediate queued (the next turn of the loop), and no batch wait. */
+const nextTurn = () => vi.advanceTimersByTime(0);
 
 describe('reply batches', () => {
   it('sends the last transfer’s reply at once, in the next turn', () => {
@@ -53,7 +53,9 @@ describe('reply batches', () => {
   it('sends at once when the ended transfers are a quarter of those still running', () => {
     others = 32;
     for (let id = 1; id <= 7; id++) batches.add(done(id));
-    nextTurn(); // the batch wait's timer: 7 ended of 32 still running is under a quarter
+    nextTurn();
+    expect(posted).toEqual([]); // 7 ended of 32 still running is under a quarter: they wait
+    vi.advanceTimersByTime(REPLY_BATCH_MS);
     expect(posted).toEqual([[1, 2, 3, 4, 5, 6, 7].map(done)]);
 
     // a run of files ending together (an SFTP server's answers in one read)
@@ -62,7 +64,7 @@ describe('reply batches', () => {
       batches.add(done(id));
     }
     expect(posted).toHaveLength(1); // nothing leaves within the tick
-    vi.advanceTimersByTime(0); // the next turn, long before the batch wait
+    nextTurn(); // long before the batch wait
     expect(posted).toEqual([
       [1, 2, 3, 4, 5, 6, 7].map(done),
       [8, 9, 10, 11, 12, 13, 14, 15].map(done),
@@ -75,7 +77,7 @@ describe('reply batches', () => {
     vi.advanceTimersByTime(REPLY_BATCH_MS - 1);
     expect(posted).toEqual([]);
     batches.add(done(11)); // 1 ended of 4 still running: a quarter
-    vi.advanceTimersByTime(0);
+    nextTurn();
     expect(posted).toHaveLength(1);
     expect(posted[0]).toHaveLength(11);
     vi.advanceTimersByTime(REPLY_BATCH_MS * 2);

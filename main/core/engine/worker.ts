@@ -13,7 +13,7 @@ import { scrubSecrets } from '../tasks/scrub-secrets';
 import { readLimit } from '../transfer/byte-buckets';
 import { ReplyBatches } from './reply-batches';
 import { WorkerSessions } from './session-cache';
-import type { TaskRequest, WorkerData, WorkReply, WorkRequest } from './worker-protocol';
+import type { TaskRequest, WorkerData, WorkRequest } from './worker-protocol';
 
 /**
  * An exporter worker thread: runs uploads and probes sent by the engine,
@@ -36,15 +36,11 @@ const sessions = new WorkerSessions();
 const running = new Map<number, AbortController>();
 const checkpointsSaving = new Map<number, () => void>();
 
-// `running` still holds the transfer that is replying
+/** Replies to the engine, in batches; `running` still holds the transfer that is replying. */
 const replies = new ReplyBatches(
   (batch) => port?.postMessage(batch),
   () => running.size - 1,
 );
-
-function reply(message: WorkReply): void {
-  replies.add(message);
-}
 
 /** Bytes sent since the last report, per upload: reported every PROGRESS_INTERVAL_MS, all in one message. */
 const unreported = new Map<number, number>();
@@ -52,7 +48,8 @@ let progressTimer: NodeJS.Timeout | undefined;
 
 function reportProgress(): void {
   progressTimer = undefined;
-  for (const [id, bytes] of unreported) if (bytes !== 0) reply({ type: 'progress', id, bytes });
+  for (const [id, bytes] of unreported)
+    if (bytes !== 0) replies.add({ type: 'progress', id, bytes });
   unreported.clear();
 }
 
@@ -70,7 +67,7 @@ function progressReporter(id: number): {
     flush() {
       const bytes = unreported.get(id);
       unreported.delete(id);
-      if (bytes) reply({ type: 'progress', id, bytes });
+      if (bytes) replies.add({ type: 'progress', id, bytes });
     },
   };
 }
@@ -79,7 +76,7 @@ function progressReporter(id: number): {
 function saveCheckpoint(id: number, state: ResumeState): Promise<void> {
   return new Promise((resolve) => {
     checkpointsSaving.set(id, resolve);
-    reply({ type: 'checkpoint', id, state });
+    replies.add({ type: 'checkpoint', id, state });
   });
 }
 
@@ -131,7 +128,7 @@ async function handle(request: TaskRequest): Promise<void> {
       );
     }
     progress.flush();
-    reply({ type: 'done', id: request.id, result });
+    replies.add({ type: 'done', id: request.id, result });
   } catch (error) {
     progress.flush();
     const info = toErrorInfo(
@@ -139,7 +136,7 @@ async function handle(request: TaskRequest): Promise<void> {
     );
     info.message = scrubSecrets(info.message, request.hidden);
     if (info.detail) info.detail = scrubSecrets(info.detail, request.hidden);
-    reply({ type: 'failed', id: request.id, error: info });
+    replies.add({ type: 'failed', id: request.id, error: info });
   } finally {
     running.delete(request.id);
     // Paused and nothing else runs here: its connections are released (resume opens new ones).
