@@ -16,13 +16,13 @@ export function packageVersion(): string {
   }
 }
 
-export function topHelp(commands: Record<string, Command>): string {
+export function topHelp(commands: Command[]): string {
   const width = Math.max(...environmentVariables.map((v) => v.name.length));
   return [
     'Outbox: managed exports to S3, Azure Blob, Google Cloud Storage, OpenStack, SFTP, HTTP PUT and temporary links.',
     '',
     'Usage:',
-    ...Object.values(commands).map((c) => `  ${c.usage.split('\n')[0]}`),
+    ...commands.map((c) => `  ${c.usage.split('\n')[0]}`),
     '  outbox help COMMAND [SUBCOMMAND]',
     '  outbox --version',
     '',

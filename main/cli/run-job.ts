@@ -7,7 +7,7 @@ import type { BwLimit } from '../core/transfer/bwlimit';
 import { formatBytes, formatDuration } from '../core/format';
 import { UsageError } from './command';
 import { findRunningServer } from '../core/http/server-info';
-import { startServer, type RunningServer } from '../core/server/outbox-server';
+import type { RunningServer } from '../core/server/outbox-server';
 import { failureSummary, jobSummary } from '../core/api/job-views';
 import { renderJob } from './render-job';
 import { openProfiles } from './profile-command';
@@ -79,7 +79,11 @@ export async function runOn(
   });
   const running = await findRunningServer(config.home);
   let server: RunningServer | undefined;
-  if (options.serve && !running) server = await startServer({ config, links: engine.links });
+  if (options.serve && !running) {
+    // loaded only here: the link server (http, zlib, the ZIP writer) is no part of a plain export
+    const { startServer } = await import('../core/server/outbox-server');
+    server = await startServer({ config, links: engine.links });
+  }
   const onSignal = () => engine.cancel(submitted.id);
   process.once('SIGINT', onSignal);
   const record = await engine.wait(submitted.id);

@@ -117,6 +117,36 @@ describe('outbox', () => {
     expect(jobs.find((job) => job.id === json.id)?.tag).toBe('monthly-report');
   });
 
+  it('export loads no link server, folder watcher or other command: each command is loaded when it runs', async () => {
+    const file = await makeFile(dir, 'modules.bin', 100);
+    const report = join(dir, 'modules.json');
+    // Preloaded into the CLI: at exit, the main thread's built-in modules and node_modules packages.
+    const preload = join(dir, 'report-modules.cjs');
+    await fs.writeFile(
+      preload,
+      `if (require('node:worker_threads').isMainThread) process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(report)}, JSON.stringify({
+        builtins: process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')).map((m) => m.slice(13)),
+        files: Object.keys(require.cache),
+      })));`,
+    );
+    const result = await outbox(['export', '--task', join(dir, 'url.json'), file, '--json'], {
+      ...env,
+      NODE_OPTIONS: `--require ${preload}`,
+    });
+    expect(result.code).toBe(0);
+    const loaded = JSON.parse(await fs.readFile(report, 'utf8')) as {
+      builtins: string[];
+      files: string[];
+    };
+    expect(loaded.builtins).toContain('sqlite'); // the report works: the delivery log is written
+    for (const unused of ['http', 'https', 'zlib']) expect(loaded.builtins).not.toContain(unused);
+    const chunks = loaded.files.map((path) => path.split(/[\\/]/).pop());
+    expect(chunks).toContainEqual(expect.stringMatching(/^export-command-/));
+    for (const unused of ['outbox-server', 'watch-command', 'links-command', 'settings-command'])
+      expect(chunks).not.toContainEqual(expect.stringMatching(new RegExp(`^${unused}-`)));
+    expect(loaded.files.some((path) => path.includes('node_modules/chokidar'))).toBe(false);
+  });
+
   it('--json prints a job that does not start as a JSON document on stdout too', async () => {
     await fs.writeFile(
       join(dir, 'invalid.json'),
