@@ -103,7 +103,9 @@ export function run<T>(main: (settings: T, source: string) => Promise<void>): vo
   (started ?? Promise.reject(new Error('usage: CEILING=JSON node CEILING.mts SOURCE'))).catch(
     (error: unknown) => {
       console.error(error instanceof Error ? error.message : String(error));
-      process.exitCode = 1;
+      // now: an open connection (ssh2's, an SDK's sockets) would keep a failed run waiting
+      // for the board's timeout (a missing folder on the SFTP server: 27 minutes once)
+      process.exit(1);
     },
   );
 }
