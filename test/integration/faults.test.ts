@@ -645,7 +645,7 @@ describe('a server that stops answering: bounded time, a clear error', () => {
     const [sftp, put] = await Promise.all([
       oneTry(
         sftpExporter,
-        exportSftpSchema.parse({
+        exportSftpSchema().parse({
           operation: 'export/sftp',
           input: 'files',
           host: '127.0.0.1',
@@ -658,7 +658,7 @@ describe('a server that stops answering: bounded time, a clear error', () => {
       ),
       oneTry(
         uploadExporter,
-        exportUploadSchema.parse({ operation: 'export/upload', input: 'files', url: putUrl }),
+        exportUploadSchema().parse({ operation: 'export/upload', input: 'files', url: putUrl }),
         putUrl,
       ),
     ]);

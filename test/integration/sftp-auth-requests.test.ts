@@ -24,7 +24,7 @@ async function authRequests(
   ) {
     return connect.call(this, { ...config, debug: (line: string) => lines.push(line) });
   });
-  const params = exportSftpSchema.parse(task);
+  const params = exportSftpSchema().parse(task);
   const sessions = new WorkerSessions();
   const error = await sftpSession(params, sessions, new AbortController().signal).then(
     () => undefined,

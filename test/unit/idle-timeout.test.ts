@@ -87,7 +87,7 @@ function expectTimeout(error: unknown): void {
 }
 
 const s3Params = () =>
-  exportS3Schema.parse({
+  exportS3Schema().parse({
     operation: 'export/s3',
     input: 'files',
     bucket: 'stalled',
@@ -104,7 +104,11 @@ describe(
   () => {
     it('export/upload: the PUT fails as TIMEOUT', async () => {
       const url = `${origin}/small.txt`;
-      const params = exportUploadSchema.parse({ operation: 'export/upload', input: 'files', url });
+      const params = exportUploadSchema().parse({
+        operation: 'export/upload',
+        input: 'files',
+        url,
+      });
       expectTimeout(await oneTry(uploadExporter, params, url));
     });
 

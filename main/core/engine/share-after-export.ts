@@ -51,7 +51,7 @@ function shareableTask(record: JobRecord, taskName: string): TaskRecord {
   if (!isShareable(task.operation)) {
     throw new OutboxError(
       'INVALID_DATA',
-      `Task "${taskName}" is ${task.operation}: share links are made for ${shareableOperations.join(', ')} exports.`,
+      `Task "${taskName}" is ${task.operation}: share links are made for ${shareableOperations().join(', ')} exports.`,
     );
   }
   if (task.status !== 'finished') {

@@ -45,8 +45,11 @@ export function objectNaming(name: string, prefix: string): DestinationNaming {
  */
 export type DestinationDescriptor<O extends string = string> = {
   operation: O;
-  /** Its parameters: CloudConvert's, spelled as CloudConvert spells them, and marked extensions. */
-  schema: z.ZodType;
+  /**
+   * Its parameters: CloudConvert's, spelled as CloudConvert spells them, and marked
+   * extensions. Built on first use (`onFirstUse`).
+   */
+  schema: () => z.ZodType;
   /** Its name for people, and a short one for badges. */
   label: string;
   short: string;
@@ -77,6 +80,16 @@ export type DestinationDescriptor<O extends string = string> = {
    */
   cannotSign?(params: DescribedParams, who: string): string | undefined;
 };
+
+/**
+ * A value built when first asked for, then kept. A destination's schema is a few
+ * hundred zod objects: built on first use, a command builds only those of the
+ * destinations it meets (a 1 MiB export's peak RSS, BENCHMARKS.md).
+ */
+export function onFirstUse<T>(build: () => T): () => T {
+  let built: { value: T } | undefined;
+  return () => (built ??= { value: build() }).value;
+}
 
 /** A parameter as text, when it is text or a number (not a secret's `{ set }`). */
 export function textOf(params: DescribedParams, key: string): string | undefined {

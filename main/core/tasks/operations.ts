@@ -25,12 +25,24 @@ export const importFileSchema = z.strictObject({
 
 type Listed = (typeof destinationList)[number];
 
-/** Every export operation's schema, keyed by its name: read off the list of destinations. */
-export const exportSchemas = Object.fromEntries(
-  destinationList.map((destination) => [destination.operation, destination.schema]),
-) as unknown as { [D in Listed as D['operation']]: D['schema'] };
+/**
+ * Every export operation's schema, keyed by its name: read off the list of
+ * destinations, each built when its key is first read (the descriptors' `schema`).
+ */
+export const exportSchemas = Object.defineProperties(
+  {},
+  Object.fromEntries(
+    destinationList.map((destination) => [
+      destination.operation,
+      { get: destination.schema, enumerable: true },
+    ]),
+  ),
+) as { readonly [D in Listed as D['operation']]: ReturnType<D['schema']> };
 
-export const taskSchemas = { 'import/file': importFileSchema, ...exportSchemas } as const;
+export const taskSchemas = Object.defineProperties(
+  { 'import/file': importFileSchema },
+  Object.getOwnPropertyDescriptors(exportSchemas),
+) as { readonly 'import/file': typeof importFileSchema } & typeof exportSchemas;
 
 export type ExportOperation = keyof typeof exportSchemas;
 export type Operation = keyof typeof taskSchemas;

@@ -14,10 +14,11 @@ export type ShareableOperation = {
     : never;
 }[keyof typeof exportSchemas];
 
-export const shareableOperations = exportOperations.filter(
-  (operation) => 'share_link' in shapeOf(operation),
-) as ShareableOperation[];
-
 export function isShareable(operation: unknown): operation is ShareableOperation {
-  return isExportOperation(operation) && (shareableOperations as string[]).includes(operation);
+  return isExportOperation(operation) && 'share_link' in shapeOf(operation);
+}
+
+/** Every shareable operation (builds every destination's schema: for messages and lists). */
+export function shareableOperations(): ShareableOperation[] {
+  return exportOperations.filter(isShareable);
 }

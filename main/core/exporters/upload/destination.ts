@@ -1,21 +1,23 @@
 import { z } from 'zod';
 import { taskInput, headers, httpUrl } from '../../tasks/field-types';
 import { field } from '../../tasks/fields';
-import { textOf, type DestinationDescriptor } from '../../tasks/destination';
+import { onFirstUse, textOf, type DestinationDescriptor } from '../../tasks/destination';
 
-export const exportUploadSchema = z.strictObject({
-  operation: z.literal('export/upload'),
-  input: taskInput(),
-  // Presigned and SAS URLs carry their signature: kept like a password.
-  url: field(httpUrl('https://example.com/upload/file.pdf'), {
-    help: 'The URL to send the PUT request to.',
-    secret: true,
+export const exportUploadSchema = onFirstUse(() =>
+  z.strictObject({
+    operation: z.literal('export/upload'),
+    input: taskInput(),
+    // Presigned and SAS URLs carry their signature: kept like a password.
+    url: field(httpUrl('https://example.com/upload/file.pdf'), {
+      help: 'The URL to send the PUT request to.',
+      secret: true,
+    }),
+    headers: field(headers().optional(), {
+      help: 'Object of additional headers to send with the PUT request. Can be used to access URLs that require authorization.',
+      secret: 'values',
+    }),
   }),
-  headers: field(headers().optional(), {
-    help: 'Object of additional headers to send with the PUT request. Can be used to access URLs that require authorization.',
-    secret: 'values',
-  }),
-});
+);
 
 export const uploadDestination = {
   operation: 'export/upload',
