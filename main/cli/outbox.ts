@@ -12,7 +12,7 @@ import { commandHelp, packageVersion, topHelp, usageFor } from './help';
 
 /**
  * Each command's module is loaded when that command runs (help loads them
- * all): an export loads no link server, folder watcher or profile editor,
+ * all): an export loads no link server, folder watcher or other command,
  * and its process stays that much smaller (BENCHMARKS.md, the 1 MiB export).
  */
 const commands: Record<string, () => Promise<Command>> = {

@@ -10,7 +10,7 @@ import { findRunningServer } from '../core/http/server-info';
 import type { RunningServer } from '../core/server/outbox-server';
 import { failureSummary, jobSummary } from '../core/api/job-views';
 import { renderJob } from './render-job';
-import { openProfiles } from './profile-command';
+import { ProfileService } from '../core/profiles/profile-service';
 import { printJson } from './print-json';
 
 /** Running jobs from the CLI: an engine on the data directory, progress on stderr, the outcome on stdout. */
@@ -27,7 +27,7 @@ export async function withEngine(
   const engine = await Engine.open(config, {
     linkBaseUrl: await linkBaseUrl(config),
     sweepEvery: true,
-    resolveProfile: openProfiles(config).resolver,
+    resolveProfile: new ProfileService(config.home).resolver,
     ...options,
   });
   try {

@@ -142,7 +142,13 @@ describe('outbox', () => {
     for (const unused of ['http', 'https', 'zlib']) expect(loaded.builtins).not.toContain(unused);
     const chunks = loaded.files.map((path) => path.split(/[\\/]/).pop());
     expect(chunks).toContainEqual(expect.stringMatching(/^export-command-/));
-    for (const unused of ['outbox-server', 'watch-command', 'links-command', 'settings-command'])
+    for (const unused of [
+      'outbox-server',
+      'watch-command',
+      'links-command',
+      'settings-command',
+      'profile-command',
+    ])
       expect(chunks).not.toContainEqual(expect.stringMatching(new RegExp(`^${unused}-`)));
     expect(loaded.files.some((path) => path.includes('node_modules/chokidar'))).toBe(false);
   });
