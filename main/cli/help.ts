@@ -1,16 +1,14 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { environmentVariables } from '../core/config';
+import { packageJsonPath } from './build-dirs';
 import type { Command } from './command';
 
 /** What `outbox --help`, `outbox help COMMAND` and `outbox --version` print. */
 
-/** The version in package.json (the CLI runs from out/main/cli.js). */
+/** The version in package.json. */
 export function packageVersion(): string {
   try {
-    return (
-      JSON.parse(readFileSync(join(__dirname, '../../package.json'), 'utf8')) as { version: string }
-    ).version;
+    return (JSON.parse(readFileSync(packageJsonPath(), 'utf8')) as { version: string }).version;
   } catch {
     return 'unknown';
   }

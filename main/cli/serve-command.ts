@@ -1,9 +1,9 @@
-import { join } from 'node:path';
 import { startBrowserHost } from '../browser/browser-host';
 import { hostContext, startWatches } from '../core/api/host-context';
 import { loadConfig } from '../core/config';
 import type { RunningServer } from '../core/server/outbox-server';
 import { UsageError, wholeNumber, type Command } from './command';
+import { rendererDir } from './build-dirs';
 import { packageVersion } from './help';
 import { openProfiles } from './profile-command';
 import { untilSignal, withEngine } from './run-job';
@@ -48,7 +48,7 @@ export const serveCommand: Command = {
         const host = await startBrowserHost({
           context: hostContext(engine, profiles, watches),
           version: packageVersion(),
-          rendererDir: join(__dirname, '../renderer'),
+          rendererDir: rendererDir(),
         });
         console.log(`Outbox is serving on ${host.server.url}`);
         console.log(

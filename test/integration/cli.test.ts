@@ -197,7 +197,15 @@ describe('outbox', () => {
     let output = '';
     server.stdout?.on('data', (d: Buffer) => (output += d.toString()));
     try {
-      await until(() => output.includes(`http://127.0.0.1:${port}`));
+      await until(() => output.includes('Data directory:')); // its last line at start
+      // the UI it prints the address of is there (the built renderer, beside the CLI's bundles)
+      const uiUrl = /Open the Outbox UI[^\n]*\n\s*(\S+)/.exec(output)?.[1];
+      expect(uiUrl?.startsWith(`http://127.0.0.1:${port}/`), uiUrl).toBe(true);
+      const signIn = await fetch(uiUrl!, { redirect: 'manual' }); // the key becomes a cookie
+      const cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0]!;
+      const ui = await fetch(`http://127.0.0.1:${port}/`, { headers: { Cookie: cookie } });
+      expect(ui.status).toBe(200);
+      expect(await ui.text()).toContain('<div id="root">');
       const file = await makeFile(dir, 'shared file.bin', 2_000_000);
       const exported = await outbox(
         ['export', '--task', join(dir, 'url.json'), file, '--json'],
