@@ -1,5 +1,5 @@
 import { basename, extname } from 'node:path';
-import { loadConfig, type OutboxConfig } from '../core/config';
+import { loadConfig } from '../core/config';
 import { fieldKind, type ProfilePatch, type SecretState } from '../core/profiles/profile-params';
 import { ProfileService, type ProfileView } from '../core/profiles/profile-service';
 import { destinationOf } from '../core/tasks/destinations';
@@ -9,10 +9,6 @@ import { UsageError, strings, type Command, type OptionValues } from './command'
 import { readTaskObject } from './input';
 
 /** `outbox profile …`: saved destinations; their secrets live in the OS keychain. */
-
-export function openProfiles(config: OutboxConfig = loadConfig()): ProfileService {
-  return new ProfileService(config.home);
-}
 
 type Subcommand = {
   usage: string;
@@ -194,7 +190,7 @@ export const profileCommand: Command = {
       if (value !== undefined && !sub.accepts.includes(option))
         throw new UsageError(`--${option} is not an option of "profile ${action}"`);
     }
-    return sub.run(values, args, openProfiles());
+    return sub.run(values, args, new ProfileService(loadConfig().home));
   },
 };
 

@@ -1,11 +1,11 @@
 import { startBrowserHost } from '../browser/browser-host';
 import { hostContext, startWatches } from '../core/api/host-context';
+import { ProfileService } from '../core/profiles/profile-service';
 import { loadConfig } from '../core/config';
 import type { RunningServer } from '../core/server/outbox-server';
 import { UsageError, wholeNumber, type Command } from './command';
 import { rendererDir } from './build-dirs';
 import { packageVersion } from './help';
-import { openProfiles } from './profile-command';
 import { untilSignal, withEngine } from './run-job';
 
 /** `outbox serve`: the link server and the browser host in the foreground. */
@@ -43,7 +43,7 @@ export const serveCommand: Command = {
     );
     return withEngine(
       async (engine, cfg) => {
-        const profiles = openProfiles(cfg);
+        const profiles = new ProfileService(cfg.home);
         const watches = await startWatches(engine, profiles);
         const host = await startBrowserHost({
           context: hostContext(engine, profiles, watches),

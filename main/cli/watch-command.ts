@@ -1,9 +1,9 @@
+import { ProfileService } from '../core/profiles/profile-service';
 import { loadConfig, type OutboxConfig } from '../core/config';
 import { ValidationError } from '../core/errors';
 import { startWatches } from '../core/api/host-context';
 import { Watches, type WatchView } from '../core/watch/watch-service';
 import { jsonOption, UsageError, type Command, type OptionValues } from './command';
-import { openProfiles } from './profile-command';
 import { untilSignal, withEngine } from './run-job';
 
 /**
@@ -26,7 +26,7 @@ function openWatches(config: OutboxConfig): Promise<Watches> {
     home: config.home,
     runner: { submit: unused, wait: unused, get: unused },
     deliveryLog: { sourcesOfJob: () => new Set() },
-    profiles: openProfiles(config),
+    profiles: new ProfileService(config.home),
   });
 }
 
@@ -129,7 +129,7 @@ export const watchCommand: Command = {
       if (args.length) throw new UsageError('run takes no arguments');
       return withEngine(
         async (engine, cfg) => {
-          const watches = await startWatches(engine, openProfiles(cfg));
+          const watches = await startWatches(engine, new ProfileService(cfg.home));
           const list = await watches.list();
           console.log(
             `Running ${list.length} watch${list.length === 1 ? '' : 'es'} on ${cfg.home}. Press Ctrl-C to stop.`,
