@@ -1,6 +1,8 @@
-import { randomBytes } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { SFTPWrapper } from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -59,4 +61,45 @@ describe("the SFTP exporter's ssh2 client, per cipher (OpenSSH sshd)", () => {
       expect((await fs.readFile(join(SFTP.home, fileFor(cipher)))).equals(data)).toBe(true);
     });
   }
+
+  it('pads packets from a pool: a 1 MiB upload makes a few randomFillSync calls, not one per packet', async () => {
+    // In a fresh process, node:crypto's randomFillSync is counted before ssh2 loads.
+    const client = fileURLToPath(
+      new URL('../../main/core/exporters/sftp/ssh2-client.ts', import.meta.url),
+    );
+    const name = `outbox-padding-${suffix}.bin`;
+    const script = `
+      import { createRequire } from 'node:module';
+      import { promisify } from 'node:util';
+      const crypto = createRequire(import.meta.url)('node:crypto');
+      const original = crypto.randomFillSync;
+      let calls = 0;
+      crypto.randomFillSync = (...args) => (calls++, original(...args));
+      const { Client } = await import(${JSON.stringify(client)});
+      const data = crypto.randomBytes(1024 * 1024);
+      const ssh = new Client();
+      await new Promise((resolve, reject) => {
+        ssh.once('ready', resolve).once('error', reject);
+        ssh.connect(${JSON.stringify({ host: SFTP.host, port: SFTP.port, username: SFTP.username, password: SFTP.password })});
+      });
+      const sftp = await promisify((done) => ssh.sftp(done))();
+      await promisify((path, buffer, done) => sftp.writeFile(path, buffer, done))(${JSON.stringify(name)}, data);
+      ssh.end();
+      console.log(JSON.stringify({ calls, sha: crypto.createHash('sha256').update(data).digest('hex') }));
+    `;
+    const child = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '--eval', script],
+      { encoding: 'utf8' },
+    );
+    expect(child.stderr).toBe('');
+    const seen = JSON.parse(child.stdout) as { calls: number; sha: string };
+    const written = await fs.readFile(join(SFTP.home, name));
+    await fs.rm(join(SFTP.home, name));
+    expect(createHash('sha256').update(written).digest('hex')).toBe(seen.sha);
+    // 1 MiB is 32+ packets of 32 KiB: one call each without the pool; with it, one
+    // to fill the pool and the key exchange's own (ssh2's kex.js, not pooled).
+    expect(seen.calls).toBeGreaterThan(0);
+    expect(seen.calls).toBeLessThan(5);
+  });
 });

@@ -1,5 +1,7 @@
+import type nodeCrypto from 'node:crypto';
 import { createRequire, Module } from 'node:module';
 import type ssh2 from 'ssh2';
+import { pooledRandomFill } from './pooled-random';
 
 /**
  * ssh2's SSH client and key parser, loaded from their own files. ssh2's index
@@ -45,7 +47,26 @@ function skipUnusedPoly1305(): void {
   load.cache[path] = standIn;
 }
 
+/**
+ * ssh2's packet code takes `randomFillSync` from node:crypto once, as it
+ * loads, and calls it for every packet's padding. It is loaded here, first,
+ * while node:crypto's `randomFillSync` is the pooled one (see pooled-random.ts);
+ * the original is put back at once, so nothing else sees the swap. If the
+ * module was already loaded, ssh2 keeps its own (slower, as correct).
+ */
+function padPacketsFromPool(): void {
+  const crypto = load('node:crypto') as typeof nodeCrypto;
+  const original = crypto.randomFillSync;
+  crypto.randomFillSync = pooledRandomFill(original);
+  try {
+    load('ssh2/lib/protocol/crypto.js');
+  } finally {
+    crypto.randomFillSync = original;
+  }
+}
+
 skipUnusedPoly1305();
+padPacketsFromPool();
 
 export const Client = load('ssh2/lib/client.js') as typeof ssh2.Client;
 
