@@ -1,12 +1,9 @@
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
+import { mainBuildDir } from '../core/build-dir';
 
-/**
- * The build's out/ folder. The CLI's entry is out/main/cli.js and the modules
- * it loads per command sit in out/main/chunks/: `__dirname` is either,
- * depending on where the bundler put the module that asks.
- */
+/** The build's out/ folder (the CLI's modules are in out/main or its chunks/). */
 function outDir(): string {
-  return basename(__dirname) === 'chunks' ? join(__dirname, '..', '..') : join(__dirname, '..');
+  return join(mainBuildDir(__dirname), '..');
 }
 
 /** The built UI (out/renderer), which `outbox serve` serves. */

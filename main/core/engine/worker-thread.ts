@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { mainBuildDir } from '../build-dir';
 import type { WorkerData, WorkRequest } from './worker-protocol';
 
 /**
@@ -31,11 +32,8 @@ const WORKER_OPTIONS = { resourceLimits: { maxYoungGenerationSizeMb: 16 } };
  */
 function createWorker(): Worker {
   const here = dirname(fileURLToPath(import.meta.url));
-  // The bundle may sit in out/main/ or in its chunks/ folder.
-  const built = [join(here, 'worker.js'), join(here, '..', 'worker.js')].find((path) =>
-    existsSync(path),
-  );
-  if (built) return new Worker(built, WORKER_OPTIONS);
+  const built = join(mainBuildDir(here), 'worker.js');
+  if (existsSync(built)) return new Worker(built, WORKER_OPTIONS);
   const resolve = createRequire(import.meta.url).resolve;
   const tsx = join(dirname(resolve('tsx/package.json')), 'dist');
   const url = (path: string) => JSON.stringify(pathToFileURL(path).href);
