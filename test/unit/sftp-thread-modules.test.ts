@@ -1,22 +1,10 @@
-import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { inFreshProcess } from '../support/fresh-process';
 
 const exporter = fileURLToPath(
   new URL('../../main/core/exporters/sftp/sftp-exporter.ts', import.meta.url),
 );
-
-/** Runs `script` (an ES module, after `--import tsx`) in a fresh process; returns its stdout as JSON. */
-function inFreshProcess<T>(script: string): T {
-  const child = spawnSync(
-    process.execPath,
-    ['--import', 'tsx', '--input-type=module', '--eval', script],
-    { encoding: 'utf8' },
-  );
-  expect(child.stderr).toBe('');
-  expect(child.status).toBe(0);
-  return JSON.parse(child.stdout) as T;
-}
 
 describe("the SFTP exporter's imports", () => {
   it("loads ssh2's client without its server and HTTP agents (no node:http, node:https, node:tls)", () => {

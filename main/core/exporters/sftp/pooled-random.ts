@@ -32,7 +32,7 @@ export function pooledRandomFill(source: RandomFill, poolBytes = POOL_BYTES): Ra
       source(pool);
       used = 0;
     }
-    buffer.set(pool.subarray(used, used + length), offset);
+    pool.copy(buffer, offset, used, used + length); // no view object per packet
     used += length;
     return buffer;
   };
