@@ -4,11 +4,14 @@ import { Client } from '../../main/core/exporters/sftp/ssh2-client';
 import { SFTP } from './servers';
 
 /**
- * Through the SFTP exporter's ssh2 client, connects to the test sshd with
- * `cipher` only and writes `data` to `name` (in the user's home); resolves to
- * the cipher negotiated. Free of vitest: a fresh process may import it.
+ * Through the SFTP exporter's ssh2 client, connects to the test sshd (with
+ * `cipher` only, if given) and runs `work` on an SFTP session; resolves to its
+ * result and the cipher negotiated. Free of vitest: a fresh process may import it.
  */
-export async function uploadWith(cipher: string, name: string, data: Buffer): Promise<string> {
+export async function withSftp<T>(
+  work: (sftp: SFTPWrapper) => Promise<T>,
+  cipher?: string,
+): Promise<{ result: T; cipher: string }> {
   const client = new Client();
   const negotiated = new Promise<string>((resolve) =>
     client.once('handshake', (algorithms) => resolve(algorithms.cs.cipher)),
@@ -20,16 +23,27 @@ export async function uploadWith(cipher: string, name: string, data: Buffer): Pr
       port: SFTP.port,
       username: SFTP.username,
       password: SFTP.password,
-      algorithms: { cipher: [cipher] as never },
+      ...(cipher ? { algorithms: { cipher: [cipher] as never } } : {}),
     });
   });
   try {
     const sftp = await promisify<SFTPWrapper>((done) => client.sftp(done))();
-    await promisify<string, Buffer, void>((path, buffer, done) =>
-      sftp.writeFile(path, buffer, done),
-    )(name, data);
-    return await negotiated;
+    const result = await work(sftp);
+    return { result, cipher: await negotiated };
   } finally {
     client.end();
   }
+}
+
+/** Writes `data` to `name` (in the user's home) with `cipher` only; resolves to the cipher negotiated. */
+export async function uploadWith(cipher: string, name: string, data: Buffer): Promise<string> {
+  const written = await withSftp(
+    (sftp) =>
+      promisify<string, Buffer, void>((path, buffer, done) => sftp.writeFile(path, buffer, done))(
+        name,
+        data,
+      ),
+    cipher,
+  );
+  return written.cipher;
 }

@@ -2,16 +2,15 @@ import type { SFTPWrapper } from 'ssh2';
 import type { ProgressSink } from '../exporter';
 import type { ReadInto } from '../exporter';
 import { collectGarbageEvery } from '../collect-garbage';
+import { requestHeaderLength, writeInPlace } from './in-place-write';
 import { batchWrites, closedSignalOf } from './sftp-session';
 
 /** OpenSSH's largest SFTP write (its limits@openssh.com answer): fewer, fuller packets. */
 export const SFTP_CHUNK = 261_120;
 /** Writes in flight per file: enough to keep a fast link busy (ssh2's fastPut uses the same). */
 export const SFTP_IN_FLIGHT = 32;
-/** Bytes read from the file at once: whole writes, so no write straddles two reads. */
-const READ_SIZE = 4 * SFTP_CHUNK;
 /**
- * ssh2 copies each write twice (request, packets) and leaves the copies to the
+ * ssh2 copies each write into its packets and leaves the copies to the
  * garbage collector: collections paced by the bytes written keep the dead
  * copies to a few MiB (a 4 GiB upload's peak RSS: ~165 → ~143 MiB, see
  * BENCHMARKS.md). One pacing for all of a worker's uploads: their copies pile
@@ -24,10 +23,11 @@ const collectGarbage = collectGarbageEvery(COLLECT_EVERY);
  * Writes a file's bytes to an open remote handle the way fastPut does — many
  * WRITE requests in flight, each a full chunk — but from the engine's checked
  * reads, so change detection sits in the path. `read` reads the range to send
- * into the buffers it is given: a small pool, each buffer reused once the
- * server acknowledged every write from it (ssh2 may send a write in pieces,
- * from the caller's buffer, for servers with smaller limits), so no byte is
- * copied or allocated on Outbox's side. `onRead` sees each chunk before it
+ * into the buffers it is given, one chunk each: a small pool, each buffer laid
+ * out as the WRITE request that sends it (in-place-write.ts) and reused once
+ * the server acknowledged it, so no byte is copied or allocated on Outbox's
+ * side, nor by ssh2 for the request. A chunk read elsewhere (readSource reads
+ * a small range at once) goes through ssh2's own copy. `onRead` sees each chunk before it
  * goes (e.g. to hash it). Progress counts bytes the server acknowledged.
  * `finish` queues the requests that follow the writes on this handle (fstat,
  * close) as soon as the last write is queued, not after its answer: SFTP
@@ -57,10 +57,14 @@ export async function writePipelined<T>(
   let finished: Promise<T> | undefined;
   let wake: (() => void) | undefined;
   const settled = () => new Promise<void>((resolve) => (wake = resolve));
-  const free: Buffer[] = [];
-  let taken: Buffer | undefined;
-  // readSource asks for one buffer per chunk, just before reading that chunk.
-  const take = () => (taken = free.pop() ?? Buffer.allocUnsafeSlow(READ_SIZE));
+  const headerLength = requestHeaderLength(handle);
+  const free: Buffer<ArrayBuffer>[] = [];
+  let taken: Buffer<ArrayBuffer> | undefined;
+  // readSource asks for one buffer per chunk, just before reading that chunk: the data's part of a request.
+  const take = () =>
+    (taken = free.pop() ?? Buffer.allocUnsafeSlow(headerLength + SFTP_CHUNK)).subarray(
+      headerLength,
+    );
 
   // A write made after its channel ended is never answered: a closed session ends the wait.
   const closed = closedSignalOf(sftp);
@@ -73,21 +77,38 @@ export async function writePipelined<T>(
   if (closed.aborted) onClosed();
   else closed.addEventListener('abort', onClosed, { once: true });
 
-  const send = (chunk: Buffer, owner: { buffer: Buffer; pending: number }) => {
+  const send = (
+    chunk: Buffer,
+    owner: { buffer: Buffer<ArrayBuffer> | undefined; pending: number },
+  ) => {
     batchWrites(sftp);
+    const request = owner.buffer;
+    const inPlace =
+      request !== undefined &&
+      chunk.buffer === request.buffer &&
+      chunk.byteOffset === request.byteOffset + headerLength;
     for (let offset = 0; offset < chunk.length; offset += SFTP_CHUNK) {
       const length = Math.min(SFTP_CHUNK, chunk.length - offset);
       inFlight++;
       owner.pending++;
-      sftp.write(handle, chunk, offset, length, position, (error) => {
+      const acknowledged = (error: Error | null | undefined) => {
         inFlight--;
-        if (--owner.pending === 0) free.push(owner.buffer);
+        if (--owner.pending === 0 && request) free.push(request);
         if (error) failure ??= error;
         else progress.add(length);
         const resume = wake;
         wake = undefined;
         resume?.();
-      });
+      };
+      if (inPlace) {
+        writeInPlace(
+          sftp,
+          handle,
+          request.subarray(0, headerLength + length),
+          position,
+          acknowledged,
+        );
+      } else sftp.write(handle, chunk, offset, length, position, acknowledged);
       position += length;
     }
     written(chunk.length);
@@ -95,7 +116,8 @@ export async function writePipelined<T>(
 
   try {
     for await (const chunk of read(take)) {
-      const owner = { buffer: taken as Buffer, pending: 0 };
+      const owner = { buffer: taken, pending: 0 };
+      taken = undefined;
       options.onRead?.(chunk);
       const writes = Math.ceil(chunk.length / SFTP_CHUNK);
       while (inFlight + writes > SFTP_IN_FLIGHT && failure === undefined) await settled();
