@@ -127,8 +127,9 @@ export async function memoryLines(ctx: BenchContext): Promise<Line[]> {
       const mbps = ctx.data.sizes.hugeBytes / 1e6 / big.seconds;
       absolute =
         `peak RSS **${Math.round(big.rss)} MiB**, ${mbps.toFixed(0)} MB/s (a 1 MiB export: ` +
-        `${Math.round(baseline.rss)} MiB, ${baseline.seconds.toFixed(2)} s, ${baseline.cpu.toFixed(1)} CPU-s; ` +
-        `the same upload by ${d.library.name} alone in one worker thread: ${Math.round(library.rss)} MiB, ${library.seconds.toFixed(2)} s` +
+        `${baseline.rss.toFixed(1)} MiB, ${baseline.seconds.toFixed(2)} s, ${baseline.cpu.toFixed(1)} CPU-s; ` +
+        `the same upload by ${d.library.name} alone in one worker thread: ${library.rss.toFixed(1)} MiB, ${library.seconds.toFixed(2)} s ` +
+        `(the export takes ${(baseline.rss / library.rss).toFixed(3)}× its memory)` +
         `${floorText}; so the large file adds ${Math.round(big.rss - baseline.rss)} MiB)`;
       ctx.log(`  ${absolute}`);
     } catch (error) {
