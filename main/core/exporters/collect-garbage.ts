@@ -5,10 +5,11 @@ import { runInNewContext } from 'node:vm';
  * Garbage collections paced by bytes, for code that leaves dead buffers
  * behind faster than V8 notices. ssh2 copies every SFTP write into the 32 KiB
  * packets it encrypts (and the writes of small files into a request first),
- * and a dead copy's memory is freed only by a collection. V8 schedules scavenges by the JavaScript
- * objects allocated, not by the bytes their buffers hold, and copies that
- * were still queued at two scavenges move to the old generation, collected
- * only when external memory has grown by some 64 MiB. During a 4 GiB SFTP
+ * and a dead copy's memory is freed only by a collection. V8 schedules
+ * scavenges by the JavaScript objects allocated, not by the bytes their
+ * buffers hold, and copies that were still queued at two scavenges move to
+ * the old generation, collected only when external memory has grown by some
+ * 64 MiB. During a 4 GiB SFTP
  * upload the worker's ArrayBuffers swung between ~14 and ~55 MiB, and its
  * malloc arena kept the high-water mark. A scavenge costs well under a
  * millisecond here (the young generation is 3 MiB), a full collection a few

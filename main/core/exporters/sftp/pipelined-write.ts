@@ -27,8 +27,8 @@ const collectGarbage = collectGarbageEvery(COLLECT_EVERY);
  * out as the WRITE request that sends it (in-place-write.ts) and reused once
  * the server acknowledged it, so no byte is copied or allocated on Outbox's
  * side, nor by ssh2 for the request. A chunk read elsewhere (readSource reads
- * a small range at once) goes through ssh2's own copy. `onRead` sees each chunk before it
- * goes (e.g. to hash it). Progress counts bytes the server acknowledged.
+ * a small range at once) goes through ssh2's own copy. `onRead` sees each
+ * chunk before it goes (e.g. to hash it). Progress counts bytes the server acknowledged.
  * `finish` queues the requests that follow the writes on this handle (fstat,
  * close) as soon as the last write is queued, not after its answer: SFTP
  * servers process one handle's requests in order, so they share the writes'
@@ -83,10 +83,12 @@ export async function writePipelined<T>(
   ) => {
     batchWrites(sftp);
     const request = owner.buffer;
+    // one write, from the request buffer the chunk was read into
     const inPlace =
       request !== undefined &&
       chunk.buffer === request.buffer &&
-      chunk.byteOffset === request.byteOffset + headerLength;
+      chunk.byteOffset === request.byteOffset + headerLength &&
+      chunk.length <= SFTP_CHUNK;
     for (let offset = 0; offset < chunk.length; offset += SFTP_CHUNK) {
       const length = Math.min(SFTP_CHUNK, chunk.length - offset);
       inFlight++;
