@@ -4,16 +4,55 @@
  * suite sets the protocol's library alone, in that shape, beside a 1 MiB
  * export: what the export's peak RSS could come down to with no Outbox code.
  *
- *   CEILING=… node bench/ceilings/in-worker.mts CEILING_SCRIPT SOURCE
+ * With `--delivery-log`, the main thread also does what an export's must
+ * beyond the upload, the way any client that keeps records would: it makes a
+ * job id with node:crypto (Outbox also checks keys with it before a byte
+ * moves), and keeps a durable log of deliveries searchable by name (SQLite
+ * in WAL mode with synchronous=FULL and an FTS5 trigram index, in a folder of
+ * its own, removed afterwards): opened, and swept of entries past their
+ * retention, before the upload; the delivery written once the worker is done.
+ *
+ *   CEILING=… node bench/ceilings/in-worker.mts [--delivery-log] CEILING_SCRIPT SOURCE
  */
-import { resolve } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { Worker } from 'node:worker_threads';
 
-const [script, source] = process.argv.slice(2);
+const args = process.argv.slice(2);
+const withLog = args[0] === '--delivery-log';
+const [script, source] = withLog ? args.slice(1) : args;
 if (!script || !source) {
-  console.error('usage: CEILING=JSON node in-worker.mts CEILING_SCRIPT SOURCE');
+  console.error('usage: CEILING=JSON node in-worker.mts [--delivery-log] CEILING_SCRIPT SOURCE');
   process.exit(2);
 }
+
+/** The log, opened before the upload starts; `record` writes one delivery. */
+function openDeliveryLog(): { record: (name: string) => void; remove: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'ceiling-log-'));
+  const db = new DatabaseSync(join(dir, 'log.sqlite'));
+  db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;
+    CREATE TABLE deliveries (id INTEGER PRIMARY KEY, job TEXT, name TEXT, at INTEGER);
+    CREATE VIRTUAL TABLE names USING fts5 (name, content = 'deliveries', content_rowid = 'id', tokenize = 'trigram');`);
+  db.prepare('DELETE FROM deliveries WHERE at < ?').run(Date.now() - 90 * 86_400_000);
+  const insert = db.prepare('INSERT INTO deliveries (job, name, at) VALUES (?, ?, ?)');
+  const index = db.prepare('INSERT INTO names (rowid, name) VALUES (?, ?)');
+  const job = randomUUID();
+  return {
+    record(name) {
+      const { lastInsertRowid } = insert.run(job, name, Date.now());
+      index.run(lastInsertRowid, name);
+    },
+    remove() {
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+const log = withLog ? openDeliveryLog() : undefined;
 // the script reads CEILING from its (copied) environment and SOURCE as its argv[2]
 const worker = new Worker(resolve(script), { argv: [source] });
 worker.on('error', (error) => {
@@ -22,4 +61,7 @@ worker.on('error', (error) => {
 });
 worker.on('exit', (code) => {
   process.exitCode ||= code;
+  if (!log) return;
+  if (code === 0) log.record(source);
+  log.remove();
 });

@@ -43,14 +43,15 @@ function builtCeilings(ctx: BenchContext): Promise<string> {
  * A ceiling script of bench/ceilings/ (the protocol's own library, no Outbox
  * code), run by the same Node as Outbox; `settings(target)` says where the
  * run writes (passed as JSON in CEILING). `inWorker`: the script runs in one
- * worker thread (bench/ceilings/in-worker.mts), as Outbox's exporters do.
+ * worker thread (bench/ceilings/in-worker.mts), as Outbox's exporters do;
+ * `deliveryLog`: its main thread keeps a log of deliveries as well (ditto).
  */
 export function ceilingTool(
   ctx: BenchContext,
   name: string,
   script: string,
   settings: (target: string) => Record<string, unknown>,
-  options: { inWorker?: boolean } = {},
+  options: { inWorker?: boolean; deliveryLog?: boolean } = {},
 ): Tool {
   return {
     name,
@@ -59,7 +60,13 @@ export function ceilingTool(
       const scriptPath = join(dir, `${script}.mjs`);
       return {
         argv: options.inWorker
-          ? [process.execPath, join(dir, 'in-worker.mjs'), scriptPath, source]
+          ? [
+              process.execPath,
+              join(dir, 'in-worker.mjs'),
+              ...(options.deliveryLog ? ['--delivery-log'] : []),
+              scriptPath,
+              source,
+            ]
           : [process.execPath, scriptPath, source],
         env: { ...process.env, CEILING: JSON.stringify(settings(target)) },
       };

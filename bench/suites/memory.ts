@@ -16,9 +16,27 @@ type Destination = {
   tool: Tool;
   /** The protocol's library alone, in one worker thread: the same 1 MiB upload with no Outbox code. */
   library: Tool;
+  /** The same, its main thread keeping a delivery log (bench/ceilings/in-worker.mts --delivery-log). */
+  libraryWithLog: Tool;
   before: () => Promise<void>;
   after: () => Promise<void>;
 };
+
+/** A library ceiling in one worker thread, alone and with a delivery log in its main thread. */
+function libraries(
+  ctx: BenchContext,
+  name: string,
+  script: string,
+  settings: (target: string) => Record<string, unknown>,
+): Pick<Destination, 'library' | 'libraryWithLog'> {
+  return {
+    library: ceilingTool(ctx, name, script, settings, { inWorker: true }),
+    libraryWithLog: ceilingTool(ctx, `${name} + a delivery log`, script, settings, {
+      inWorker: true,
+      deliveryLog: true,
+    }),
+  };
+}
 
 /**
  * Peak RSS of the whole Outbox process (main thread + exporter workers) while
@@ -46,17 +64,11 @@ export async function memoryLines(ctx: BenchContext): Promise<Line[]> {
         container,
         blob_prefix: `${target}/`,
       })),
-      library: ceilingTool(
-        ctx,
-        'Azure SDK uploadFile',
-        'azure-upload-file',
-        (target) => ({
-          connectionString: AZURITE.connectionString,
-          container,
-          prefix: `${target}/`,
-        }),
-        { inWorker: true },
-      ),
+      ...libraries(ctx, 'Azure SDK uploadFile', 'azure-upload-file', (target) => ({
+        connectionString: AZURITE.connectionString,
+        container,
+        prefix: `${target}/`,
+      })),
       before: async () => {
         await restartServer(ctx, 'azurite');
         const service = BlobServiceClient.fromConnectionString(AZURITE.connectionString);
@@ -75,20 +87,14 @@ export async function memoryLines(ctx: BenchContext): Promise<Line[]> {
         private_key: privateKey,
         path: `${sftpRoot}/${target}/`,
       })),
-      library: ceilingTool(
-        ctx,
-        'ssh2 fastPut',
-        'sftp-fastput',
-        // every run writes (over) the same file: only its memory is measured
-        () => ({
-          host: SFTP.host,
-          port: SFTP.port,
-          username: SFTP.username,
-          privateKeyPath: SFTP.keys.ed25519,
-          dir: sftpRoot,
-        }),
-        { inWorker: true },
-      ),
+      // every run writes (over) the same file: only its memory is measured
+      ...libraries(ctx, 'ssh2 fastPut', 'sftp-fastput', () => ({
+        host: SFTP.host,
+        port: SFTP.port,
+        username: SFTP.username,
+        privateKeyPath: SFTP.keys.ed25519,
+        dir: sftpRoot,
+      })),
       before: async () => {
         await fs.mkdir(join(SFTP.home, sftpRoot), { recursive: true });
         await runCommand(['chown', `${SFTP.username}:`, join(SFTP.home, sftpRoot)], {
@@ -117,19 +123,24 @@ export async function memoryLines(ctx: BenchContext): Promise<Line[]> {
       // than memory, so medians of 3
       const tiny = [];
       const alone = [];
+      const logged = [];
       for (let i = 1; i <= 3; i++) {
         tiny.push(await once(ctx, d.tool, ctx.data.tiny, `tiny${i}`));
         alone.push(await once(ctx, d.library, ctx.data.tiny, `library${i}`));
+        logged.push(await once(ctx, d.libraryWithLog, ctx.data.tiny, `logged${i}`));
       }
       const baseline = medians(tiny);
       const library = medians(alone);
+      const withLog = medians(logged);
+      const share = (ceiling: { rss: number }) => (baseline.rss / ceiling.rss).toFixed(3);
       const big = await once(ctx, d.tool, ctx.data.huge, 'huge');
       const mbps = ctx.data.sizes.hugeBytes / 1e6 / big.seconds;
       absolute =
         `peak RSS **${Math.round(big.rss)} MiB**, ${mbps.toFixed(0)} MB/s (a 1 MiB export: ` +
         `${baseline.rss.toFixed(1)} MiB, ${baseline.seconds.toFixed(2)} s, ${baseline.cpu.toFixed(1)} CPU-s; ` +
         `the same upload by ${d.library.name} alone in one worker thread: ${library.rss.toFixed(1)} MiB, ${library.seconds.toFixed(2)} s ` +
-        `(the export takes ${(baseline.rss / library.rss).toFixed(3)}× its memory)` +
+        `(the export takes ${share(library)}× its memory), with a delivery log in its main thread: ` +
+        `${withLog.rss.toFixed(1)} MiB, ${withLog.seconds.toFixed(2)} s (${share(withLog)}×)` +
         `${floorText}; so the large file adds ${Math.round(big.rss - baseline.rss)} MiB)`;
       ctx.log(`  ${absolute}`);
     } catch (error) {
