@@ -14,11 +14,7 @@
  *
  *   CEILING=… node bench/ceilings/in-worker.mts [--delivery-log] CEILING_SCRIPT SOURCE
  */
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
+import { resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 
 const args = process.argv.slice(2);
@@ -29,8 +25,16 @@ if (!script || !source) {
   process.exit(2);
 }
 
-/** The log, opened before the upload starts; `record` writes one delivery. */
-function openDeliveryLog(): { record: (name: string) => void; remove: () => void } {
+/**
+ * The log, opened before the upload starts; `record` writes one delivery.
+ * Its modules are loaded here, not imported above: the library alone loads none of them.
+ */
+async function openDeliveryLog(): Promise<{ record: (name: string) => void; remove: () => void }> {
+  const { randomUUID } = await import('node:crypto');
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { DatabaseSync } = await import('node:sqlite');
   const dir = mkdtempSync(join(tmpdir(), 'ceiling-log-'));
   const db = new DatabaseSync(join(dir, 'log.sqlite'));
   db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;
@@ -52,7 +56,7 @@ function openDeliveryLog(): { record: (name: string) => void; remove: () => void
   };
 }
 
-const log = withLog ? openDeliveryLog() : undefined;
+const log = withLog ? await openDeliveryLog() : undefined;
 // the script reads CEILING from its (copied) environment and SOURCE as its argv[2]
 const worker = new Worker(resolve(script), { argv: [source] });
 worker.on('error', (error) => {
