@@ -2,11 +2,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { SFTPWrapper, Stats } from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSource } from '../../main/core/exporters/source-stream';
 import { SFTP_CHUNK, writePipelined } from '../../main/core/exporters/sftp/pipelined-write';
+import { sftpRequest } from '../../main/core/exporters/sftp/sftp-session';
 import { SFTP, assertServerUp } from '../support/servers';
 import { withSftp } from '../support/ssh2-upload';
 
@@ -22,11 +22,9 @@ const suffix = randomBytes(4).toString('hex');
 const REMOTE = `outbox-in-place-${suffix}.bin`;
 const CONTROL = `outbox-in-place-${suffix}-control.bin`;
 const open = (sftp: SFTPWrapper, path: string) =>
-  promisify<string, Buffer>((p, done) => sftp.open(p, 'w', done))(path);
-const fstat = (sftp: SFTPWrapper, handle: Buffer) =>
-  promisify<Buffer, Stats>((h, done) => sftp.fstat(h, done))(handle);
+  sftpRequest<Buffer>(sftp, (done) => sftp.open(path, 'w', done));
 const close = (sftp: SFTPWrapper, handle: Buffer) =>
-  promisify<Buffer, void>((h, done) => sftp.close(h, done))(handle);
+  sftpRequest<void>(sftp, (done) => sftp.close(handle, (error) => done(error, undefined)));
 
 /** Runs `work` with Buffer.allocUnsafe counting the allocations of a whole write request or more. */
 async function countingRequestAllocations<T>(work: () => Promise<T>): Promise<[T, number]> {
@@ -71,7 +69,7 @@ describe('SFTP writes from request-shaped read buffers (OpenSSH sshd)', () => {
           (into) => readSource(source, undefined, { into }),
           { add: () => undefined },
           async () => {
-            const written = await fstat(sftp, handle);
+            const written = await sftpRequest<Stats>(sftp, (done) => sftp.fstat(handle, done));
             await close(sftp, handle);
             return written;
           },
@@ -90,9 +88,9 @@ describe('SFTP writes from request-shaped read buffers (OpenSSH sshd)', () => {
     const [, allocations] = await countingRequestAllocations(() =>
       withSftp(async (sftp) => {
         const handle = await open(sftp, CONTROL);
-        await promisify<Buffer, Buffer, number, number, number, void>((h, b, o, l, p, done) =>
-          sftp.write(h, b, o, l, p, (error) => done(error)),
-        )(handle, data, 0, SFTP_CHUNK, 0);
+        await sftpRequest<void>(sftp, (done) =>
+          sftp.write(handle, data, 0, SFTP_CHUNK, 0, (error) => done(error, undefined)),
+        );
         await close(sftp, handle);
       }),
     );

@@ -9,9 +9,8 @@ import { runInNewContext } from 'node:vm';
  * scavenges by the JavaScript objects allocated, not by the bytes their
  * buffers hold, and copies that were still queued at two scavenges move to
  * the old generation, collected only when external memory has grown by some
- * 64 MiB. During a 4 GiB SFTP
- * upload the worker's ArrayBuffers swung between ~14 and ~55 MiB, and its
- * malloc arena kept the high-water mark. A scavenge costs well under a
+ * 64 MiB. During a 4 GiB SFTP upload the worker's ArrayBuffers swung between
+ * ~14 and ~55 MiB, and its malloc arena kept the high-water mark. A scavenge costs well under a
  * millisecond here (the young generation is 3 MiB), a full collection a few
  * (the worker's heap is ~12 MiB).
  */

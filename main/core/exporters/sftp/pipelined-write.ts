@@ -12,8 +12,8 @@ export const SFTP_IN_FLIGHT = 32;
 /**
  * ssh2 copies each write into its packets and leaves the copies to the
  * garbage collector: collections paced by the bytes written keep the dead
- * copies to a few MiB (a 4 GiB upload's peak RSS: ~165 → ~143 MiB, see
- * BENCHMARKS.md). One pacing for all of a worker's uploads: their copies pile
+ * copies to a few MiB (a 4 GiB upload's peak RSS: ~165 → ~143 MiB when ssh2
+ * still copied each write twice, see BENCHMARKS.md). One pacing for all of a worker's uploads: their copies pile
  * up together.
  */
 export const COLLECT_EVERY = { minor: 8 * 1024 * 1024, major: 128 * 1024 * 1024 };
@@ -28,15 +28,15 @@ const collectGarbage = collectGarbageEvery(COLLECT_EVERY);
  * the server acknowledged it, so no byte is copied or allocated on Outbox's
  * side, nor by ssh2 for the request. A chunk read elsewhere (readSource reads
  * a small range at once) goes through ssh2's own copy. `onRead` sees each
- * chunk before it goes (e.g. to hash it). Progress counts bytes the server acknowledged.
- * `finish` queues the requests that follow the writes on this handle (fstat,
- * close) as soon as the last write is queued, not after its answer: SFTP
- * servers process one handle's requests in order, so they share the writes'
- * round trip and still see every byte. Returns what `finish` resolves to
- * once every write succeeded; on failure every write still in flight has
- * settled (or its session closed) before it throws. `start`: where in the remote file the first byte goes.
- * `written` is told the bytes of each chunk handed to ssh2 (default: the
- * garbage collections paced above).
+ * chunk before it goes (e.g. to hash it). Progress counts bytes the server
+ * acknowledged. `finish` queues the requests that follow the writes on this
+ * handle (fstat, close) as soon as the last write is queued, not after its
+ * answer: SFTP servers process one handle's requests in order, so they share
+ * the writes' round trip and still see every byte. Returns what `finish`
+ * resolves to once every write succeeded; on failure every write still in
+ * flight has settled (or its session closed) before it throws. `start`: where
+ * in the remote file the first byte goes. `written` is told the bytes of each
+ * chunk handed to ssh2 (default: the garbage collections paced above).
  */
 export async function writePipelined<T>(
   sftp: SFTPWrapper,
