@@ -26,7 +26,7 @@ import { MemorySecrets } from '../support/memory-secrets';
  * its task fails, the other two deliver and verify, read back with the
  * servers' own clients. After the key is fixed in the profile, Retry runs the
  * failed task alone, in the same job. (Profiles keep their secrets in a
- * memory keychain here: the keychain is tested in profiles.test.ts.)
+ * memory keychain here: the keychain is tested in profiles-keychain.test.ts.)
  */
 
 const suffix = randomBytes(4).toString('hex');
