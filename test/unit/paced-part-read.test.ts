@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { dropIdleBuffers, giveBackBuffer } from '../../main/core/exporters/part-buffers';
 import { preparePart } from '../../main/core/exporters/parts';
 import { sourceReads } from '../../main/core/exporters/source-stream';
 import type { ReadLimit } from '../../main/core/transfer/byte-buckets';
@@ -36,13 +37,15 @@ afterAll(async () => {
 
 it('a paced part read holds the part, in order, and hashes the same bytes', async () => {
   const range = { start: 1000, end: 1000 + PART };
+  // an idle buffer longer than the part, as one left by a larger part of another file
+  const longer = Buffer.alloc(PART + 1024 * 1024);
+  dropIdleBuffers();
+  giveBackBuffer(longer);
   const part = await preparePart(
     sourceReads(source, new AbortController().signal, smallChunks),
     range,
-    {
-      buffer: Buffer.alloc(PART + 4096),
-    },
   );
+  expect(part.data?.buffer === longer.buffer).toBe(true); // (a boolean: a failure would print MiBs)
   const expected = bytes.subarray(range.start, range.end);
   expect(part.length).toBe(PART);
   expect(part.md5.equals(createHash('md5').update(expected).digest())).toBe(true);

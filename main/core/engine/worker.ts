@@ -3,6 +3,7 @@ import { parentPort } from 'node:worker_threads';
 import { OutboxError, toErrorInfo } from '../errors';
 import { asOutboxError } from '../exporters/classify';
 import type { ResumeState, TransferContext } from '../exporters/exporter';
+import { dropIdleBuffers } from '../exporters/part-buffers';
 import { PAUSE_REASON, pausedBy } from '../exporters/pause';
 import { loadExporter, warmExporters, type UploadOperation } from '../exporters/registry';
 import type { ResumeStateOf } from '../exporters/resume-states';
@@ -139,8 +140,12 @@ async function handle(request: TaskRequest): Promise<void> {
     replies.add({ type: 'failed', id: request.id, error: info });
   } finally {
     running.delete(request.id);
-    // Paused and nothing else runs here: its connections are released (resume opens new ones).
-    if (pausedBy(signal) && running.size === 0) void sessions.clear();
+    // Nothing else runs here: no buffers kept for parts to come, and if paused, no
+    // connections either (resume opens new ones).
+    if (running.size === 0) {
+      dropIdleBuffers();
+      if (pausedBy(signal)) void sessions.clear();
+    }
   }
 }
 

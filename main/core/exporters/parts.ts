@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { OutboxError } from '../errors';
 import { withRetry } from '../transfer/retry';
 import type { ByteRange, ProgressSink, TransferContext } from './exporter';
+import { bufferClassOf, giveBackBuffer, reserveBufferBytes, takeBuffer } from './part-buffers';
 import { countSent } from './source-stream';
 
 /**
@@ -74,6 +75,11 @@ export type PreparedPart = {
   body: (progress: ProgressSink) => Readable;
   /** The bytes themselves when they are held in memory (parts up to BUFFERED_PART_LIMIT). */
   data?: Buffer;
+  /**
+   * Gives the memory holding `data` back for other parts (part-buffers.ts). Call it
+   * once the request that sent the part answered, never while one may still read it.
+   */
+  release(): void;
 };
 
 /**
@@ -105,30 +111,42 @@ export type PartSource = Pick<TransferContext, 'read' | 'open'>;
 
 /**
  * Reads a byte range once for its MD5. Parts up to BUFFERED_PART_LIMIT are
- * read straight into `buffer` (a pooled one, at least as long as the range;
- * else a new one) and sent from there; larger ones are read again to send
- * (the source guard fails with FILE_CHANGED if the file changed in between).
+ * read straight into a buffer of the thread's (takeBuffer) and sent from
+ * there, until `release`; larger ones are read again to send (the source
+ * guard fails with FILE_CHANGED if the file changed in between).
  * `onRead` sees every byte read, in order (e.g. for a whole-file hash).
  */
 export async function preparePart(
   source: PartSource,
   range: ByteRange,
-  options: { buffer?: Buffer | undefined; onRead?: ((data: Buffer) => void) | undefined } = {},
+  options: { onRead?: ((data: Buffer) => void) | undefined } = {},
 ): Promise<PreparedPart> {
   const length = range.end - range.start;
   const md5 = createHash('md5');
   if (length <= BUFFERED_PART_LIMIT) {
-    const data = (options.buffer ?? Buffer.allocUnsafeSlow(length)).subarray(0, length);
-    // the buffer is exactly the range: every chunk (several under a bandwidth limit) lands in place
-    for await (const chunk of source.read(range, data)) {
-      md5.update(chunk);
-      options.onRead?.(chunk);
+    const buffer = takeBuffer(length);
+    const data = buffer.subarray(0, length);
+    try {
+      // the buffer is exactly the range: every chunk (several under a bandwidth limit) lands in place
+      for await (const chunk of source.read(range, data)) {
+        md5.update(chunk);
+        options.onRead?.(chunk);
+      }
+    } catch (error) {
+      giveBackBuffer(buffer); // nothing was sent from it
+      throw error;
     }
+    let held = true;
     return {
       length,
       md5: md5.digest(),
       body: (progress) => countSent(sliced(data), progress),
       data,
+      release() {
+        // twice would hand the same memory to two parts
+        if (held) giveBackBuffer(buffer);
+        held = false;
+      },
     };
   }
   // hashed through one reused buffer: the bytes are read again to send
@@ -140,7 +158,34 @@ export async function preparePart(
     length,
     md5: md5.digest(),
     body: (progress) => countSent(source.open(range), progress),
+    release: () => undefined,
   };
+}
+
+/** The part buffer memory a part of `length` bytes holds while it is sent (none when read twice). */
+function heldBy(length: number): number {
+  return length <= BUFFERED_PART_LIMIT ? bufferClassOf(length) : 0;
+}
+
+/**
+ * A whole file as one part: its memory reserved in the thread's limit
+ * (part-buffers.ts) before it is read, sent by `send`, its buffer given back
+ * once `send` succeeded (a failed request may still hold it).
+ */
+export async function sendWholeFile<T>(
+  source: PartSource & Pick<TransferContext, 'signal'>,
+  size: number,
+  send: (part: PreparedPart) => Promise<T>,
+): Promise<T> {
+  const unreserve = await reserveBufferBytes(heldBy(size), source.signal);
+  try {
+    const part = await preparePart(source, { start: 0, end: size });
+    const sent = await send(part);
+    part.release();
+    return sent;
+  } finally {
+    unreserve();
+  }
 }
 
 export type RetractableProgress = ProgressSink & { retract(): void };
@@ -188,11 +233,25 @@ export async function sendParts<T>(
   send: SendPart<T>,
   options: { onRead?: (data: Buffer) => void; stored?: StoredPart<T> } = {},
 ): Promise<{ results: T[]; md5s: Buffer[]; reusedBytes: number }> {
-  // Part buffers are reused: at most `concurrency` parts are held (in flight or being read).
-  const buffers: Buffer[] = [];
-  const buffered = plan.partSize <= BUFFERED_PART_LIMIT;
-  const acquire = () =>
-    buffered ? (buffers.pop() ?? Buffer.allocUnsafeSlow(plan.partSize)) : undefined;
+  // At most `concurrency` parts are held (in flight or being read): reserved before the first.
+  const unreserve = await reserveBufferBytes(
+    Math.min(plan.concurrency, plan.partCount) * heldBy(plan.partSize),
+    context.signal,
+  );
+  try {
+    return await sendPartsReserved(plan, size, context, send, options);
+  } finally {
+    unreserve();
+  }
+}
+
+async function sendPartsReserved<T>(
+  plan: PartPlan,
+  size: number,
+  context: PartSource & Pick<TransferContext, 'progress' | 'signal' | 'policy'>,
+  send: SendPart<T>,
+  options: { onRead?: (data: Buffer) => void; stored?: StoredPart<T> },
+): Promise<{ results: T[]; md5s: Buffer[]; reusedBytes: number }> {
   let reusedBytes = 0;
   const stop = new AbortController();
   const signal = AbortSignal.any([context.signal, stop.signal]);
@@ -202,12 +261,7 @@ export async function sendParts<T>(
   let failure: { error: unknown } | undefined;
   try {
     for (let index = 0; index < plan.partCount && !signal.aborted; index++) {
-      const buffer = acquire();
-      const release = () => {
-        if (buffer) buffers.push(buffer);
-      };
       const part = await preparePart(context, rangeOf(plan, size, index), {
-        buffer,
         onRead: options.onRead,
       });
       md5s[index] = part.md5;
@@ -216,7 +270,7 @@ export async function sendParts<T>(
         results[index] = reused;
         reusedBytes += part.length;
         context.progress.add(part.length);
-        release();
+        part.release();
         continue;
       }
       const progress = retractableProgress(context.progress);
@@ -230,11 +284,14 @@ export async function sendParts<T>(
           }
         },
         { signal, policy: context.policy.retry },
-      ).then(release, (error: unknown) => {
-        // not released: a request that failed may still hold its body
-        failure ??= { error };
-        stop.abort();
-      });
+      ).then(
+        () => part.release(),
+        (error: unknown) => {
+          // not released: a request that failed may still hold its body
+          failure ??= { error };
+          stop.abort();
+        },
+      );
       running.add(sending);
       void sending.finally(() => running.delete(sending));
       while (running.size >= plan.concurrency) await Promise.race(running);

@@ -11,7 +11,7 @@ import { contentTypeOf } from '../../http/http-headers';
 import type { TaskOf } from '../../tasks/operations';
 import type { Exporter, ShareLinkExpiry, TransferContext } from '../exporter';
 import { verify } from '../integrity';
-import { preparePart, wholeBody } from '../parts';
+import { sendWholeFile, wholeBody } from '../parts';
 import { storedName, withShareLink } from '../share-link';
 import { storedFile } from '../stored-file';
 import { planBlocks, stageBlocks } from './blocks';
@@ -41,16 +41,17 @@ async function putWhole(
   metadata: Record<string, string> | undefined,
   context: TransferContext,
 ): Promise<{ md5: Buffer; answered: string | undefined }> {
-  const part = await preparePart(context, { start: 0, end: size });
-  const whole = wholeBody(part);
-  const answer = await blob.upload(whole ?? part.body(context.progress), part.length, {
-    blobHTTPHeaders: { ...headers, blobContentMD5: part.md5 },
-    ...(metadata ? { metadata } : {}),
-    abortSignal: context.signal,
+  return sendWholeFile(context, size, async (part) => {
+    const whole = wholeBody(part);
+    const answer = await blob.upload(whole ?? part.body(context.progress), part.length, {
+      blobHTTPHeaders: { ...headers, blobContentMD5: part.md5 },
+      ...(metadata ? { metadata } : {}),
+      abortSignal: context.signal,
+    });
+    if (whole) context.progress.add(part.length);
+    const answered = answer.contentMD5 ? Buffer.from(answer.contentMD5).toString('hex') : undefined;
+    return { md5: part.md5, answered };
   });
-  if (whole) context.progress.add(part.length);
-  const answered = answer.contentMD5 ? Buffer.from(answer.contentMD5).toString('hex') : undefined;
-  return { md5: part.md5, answered };
 }
 
 /** A read-only service SAS for one blob, signed with the account key. */

@@ -17,7 +17,7 @@ import { describeDestination, objectUrl, s3Client, s3PutObject } from './client'
 import { s3Error, type S3ErrorScope } from './errors';
 import { uploadMultipart, type MultipartTarget } from './multipart';
 import { objectOptions, optionalFeaturesOf } from './object-options';
-import { planParts, preparePart, type PartLimits } from '../parts';
+import { planParts, sendWholeFile, type PartLimits } from '../parts';
 import type { PutObject } from './put-object';
 import { storedName, withShareLink } from '../share-link';
 import { storedFile, type VerifiedBy } from '../stored-file';
@@ -33,23 +33,24 @@ const S3_LIMITS: PartLimits = { service: 'S3', maxParts: 10_000, maxPartSize: 5 
 type Verification = Extract<VerifiedBy, 'md5' | 'content-md5'>;
 
 /** One PUT with Content-MD5; returns the MD5 of what was sent and the ETag the server answered. */
-async function putSingle(
+function putSingle(
   target: MultipartTarget,
   put: PutObject,
   size: number,
   context: TransferContext,
 ) {
-  const part = await preparePart(context, { start: 0, end: size });
-  const answer = await put(
-    target.key,
-    target.options,
-    part,
-    context.progress,
-    context.signal,
-  ).catch((error: unknown) => {
-    throw s3Error(error, target.scope);
+  return sendWholeFile(context, size, async (part) => {
+    const answer = await put(
+      target.key,
+      target.options,
+      part,
+      context.progress,
+      context.signal,
+    ).catch((error: unknown) => {
+      throw s3Error(error, target.scope);
+    });
+    return { md5: part.md5, etag: answer.etag };
   });
-  return { md5: part.md5, etag: answer.etag };
 }
 
 function etagIsNoMd5(head: HeadObjectCommandOutput): boolean {

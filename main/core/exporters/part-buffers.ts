@@ -1,0 +1,128 @@
+/**
+ * The buffers that parts and whole files are read into while they are sent
+ * (parts.ts), reused across every file of an exporter thread. A new buffer
+ * per file is memory the kernel faults in page by page, and once dead it
+ * waits for V8's next collection: 256 files of 4 MiB to S3 (32 in flight)
+ * peaked at ~450 MiB, most of it dead buffers (BENCHMARKS.md).
+ *
+ * A buffer is taken for at least the size asked for, rounded up to a class
+ * (a power of two up to 1 MiB, whole MiB above), and given back once the
+ * request that sent it is over; one idle buffer of a class up to twice the
+ * size asked for serves it too. Idle buffers are kept up to IDLE_LIMIT bytes
+ * and dropped when the thread has nothing to send (`dropIdleBuffers`).
+ *
+ * Before a file's first buffer, its upload reserves what it will hold at
+ * most (`reserveBufferBytes`): the files of a thread hold HELD_LIMIT at once,
+ * however many are in flight (32 files of 4 MiB would hold 128 MiB, 32 large
+ * files of 4 parts of 8 MiB 1 GiB). A file that needs more runs alone.
+ */
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+const SMALLEST = 4 * KiB;
+/** Idle buffers kept for the next parts; more are left to the garbage collector. */
+export const IDLE_LIMIT = 64 * MiB;
+/** What the files of one exporter thread may hold in part buffers at once. */
+export const HELD_LIMIT = 64 * MiB;
+
+const idle = new Map<number, Buffer[]>();
+let idleBytes = 0;
+
+/** The size of buffer a part of `size` bytes is read into. */
+export function bufferClassOf(size: number): number {
+  if (size > MiB) return Math.ceil(size / MiB) * MiB;
+  let size2 = SMALLEST;
+  while (size2 < size) size2 *= 2;
+  return size2;
+}
+
+/** The classes an idle buffer may be of to serve `wanted`: its own, up to twice it. */
+function* servingClasses(wanted: number): Generator<number> {
+  const step = wanted > MiB ? MiB : undefined;
+  for (let size = wanted; size <= 2 * wanted; size = step ? size + step : size * 2) yield size;
+}
+
+/** A buffer of at least `size` bytes (uninitialised): an idle one if one fits, else a new one. */
+export function takeBuffer(size: number): Buffer {
+  const wanted = bufferClassOf(size);
+  for (const size2 of servingClasses(wanted)) {
+    const buffer = idle.get(size2)?.pop();
+    if (buffer) {
+      idleBytes -= buffer.length;
+      return buffer;
+    }
+  }
+  return Buffer.allocUnsafeSlow(wanted);
+}
+
+/**
+ * Gives back a buffer from `takeBuffer` once nothing reads from it any more
+ * (the request that sent it answered). A buffer whose request failed may still
+ * be in a socket's queue: it is not given back.
+ */
+export function giveBackBuffer(buffer: Buffer): void {
+  if (idleBytes + buffer.length > IDLE_LIMIT) return;
+  const list = idle.get(buffer.length);
+  if (list) list.push(buffer);
+  else idle.set(buffer.length, [buffer]);
+  idleBytes += buffer.length;
+}
+
+/** Lets every idle buffer go (the thread has nothing to send); their memory goes at the next collection. */
+export function dropIdleBuffers(): void {
+  idle.clear();
+  idleBytes = 0;
+}
+
+let reserved = 0;
+/** Reservations waiting for room, first come first served (a large one is not passed over). */
+const queue: { bytes: number; grant: () => void }[] = [];
+
+function fits(bytes: number): boolean {
+  return reserved === 0 || reserved + bytes <= HELD_LIMIT;
+}
+
+/** Grants the waiting reservations at the head of the queue that fit now. */
+function grantWaiting(): void {
+  while (queue.length > 0 && fits(queue[0]!.bytes)) queue.shift()!.grant();
+}
+
+/**
+ * Reserves `bytes` for one file's upload once they fit in HELD_LIMIT (at once
+ * if nothing is reserved: a file larger than the limit runs alone), after the
+ * reservations that waited before it, and returns the function that gives them
+ * back (once; later calls do nothing). Rejects with the signal's reason if it
+ * is aborted while waiting. Hand-written: a few lines, where a semaphore
+ * library (async-mutex) has no way for one waiter to give up.
+ */
+export async function reserveBufferBytes(bytes: number, signal?: AbortSignal): Promise<() => void> {
+  signal?.throwIfAborted();
+  if (queue.length > 0 || !fits(bytes)) {
+    await new Promise<void>((resolve, reject) => {
+      const waiter = {
+        bytes,
+        grant: () => {
+          signal?.removeEventListener('abort', abandon);
+          reserved += bytes;
+          resolve();
+        },
+      };
+      const abandon = () => {
+        queue.splice(queue.indexOf(waiter), 1);
+        grantWaiting(); // those behind it may fit
+        reject(signal?.reason);
+      };
+      signal?.addEventListener('abort', abandon, { once: true });
+      queue.push(waiter);
+    });
+  } else {
+    reserved += bytes;
+  }
+  let held = true;
+  return () => {
+    if (!held) return;
+    held = false;
+    reserved -= bytes;
+    grantWaiting();
+  };
+}
