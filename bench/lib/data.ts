@@ -13,6 +13,9 @@ export type Sizes = {
   /** The scale lines' folder (20,000 × 16 KiB in full mode). */
   scaleCount: number;
   scaleBytes: number;
+  /** A folder of photos: medium files, each sent in one request (256 × 4 MiB in full mode). */
+  mediumCount: number;
+  mediumBytes: number;
   /** The ZIP line's folder (1,000 × 1 MiB in full mode). */
   zipCount: number;
   zipBytes: number;
@@ -25,6 +28,7 @@ export type Dataset = {
   big: string;
   small: string;
   scale: string;
+  medium: string;
   zip: string;
   huge: string;
   /** A 1 MiB file: the baseline RSS of an export that moves (almost) nothing. */
@@ -48,6 +52,7 @@ export async function prepareData(
     big: join(dir, 'big.bin'),
     small: join(dir, 'small'),
     scale: join(dir, 'scale'),
+    medium: join(dir, 'medium'),
     zip: join(dir, 'zip'),
     huge: join(dir, 'huge.bin'),
     tiny: join(dir, 'tiny.bin'),
@@ -61,6 +66,9 @@ export async function prepareData(
   );
   await once(log, dir, 'scale', `${sizes.scaleCount}x${sizes.scaleBytes}`, () =>
     writeFolder(data.scale, sizes.scaleCount, sizes.scaleBytes),
+  );
+  await once(log, dir, 'medium', `${sizes.mediumCount}x${sizes.mediumBytes}`, () =>
+    writeFolder(data.medium, sizes.mediumCount, sizes.mediumBytes),
   );
   await once(log, dir, 'zip', `${sizes.zipCount}x${sizes.zipBytes}`, () =>
     writeFolder(data.zip, sizes.zipCount, sizes.zipBytes),

@@ -118,6 +118,11 @@ export async function s3Lines(ctx: BenchContext, server: Server): Promise<Line[]
     ...(server.scale
       ? [
           {
+            id: `s3-${s3.name}-medium`,
+            what: describeSize(sizes.mediumBytes, sizes.mediumCount),
+            source: ctx.data.medium,
+          },
+          {
             id: `s3-${s3.name}-scale`,
             what: describeSize(sizes.scaleBytes, sizes.scaleCount),
             source: ctx.data.scale,
