@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../support/engine';
+import { secretsOnDisk } from '../support/secret-scan';
 
 /**
  * When the keychain is locked, missing or refuses, Outbox says what to do and
@@ -87,11 +88,7 @@ async function collect(out: string, steps: [string, string][]): Promise<Record<s
 }
 
 async function expectNoSecretIn(dir: string): Promise<void> {
-  const entries = await fs.readdir(dir, { withFileTypes: true, recursive: true });
-  for (const entry of entries.filter((e) => e.isFile())) {
-    const text = await fs.readFile(join(entry.parentPath, entry.name), 'latin1');
-    expect(text, join(entry.parentPath, entry.name)).not.toContain(SECRET);
-  }
+  expect((await secretsOnDisk(dir, [SECRET])).leaks).toEqual([]);
 }
 
 function expectOneLine(step: Step | undefined, message: RegExp): void {

@@ -14,6 +14,7 @@ import type { JobRecord, TaskRecord } from '../../main/core/transfer/records';
 import { openTestEngine, sha256, tempDir } from './engine';
 import { startFaultProxy, type FaultPolicy, type FaultProxy } from './fault-proxy';
 import { emptyBucket } from './mid-upload';
+import { secretsOnDisk } from './secret-scan';
 import { AZURITE, KEYSTONE, RGW, SFTP, SWIFT_S3, assertServerUp, type S3Endpoint } from './servers';
 
 /**
@@ -194,18 +195,9 @@ export function useFaultHarness(): FaultHarness {
     describe('secrets after the fault tests', () => {
       it('appear nowhere in the data directory, the job records or the console output', async () => {
         const found: string[] = [];
-        async function scan(root: string): Promise<void> {
-          const entries = await fs.readdir(root, { withFileTypes: true }).catch(() => []);
-          for (const entry of entries) {
-            const path = join(root, entry.name);
-            if (entry.isDirectory()) await scan(path);
-            else if (entry.isFile()) {
-              const text = await fs.readFile(path, 'latin1');
-              for (const secret of secrets) if (text.includes(secret)) found.push(`${path}`);
-            }
-          }
+        for (const root of [home, ...otherHomes]) {
+          found.push(...(await secretsOnDisk(root, secrets)).leaks);
         }
-        for (const root of [home, ...otherHomes]) await scan(root);
         // Every task record and its messages, as the API would show them.
         const jobs = JSON.stringify([...(await engine.list()), ...otherJobs]);
         for (const secret of secrets) expect(jobs.includes(secret)).toBe(false);

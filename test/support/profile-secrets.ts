@@ -12,6 +12,7 @@ import { afterAll, beforeAll, expect } from 'vitest';
 import { tempDir } from './engine';
 import { assertKeyringUp, secretToolItems } from './keyring';
 import { outboxCommand } from './profile-cli';
+import { secretsOnDisk } from './secret-scan';
 import { assertServerUp, servers } from './servers';
 
 /**
@@ -123,11 +124,6 @@ export async function itemsOf(id: string): Promise<Record<string, string>> {
   return items;
 }
 
-async function filesUnder(dir: string): Promise<string[]> {
-  const entries = await fs.readdir(dir, { withFileTypes: true, recursive: true });
-  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
-}
-
 /**
  * The last test of each profile test file: no secret value in the data directories
  * (`homes`) or in anything captured. `outputsOver` is how many captured outputs the
@@ -141,12 +137,9 @@ export async function expectNoSecretLeft(
   expect(values.length).toBeGreaterThan(5);
   const leaks: string[] = [];
   for (const dir of homes) {
-    const found = await filesUnder(dir);
-    expect(found.length).toBeGreaterThan(0);
-    for (const file of found) {
-      const text = await fs.readFile(file, 'latin1');
-      for (const value of values) if (text.includes(value)) leaks.push(`${file}: ${value}`);
-    }
+    const { files, leaks: found } = await secretsOnDisk(dir, values);
+    expect(files).toBeGreaterThan(0);
+    leaks.push(...found);
   }
   for (const output of captured) {
     for (const value of values) if (output.includes(value)) leaks.push(`output: ${value}`);

@@ -6,6 +6,7 @@ import { assertBuilt, outbox, spawnOutbox, until, type CliResult } from './cli';
 import { makeFile, sha256File, tempDir } from './engine';
 import type { FaultProxy } from './fault-proxy';
 import { FILE_SIZE, proxyPool, STALL_AT, type ResumedFile } from './mid-upload';
+import { secretsOnDisk } from './secret-scan';
 import { AZURITE, KEYSTONE, RGW, SFTP } from './servers';
 
 /**
@@ -180,18 +181,8 @@ export function useResumeHarness(): ResumeHarness {
       it('appear nowhere in the data directories (partial-upload records included) or the output', async () => {
         const secrets = [RGW.secretAccessKey, AZURITE.key, SFTP.password, KEYSTONE.password];
         const found: string[] = [];
-        async function scan(root: string): Promise<void> {
-          for (const entry of await fs.readdir(root, { withFileTypes: true })) {
-            const path = join(root, entry.name);
-            if (entry.isDirectory()) await scan(path);
-            else if (entry.isFile()) {
-              const text = await fs.readFile(path, 'latin1');
-              for (const secret of secrets) if (text.includes(secret)) found.push(path);
-            }
-          }
-        }
         expect(homes.length).toBeGreaterThanOrEqual(atLeast);
-        for (const home of homes) await scan(home);
+        for (const home of homes) found.push(...(await secretsOnDisk(home, secrets)).leaks);
         expect(found).toEqual([]);
         expect(printed).toContain('resumed_bytes'); // the scan saw real output
         for (const secret of secrets) expect(printed.includes(secret)).toBe(false);

@@ -31,28 +31,29 @@ let idleBytes = 0;
 /** The size of buffer a part of `size` bytes is read into. */
 export function bufferClassOf(size: number): number {
   if (size > MiB) return Math.ceil(size / MiB) * MiB;
-  let size2 = SMALLEST;
-  while (size2 < size) size2 *= 2;
-  return size2;
+  let power = SMALLEST;
+  while (power < size) power *= 2;
+  return power;
 }
 
-/** The classes an idle buffer may be of to serve `wanted`: its own, up to twice it. */
-function* servingClasses(wanted: number): Generator<number> {
-  const step = wanted > MiB ? MiB : undefined;
-  for (let size = wanted; size <= 2 * wanted; size = step ? size + step : size * 2) yield size;
+/** The smallest class of idle buffer that serves a part of class `wanted`: its own, up to twice it. */
+function idleClassFor(wanted: number): number | undefined {
+  let best: number | undefined;
+  for (const [length, list] of idle) {
+    const serves = list.length > 0 && length >= wanted && length <= 2 * wanted;
+    if (serves && (best === undefined || length < best)) best = length;
+  }
+  return best;
 }
 
-/** A buffer of at least `size` bytes (uninitialised): an idle one if one fits, else a new one. */
+/** A buffer of at least `size` bytes (uninitialised): an idle one if one serves, else a new one. */
 export function takeBuffer(size: number): Buffer {
   const wanted = bufferClassOf(size);
-  for (const size2 of servingClasses(wanted)) {
-    const buffer = idle.get(size2)?.pop();
-    if (buffer) {
-      idleBytes -= buffer.length;
-      return buffer;
-    }
-  }
-  return Buffer.allocUnsafeSlow(wanted);
+  const found = idleClassFor(wanted);
+  const buffer = found === undefined ? undefined : idle.get(found)?.pop();
+  if (!buffer) return Buffer.allocUnsafeSlow(wanted);
+  idleBytes -= buffer.length;
+  return buffer;
 }
 
 /**

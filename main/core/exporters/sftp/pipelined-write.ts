@@ -13,8 +13,8 @@ export const SFTP_IN_FLIGHT = 32;
  * ssh2 copies each write into its packets and leaves the copies to the
  * garbage collector: collections paced by the bytes written keep the dead
  * copies to a few MiB (a 4 GiB upload's peak RSS: ~165 → ~143 MiB when ssh2
- * still copied each write twice, see BENCHMARKS.md). One pacing for all of a worker's uploads: their copies pile
- * up together.
+ * still copied each write twice, see BENCHMARKS.md). One pacing for all of a
+ * worker's uploads: their copies pile up together.
  */
 export const COLLECT_EVERY = { minor: 8 * 1024 * 1024, major: 128 * 1024 * 1024 };
 const collectGarbage = collectGarbageEvery(COLLECT_EVERY);
