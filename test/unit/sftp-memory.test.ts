@@ -5,6 +5,11 @@ import { describe, expect, it } from 'vitest';
 import { collectGarbageEvery, type GarbageKind } from '../../main/core/exporters/collect-garbage';
 import type { ReadInto } from '../../main/core/exporters/exporter';
 import {
+  HELD_LIMIT,
+  dropIdleBuffers,
+  reserveBufferBytes,
+} from '../../main/core/exporters/part-buffers';
+import {
   SFTP_CHUNK,
   SFTP_IN_FLIGHT,
   writePipelined,
@@ -38,6 +43,18 @@ function fakeSftp() {
   };
   return { sftp: sftp as unknown as SFTPWrapper, stored, seen };
 }
+
+/** A server that answers WRITEs only when told to (`answerAll`), all alike: none while a small file is read. */
+function answeringWhenTold(error?: Error) {
+  const waiting: ((error?: Error) => void)[] = [];
+  const sftp = {
+    write: (...args: unknown[]) => waiting.push(args[5] as (error?: Error) => void),
+  } as unknown as SFTPWrapper;
+  const answerAll = () => setImmediate(() => waiting.splice(0).forEach((done) => done(error)));
+  return { sftp, answerAll };
+}
+
+const noProgress = { add: () => undefined };
 
 /** A source of `size` bytes read in chunks into the buffers `into` gives, noting the memory of each. */
 function source(size: number, buffers: Set<ArrayBufferLike>) {
@@ -81,6 +98,63 @@ describe('SFTP upload memory', () => {
     expect(seen.maxBytesInFlight).toBeLessThanOrEqual(SFTP_IN_FLIGHT * SFTP_CHUNK);
     // a read buffer holds one write: the writes in flight, plus the one being read
     expect(buffers.size).toBeLessThanOrEqual(SFTP_IN_FLIGHT + 1);
+  });
+
+  it("reads into the thread's part buffers: the next file reuses them, and a failed write's is not reused", async () => {
+    dropIdleBuffers();
+    const size = 4 * MiB; // 17 writes, all in flight at once: each file reads into 17 buffers
+    const send = async (error?: Error) => {
+      const buffers = new Set<ArrayBufferLike>();
+      const { sftp, answerAll } = answeringWhenTold(error);
+      const finish = async () => answerAll();
+      const sending = writePipelined(
+        sftp,
+        Buffer.from('h'),
+        source(size, buffers).read,
+        noProgress,
+        finish,
+        {
+          bytes: size,
+        },
+      );
+      return {
+        buffers,
+        sent: await sending.then(
+          () => 'sent',
+          (e: Error) => e.message,
+        ),
+      };
+    };
+    const first = await send();
+    expect(first.sent).toBe('sent');
+    expect(first.buffers.size).toBe(Math.ceil(size / SFTP_CHUNK));
+    const second = await send();
+    expect([...second.buffers].filter((buffer) => first.buffers.has(buffer))).toHaveLength(
+      first.buffers.size,
+    );
+    // every write of the third file fails: none of its buffers goes back
+    const third = await send(new Error('Failure'));
+    expect(third.sent).toBe('Failure');
+    const fourth = await send();
+    expect([...fourth.buffers].filter((buffer) => third.buffers.has(buffer))).toHaveLength(0);
+  });
+
+  it("holds a file's buffers in the thread's limit: a file waits while the limit is taken", async () => {
+    const unreserve = await reserveBufferBytes(HELD_LIMIT);
+    let sent = false;
+    const sending = writePipelined(
+      fakeSftp().sftp,
+      Buffer.from('handle'),
+      source(MiB, new Set()).read,
+      noProgress,
+      async () => (sent = true),
+      { bytes: MiB },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(sent).toBe(false);
+    unreserve();
+    await sending;
+    expect(sent).toBe(true);
   });
 
   it('paces the garbage collections by the bytes written to ssh2', () => {

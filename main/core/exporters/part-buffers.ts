@@ -1,6 +1,7 @@
 /**
  * The buffers that parts and whole files are read into while they are sent
- * (parts.ts), reused across every file of an exporter thread. A new buffer
+ * (parts.ts), and SFTP write requests (sftp/pipelined-write.ts), reused across
+ * every file of an exporter thread. A new buffer
  * per file is memory the kernel faults in page by page, and once dead it
  * waits for V8's next collection: 256 files of 4 MiB to S3 (32 in flight)
  * peaked at ~450 MiB, most of it dead buffers (BENCHMARKS.md).

@@ -17,6 +17,11 @@ const READ_CHUNK = 1024 * 1024;
  */
 const BLOCKING_READ_LIMIT = 512 * 1024;
 
+/** Whether readSource reads a range of `length` bytes at once, into a buffer of its own (not `into`'s). */
+export function readsAtOnce(length: number): boolean {
+  return length <= BLOCKING_READ_LIMIT;
+}
+
 /**
  * Reads a source file (or a range) straight into buffers and refuses to pass
  * off a changed file as the original: the range must be there to the last
@@ -44,7 +49,7 @@ export async function* readSource(
     return;
   }
   const single = typeof into === 'function' ? undefined : into;
-  if (end - start <= BLOCKING_READ_LIMIT && (!single || single.length >= end - start)) {
+  if (readsAtOnce(end - start) && (!single || single.length >= end - start)) {
     const turn = limit?.take(end - start, signal);
     if (turn) await turn;
     signal?.throwIfAborted();

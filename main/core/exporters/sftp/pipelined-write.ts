@@ -2,6 +2,8 @@ import type { SFTPWrapper } from 'ssh2';
 import type { ProgressSink } from '../exporter';
 import type { ReadInto } from '../exporter';
 import { collectGarbageEvery } from '../collect-garbage';
+import { bufferClassOf, giveBackBuffer, reserveBufferBytes, takeBuffer } from '../part-buffers';
+import { readsAtOnce } from '../source-stream';
 import { requestHeaderLength, writeInPlace } from './in-place-write';
 import { batchWrites, closedSignalOf } from './sftp-session';
 
@@ -23,20 +25,24 @@ const collectGarbage = collectGarbageEvery(COLLECT_EVERY);
  * Writes a file's bytes to an open remote handle the way fastPut does — many
  * WRITE requests in flight, each a full chunk — but from the engine's checked
  * reads, so change detection sits in the path. `read` reads the range to send
- * into the buffers it is given, one chunk each: a small pool, each buffer laid
- * out as the WRITE request that sends it (in-place-write.ts) and reused once
- * the server acknowledged it, so no byte is copied or allocated on Outbox's
- * side, nor by ssh2 for the request. A chunk read elsewhere (readSource reads
- * a small range at once) goes through ssh2's own copy. `onRead` sees each
- * chunk before it goes (e.g. to hash it). Progress counts bytes the server
- * acknowledged. `finish` queues the requests that follow the writes on this
- * handle (fstat, close) as soon as the last write is queued, not after its
- * answer: SFTP servers process one handle's requests in order, so they share
- * the writes' round trip and still see every byte. Returns what `finish`
- * resolves to once every write succeeded; on failure every write still in
- * flight has settled (or its session closed) before it throws. `start`: where
- * in the remote file the first byte goes. `written` is told the bytes of each
- * chunk handed to ssh2 (default: the garbage collections paced above).
+ * into the buffers it is given, one chunk each, each buffer laid out as the
+ * WRITE request that sends it (in-place-write.ts) and reused once the server
+ * acknowledged it, so no byte is copied or allocated on Outbox's side, nor by
+ * ssh2 for the request. The buffers come from the thread's part buffers
+ * (part-buffers.ts): `bytes` (what `read` yields) reserves the most this file
+ * holds at once, SFTP_IN_FLIGHT + 1 of them, within the thread's limit, and
+ * they go back for the next file once every write succeeded. A chunk read
+ * elsewhere (readSource reads a small range at once) goes through ssh2's own
+ * copy. `onRead` sees each chunk before it goes (e.g. to hash it). Progress
+ * counts bytes the server acknowledged. `finish` queues the requests that
+ * follow the writes on this handle (fstat, close) as soon as the last write is
+ * queued, not after its answer: SFTP servers process one handle's requests in
+ * order, so they share the writes' round trip and still see every byte. Returns
+ * what `finish` resolves to once every write succeeded; on failure every write
+ * still in flight has settled (or its session closed) before it throws.
+ * `start`: where in the remote file the first byte goes. `written` is told the
+ * bytes of each chunk handed to ssh2 (default: the garbage collections paced
+ * above). `signal` stops the wait for room in the thread's limit (a cancel).
  */
 export async function writePipelined<T>(
   sftp: SFTPWrapper,
@@ -46,10 +52,19 @@ export async function writePipelined<T>(
   finish: () => Promise<T>,
   options: {
     start?: number;
+    bytes?: number;
+    signal?: AbortSignal;
     onRead?: (chunk: Buffer) => void;
     written?: (bytes: number) => void;
   } = {},
 ): Promise<T> {
+  const headerLength = requestHeaderLength(handle);
+  const requestClass = bufferClassOf(headerLength + SFTP_CHUNK);
+  const { bytes = 0 } = options;
+  const held = readsAtOnce(bytes)
+    ? 0
+    : Math.min(SFTP_IN_FLIGHT + 1, Math.ceil(bytes / SFTP_CHUNK)) * requestClass;
+  const unreserve = held > 0 ? await reserveBufferBytes(held, options.signal) : () => undefined;
   const written = options.written ?? collectGarbage;
   let position = options.start ?? 0;
   let inFlight = 0;
@@ -57,13 +72,14 @@ export async function writePipelined<T>(
   let finished: Promise<T> | undefined;
   let wake: (() => void) | undefined;
   const settled = () => new Promise<void>((resolve) => (wake = resolve));
-  const headerLength = requestHeaderLength(handle);
   const free: Buffer<ArrayBuffer>[] = [];
+  let ended = false; // the buffers went back: one answered later (a closed session) is not reused
   let taken: Buffer<ArrayBuffer> | undefined;
   // readSource asks for one buffer per chunk, just before reading that chunk: the data's part of a request.
   const take = () =>
-    (taken = free.pop() ?? Buffer.allocUnsafeSlow(headerLength + SFTP_CHUNK)).subarray(
+    (taken = free.pop() ?? (takeBuffer(requestClass) as Buffer<ArrayBuffer>)).subarray(
       headerLength,
+      headerLength + SFTP_CHUNK,
     );
 
   // A write made after its channel ended is never answered: a closed session ends the wait.
@@ -79,7 +95,7 @@ export async function writePipelined<T>(
 
   const send = (
     chunk: Buffer,
-    owner: { buffer: Buffer<ArrayBuffer> | undefined; pending: number },
+    owner: { buffer: Buffer<ArrayBuffer> | undefined; pending: number; failed: boolean },
   ) => {
     batchWrites(sftp);
     const request = owner.buffer;
@@ -95,9 +111,12 @@ export async function writePipelined<T>(
       owner.pending++;
       const acknowledged = (error: Error | null | undefined) => {
         inFlight--;
-        if (--owner.pending === 0 && request) free.push(request);
-        if (error) failure ??= error;
-        else progress.add(length);
+        if (error) {
+          failure ??= error;
+          owner.failed = true;
+        } else progress.add(length);
+        // a failed write may still be queued on its socket: its buffer is not reused
+        if (--owner.pending === 0 && request && !owner.failed && !ended) free.push(request);
         const resume = wake;
         wake = undefined;
         resume?.();
@@ -118,7 +137,7 @@ export async function writePipelined<T>(
 
   try {
     for await (const chunk of read(take)) {
-      const owner = { buffer: taken, pending: 0 };
+      const owner = { buffer: taken, pending: 0, failed: false };
       taken = undefined;
       options.onRead?.(chunk);
       const writes = Math.ceil(chunk.length / SFTP_CHUNK);
@@ -130,6 +149,9 @@ export async function writePipelined<T>(
   } finally {
     while (inFlight > 0 && !closed.aborted) await settled();
     closed.removeEventListener('abort', onClosed);
+    ended = true;
+    for (const buffer of free) giveBackBuffer(buffer);
+    unreserve();
   }
   if (failure !== undefined) {
     finished?.catch(() => undefined); // the write's failure is the one to report

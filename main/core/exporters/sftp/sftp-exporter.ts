@@ -255,7 +255,12 @@ async function writeFile(
           close(sftp, open),
         ]);
       },
-      { start: offset, onRead: (chunk) => hash.update(chunk) },
+      {
+        start: offset,
+        bytes: source.size - offset,
+        signal: context.signal,
+        onRead: (chunk) => hash.update(chunk),
+      },
     );
     if (written.status === 'rejected') throw written.reason;
     if (closed.status === 'rejected') throw closed.reason;
