@@ -4,13 +4,10 @@ import type { SFTPWrapper } from 'ssh2';
 import { describe, expect, it } from 'vitest';
 import { collectGarbageEvery, type GarbageKind } from '../../main/core/exporters/collect-garbage';
 import type { ReadInto } from '../../main/core/exporters/exporter';
-import {
-  HELD_LIMIT,
-  dropIdleBuffers,
-  reserveBufferBytes,
-} from '../../main/core/exporters/part-buffers';
+import { dropIdleBuffers } from '../../main/core/exporters/part-buffers';
 import {
   SFTP_CHUNK,
+  SFTP_HELD_LIMIT,
   SFTP_IN_FLIGHT,
   writePipelined,
 } from '../../main/core/exporters/sftp/pipelined-write';
@@ -48,13 +45,31 @@ function fakeSftp() {
 function answeringWhenTold(error?: Error) {
   const waiting: ((error?: Error) => void)[] = [];
   const sftp = {
-    write: (...args: unknown[]) => waiting.push(args[5] as (error?: Error) => void),
+    write: (...args: unknown[]) => {
+      written++;
+      waiting.push(args[5] as (error?: Error) => void);
+    },
   } as unknown as SFTPWrapper;
+  let written = 0;
   const answerAll = () => setImmediate(() => waiting.splice(0).forEach((done) => done(error)));
-  return { sftp, answerAll };
+  return { sftp, answerAll, written: () => written };
 }
 
 const noProgress = { add: () => undefined };
+
+type Server = ReturnType<typeof answeringWhenTold>;
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+/** Answers `server`'s writes as they come until `sending` settles. */
+async function answerUntil(server: Server, sending: Promise<unknown>): Promise<void> {
+  let settled = false;
+  void sending.finally(() => (settled = true));
+  while (!settled) {
+    server.answerAll();
+    await tick();
+  }
+  await sending;
+}
 
 /** A source of `size` bytes read in chunks into the buffers `into` gives, noting the memory of each. */
 function source(size: number, buffers: Set<ArrayBufferLike>) {
@@ -139,22 +154,29 @@ describe('SFTP upload memory', () => {
     expect([...fourth.buffers].filter((buffer) => third.buffers.has(buffer))).toHaveLength(0);
   });
 
-  it("holds a file's buffers in the thread's limit: a file waits while the limit is taken", async () => {
-    const unreserve = await reserveBufferBytes(HELD_LIMIT);
-    let sent = false;
-    const sending = writePipelined(
-      fakeSftp().sftp,
-      Buffer.from('handle'),
-      source(MiB, new Set()).read,
-      noProgress,
-      async () => (sent = true),
-      { bytes: MiB },
+  it("holds a thread's SFTP write requests within SFTP_HELD_LIMIT: a third large file waits for room", async () => {
+    const size = 16 * MiB; // more writes than SFTP_IN_FLIGHT: each file reserves SFTP_IN_FLIGHT + 1 requests
+    expect(3 * (SFTP_IN_FLIGHT + 1) * SFTP_CHUNK).toBeGreaterThan(SFTP_HELD_LIMIT);
+    const servers = [0, 1, 2].map(() => answeringWhenTold());
+    const sending = servers.map(({ sftp }) =>
+      writePipelined(
+        sftp,
+        Buffer.from('h'),
+        source(size, new Set()).read,
+        noProgress,
+        async () => 'done',
+        {
+          bytes: size,
+        },
+      ),
     );
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(sent).toBe(false);
-    unreserve();
-    await sending;
-    expect(sent).toBe(true);
+    const [first, second, third] = servers as [Server, Server, Server];
+    while (first.written() < SFTP_IN_FLIGHT || second.written() < SFTP_IN_FLIGHT) await tick();
+    expect(third.written()).toBe(0);
+    await answerUntil(first, sending[0]!);
+    await answerUntil(third, sending[2]!); // room again: the third runs
+    await answerUntil(second, sending[1]!);
+    expect(third.written()).toBe(Math.ceil(size / SFTP_CHUNK));
   });
 
   it('paces the garbage collections by the bytes written to ssh2', () => {

@@ -1,10 +1,10 @@
 /**
  * The buffers that parts and whole files are read into while they are sent
  * (parts.ts), and SFTP write requests (sftp/pipelined-write.ts), reused across
- * every file of an exporter thread. A new buffer
- * per file is memory the kernel faults in page by page, and once dead it
- * waits for V8's next collection: 256 files of 4 MiB to S3 (32 in flight)
- * peaked at ~450 MiB, most of it dead buffers (BENCHMARKS.md).
+ * every file of an exporter thread. A new buffer per file is memory the kernel
+ * faults in page by page, and once dead it waits for V8's next collection: 256
+ * files of 4 MiB to S3 (32 in flight) peaked at ~450 MiB, most of it dead
+ * buffers (BENCHMARKS.md).
  *
  * A buffer is taken for at least the size asked for, rounded up to a class
  * (a power of two up to 1 MiB, whole MiB above), and given back once the
@@ -15,8 +15,11 @@
  * Before a file's first buffer, its upload reserves what it will hold at
  * most (`reserveBufferBytes`): the files of a thread hold HELD_LIMIT at once,
  * however many are in flight (32 files of 4 MiB would hold 128 MiB, 32 large
- * files of 4 parts of 8 MiB 1 GiB). A file that needs more runs alone.
+ * files of 4 parts of 8 MiB 1 GiB). A file that needs more runs alone. SFTP
+ * reserves its requests in a limit of its own (SFTP_HELD_LIMIT).
  */
+
+import { ByteLimit } from './byte-limit';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -76,55 +79,9 @@ export function dropIdleBuffers(): void {
   idleBytes = 0;
 }
 
-let reserved = 0;
-/** Reservations waiting for room, first come first served (a large one is not passed over). */
-const queue: { bytes: number; grant: () => void }[] = [];
+const heldParts = new ByteLimit(HELD_LIMIT);
 
-function fits(bytes: number): boolean {
-  return reserved === 0 || reserved + bytes <= HELD_LIMIT;
-}
-
-/** Grants the waiting reservations at the head of the queue that fit now. */
-function grantWaiting(): void {
-  while (queue.length > 0 && fits(queue[0]!.bytes)) queue.shift()!.grant();
-}
-
-/**
- * Reserves `bytes` for one file's upload once they fit in HELD_LIMIT (at once
- * if nothing is reserved: a file larger than the limit runs alone), after the
- * reservations that waited before it, and returns the function that gives them
- * back (once; later calls do nothing). Rejects with the signal's reason if it
- * is aborted while waiting. Hand-written: a few lines, where a semaphore
- * library (async-mutex) has no way for one waiter to give up.
- */
-export async function reserveBufferBytes(bytes: number, signal?: AbortSignal): Promise<() => void> {
-  signal?.throwIfAborted();
-  if (queue.length > 0 || !fits(bytes)) {
-    await new Promise<void>((resolve, reject) => {
-      const waiter = {
-        bytes,
-        grant: () => {
-          signal?.removeEventListener('abort', abandon);
-          reserved += bytes;
-          resolve();
-        },
-      };
-      const abandon = () => {
-        queue.splice(queue.indexOf(waiter), 1);
-        grantWaiting(); // those behind it may fit
-        reject(signal?.reason);
-      };
-      signal?.addEventListener('abort', abandon, { once: true });
-      queue.push(waiter);
-    });
-  } else {
-    reserved += bytes;
-  }
-  let held = true;
-  return () => {
-    if (!held) return;
-    held = false;
-    reserved -= bytes;
-    grantWaiting();
-  };
+/** Reserves `bytes` for one file's upload within HELD_LIMIT (see ByteLimit.reserve). */
+export function reserveBufferBytes(bytes: number, signal?: AbortSignal): Promise<() => void> {
+  return heldParts.reserve(bytes, signal);
 }

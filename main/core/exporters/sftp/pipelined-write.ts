@@ -2,7 +2,8 @@ import type { SFTPWrapper } from 'ssh2';
 import type { ProgressSink } from '../exporter';
 import type { ReadInto } from '../exporter';
 import { collectGarbageEvery } from '../collect-garbage';
-import { bufferClassOf, giveBackBuffer, reserveBufferBytes, takeBuffer } from '../part-buffers';
+import { ByteLimit } from '../byte-limit';
+import { bufferClassOf, giveBackBuffer, takeBuffer } from '../part-buffers';
 import { readsAtOnce } from '../source-stream';
 import { requestHeaderLength, writeInPlace } from './in-place-write';
 import { batchWrites, closedSignalOf } from './sftp-session';
@@ -11,6 +12,18 @@ import { batchWrites, closedSignalOf } from './sftp-session';
 export const SFTP_CHUNK = 261_120;
 /** Writes in flight per file: enough to keep a fast link busy (ssh2's fastPut uses the same). */
 export const SFTP_IN_FLIGHT = 32;
+/**
+ * What a thread's SFTP uploads hold in write requests at once: two large
+ * files' requests in flight (one file's open, size check and rename overlap
+ * the other's writes). A thread has one SSH connection (destination.ts), and
+ * the server takes no more than its channel window at a time (OpenSSH's: 2
+ * MiB); more requests only wait in ssh2's queue, in memory. Folders of 1, 32
+ * and 64 MiB files: 165, 222 and 222 MiB peak RSS with 32 files' requests per
+ * thread, 128, 171 and 180 MiB with this limit, no slower (BENCHMARKS.md).
+ */
+export const SFTP_HELD_LIMIT = 2 * (SFTP_IN_FLIGHT + 1) * 256 * 1024;
+const heldRequests = new ByteLimit(SFTP_HELD_LIMIT);
+
 /**
  * ssh2 copies each write into its packets and leaves the copies to the
  * garbage collector: collections paced by the bytes written keep the dead
@@ -30,7 +43,7 @@ const collectGarbage = collectGarbageEvery(COLLECT_EVERY);
  * acknowledged it, so no byte is copied or allocated on Outbox's side, nor by
  * ssh2 for the request. The buffers come from the thread's part buffers
  * (part-buffers.ts): `bytes` (what `read` yields) reserves the most this file
- * holds at once, SFTP_IN_FLIGHT + 1 of them, within the thread's limit, and
+ * holds at once, SFTP_IN_FLIGHT + 1 of them, within SFTP_HELD_LIMIT, and
  * they go back for the next file once every write succeeded. A chunk read
  * elsewhere (readSource reads a small range at once) goes through ssh2's own
  * copy. `onRead` sees each chunk before it goes (e.g. to hash it). Progress
@@ -42,7 +55,7 @@ const collectGarbage = collectGarbageEvery(COLLECT_EVERY);
  * still in flight has settled (or its session closed) before it throws.
  * `start`: where in the remote file the first byte goes. `written` is told the
  * bytes of each chunk handed to ssh2 (default: the garbage collections paced
- * above). `signal` stops the wait for room in the thread's limit (a cancel).
+ * above). `signal` stops the wait for room in SFTP_HELD_LIMIT (a cancel).
  */
 export async function writePipelined<T>(
   sftp: SFTPWrapper,
@@ -64,7 +77,7 @@ export async function writePipelined<T>(
   const held = readsAtOnce(bytes)
     ? 0
     : Math.min(SFTP_IN_FLIGHT + 1, Math.ceil(bytes / SFTP_CHUNK)) * requestClass;
-  const unreserve = held > 0 ? await reserveBufferBytes(held, options.signal) : () => undefined;
+  const unreserve = held > 0 ? await heldRequests.reserve(held, options.signal) : () => undefined;
   const written = options.written ?? collectGarbage;
   let position = options.start ?? 0;
   let inFlight = 0;
