@@ -73,6 +73,7 @@ describe('SFTP writes from request-shaped read buffers (OpenSSH sshd)', () => {
             await close(sftp, handle);
             return written;
           },
+          { bytes: size },
         );
       }),
     );

@@ -55,7 +55,7 @@ describe('SFTP writes batched per tick', () => {
       (into) => bytes(size, into),
       { add: () => undefined },
       async () => undefined,
-      { written: () => undefined },
+      { bytes: size, written: () => undefined },
     );
     await new Promise((resolve) => setImmediate(resolve));
     expect(corkedWrites.length).toBeGreaterThan(size / PACKET);

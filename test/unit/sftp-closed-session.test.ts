@@ -26,7 +26,9 @@ describe('an SFTP session that closes', () => {
   it('ends a pipelined write waiting on writes that will never be answered', async () => {
     const sftp = deadChannel();
     const closer = closerOf(sftp);
-    const writing = writePipelined(sftp, Buffer.alloc(4), endless, noProgress, async () => 1);
+    const writing = writePipelined(sftp, Buffer.alloc(4), endless, noProgress, async () => 1, {
+      bytes: Infinity,
+    });
     await new Promise((resolve) => setTimeout(resolve, 20)); // the writes fill the window
     closer.abort(new Error('the SFTP connection closed'));
     await expect(writing).rejects.toThrow('the SFTP connection closed');

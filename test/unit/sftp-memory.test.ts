@@ -102,7 +102,7 @@ describe('SFTP upload memory', () => {
       read,
       { add: () => undefined },
       async () => 'done',
-      { written: (n) => (written += n) },
+      { bytes: size, written: (n) => (written += n) },
     );
     expect(result).toBe('done');
     const sent = Buffer.concat([...stored.entries()].sort(([a], [b]) => a - b).map(([, b]) => b));

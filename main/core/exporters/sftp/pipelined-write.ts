@@ -64,16 +64,16 @@ export async function writePipelined<T>(
   progress: ProgressSink,
   finish: () => Promise<T>,
   options: {
+    bytes: number;
     start?: number;
-    bytes?: number;
     signal?: AbortSignal;
     onRead?: (chunk: Buffer) => void;
     written?: (bytes: number) => void;
-  } = {},
+  },
 ): Promise<T> {
   const headerLength = requestHeaderLength(handle);
   const requestClass = bufferClassOf(headerLength + SFTP_CHUNK);
-  const { bytes = 0 } = options;
+  const { bytes } = options;
   const held = readsAtOnce(bytes)
     ? 0
     : Math.min(SFTP_IN_FLIGHT + 1, Math.ceil(bytes / SFTP_CHUNK)) * requestClass;
