@@ -1,32 +1,14 @@
 import { createHash } from 'node:crypto';
 import { contentTypeOf } from '../../http/http-headers';
-import type { Exporter, TransferContext } from '../exporter';
+import type { Exporter } from '../exporter';
 import { verify } from '../integrity';
 import { uploadLargeObject, planSegments } from './large-object';
-import {
-  BUFFERED_PART_LIMIT,
-  sendWholeFile,
-  retractableProgress,
-  type RetractableProgress,
-} from '../parts';
+import { BUFFERED_PART_LIMIT, sendWholeFile, retractableProgress } from '../parts';
 import { putObject, putObjectStreamed } from './put-object';
 import { storedName, withShareLink } from '../share-link';
 import { storedFile } from '../stored-file';
 import { tempUrlOf } from './temp-url';
 import { SwiftAccount } from './swift-client';
-
-/** One object read into memory for its MD5 (the ETag header), then sent from there. */
-async function putPrepared(
-  account: SwiftAccount,
-  progress: RetractableProgress,
-  context: TransferContext,
-  target: { path: string; size: number; contentType: string },
-) {
-  const { path, contentType } = target;
-  return sendWholeFile(context, target.size, (part) =>
-    putObject(account, progress, context.signal, { path, part, contentType }),
-  );
-}
 
 /**
  * export/openstack: objects in a Swift container, authenticated with Keystone
@@ -50,11 +32,10 @@ export const openstackExporter: Exporter<'export/openstack'> = {
       plan.partCount === 1
         ? {
             ...(source.size <= BUFFERED_PART_LIMIT
-              ? await putPrepared(account, progress, context, {
-                  path,
-                  size: source.size,
-                  contentType,
-                })
+              ? // read into memory for its MD5 (the ETag header), then sent from there
+                await sendWholeFile(context, source.size, (part) =>
+                  putObject(account, progress, context.signal, { path, part, contentType }),
+                )
               : await putObjectStreamed(account, progress, context.signal, {
                   path,
                   length: source.size,

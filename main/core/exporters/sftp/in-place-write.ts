@@ -18,12 +18,15 @@ import type { SFTPWrapper } from 'ssh2';
  */
 
 /** What an SFTP WRITE request holds before its data: length, type, id, handle (a string), offset, data length. */
-export function requestHeaderLength(handle: Buffer): number {
-  return 4 + 1 + 4 + (4 + handle.length) + 8 + 4;
+export function requestHeaderLength(handleLength: number): number {
+  return 4 + 1 + 4 + (4 + handleLength) + 8 + 4;
 }
 
+/** The most room a request's header takes: SFTP handles are at most 256 bytes. */
+export const LONGEST_REQUEST_HEADER = requestHeaderLength(256);
+
 /**
- * Writes `request`'s data (after `requestHeaderLength(handle)` bytes of room)
+ * Writes `request`'s data (after `requestHeaderLength(handle.length)` bytes of room)
  * at `position`, as `sftp.write` would, from `request` itself. The buffer
  * belongs to ssh2 until `done` is called.
  */
@@ -34,7 +37,7 @@ export function writeInPlace(
   position: number,
   done: (error: Error | null | undefined) => void,
 ): void {
-  const headerLength = requestHeaderLength(handle);
+  const headerLength = requestHeaderLength(handle.length);
   const allocUnsafe = Buffer.allocUnsafe;
   // Only the request `write` allocates first, and only if it is this one's size: a
   // write longer than the server takes is split by ssh2, into requests of its own.

@@ -5,13 +5,15 @@ import { collectGarbageEvery } from '../collect-garbage';
 import { ByteLimit } from '../byte-limit';
 import { bufferClassOf, giveBackBuffer, takeBuffer } from '../part-buffers';
 import { readsAtOnce } from '../source-stream';
-import { requestHeaderLength, writeInPlace } from './in-place-write';
+import { LONGEST_REQUEST_HEADER, requestHeaderLength, writeInPlace } from './in-place-write';
 import { batchWrites, closedSignalOf } from './sftp-session';
 
 /** OpenSSH's largest SFTP write (its limits@openssh.com answer): fewer, fuller packets. */
 export const SFTP_CHUNK = 261_120;
 /** Writes in flight per file: enough to keep a fast link busy (ssh2's fastPut uses the same). */
 export const SFTP_IN_FLIGHT = 32;
+/** The part-buffer class a write request is read into: its header, then a chunk (256 KiB). */
+const REQUEST_BUFFER = bufferClassOf(LONGEST_REQUEST_HEADER + SFTP_CHUNK);
 /**
  * What a thread's SFTP uploads hold in write requests at once: two large
  * files' requests in flight (one file's open, size check and rename overlap
@@ -21,7 +23,7 @@ export const SFTP_IN_FLIGHT = 32;
  * and 64 MiB files: 165, 222 and 222 MiB peak RSS with 32 files' requests per
  * thread, 128, 171 and 180 MiB with this limit, no slower (BENCHMARKS.md).
  */
-export const SFTP_HELD_LIMIT = 2 * (SFTP_IN_FLIGHT + 1) * 256 * 1024;
+export const SFTP_HELD_LIMIT = 2 * (SFTP_IN_FLIGHT + 1) * REQUEST_BUFFER;
 const heldRequests = new ByteLimit(SFTP_HELD_LIMIT);
 
 /**
@@ -39,12 +41,12 @@ const collectGarbage = collectGarbageEvery(COLLECT_EVERY);
  * WRITE requests in flight, each a full chunk — but from the engine's checked
  * reads, so change detection sits in the path. `read` reads the range to send
  * into the buffers it is given, one chunk each, each buffer laid out as the
- * WRITE request that sends it (in-place-write.ts) and reused once the server
- * acknowledged it, so no byte is copied or allocated on Outbox's side, nor by
- * ssh2 for the request. The buffers come from the thread's part buffers
- * (part-buffers.ts): `bytes` (what `read` yields) reserves the most this file
- * holds at once, SFTP_IN_FLIGHT + 1 of them, within SFTP_HELD_LIMIT, and
- * they go back for the next file once every write succeeded. A chunk read
+ * WRITE request that sends it (in-place-write.ts), so no byte is copied or
+ * allocated on Outbox's side, nor by ssh2 for the request. The buffers come
+ * from the thread's part buffers (part-buffers.ts) and go back once the server
+ * acknowledged their write, for this file's next chunks or another file's;
+ * `bytes` (what `read` yields) reserves the most this file holds at once,
+ * SFTP_IN_FLIGHT + 1 of them, within SFTP_HELD_LIMIT. A chunk read
  * elsewhere (readSource reads a small range at once) goes through ssh2's own
  * copy. `onRead` sees each chunk before it goes (e.g. to hash it). Progress
  * counts bytes the server acknowledged. `finish` queues the requests that
@@ -71,12 +73,11 @@ export async function writePipelined<T>(
     written?: (bytes: number) => void;
   },
 ): Promise<T> {
-  const headerLength = requestHeaderLength(handle);
-  const requestClass = bufferClassOf(headerLength + SFTP_CHUNK);
+  const headerLength = requestHeaderLength(handle.length);
   const { bytes } = options;
   const held = readsAtOnce(bytes)
     ? 0
-    : Math.min(SFTP_IN_FLIGHT + 1, Math.ceil(bytes / SFTP_CHUNK)) * requestClass;
+    : Math.min(SFTP_IN_FLIGHT + 1, Math.ceil(bytes / SFTP_CHUNK)) * REQUEST_BUFFER;
   const unreserve = held > 0 ? await heldRequests.reserve(held, options.signal) : () => undefined;
   const written = options.written ?? collectGarbage;
   let position = options.start ?? 0;
@@ -85,12 +86,10 @@ export async function writePipelined<T>(
   let finished: Promise<T> | undefined;
   let wake: (() => void) | undefined;
   const settled = () => new Promise<void>((resolve) => (wake = resolve));
-  const free: Buffer<ArrayBuffer>[] = [];
-  let ended = false; // the buffers went back: one answered later (a closed session) is not reused
   let taken: Buffer<ArrayBuffer> | undefined;
   // readSource asks for one buffer per chunk, just before reading that chunk: the data's part of a request.
   const take = () =>
-    (taken = free.pop() ?? (takeBuffer(requestClass) as Buffer<ArrayBuffer>)).subarray(
+    (taken = takeBuffer(REQUEST_BUFFER) as Buffer<ArrayBuffer>).subarray(
       headerLength,
       headerLength + SFTP_CHUNK,
     );
@@ -106,12 +105,8 @@ export async function writePipelined<T>(
   if (closed.aborted) onClosed();
   else closed.addEventListener('abort', onClosed, { once: true });
 
-  const send = (
-    chunk: Buffer,
-    owner: { buffer: Buffer<ArrayBuffer> | undefined; pending: number; failed: boolean },
-  ) => {
+  const send = (chunk: Buffer, request: Buffer<ArrayBuffer> | undefined) => {
     batchWrites(sftp);
-    const request = owner.buffer;
     // one write, from the request buffer the chunk was read into
     const inPlace =
       request !== undefined &&
@@ -121,15 +116,14 @@ export async function writePipelined<T>(
     for (let offset = 0; offset < chunk.length; offset += SFTP_CHUNK) {
       const length = Math.min(SFTP_CHUNK, chunk.length - offset);
       inFlight++;
-      owner.pending++;
       const acknowledged = (error: Error | null | undefined) => {
         inFlight--;
-        if (error) {
-          failure ??= error;
-          owner.failed = true;
-        } else progress.add(length);
-        // a failed write may still be queued on its socket: its buffer is not reused
-        if (--owner.pending === 0 && request && !owner.failed && !ended) free.push(request);
+        if (error) failure ??= error;
+        else {
+          progress.add(length);
+          // back for the next chunk or file (a failed write may still be queued on its socket)
+          if (inPlace) giveBackBuffer(request);
+        }
         const resume = wake;
         wake = undefined;
         resume?.();
@@ -150,20 +144,18 @@ export async function writePipelined<T>(
 
   try {
     for await (const chunk of read(take)) {
-      const owner = { buffer: taken, pending: 0, failed: false };
+      const request = taken;
       taken = undefined;
       options.onRead?.(chunk);
       const writes = Math.ceil(chunk.length / SFTP_CHUNK);
       while (inFlight + writes > SFTP_IN_FLIGHT && failure === undefined) await settled();
       if (failure !== undefined) throw failure;
-      send(chunk, owner);
+      send(chunk, request);
     }
     if (failure === undefined) finished = finish();
   } finally {
     while (inFlight > 0 && !closed.aborted) await settled();
     closed.removeEventListener('abort', onClosed);
-    ended = true;
-    for (const buffer of free) giveBackBuffer(buffer);
     unreserve();
   }
   if (failure !== undefined) {
