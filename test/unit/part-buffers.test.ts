@@ -167,6 +167,23 @@ describe('parts and whole files through the buffers', () => {
     expect(seen.size).toBeLessThanOrEqual(plan.concurrency + 1);
   });
 
+  it('a held part’s body counts progress as each 1 MiB slice is pulled, again for a retry', async () => {
+    await sendWholeFile(contextOf(), 3 * MiB + 5, async (part) => {
+      let counted = 0;
+      const body = part.body({ add: (bytes) => (counted += bytes) });
+      const pulled: number[] = [];
+      for await (const chunk of body) {
+        pulled.push(chunk.length);
+        expect(counted).toBe(pulled.reduce((a, b) => a + b)); // not ahead of what was pulled
+      }
+      expect(pulled).toEqual([MiB, MiB, MiB, 5]);
+      // a retry's body counts from zero into its own progress
+      let again = 0;
+      for await (const _ of part.body({ add: (bytes) => (again += bytes) }));
+      expect([counted, again]).toEqual([3 * MiB + 5, 3 * MiB + 5]);
+    });
+  });
+
   it('a whole file whose request failed does not give its buffer back, one that succeeded does', async () => {
     let failed: ArrayBufferLike | undefined;
     await expect(

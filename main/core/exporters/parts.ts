@@ -91,7 +91,13 @@ export function wholeBody(part: PreparedPart): Buffer | undefined {
   return part.data && part.length <= SEND_CHUNK ? part.data : undefined;
 }
 
-function sliced(buffer: Buffer): Readable {
+/**
+ * A held part as a stream of SEND_CHUNK slices, each counted into `progress`
+ * as the request pulls it (with back-pressure, that is what was sent). Counted
+ * here rather than through countSent: a tap stream and its pipeline per part
+ * cost ~0.1 CPU-s and 4 MiB per GiB (BENCHMARKS.md), with no file to close.
+ */
+function sliced(buffer: Buffer, progress: ProgressSink): Readable {
   let offset = 0;
   return new Readable({
     read() {
@@ -100,6 +106,7 @@ function sliced(buffer: Buffer): Readable {
         return;
       }
       const end = Math.min(buffer.length, offset + SEND_CHUNK);
+      progress.add(end - offset);
       this.push(buffer.subarray(offset, end));
       offset = end;
     },
@@ -140,7 +147,7 @@ export async function preparePart(
     return {
       length,
       md5: md5.digest(),
-      body: (progress) => countSent(sliced(data), progress),
+      body: (progress) => sliced(data, progress),
       data,
       release() {
         // twice would hand the same memory to two parts
