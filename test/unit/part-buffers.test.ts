@@ -28,18 +28,21 @@ const MiB = 1024 * KiB;
 beforeEach(() => dropIdleBuffers());
 
 describe('buffer classes and reuse', () => {
-  it('rounds sizes up to a power of two to 1 MiB, whole MiB above', () => {
+  it('rounds sizes up to a power of two to 8 MiB (S3’s part size), whole MiB above', () => {
     expect(bufferClassOf(1)).toBe(4 * KiB);
     expect(bufferClassOf(5000)).toBe(8 * KiB);
     expect(bufferClassOf(64 * KiB)).toBe(64 * KiB);
     expect(bufferClassOf(MiB)).toBe(MiB);
     expect(bufferClassOf(MiB + 1)).toBe(2 * MiB);
-    expect(bufferClassOf(4.2 * MiB)).toBe(5 * MiB);
+    expect(bufferClassOf(4.2 * MiB)).toBe(8 * MiB); // a photo of 4.2 MiB shares a class with those of 5–8
+    expect(bufferClassOf(8 * MiB)).toBe(8 * MiB);
+    expect(bufferClassOf(8 * MiB + 1)).toBe(9 * MiB); // planned parts: no more than 1 MiB unused
+    expect(bufferClassOf(20.5 * MiB)).toBe(21 * MiB);
   });
 
   it('hands a given-back buffer to the next part its class or half of it fits', () => {
     const first = takeBuffer(3 * MiB);
-    expect(first.length).toBe(3 * MiB);
+    expect(first.length).toBe(4 * MiB);
     giveBackBuffer(first);
     // (identity compared as booleans: a failing or negated matcher would print megabytes)
     expect(takeBuffer(2.5 * MiB) === first).toBe(true); // same class
