@@ -11,7 +11,12 @@ import {
   reserveBufferBytes,
   takeBuffer,
 } from '../../main/core/exporters/part-buffers';
-import { planParts, sendParts, sendWholeFile } from '../../main/core/exporters/parts';
+import {
+  DEFAULT_PART_SIZE,
+  planParts,
+  sendParts,
+  sendWholeFile,
+} from '../../main/core/exporters/parts';
 import { sourceReads } from '../../main/core/exporters/source-stream';
 import { transferPolicyOf } from '../../main/core/transfer/retry';
 import type { SourceFile } from '../../main/core/transfer/sources';
@@ -28,7 +33,10 @@ const MiB = 1024 * KiB;
 beforeEach(() => dropIdleBuffers());
 
 describe('buffer classes and reuse', () => {
-  it('rounds sizes up to a power of two to 8 MiB (S3’s part size), whole MiB above', () => {
+  it('rounds sizes up to a power of two to the default part size (8 MiB), whole MiB above', () => {
+    // part-buffers.ts's boundary is the default part size, written apart (parts.ts imports it)
+    expect(bufferClassOf(DEFAULT_PART_SIZE / 2 + 1)).toBe(DEFAULT_PART_SIZE);
+    expect(bufferClassOf(DEFAULT_PART_SIZE + 1)).toBe(DEFAULT_PART_SIZE + MiB);
     expect(bufferClassOf(1)).toBe(4 * KiB);
     expect(bufferClassOf(5000)).toBe(8 * KiB);
     expect(bufferClassOf(64 * KiB)).toBe(64 * KiB);

@@ -82,7 +82,7 @@ function source(size: number, buffers: Set<ArrayBufferLike>) {
       const length = Math.min(buffer.length, size - position);
       bytes.copy(buffer, 0, position, position + length);
       position += length;
-      await new Promise((resolve) => setImmediate(resolve));
+      await tick();
       yield buffer.subarray(0, length);
     }
   }
@@ -166,9 +166,7 @@ describe('SFTP upload memory', () => {
         source(size, new Set()).read,
         noProgress,
         async () => 'done',
-        {
-          bytes: size,
-        },
+        { bytes: size },
       ),
     );
     const [first, second, third] = servers as [Server, Server, Server];
