@@ -5,9 +5,11 @@ import { Engine } from '../../main/core/engine/engine';
 import { makeFile, tempDir, testConfig } from '../support/engine';
 import { assertBuilt, spawnOutbox, until } from '../support/cli';
 import { startPutServer, type PutServer } from '../support/put-server';
+import { indexRows } from '../support/record-index';
 
 // kill -9 at any moment never leaves a store that fails to load: every
-// record is written atomically, and jobs whose process died are marked.
+// record is written atomically, jobs whose process died are marked, and the
+// index of jobs and links (store/record-index.ts) is made whole again.
 
 let dir: string;
 let server: PutServer;
@@ -93,10 +95,14 @@ describe('a killed engine', () => {
       } finally {
         await engine.close();
       }
-      for (const sub of ['jobs', 'links']) {
+      for (const sub of ['jobs', 'links'] as const) {
+        const states = new Map<string, string | null>();
         for (const path of await jsonFiles(join(home, sub))) {
           expect(() => JSON.parse(readFileSync(path, 'utf8')), path).not.toThrow();
+          const { id, status } = JSON.parse(readFileSync(path, 'utf8'));
+          states.set(id, sub === 'links' ? null : status === 'finished' ? 'finished' : 'error');
         }
+        expect(indexRows(home, sub)).toEqual(states);
         const leftovers = (await fs.readdir(join(home, sub)).catch(() => [] as string[])).filter(
           (n) => n.endsWith('.tmp'),
         );

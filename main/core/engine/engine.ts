@@ -90,5 +90,6 @@ export class Engine extends ControlledRunner {
   override async close(): Promise<void> {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     await super.close();
+    await this.links.close();
   }
 }

@@ -123,6 +123,13 @@ export class JobLists {
     return stored.tasks.flatMap((task) => (task.result_list ? [task.result_list.file] : []));
   }
 
+  /** The jobs that have list files (a list's name begins with its job's id). */
+  async jobIds(): Promise<string[]> {
+    await this.init();
+    const files = (await fs.readdir(this.dir)).filter((file) => LIST_FILE.test(file));
+    return [...new Set(files.map((file) => file.slice(0, file.indexOf('.'))))];
+  }
+
   /**
    * Removes lists that no record names (`named`: the files the records name),
    * once an hour old: left by a crash between a list's write and its record's,

@@ -7,6 +7,7 @@ import { secretValuesOf, withoutSecrets } from '../tasks/secrets';
 import { inputsOf } from '../tasks/validate';
 import { jobStatusOf, type JobRecord, type TaskRecord } from '../transfer/records';
 import { DeliveredLog } from './delivered-log';
+import { JobIndex } from './job-index';
 import { JobLists, storedJobSchema, type StoredJob } from './job-lists';
 import { engineStarted, engineStopped, ownerAlive, sameOwner, type Owner } from './owner';
 import type { JobPlan } from './plan';
@@ -26,6 +27,9 @@ export class JobStore {
   private readonly lists: JobLists;
   private readonly writes = new Map<string, Promise<void>>();
   private readonly ownerId = randomUUID();
+  private indexReady: Promise<JobIndex> | undefined;
+  /** Jobs created here and not saved yet: no record, so no row before their first. */
+  private readonly unsaved = new Set<string>();
 
   constructor(private readonly config: OutboxConfig) {
     this.records = new RecordDir(join(config.home, 'jobs'), storedJobSchema);
@@ -37,8 +41,10 @@ export class JobStore {
   /** A new record for a planned job, owned by this process, kept `retentionSeconds`. */
   create(plan: JobPlan, tag: string | undefined): JobRecord {
     const now = new Date();
+    const id = randomUUID();
+    this.unsaved.add(id);
     return {
-      id: randomUUID(),
+      id,
       status: 'waiting',
       ...(tag === undefined ? {} : { tag }),
       created_at: now.toISOString(),
@@ -56,6 +62,21 @@ export class JobStore {
         created_at: now.toISOString(),
       })),
     };
+  }
+
+  /** The index of the stored jobs, opened (and matched with the records on disk) when first asked. */
+  private index(): Promise<JobIndex> {
+    this.indexReady ??= JobIndex.open(this.config.home, this.records);
+    return this.indexReady;
+  }
+
+  /** The stored records of `ids` (from the index) that still exist; rows of those gone are dropped. */
+  private async *read(index: JobIndex, ids: string[]): AsyncGenerator<StoredJob> {
+    for (const id of ids) {
+      const record = await this.records.get(id);
+      if (record) yield record;
+      else index.forget(id); // gone, or not valid: the next reconcile reads it once more
+    }
   }
 
   /** The job with its result lists, or undefined when it does not exist or is not valid. */
@@ -84,13 +105,25 @@ export class JobStore {
   async remove(id: string): Promise<void> {
     const stored = await this.records.get(id);
     if (stored) await this.removeStored(stored);
-    else await this.records.remove(id);
+    else {
+      (await this.index()).forget(id);
+      await this.records.remove(id);
+    }
   }
 
   /** A record and the result lists it names. */
   private async removeStored(stored: StoredJob): Promise<void> {
+    (await this.index()).forget(stored.id);
     await this.records.remove(stored.id);
     await this.lists.remove(JobLists.filesOf(stored));
+  }
+
+  /** Writes a record read from disk and changed (not through `save`: no lists change). */
+  private async put(record: StoredJob): Promise<void> {
+    const index = await this.index();
+    index.noteBefore(record);
+    await this.records.put(record.id, record);
+    index.noteAfter(record);
   }
 
   /**
@@ -102,9 +135,13 @@ export class JobStore {
     const { stored, writes, replaced } = this.lists.split(record);
     const snapshot = this.records.serialize(stored);
     const previous = this.writes.get(record.id) ?? Promise.resolve();
+    const first = this.unsaved.delete(record.id);
     const next = previous.then(async () => {
+      const index = await this.index();
       await this.lists.write(writes);
+      if (!first) index.noteBefore(stored);
       await this.records.putSerialized(record.id, snapshot);
+      index.noteAfter(stored);
       await this.lists.remove(replaced);
     });
     this.writes.set(
@@ -242,10 +279,13 @@ export class JobStore {
 
   /** Marks the unfinished jobs of processes that died as interrupted (resumable or not). */
   async recoverInterrupted(): Promise<void> {
-    for (const record of await this.records.list()) {
+    const index = await this.index();
+    for await (const record of this.read(index, index.open())) {
       // A paused job stays paused (and resumable) whoever paused it.
-      if (record.status === 'finished' || record.status === 'error' || record.status === 'paused')
+      if (record.status === 'finished' || record.status === 'error' || record.status === 'paused') {
+        index.noteAfter(record); // its row, left open by a kill between the two writes
         continue;
+      }
       if (ownerAlive(record.owner)) continue;
       const now = new Date().toISOString();
       for (const task of record.tasks) {
@@ -262,17 +302,20 @@ export class JobStore {
       }
       record.status = jobStatusOf(record.tasks);
       record.ended_at = now;
-      await this.records.put(record.id, record); // its lists stay as they are
+      await this.put(record); // its lists stay as they are
     }
   }
 
   /** Interrupted jobs whose every interrupted task can resume, that no live process owns (as stored). */
   async resumable(now = Date.now()): Promise<StoredJob[]> {
-    return (await this.records.list()).filter((record) => {
+    const index = await this.index();
+    const found: StoredJob[] = [];
+    for await (const record of this.read(index, index.failed())) {
       const interrupted = record.tasks.filter((task) => task.code === 'INTERRUPTED');
-      if (interrupted.length === 0 || !interrupted.every((task) => task.resumable)) return false;
-      return Date.parse(record.expires_at) > now && !ownerAlive(record.owner);
-    });
+      if (interrupted.length === 0 || !interrupted.every((task) => task.resumable)) continue;
+      if (Date.parse(record.expires_at) > now && !ownerAlive(record.owner)) found.push(record);
+    }
+    return found;
   }
 
   /** An interrupted job that could not resume stays interrupted, saying why. */
@@ -285,7 +328,7 @@ export class JobStore {
         task.message = `Outbox stopped while this task was running and could not resume it: ${info.message}`;
       }
     }
-    await this.records.put(record.id, current);
+    await this.put(current);
   }
 
   /**
@@ -293,22 +336,20 @@ export class JobStore {
    * logs of jobs that can no longer resume or be retried (paused ones can). Returns the ids of the removed jobs.
    */
   async sweep(running: Set<string>, now = Date.now()): Promise<string[]> {
+    const index = await this.index();
     const removed: string[] = [];
-    const keepLogs = new Set(running);
-    const named = new Set<string>();
-    for (const record of await this.records.list()) {
+    for await (const record of this.read(index, index.expiredBy(now))) {
       if (Date.parse(record.expires_at) <= now && !running.has(record.id)) {
         await this.removeStored(record);
         removed.push(record.id);
-        continue;
-      }
-      for (const file of JobLists.filesOf(record)) named.add(file);
-      if (record.status === 'error' || record.status === 'paused') {
-        // Interrupted or paused (to resume) or failed (to retry): what was delivered is not sent again.
-        keepLogs.add(record.id);
-      }
+      } else index.noteAfter(record);
     }
-    await this.delivered.sweep(keepLogs);
+    // Interrupted or paused (to resume) or failed (to retry): what was delivered is not sent again.
+    await this.delivered.sweep(new Set([...running, ...index.keepingLogs()]));
+    const named = new Set<string>();
+    for await (const record of this.read(index, await this.lists.jobIds())) {
+      for (const file of JobLists.filesOf(record)) named.add(file);
+    }
     await this.lists.sweep(named, now);
     return removed;
   }
@@ -317,5 +358,6 @@ export class JobStore {
   async close(): Promise<void> {
     await Promise.all(this.writes.values());
     engineStopped(this.ownerId);
+    if (this.indexReady) (await this.indexReady.catch(() => undefined))?.close();
   }
 }

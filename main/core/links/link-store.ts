@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { FileContent } from '../store/atomic-file';
 import { RecordDir } from '../store/record-dir';
+import { RecordIndex, type IndexRow } from '../store/record-index';
 import { jsonArrayInSlices } from '../store/json-in-slices';
 import { DownloadLedger, removeLedger } from './download-ledger';
 import { hashPassword } from './link-password';
@@ -43,6 +44,17 @@ export function newId(): string {
   }
 }
 
+/** When a link stops working: it expires, or is revoked. */
+function endOf(link: LinkRecord): number {
+  const expires = Date.parse(link.expires_at);
+  return link.revoked_at ? Math.min(expires, Date.parse(link.revoked_at)) : expires;
+}
+
+/** A link's row in the index: due when it ends (store/record-index.ts). */
+function rowOf(link: LinkRecord): IndexRow {
+  return { state: null, due: endOf(link) };
+}
+
 /** Links of this many files (ZIP links) are serialized in time slices. */
 const SLICED_FROM = 1000;
 
@@ -68,11 +80,12 @@ function serializeInSlices(record: LinkRecord): FileContent {
 export class LinkStore {
   private readonly records: RecordDir<LinkRecord>;
   private readonly listeners = new Set<(id: string) => void>();
+  private indexReady: Promise<RecordIndex> | undefined;
   /** Bytes sent per link: counted by the server of this process, read from disk by others. */
   readonly ledger: DownloadLedger;
 
   constructor(
-    home: string,
+    private readonly home: string,
     private readonly baseUrl: string,
   ) {
     this.records = new RecordDir(join(home, 'links'), linkRecordSchema);
@@ -109,9 +122,19 @@ export class LinkStore {
     return () => this.listeners.delete(listener);
   }
 
-  private async put(id: string, record: LinkRecord): Promise<void> {
+  /** The index of the links by when they end, opened (and matched with the records) when first asked. */
+  private index(): Promise<RecordIndex> {
+    this.indexReady ??= RecordIndex.over(this.home, 'links', this.records, rowOf);
+    return this.indexReady;
+  }
+
+  /** Writes a link (`previous`: as it was); an earlier end is indexed before it, to be swept whatever happens. */
+  private async put(id: string, record: LinkRecord, previous?: LinkRecord): Promise<void> {
+    const index = await this.index();
+    if (previous && endOf(record) < endOf(previous)) index.note(id, rowOf(record));
     if (record.files.length < SLICED_FROM) await this.records.put(id, record);
     else await this.records.putSerialized(id, serializeInSlices(record));
+    index.noteSoon(id, rowOf(record));
     for (const listener of this.listeners) listener(id);
   }
 
@@ -140,7 +163,7 @@ export class LinkStore {
       next.expires_at = new Date(Date.now() + change.expires_in * 1000).toISOString();
     }
     const updated = linkRecordSchema.parse(next);
-    await this.put(id, updated);
+    await this.put(id, updated, link);
     return updated;
   }
 
@@ -170,13 +193,15 @@ export class LinkStore {
     const link = await this.records.get(id);
     if (!link) return undefined;
     if (!link.revoked_at) {
-      link.revoked_at = new Date().toISOString();
-      await this.put(id, link);
+      const revoked = { ...link, revoked_at: new Date().toISOString() };
+      await this.put(id, revoked, link);
+      return revoked;
     }
     return link;
   }
 
   async remove(id: string): Promise<void> {
+    (await this.index()).forget(id); // the row first: never a row without its record
     await this.records.remove(id);
     await removeLedger(this.records.dir, id);
     for (const listener of this.listeners) listener(id);
@@ -184,17 +209,22 @@ export class LinkStore {
 
   /** Deletes links that expired (or were revoked) more than `graceMs` ago. */
   async sweep(now = Date.now(), graceMs = 0): Promise<number> {
+    const index = await this.index();
     let removed = 0;
-    for (const link of await this.records.list()) {
-      const end = Math.min(
-        Date.parse(link.expires_at),
-        link.revoked_at ? Date.parse(link.revoked_at) : Infinity,
-      );
-      if (end + graceMs <= now) {
+    for (const id of index.dueBy(now - graceMs)) {
+      const link = await this.records.get(id);
+      if (!link)
+        index.forget(id); // gone, or not valid: the next open reads it once more
+      else if (endOf(link) + graceMs <= now) {
         await this.remove(link.id);
         removed++;
-      }
+      } else index.note(id, rowOf(link)); // a row a kill left behind
     }
     return removed;
+  }
+
+  /** Writes the index rows still held (a process that exits without it leaves them to the next open). */
+  async close(): Promise<void> {
+    (await this.indexReady?.catch(() => undefined))?.close();
   }
 }
