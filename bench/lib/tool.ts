@@ -40,12 +40,13 @@ export function outboxFailure(run: Measured): string | undefined {
 
 /**
  * Outbox as users run it: the built CLI, `outbox export --task TASK.json SOURCE --json`,
- * with a fresh data directory (OUTBOX_HOME) per run.
+ * with a fresh data directory (OUTBOX_HOME) per run, or `home` for every run.
  */
 export function outboxTool(
   ctx: BenchContext,
   task: (target: string) => Record<string, unknown>,
   name = 'Outbox',
+  home?: string,
 ): Tool {
   let n = 0;
   return {
@@ -58,7 +59,7 @@ export function outboxTool(
       await fs.writeFile(taskFile, JSON.stringify(task(target)), { mode: 0o600 });
       return {
         argv: [process.execPath, outboxBin(ctx), 'export', '--task', taskFile, source, '--json'],
-        env: { ...process.env, OUTBOX_HOME: join(dir, 'home') },
+        env: { ...process.env, OUTBOX_HOME: home ?? join(dir, 'home') },
       };
     },
   };

@@ -9,11 +9,13 @@ import { restartServer } from '../lib/servers';
 import { median, type Line } from '../lib/table';
 import { exitFailure, outboxTool, type Tool } from '../lib/tool';
 import { describeSize } from '../lib/units';
+import { usedHome } from '../lib/used-home';
 
 type Destination = {
   id: string;
   label: string;
-  tool: Tool;
+  /** The export task, per target: Outbox runs it (`outboxTool`). */
+  task: (target: string) => Record<string, unknown>;
   /** The protocol's library alone, in one worker thread: the same 1 MiB upload with no Outbox code. */
   library: Tool;
   /** The same, its main thread keeping a delivery log (bench/ceilings/in-worker.mts --delivery-log). */
@@ -56,14 +58,14 @@ export async function memoryLines(ctx: BenchContext): Promise<Line[]> {
     {
       id: 'memory-azure',
       label: 'Azure Blob (azurite)',
-      tool: outboxTool(ctx, (target) => ({
+      task: (target) => ({
         operation: 'export/azure/blob',
         storage_account: AZURITE.account,
         storage_access_key: AZURITE.key,
         endpoint: AZURITE.endpoint,
         container,
         blob_prefix: `${target}/`,
-      })),
+      }),
       ...libraries(ctx, 'Azure SDK uploadFile', 'azure-upload-file', (target) => ({
         connectionString: AZURITE.connectionString,
         container,
@@ -79,14 +81,14 @@ export async function memoryLines(ctx: BenchContext): Promise<Line[]> {
     {
       id: 'memory-sftp',
       label: 'SFTP (sshd, to disk)',
-      tool: outboxTool(ctx, (target) => ({
+      task: (target) => ({
         operation: 'export/sftp',
         host: SFTP.host,
         port: SFTP.port,
         username: SFTP.username,
         private_key: privateKey,
         path: `${sftpRoot}/${target}/`,
-      })),
+      }),
       // every run writes (over) the same file: only its memory is measured
       ...libraries(ctx, 'ssh2 fastPut', 'sftp-fastput', () => ({
         host: SFTP.host,
@@ -124,23 +126,36 @@ export async function memoryLines(ctx: BenchContext): Promise<Line[]> {
       const tiny = [];
       const alone = [];
       const logged = [];
+      const tool = outboxTool(ctx, d.task);
       for (let i = 1; i <= 3; i++) {
-        tiny.push(await once(ctx, d.tool, ctx.data.tiny, `tiny${i}`));
+        tiny.push(await once(ctx, tool, ctx.data.tiny, `tiny${i}`));
         alone.push(await once(ctx, d.library, ctx.data.tiny, `library${i}`));
         logged.push(await once(ctx, d.libraryWithLog, ctx.data.tiny, `logged${i}`));
       }
       const baseline = medians(tiny);
       const library = medians(alone);
       const withLog = medians(logged);
+      // the same export where a day of use left 1,000 jobs and the links of one export/url
+      const home = join(ctx.scratch, `${d.id}-used`);
+      const usedTool = outboxTool(ctx, d.task, 'Outbox', home);
+      await usedHome(home, ctx.data.scale, async () => {
+        await once(ctx, usedTool, ctx.data.tiny, 'used0');
+      });
+      const used = [];
+      for (let i = 1; i <= 3; i++) used.push(await once(ctx, usedTool, ctx.data.tiny, `used${i}`));
+      const inUse = medians(used);
+      await fs.rm(home, { recursive: true, force: true });
       const share = (ceiling: { rss: number }) => (baseline.rss / ceiling.rss).toFixed(3);
-      const big = await once(ctx, d.tool, ctx.data.huge, 'huge');
+      const big = await once(ctx, tool, ctx.data.huge, 'huge');
       const mbps = ctx.data.sizes.hugeBytes / 1e6 / big.seconds;
       absolute =
         `peak RSS **${Math.round(big.rss)} MiB**, ${mbps.toFixed(0)} MB/s (a 1 MiB export: ` +
         `${baseline.rss.toFixed(1)} MiB, ${baseline.seconds.toFixed(2)} s, ${baseline.cpu.toFixed(1)} CPU-s; ` +
         `the same upload by ${d.library.name} alone in one worker thread: ${library.rss.toFixed(1)} MiB, ${library.seconds.toFixed(2)} s ` +
         `(the export takes ${share(library)}× its memory), with a delivery log in its main thread: ` +
-        `${withLog.rss.toFixed(1)} MiB, ${withLog.seconds.toFixed(2)} s (${share(withLog)}×)` +
+        `${withLog.rss.toFixed(1)} MiB, ${withLog.seconds.toFixed(2)} s (${share(withLog)}×); ` +
+        `in a data directory a day of use left (1,000 jobs, the ${ctx.data.sizes.scaleCount.toLocaleString('en')} links of one export/url): ` +
+        `${inUse.rss.toFixed(1)} MiB, ${inUse.seconds.toFixed(2)} s` +
         `${floorText}; so the large file adds ${Math.round(big.rss - baseline.rss)} MiB)`;
       ctx.log(`  ${absolute}`);
     } catch (error) {
