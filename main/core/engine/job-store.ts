@@ -64,7 +64,7 @@ export class JobStore {
     };
   }
 
-  /** The index of the stored jobs, opened (and matched with the records on disk) when first asked. */
+  /** The index of the stored jobs (job-index.ts), opened when first asked. */
   private index(): Promise<JobIndex> {
     this.indexReady ??= JobIndex.open(this.config.home, this.records);
     return this.indexReady;
@@ -75,7 +75,7 @@ export class JobStore {
     for (const id of ids) {
       const record = await this.records.get(id);
       if (record) yield record;
-      else index.forget(id); // gone, or not valid: the next reconcile reads it once more
+      else index.forget(id); // gone, or not valid (the next open counts it and reads it once)
     }
   }
 

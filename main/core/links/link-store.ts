@@ -122,7 +122,7 @@ export class LinkStore {
     return () => this.listeners.delete(listener);
   }
 
-  /** The index of the links by when they end, opened (and matched with the records) when first asked. */
+  /** The index of the links by when they end (store/record-index.ts), opened when first asked. */
   private index(): Promise<RecordIndex> {
     this.indexReady ??= RecordIndex.over(this.home, 'links', this.records, rowOf);
     return this.indexReady;
@@ -214,7 +214,7 @@ export class LinkStore {
     for (const id of index.dueBy(now - graceMs)) {
       const link = await this.records.get(id);
       if (!link)
-        index.forget(id); // gone, or not valid: the next open reads it once more
+        index.forget(id); // gone, or not valid (the next open counts it and reads it once)
       else if (endOf(link) + graceMs <= now) {
         await this.remove(link.id);
         removed++;
