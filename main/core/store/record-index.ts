@@ -55,7 +55,8 @@ export class RecordIndex {
    * record has its row. Else they are matched: rows of records gone are
    * dropped, records without a row (written before the index existed, or
    * their process killed before their row) are read (`rowOf`); a record that
-   * is not valid gets an empty row, and is not read again.
+   * is not valid gets an empty row, and is not read again. What a count
+   * cannot see: a record deleted and another added by hand between two opens.
    */
   static async over<T>(
     home: string,
