@@ -161,6 +161,17 @@ describe('the job index', () => {
     expect(await readsOf(async () => (store = await openStore()))).toEqual([]);
     await store.close();
   });
+
+  it('is made again from the records when its database is damaged', async () => {
+    let store = await openStore();
+    await store.save(job('kept', 'finished'));
+    await store.close();
+    await fs.writeFile(join(home, 'index', 'jobs.sqlite'), 'not a database '.repeat(500));
+    await fs.rm(join(home, 'index', 'jobs.sqlite-wal'), { force: true });
+    expect(await readsOf(async () => (store = await openStore()))).toEqual(['kept']);
+    await store.close();
+    expect(rows('jobs')).toEqual(new Map([['kept', 'finished']]));
+  });
 });
 
 describe('the link index', () => {

@@ -1,3 +1,4 @@
+import { promises as fs } from 'node:fs';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { join } from 'node:path';
 import type { RecordDir } from './record-dir';
@@ -6,6 +7,26 @@ import { inTransaction, openDatabase } from './sqlite';
 /** Rows `noteSoon` holds at most, and how long. */
 const FLUSH_AT = 1000;
 const FLUSH_AFTER_MS = 100;
+
+/** SQLite's result codes for a file that is not a database, or is damaged. */
+const DAMAGED = new Set([11 /* SQLITE_CORRUPT */, 26 /* SQLITE_NOTADB */]);
+
+/**
+ * The index's database. One that does not open because it is damaged is made
+ * again, empty: it is a cache of the records, which `over` then reads once.
+ */
+async function openIndex(home: string, kind: string): Promise<DatabaseSync> {
+  const dir = join(home, 'index');
+  const file = `${kind}.sqlite`;
+  try {
+    return await openDatabase(dir, file, SCHEMA, 1);
+  } catch (error) {
+    if (!DAMAGED.has((error as { errcode?: number }).errcode ?? 0)) throw error;
+    const names = [file, `${file}-wal`, `${file}-shm`];
+    await Promise.all(names.map((name) => fs.rm(join(dir, name), { force: true })));
+    return openDatabase(dir, file, SCHEMA, 1);
+  }
+}
 
 /** What an index keeps of a record: a state its owner asks by, and when it is due (ms). */
 export type IndexRow = { state: string | null; due: number | null };
@@ -64,7 +85,7 @@ export class RecordIndex {
     records: RecordDir<T>,
     rowOf: (record: T) => IndexRow,
   ): Promise<RecordIndex> {
-    const db = await openDatabase(join(home, 'index'), `${kind}.sqlite`, SCHEMA, 1);
+    const db = await openIndex(home, kind);
     const index = new RecordIndex(db);
     const { rows } = db.prepare('SELECT count(*) AS rows FROM records').get() as { rows: number };
     if (rows !== (await records.count())) await index.match(records, rowOf);
