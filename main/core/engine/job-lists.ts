@@ -48,11 +48,11 @@ export class JobLists {
   private readonly stored = new WeakMap<ResultFile[], string>();
   /** The list file of each `job.task` this process last stored: replaced ones are removed. */
   private readonly current = new Map<string, string>();
-  private ready: Promise<void> | undefined;
+  private ready: Promise<string[]> | undefined;
 
   constructor(readonly dir: string) {}
 
-  private init(): Promise<void> {
+  private init(): Promise<string[]> {
     this.ready ??= ensurePrivateDir(this.dir).then(() => removeStaleTempFiles(this.dir));
     return this.ready;
   }

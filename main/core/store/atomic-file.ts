@@ -55,14 +55,12 @@ export async function ensurePrivateDir(path: string): Promise<void> {
   if ((stat.mode & 0o077) !== 0) await fs.chmod(path, stat.mode & 0o700);
 }
 
-/** Leftovers of writes interrupted by a crash. */
-export async function removeStaleTempFiles(dir: string): Promise<void> {
+/** Leftovers of writes interrupted by a crash; returns the folder's other names (one read of it). */
+export async function removeStaleTempFiles(dir: string): Promise<string[]> {
   const entries = await fs.readdir(dir).catch(() => [] as string[]);
-  await Promise.all(
-    entries
-      .filter((name) => name.startsWith('.') && name.endsWith('.tmp'))
-      .map((name) => fs.rm(join(dir, name), { force: true })),
-  );
+  const stale = (name: string) => name.startsWith('.') && name.endsWith('.tmp');
+  await Promise.all(entries.filter(stale).map((name) => fs.rm(join(dir, name), { force: true })));
+  return entries.filter((name) => !stale(name));
 }
 
 /**

@@ -10,6 +10,7 @@ import {
 } from './atomic-file';
 
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
+const isRecordName = (name: string) => name.endsWith('.json');
 /** Records up to this many characters (compact) are stored indented. */
 const INDENT_UP_TO = 256 * 1024;
 
@@ -19,7 +20,8 @@ const INDENT_UP_TO = 256 * 1024;
  * CLI writes links that a running `outbox serve` reads at once).
  */
 export class RecordDir<T> {
-  private ready: Promise<void> | undefined;
+  /** The folder made private and its stale temp files removed, once; the names it held then. */
+  private ready: Promise<string[]> | undefined;
 
   constructor(
     readonly dir: string,
@@ -30,9 +32,16 @@ export class RecordDir<T> {
     return ID.test(id);
   }
 
-  private init(): Promise<void> {
+  private init(): Promise<string[]> {
     this.ready ??= ensurePrivateDir(this.dir).then(() => removeStaleTempFiles(this.dir));
     return this.ready;
+  }
+
+  /** The folder's names: on the first call, those its opening read (one readdir at a start, not two). */
+  private async names(): Promise<string[]> {
+    if (!this.ready) return this.init();
+    await this.ready;
+    return fs.readdir(this.dir);
   }
 
   pathOf(id: string): string {
@@ -100,20 +109,14 @@ export class RecordDir<T> {
     await unlinkIfThere(this.pathOf(id));
   }
 
-  /** How many records there are: their names counted, none read, no list of them held. */
+  /** How many records there are: their names counted, none read. */
   async count(): Promise<number> {
-    await this.init();
-    let count = 0;
-    for await (const entry of await fs.opendir(this.dir)) if (entry.name.endsWith('.json')) count++;
-    return count;
+    return (await this.names()).filter(isRecordName).length;
   }
 
   /** Ids of the records present (not read). */
   async ids(): Promise<Set<string>> {
-    await this.init();
-    const names = await fs.readdir(this.dir);
-    return new Set(
-      names.filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -'.json'.length)),
-    );
+    const names = (await this.names()).filter(isRecordName);
+    return new Set(names.map((n) => n.slice(0, -'.json'.length)));
   }
 }

@@ -100,7 +100,7 @@ export class RecordIndex {
     }>) {
       if (!onDisk.delete(id)) gone.push(id);
     }
-    inTransaction(this.db, () => gone.forEach((id) => this.forget(id)));
+    if (gone.length > 0) inTransaction(this.db, () => gone.forEach((id) => this.forget(id)));
     for (const id of onDisk) {
       const record = await records.get(id);
       this.pending.set(id, record === undefined ? { state: null, due: null } : rowOf(record));
