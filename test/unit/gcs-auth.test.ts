@@ -52,6 +52,8 @@ describe('GCS service-account sign-in', () => {
     };
     const headers = await client.getRequestHeaders();
     expect(String(headers.Authorization ?? headers.authorization)).toBe('Bearer test-token');
+    // what a small upload sends (multipart-upload.ts): the same token, cached, no second request
+    expect(await storage.authClient.getAccessToken()).toBe('test-token');
 
     expect(requests).toHaveLength(1);
     const [request] = requests;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Storage } from '@google-cloud/storage';
-import type { SessionCache } from '../exporter';
+import type { SessionCache, TransferContext } from '../exporter';
+import { directUpload, type UploadObject } from './multipart-upload';
 import type { TaskOf } from '../../tasks/operations';
 
 type GcsParams = TaskOf<'export/google-cloud-storage'>;
@@ -42,14 +43,47 @@ export function newStorage(params: GcsParams): Storage {
   });
 }
 
+function sessionKey(params: GcsParams): string {
+  const credential = createHash('sha256').update(params.private_key).digest('hex');
+  return `gcs ${apiRootOf(params)} ${params.project_id} ${params.client_email} ${credential}`;
+}
+
 /** The task's client, cached per worker (it caches the access token too). */
 export function storageOf(
   params: GcsParams,
   sessions: Pick<SessionCache, 'get'>,
 ): Promise<Storage> {
-  const credential = createHash('sha256').update(params.private_key).digest('hex');
-  const key = `gcs ${apiRootOf(params)} ${params.project_id} ${params.client_email} ${credential}`;
-  return sessions.get(key, async () => newStorage(params));
+  return sessions.get(sessionKey(params), async () => newStorage(params));
+}
+
+/**
+ * Small uploads into the task's bucket (multipart-upload.ts), cached per worker
+ * with their connections; the token comes from the task's client, as the
+ * SDK would send it (none to an emulator).
+ */
+export async function uploadOf(
+  params: GcsParams,
+  context: Pick<TransferContext, 'sessions' | 'policy'>,
+): Promise<UploadObject> {
+  const storage = await storageOf(params, context.sessions);
+  const direct = await context.sessions.get(
+    `${sessionKey(params)}|upload|${params.bucket}`,
+    async () =>
+      directUpload({
+        apiRoot: apiRootOf(params),
+        bucket: params.bucket,
+        token: isEmulator(params.endpoint) ? undefined : () => accessToken(storage),
+        idleTimeoutMs: context.policy.idleTimeoutMs,
+      }),
+    (value) => value.close(),
+  );
+  return direct.upload;
+}
+
+async function accessToken(storage: Storage): Promise<string> {
+  const token = await storage.authClient.getAccessToken();
+  if (!token) throw new Error('the service account got no access token');
+  return token;
 }
 
 /** Public URL of an object: path segments encoded, slashes kept. */

@@ -2,16 +2,21 @@ import { pipeline } from 'node:stream/promises';
 import type { File } from '@google-cloud/storage';
 import { contentTypeOf } from '../../http/http-headers';
 import type { TaskOf } from '../../tasks/operations';
-import type { Exporter, ShareLinkExpiry } from '../exporter';
+import type { Exporter, ShareLinkExpiry, TransferContext } from '../exporter';
 import { hashing, verify } from '../integrity';
+import { sendWholeFile } from '../parts';
 import { storedName, withShareLink } from '../share-link';
 import { storedFile } from '../stored-file';
-import { apiRootOf, objectUrlOf, storageOf } from './client';
+import { apiRootOf, objectUrlOf, storageOf, uploadOf } from './client';
 import { gcsError, type GcsScope } from './errors';
+import type { StoredObject } from './multipart-upload';
 
 type GcsParams = TaskOf<'export/google-cloud-storage'>;
 
-/** Larger files go as a resumable upload; smaller ones in one multipart request. */
+/** What a finished upload is checked by: the MD5 of what was read, and what GCS says it stored. */
+type Uploaded = { md5: Buffer; stored: StoredObject };
+
+/** Larger files go as a resumable upload (the SDK's); smaller ones in one request of ours (multipart-upload.ts). */
 export const RESUMABLE_THRESHOLD = 8 * 1024 * 1024;
 const CHUNK_GRANULE = 256 * 1024; // GCS wants resumable chunks in multiples of 256 KiB
 const SESSION_CANCEL_TIMEOUT_MS = 10_000;
@@ -52,8 +57,8 @@ async function cancelSession(uri: string): Promise<void> {
   }
 }
 
-function storedMd5Of(file: File): string | undefined {
-  const md5 = file.metadata.md5Hash;
+function storedMd5Of(stored: StoredObject): string | undefined {
+  const md5 = stored.md5Hash;
   return typeof md5 === 'string' && md5 ? Buffer.from(md5, 'base64').toString('hex') : undefined;
 }
 
@@ -68,8 +73,52 @@ async function signedReadUrl(file: File, expiry: ShareLinkExpiry): Promise<strin
 }
 
 /**
- * export/google-cloud-storage: the file streams from disk through an MD5
- * into the SDK's write stream; the object resource the server answers with
+ * A large file: it streams from disk through an MD5 into the SDK's write
+ * stream, as a resumable session (cancelled if it fails).
+ */
+async function uploadResumable(
+  file: File,
+  params: GcsParams,
+  contentType: string,
+  context: TransferContext,
+): Promise<Uploaded> {
+  let session: string | undefined;
+  try {
+    const chunkSize = chunkSizeOf(params);
+    const body = hashing(context.open(), context.progress);
+    const sink = file.createWriteStream({
+      resumable: true,
+      ...(chunkSize === undefined ? {} : { chunkSize }),
+      contentType,
+      metadata: { contentType },
+      validation: false, // checked by the exporter, against the bytes actually read
+    });
+    sink.on('uri', (uri: string) => (session = uri));
+    await pipeline(body.stream, sink, { signal: context.signal });
+    return { md5: body.digest(), stored: file.metadata };
+  } catch (error) {
+    if (session !== undefined) await cancelSession(session);
+    throw error;
+  }
+}
+
+/** A small file: read once into memory with its MD5, sent in one request (multipart-upload.ts). */
+async function uploadSmall(
+  params: GcsParams,
+  name: string,
+  size: number,
+  contentType: string,
+  context: TransferContext,
+): Promise<Uploaded> {
+  const upload = await uploadOf(params, context);
+  return sendWholeFile(context, size, async (part) => ({
+    md5: part.md5,
+    stored: await upload(name, contentType, part, context.progress, context.signal),
+  }));
+}
+
+/**
+ * export/google-cloud-storage: the object resource the server answers with
  * (its size and md5Hash, computed by GCS) is checked against what was read.
  */
 export const gcsExporter: Exporter<'export/google-cloud-storage'> = {
@@ -77,27 +126,17 @@ export const gcsExporter: Exporter<'export/google-cloud-storage'> = {
 
   async upload({ params, source, name }, context) {
     const scope = scopeOf(params, name);
-    let session: string | undefined;
     try {
-      const storage = await storageOf(params, context.sessions);
-      const file = storage.bucket(params.bucket).file(name);
+      const bucket = async () => (await storageOf(params, context.sessions)).bucket(params.bucket);
       const contentType = contentTypeOf(name);
-      const resumable = source.size > RESUMABLE_THRESHOLD;
-      const chunkSize = resumable ? chunkSizeOf(params) : undefined;
-      const body = hashing(context.open(), context.progress);
-      const sink = file.createWriteStream({
-        resumable,
-        ...(chunkSize === undefined ? {} : { chunkSize }),
-        contentType,
-        metadata: { contentType },
-        validation: false, // checked below, against the bytes actually read
-      });
-      sink.on('uri', (uri: string) => (session = uri));
-      await pipeline(body.stream, sink, { signal: context.signal });
+      const uploaded =
+        source.size > RESUMABLE_THRESHOLD
+          ? await uploadResumable((await bucket()).file(name), params, contentType, context)
+          : await uploadSmall(params, name, source.size, contentType, context);
 
-      const checksum = { algorithm: 'md5' as const, value: body.digest().toString('hex') };
-      const storedMd5 = storedMd5Of(file);
-      const storedSize = Number(file.metadata.size);
+      const checksum = { algorithm: 'md5' as const, value: uploaded.md5.toString('hex') };
+      const storedMd5 = storedMd5Of(uploaded.stored);
+      const storedSize = Number(uploaded.stored.size);
       verify(
         `gcs ${params.bucket}/${name}`,
         { size: source.size, checksum },
@@ -114,11 +153,10 @@ export const gcsExporter: Exporter<'export/google-cloud-storage'> = {
         checksum,
         verifiedBy: storedMd5 !== undefined ? 'md5' : Number.isFinite(storedSize) ? 'size' : 'none',
       });
-      return await withShareLink(result, params.share_link, (expiry) =>
-        signedReadUrl(file, expiry),
+      return await withShareLink(result, params.share_link, async (expiry) =>
+        signedReadUrl((await bucket()).file(name), expiry),
       );
     } catch (error) {
-      if (session !== undefined) await cancelSession(session);
       throw gcsError(error, scope);
     }
   },

@@ -3,6 +3,7 @@ import { request as httpsRequest } from 'node:https';
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { failWhenIdle } from '../../http/idle-timeout';
+import { responseText } from '../../http/response-text';
 
 export type HttpResponse = {
   status: number;
@@ -58,11 +59,7 @@ export function sendRequest(url: URL, options: HttpRequest): Promise<HttpRespons
       resolve({
         status: response.statusCode ?? 0,
         headers: response.headers,
-        text: async () => {
-          const chunks: Buffer[] = [];
-          for await (const chunk of response as AsyncIterable<Buffer>) chunks.push(chunk);
-          return Buffer.concat(chunks).toString('utf8');
-        },
+        text: () => responseText(response),
       });
     });
     if (streamed) {

@@ -1,10 +1,10 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { pipeline } from 'node:stream/promises';
 import { S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
 import { failWhenIdle } from '../../http/idle-timeout';
 import type { ProgressSink } from '../exporter';
-import { wholeBody, type PreparedPart } from '../parts';
+import { writePart, type PreparedPart } from '../parts';
+import { responseText } from '../../http/response-text';
 import type { ObjectOptions } from './object-options';
 
 /**
@@ -100,9 +100,7 @@ function resolveBucket(client: S3Client, target: PutTarget): BucketEndpoint {
 
 /** Reads an error answer's XML for its Code and Message (what the SDK's error parser reads). */
 async function serviceError(response: IncomingMessage): Promise<S3ServiceException> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of response as AsyncIterable<Buffer>) chunks.push(chunk);
-  const text = Buffer.concat(chunks).toString('utf8');
+  const text = await responseText(response);
   const field = (name: string) =>
     new RegExp(`<${name}>([^<]*)</${name}>`).exec(text)?.[1]?.trim() || undefined;
   const status = response.statusCode ?? 0;
@@ -196,13 +194,7 @@ export function directPutObject(
           serviceError(response).then(reject, reject);
         }
       });
-      const whole = wholeBody(part);
-      if (whole) {
-        req.end(whole, () => progress.add(part.length));
-      } else {
-        // A body cut off because the server answered early: its answer came first and counts.
-        pipeline(part.body(progress), req).catch(reject);
-      }
+      writePart(part, req, progress, reject);
     });
   };
   return { put, close: () => agent.destroy() };
