@@ -5,7 +5,7 @@ import { settingsView } from '../core/api/settings-views';
 import { linkCalls, type LinkCalls } from '../core/api/links-api';
 import type { LinkChange } from '../core/links/link-store';
 import { openLinks } from '../core/links/open-links';
-import { jsonOption, UsageError, wholeNumber, type Command } from './command';
+import { jsonOption, UsageError, wholeNumber, type Command, type OptionValues } from './command';
 import { linkBaseUrl } from './run-job';
 
 /**
@@ -73,44 +73,57 @@ export const linksCommand: Command = {
     'password-stdin': { type: 'boolean' },
   },
   async run({ values, positionals }) {
-    const [given, id, ...extra] = positionals;
-    const action = (given !== undefined && renamed[given]) || given;
     const config = loadConfig();
-    const calls = linkCalls(await openLinks(config.home, await linkBaseUrl(config)), config.home);
-    if (action === 'lan' || action === 'unlan') {
-      if (!id || extra.length) throw new UsageError(`give the ID of the link to ${given}`);
-      const change: LinkChange = { lan: action === 'lan' };
-      if (action === 'lan') {
-        if (typeof values['max-downloads'] === 'string')
-          change.max_downloads = wholeNumber('--max-downloads', values['max-downloads']);
-        if (typeof values['expires-in'] === 'string')
-          change.expires_in = wholeNumber('--expires-in', values['expires-in']);
-        if (values['password-stdin'] === true) change.password = await passwordFromStdin();
-      }
-      const link = await withIdHint(id, calls.updateLink(id, change));
-      if (given !== action)
-        console.error(`"outbox links ${given}" is now "outbox links ${action}"; both work.`);
-      if (action === 'unlan') {
-        console.log(`${id} (${link.filename}) is served on this machine only.`);
-        return 0;
-      }
-      console.log(`${id} (${link.filename}) is shared on the local network.`);
-      if (link.lan_urls.length > 0) for (const url of link.lan_urls) console.log(`  ${url}`);
-      else if (!(await settingsView(config.home)).lan_sharing.enabled)
-        console.log(
-          'LAN sharing is off: turn it on with "outbox settings lan on", then run "outbox serve".',
-        );
-      else console.log('It is served once "outbox serve" runs (it prints the LAN addresses).');
-      return 0;
+    const links = await openLinks(config.home, await linkBaseUrl(config));
+    try {
+      return await runAction(values, positionals, linkCalls(links, config.home), config.home);
+    } finally {
+      await links.close(); // writes the index rows a change noted for later (a later end)
     }
-    if (action === 'revoke') {
-      if (!id || extra.length) throw new UsageError('give the ID of the link to revoke');
-      const link = await withIdHint(id, calls.revokeLink(id));
-      console.log(`Revoked ${id} (${link.filename}).`);
-      return 0;
-    }
-    if (action !== undefined) throw new UsageError(`unknown action "${action}"`);
-    await printLinks(calls, values.json === true);
-    return 0;
   },
 };
+
+async function runAction(
+  values: OptionValues,
+  positionals: string[],
+  calls: LinkCalls,
+  home: string,
+): Promise<number> {
+  const [given, id, ...extra] = positionals;
+  const action = (given !== undefined && renamed[given]) || given;
+  if (action === 'lan' || action === 'unlan') {
+    if (!id || extra.length) throw new UsageError(`give the ID of the link to ${given}`);
+    const change: LinkChange = { lan: action === 'lan' };
+    if (action === 'lan') {
+      if (typeof values['max-downloads'] === 'string')
+        change.max_downloads = wholeNumber('--max-downloads', values['max-downloads']);
+      if (typeof values['expires-in'] === 'string')
+        change.expires_in = wholeNumber('--expires-in', values['expires-in']);
+      if (values['password-stdin'] === true) change.password = await passwordFromStdin();
+    }
+    const link = await withIdHint(id, calls.updateLink(id, change));
+    if (given !== action)
+      console.error(`"outbox links ${given}" is now "outbox links ${action}"; both work.`);
+    if (action === 'unlan') {
+      console.log(`${id} (${link.filename}) is served on this machine only.`);
+      return 0;
+    }
+    console.log(`${id} (${link.filename}) is shared on the local network.`);
+    if (link.lan_urls.length > 0) for (const url of link.lan_urls) console.log(`  ${url}`);
+    else if (!(await settingsView(home)).lan_sharing.enabled)
+      console.log(
+        'LAN sharing is off: turn it on with "outbox settings lan on", then run "outbox serve".',
+      );
+    else console.log('It is served once "outbox serve" runs (it prints the LAN addresses).');
+    return 0;
+  }
+  if (action === 'revoke') {
+    if (!id || extra.length) throw new UsageError('give the ID of the link to revoke');
+    const link = await withIdHint(id, calls.revokeLink(id));
+    console.log(`Revoked ${id} (${link.filename}).`);
+    return 0;
+  }
+  if (action !== undefined) throw new UsageError(`unknown action "${action}"`);
+  await printLinks(calls, values.json === true);
+  return 0;
+}

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeFile, tempDir } from '../support/engine';
 import { assertBuilt, outbox, repoRoot, spawnOutbox, until } from '../support/cli';
 import { freePort } from '../support/net';
+import { indexDue } from '../support/record-index';
 
 /**
  * The CLI as people and scripts use it (issue 13): `--version`, `help
@@ -197,6 +198,31 @@ describe('jobs from standard input and files with a byte order mark', () => {
 });
 
 describe('outbox links lan / unlan', () => {
+  it('a later end (lan --expires-in) is in the index of links when the command has exited', async () => {
+    const file = await makeFile(dir, 'later.txt', 'later');
+    const exported = await outbox(['export', '--task', join(dir, 'url.json'), file, '--json'], env);
+    expect(exported.code, exported.stderr).toBe(0);
+    const id = /"link_id": "([^"]+)"/.exec(exported.stdout)?.[1] as string;
+    const home = env.OUTBOX_HOME as string;
+    const expiresMs = async () =>
+      Date.parse(
+        (
+          JSON.parse(await fs.readFile(join(home, 'links', `${id}.json`), 'utf8')) as {
+            expires_at: string;
+          }
+        ).expires_at,
+      );
+    const before = await expiresMs();
+    expect(indexDue(home, 'links').get(id)).toBe(before);
+
+    const lan = await outbox(['links', 'lan', id, '--expires-in', '604800'], env);
+    expect(lan.code, lan.stderr).toBe(0);
+    const after = await expiresMs();
+    expect(after).toBeGreaterThan(before);
+    // indexed in a batch a moment after the record (record-index.ts): written before the exit
+    expect(indexDue(home, 'links').get(id)).toBe(after);
+  });
+
   it('serves a link on the LAN and stops; the earlier names share / unshare still work and say so', async () => {
     const file = await makeFile(dir, 'lan.txt', 'lan');
     const exported = await outbox(['export', '--task', join(dir, 'url.json'), file, '--json'], env);

@@ -14,3 +14,17 @@ export function indexRows(home: string, kind: 'jobs' | 'links'): Map<string, str
     db.close();
   }
 }
+
+/** When each record of `kind` is due in the index (ms), by id. */
+export function indexDue(home: string, kind: 'jobs' | 'links'): Map<string, number | null> {
+  const db = new DatabaseSync(join(home, 'index', `${kind}.sqlite`), { readOnly: true });
+  try {
+    const rows = db.prepare('SELECT id, due FROM records').all() as {
+      id: string;
+      due: number | null;
+    }[];
+    return new Map(rows.map((row) => [row.id, row.due]));
+  } finally {
+    db.close();
+  }
+}
