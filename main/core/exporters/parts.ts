@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Readable, type Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
 import { OutboxError } from '../errors';
 import { withRetry } from '../transfer/retry';
 import type { ByteRange, ProgressSink, TransferContext } from './exporter';
@@ -90,33 +89,6 @@ export type PreparedPart = {
  */
 export function wholeBody(part: PreparedPart): Buffer | undefined {
   return part.data && part.length <= SEND_CHUNK ? part.data : undefined;
-}
-
-/**
- * Writes `part` as the body of `request`, between `framing`'s bytes if any
- * (a multipart body's headers and closing boundary): in one write when
- * wholeBody has it (framed: one copy of at most 1 MiB), else as its stream. A body cut off because the server
- * answered early fails through `onError`; the answer came first and counts.
- */
-export function writePart(
-  part: PreparedPart,
-  request: Writable,
-  progress: ProgressSink,
-  onError: (error: unknown) => void,
-  framing?: { head: Buffer; tail: Buffer },
-): void {
-  const whole = wholeBody(part);
-  if (whole) {
-    const body = framing ? Buffer.concat([framing.head, whole, framing.tail]) : whole;
-    request.end(body, () => progress.add(part.length));
-  } else if (framing) {
-    request.write(framing.head);
-    pipeline(part.body(progress), request, { end: false })
-      .then(() => request.end(framing.tail))
-      .catch(onError);
-  } else {
-    pipeline(part.body(progress), request).catch(onError);
-  }
 }
 
 /**

@@ -1,10 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { Agent as HttpAgent, request as httpRequest } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { failWhenIdle } from '../../http/idle-timeout';
 import { responseText } from '../../http/response-text';
 import type { ProgressSink } from '../exporter';
-import { writePart, type PreparedPart } from '../parts';
+import { keepAliveAgent, sendPart } from '../part-request';
+import type { PreparedPart } from '../parts';
 
 /**
  * One small object in one request (the JSON API's `uploadType=multipart`:
@@ -82,8 +80,7 @@ function framingOf(metadata: Record<string, string>, contentType: string) {
 /** Uploads into `target.bucket` on their own keep-alive connections (`close()` ends them). */
 export function directUpload(target: UploadTarget): { upload: UploadObject; close: () => void } {
   const root = new URL(target.apiRoot);
-  const https = root.protocol === 'https:';
-  const agent = https ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
+  const agent = keepAliveAgent(root);
   const path = `${root.pathname.replace(/\/+$/, '')}/upload/storage/v1/b/${encodeURIComponent(target.bucket)}/o?uploadType=multipart`;
   const upload: UploadObject = async (name, contentType, part, progress, signal) => {
     const framing = framingOf(
@@ -96,28 +93,23 @@ export function directUpload(target: UploadTarget): { upload: UploadObject; clos
       'user-agent': 'Outbox',
     };
     if (target.token) headers.authorization = `Bearer ${await target.token()}`;
-    const send = https ? httpsRequest : httpRequest;
-    const text = await new Promise<string>((resolve, reject) => {
-      const req = send({
+    const response = await sendPart(
+      {
+        origin: root,
         method: 'POST',
-        hostname: root.hostname,
-        port: root.port || undefined,
         path,
         headers,
         agent,
         signal,
-      });
-      failWhenIdle(req, target.idleTimeoutMs);
-      req.on('error', reject);
-      req.on('response', (response) => {
-        const status = response.statusCode ?? 0;
-        responseText(response).then((body) => {
-          if (status >= 200 && status < 300) resolve(body);
-          else reject(answerError(status, response.statusMessage, body));
-        }, reject);
-      });
-      writePart(part, req, progress, reject, framing);
-    });
+        idleTimeoutMs: target.idleTimeoutMs,
+      },
+      part,
+      progress,
+      framing,
+    );
+    const status = response.statusCode ?? 0;
+    const text = await responseText(response);
+    if (status < 200 || status >= 300) throw answerError(status, response.statusMessage, text);
     return JSON.parse(text) as StoredObject;
   };
   return { upload, close: () => agent.destroy() };

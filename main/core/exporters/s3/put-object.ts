@@ -1,9 +1,9 @@
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { once } from 'node:events';
+import type { IncomingMessage } from 'node:http';
 import { S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
-import { failWhenIdle } from '../../http/idle-timeout';
 import type { ProgressSink } from '../exporter';
-import { writePart, type PreparedPart } from '../parts';
+import { keepAliveAgent, sendPart } from '../part-request';
+import type { PreparedPart } from '../parts';
 import { responseText } from '../../http/response-text';
 import type { ObjectOptions } from './object-options';
 
@@ -143,8 +143,7 @@ export function directPutObject(
   target: PutTarget,
 ): { put: PutObject; close: () => void } {
   const { url, signing } = resolveBucket(client, target);
-  const https = url.protocol === 'https:';
-  const agent = https ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
+  const agent = keepAliveAgent(url);
   const signer = client.config.signer({
     name: 'sigv4',
     signingName: signing.signingService,
@@ -169,33 +168,24 @@ export function directPutObject(
       },
     };
     const signed = await (await signer).sign(request as never, signing);
-    const send = https ? httpsRequest : httpRequest;
-    return new Promise((resolve, reject) => {
-      const req = send({
+    const response = await sendPart(
+      {
+        origin: url,
         method: 'PUT',
-        hostname: url.hostname,
-        port: url.port || undefined,
         path: signed.path,
         headers: signed.headers,
         agent,
         signal,
-      });
-      failWhenIdle(req, target.idleTimeoutMs);
-      req.on('error', reject);
-      req.on('response', (response) => {
-        const status = response.statusCode ?? 0;
-        if (status >= 200 && status < 300) {
-          response.resume();
-          response.on('end', () =>
-            resolve({ etag: response.headers.etag?.replace(/"/g, '').toLowerCase() }),
-          );
-          response.on('error', reject);
-        } else {
-          serviceError(response).then(reject, reject);
-        }
-      });
-      writePart(part, req, progress, reject);
-    });
+        idleTimeoutMs: target.idleTimeoutMs,
+      },
+      part,
+      progress,
+    );
+    const status = response.statusCode ?? 0;
+    if (status < 200 || status >= 300) throw await serviceError(response);
+    response.resume();
+    await once(response, 'end');
+    return { etag: response.headers.etag?.replace(/"/g, '').toLowerCase() };
   };
   return { put, close: () => agent.destroy() };
 }
