@@ -2,12 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import {
-  ensurePrivateDir,
-  removeStaleTempFiles,
-  unlinkIfThere,
-  writeFileAtomic,
-} from '../store/atomic-file';
+import { openRecordFolder, unlinkIfThere, writeFileAtomic } from '../store/atomic-file';
 import { jsonArrayInSlices } from '../store/json-in-slices';
 import {
   jobRecordSchema,
@@ -53,7 +48,7 @@ export class JobLists {
   constructor(readonly dir: string) {}
 
   private init(): Promise<string[]> {
-    this.ready ??= ensurePrivateDir(this.dir).then(() => removeStaleTempFiles(this.dir));
+    this.ready ??= openRecordFolder(this.dir);
     return this.ready;
   }
 

@@ -55,8 +55,18 @@ export async function ensurePrivateDir(path: string): Promise<void> {
   if ((stat.mode & 0o077) !== 0) await fs.chmod(path, stat.mode & 0o700);
 }
 
+/**
+ * A folder of records written with writeFileAtomic, ready for use: made
+ * private, the leftovers of writes a crash interrupted removed. Returns the
+ * folder's other names (one read of it).
+ */
+export async function openRecordFolder(dir: string): Promise<string[]> {
+  await ensurePrivateDir(dir);
+  return removeStaleTempFiles(dir);
+}
+
 /** Leftovers of writes interrupted by a crash; returns the folder's other names (one read of it). */
-export async function removeStaleTempFiles(dir: string): Promise<string[]> {
+async function removeStaleTempFiles(dir: string): Promise<string[]> {
   const entries = await fs.readdir(dir).catch(() => [] as string[]);
   const stale = (name: string) => name.startsWith('.') && name.endsWith('.tmp');
   await Promise.all(entries.filter(stale).map((name) => fs.rm(join(dir, name), { force: true })));

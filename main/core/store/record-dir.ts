@@ -1,13 +1,7 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import type { z } from 'zod';
-import {
-  ensurePrivateDir,
-  removeStaleTempFiles,
-  unlinkIfThere,
-  writeFileAtomic,
-  type FileContent,
-} from './atomic-file';
+import { openRecordFolder, unlinkIfThere, writeFileAtomic, type FileContent } from './atomic-file';
 
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
 const isRecordName = (name: string) => name.endsWith('.json');
@@ -33,7 +27,7 @@ export class RecordDir<T> {
   }
 
   private init(): Promise<string[]> {
-    this.ready ??= ensurePrivateDir(this.dir).then(() => removeStaleTempFiles(this.dir));
+    this.ready ??= openRecordFolder(this.dir);
     return this.ready;
   }
 
