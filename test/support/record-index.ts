@@ -1,3 +1,4 @@
+import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 
@@ -21,4 +22,31 @@ export function indexRows(home: string, kind: 'jobs' | 'links'): Map<string, str
 /** When each record of `kind` is due in the index (ms), by id. */
 export function indexDue(home: string, kind: 'jobs' | 'links'): Map<string, number | null> {
   return new Map(rowsOf(home, kind).map((row) => [row.id, row.due]));
+}
+
+/**
+ * Overwrites the head of the first page of `tree` (the table, or one of its
+ * indexes) in a data directory's index of `kind`: a database that still opens,
+ * damaged where a query or a write reads that tree. The index must be closed.
+ */
+export async function damageTree(
+  home: string,
+  kind: 'jobs' | 'links',
+  tree: 'records' | 'records_by_state' | 'records_by_due',
+): Promise<void> {
+  const file = join(home, 'index', `${kind}.sqlite`);
+  const db = new DatabaseSync(file);
+  const { page_size: pageSize } = db.prepare('PRAGMA page_size').get() as { page_size: number };
+  const { rootpage } = db
+    .prepare('SELECT rootpage FROM sqlite_master WHERE name = ?')
+    .get(tree) as {
+    rootpage: number;
+  };
+  db.close();
+  const handle = await fs.open(file, 'r+');
+  try {
+    await handle.write(Buffer.alloc(64, 0xff), 0, 64, (rootpage - 1) * pageSize);
+  } finally {
+    await handle.close();
+  }
 }

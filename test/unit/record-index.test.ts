@@ -6,7 +6,7 @@ import { LinkStore } from '../../main/core/links/link-store';
 import { RecordDir } from '../../main/core/store/record-dir';
 import type { JobRecord } from '../../main/core/transfer/records';
 import { tempDir, testConfig } from '../support/engine';
-import { indexRows } from '../support/record-index';
+import { damageTree, indexRows } from '../support/record-index';
 
 // Opening a data directory reads the jobs and links it must (open, failed,
 // paused, past their time), found through an index beside the records, not
@@ -172,6 +172,38 @@ describe('the job index', () => {
     await store.close();
     expect(rows('jobs')).toEqual(new Map([['kept', 'finished']]));
   });
+
+  it('is made again from the records when a query finds a page of it damaged', async () => {
+    let store = await openStore();
+    for (let i = 0; i < 300; i++) await store.save(job(`done-${i}`, 'finished'));
+    await store.save(job('failed', 'error'));
+    await store.close();
+    await damageTree(home, 'jobs', 'records_by_state'); // it opens; its first count reads the tree
+    const all = [...Array.from({ length: 300 }, (_, i) => `done-${i}`), 'failed'].sort();
+    const reads = await readsOf(async () => (store = await openStore()));
+    expect([...new Set(reads)]).toEqual(all); // every record, read to make it again
+    expect(await store.get('failed')).toMatchObject({ status: 'error' });
+    await store.close();
+    const kept = rows('jobs');
+    expect(kept.size).toBe(301);
+    expect(kept.get('failed')).toBe('error');
+    expect(await readsOf(async () => (store = await openStore()))).toEqual([]); // whole again
+    await store.close();
+  });
+
+  it('is made again from the records at the next query when a write finds it damaged', async () => {
+    let store = await openStore();
+    for (let i = 0; i < 300; i++) await store.save(job(`done-${i}`, 'finished'));
+    await store.close();
+    await damageTree(home, 'jobs', 'records'); // the queries read only its indexes; a write reads it
+    store = await openStore();
+    await store.save(job('new', 'error'));
+    await store.sweep(new Set()); // a query: the index is made again, the new job with it
+    await store.close();
+    const kept = rows('jobs');
+    expect(kept.size).toBe(301);
+    expect(kept.get('new')).toBe('error');
+  });
 });
 
 describe('the link index', () => {
@@ -204,5 +236,19 @@ describe('the link index', () => {
     expect((await again.list()).length).toBe(19);
     await again.close();
     expect(rows('links').size).toBe(19);
+  });
+
+  it('sweeps through an index made again when the sweep finds it damaged', async () => {
+    const links = new LinkStore(home, 'http://127.0.0.1:1');
+    for (let i = 0; i < 200; i++) await links.create(link(HOUR));
+    const expired = await links.create(link(-2 * HOUR));
+    await links.close();
+    await damageTree(home, 'links', 'records_by_due'); // the sweep's query reads it
+
+    const again = new LinkStore(home, 'http://127.0.0.1:1');
+    expect(await again.sweep(Date.now(), HOUR / 2)).toBe(1);
+    expect(await again.get(expired.id)).toBeUndefined();
+    await again.close();
+    expect(rows('links').size).toBe(200);
   });
 });

@@ -25,7 +25,7 @@ function rowOf(record: Indexed): IndexRow {
  * comes before its row: a kill between leaves a record the next open counts.
  */
 export class JobIndex {
-  private constructor(private readonly rows: RecordIndex) {}
+  private constructor(private readonly rows: RecordIndex<Indexed>) {}
 
   static async open(home: string, records: RecordDir<Indexed>): Promise<JobIndex> {
     return new JobIndex(await RecordIndex.over(home, 'jobs', records, rowOf));
@@ -49,22 +49,22 @@ export class JobIndex {
   }
 
   /** Jobs that may still be open. */
-  open(): string[] {
+  open(): Promise<string[]> {
     return this.rows.inState('open');
   }
 
   /** Jobs whose delivered log is kept (to resume or retry). */
-  keepingLogs(): string[] {
+  keepingLogs(): Promise<string[]> {
     return this.rows.inState('error', 'paused');
   }
 
   /** Jobs ended by an error (the interrupted among them). */
-  failed(): string[] {
+  failed(): Promise<string[]> {
     return this.rows.inState('error');
   }
 
   /** Jobs past their expiry at `now`. */
-  expiredBy(now: number): string[] {
+  expiredBy(now: number): Promise<string[]> {
     return this.rows.dueBy(now);
   }
 

@@ -280,7 +280,7 @@ export class JobStore {
   /** Marks the unfinished jobs of processes that died as interrupted (resumable or not). */
   async recoverInterrupted(): Promise<void> {
     const index = await this.index();
-    for await (const record of this.read(index, index.open())) {
+    for await (const record of this.read(index, await index.open())) {
       // A paused job stays paused (and resumable) whoever paused it.
       if (record.status === 'finished' || record.status === 'error' || record.status === 'paused') {
         index.noteAfter(record); // its row, left open by a kill between the two writes
@@ -310,7 +310,7 @@ export class JobStore {
   async resumable(now = Date.now()): Promise<StoredJob[]> {
     const index = await this.index();
     const found: StoredJob[] = [];
-    for await (const record of this.read(index, index.failed())) {
+    for await (const record of this.read(index, await index.failed())) {
       const interrupted = record.tasks.filter((task) => task.code === 'INTERRUPTED');
       if (interrupted.length === 0 || !interrupted.every((task) => task.resumable)) continue;
       if (Date.parse(record.expires_at) > now && !ownerAlive(record.owner)) found.push(record);
@@ -338,14 +338,14 @@ export class JobStore {
   async sweep(running: Set<string>, now = Date.now()): Promise<string[]> {
     const index = await this.index();
     const removed: string[] = [];
-    for await (const record of this.read(index, index.expiredBy(now))) {
+    for await (const record of this.read(index, await index.expiredBy(now))) {
       if (Date.parse(record.expires_at) <= now && !running.has(record.id)) {
         await this.removeStored(record);
         removed.push(record.id);
       } else index.noteAfter(record);
     }
     // Interrupted or paused (to resume) or failed (to retry): what was delivered is not sent again.
-    await this.delivered.sweep(new Set([...running, ...index.keepingLogs()]));
+    await this.delivered.sweep(new Set([...running, ...(await index.keepingLogs())]));
     const named = new Set<string>();
     for await (const record of this.read(index, await this.lists.jobIds())) {
       for (const file of JobLists.filesOf(record)) named.add(file);

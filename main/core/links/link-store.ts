@@ -80,7 +80,7 @@ function serializeInSlices(record: LinkRecord): FileContent {
 export class LinkStore {
   private readonly records: RecordDir<LinkRecord>;
   private readonly listeners = new Set<(id: string) => void>();
-  private indexReady: Promise<RecordIndex> | undefined;
+  private indexReady: Promise<RecordIndex<LinkRecord>> | undefined;
   /** Bytes sent per link: counted by the server of this process, read from disk by others. */
   readonly ledger: DownloadLedger;
 
@@ -123,7 +123,7 @@ export class LinkStore {
   }
 
   /** The index of the links by when they end (store/record-index.ts), opened when first asked. */
-  private index(): Promise<RecordIndex> {
+  private index(): Promise<RecordIndex<LinkRecord>> {
     this.indexReady ??= RecordIndex.over(this.home, 'links', this.records, rowOf);
     return this.indexReady;
   }
@@ -211,7 +211,7 @@ export class LinkStore {
   async sweep(now = Date.now(), graceMs = 0): Promise<number> {
     const index = await this.index();
     let removed = 0;
-    for (const id of index.dueBy(now - graceMs)) {
+    for (const id of await index.dueBy(now - graceMs)) {
       const link = await this.records.get(id);
       if (!link)
         index.forget(id); // gone, or not valid (the next open counts it and reads it once)

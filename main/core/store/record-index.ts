@@ -11,19 +11,28 @@ const FLUSH_AFTER_MS = 100;
 /** SQLite's result codes for a file that is not a database, or is damaged. */
 const DAMAGED = new Set([11 /* SQLITE_CORRUPT */, 26 /* SQLITE_NOTADB */]);
 
+/** Whether SQLite found the database damaged, when it opened or in a query. */
+function isDamage(error: unknown): boolean {
+  return DAMAGED.has((error as { errcode?: number }).errcode ?? 0);
+}
+
 /**
  * The index's database. One that does not open because it is damaged is made
  * again, empty: it is a cache of the records, which `over` then reads once.
  */
-async function openIndex(home: string, kind: string): Promise<DatabaseSync> {
+async function openIndex(home: string, kind: string, fresh = false): Promise<DatabaseSync> {
   const dir = join(home, 'index');
   const file = `${kind}.sqlite`;
+  const remove = () =>
+    Promise.all(
+      [file, `${file}-wal`, `${file}-shm`].map((name) => fs.rm(join(dir, name), { force: true })),
+    );
+  if (fresh) await remove();
   try {
     return await openDatabase(dir, file, SCHEMA, 1);
   } catch (error) {
-    if (!DAMAGED.has((error as { errcode?: number }).errcode ?? 0)) throw error;
-    const names = [file, `${file}-wal`, `${file}-shm`];
-    await Promise.all(names.map((name) => fs.rm(join(dir, name), { force: true })));
+    if (!isDamage(error)) throw error;
+    await remove();
     return openDatabase(dir, file, SCHEMA, 1);
   }
 }
@@ -51,17 +60,31 @@ CREATE INDEX IF NOT EXISTS records_by_due ON records (due);
  * A cache, never trusted over a record: a kill between a record and its
  * row leaves a row that names the record among those to read (which then
  * corrects it), or no row (a new record), which the next open finds by
- * counting (`over`) and reads once.
+ * counting (`over`) and reads once. A database SQLite finds damaged (when it
+ * opens, or a page when a query or a write reaches it) is made again from
+ * the records (`healing`).
  */
-export class RecordIndex {
+export class RecordIndex<T> {
   /** The row this process last wrote per id: a write that changes nothing writes no row. */
   private readonly known = new Map<string, IndexRow>();
   private readonly pending = new Map<string, IndexRow>();
   private flushing: NodeJS.Timeout | undefined;
-  private readonly upsert: StatementSync;
-  private readonly remove: StatementSync;
+  private db!: DatabaseSync;
+  private upsert!: StatementSync;
+  private remove!: StatementSync;
+  /** A write found the database damaged: the next query makes it again first. */
+  private damaged = false;
+  private remaking: Promise<void> | undefined;
 
-  private constructor(private readonly db: DatabaseSync) {
+  private constructor(
+    private readonly home: string,
+    private readonly kind: string,
+    private readonly records: RecordDir<T>,
+    private readonly rowOf: (record: T) => IndexRow,
+  ) {}
+
+  private use(db: DatabaseSync): void {
+    this.db = db;
     this.upsert = db.prepare(
       'INSERT INTO records (id, state, due) VALUES (?, ?, ?) ' +
         'ON CONFLICT (id) DO UPDATE SET state = excluded.state, due = excluded.due',
@@ -84,33 +107,82 @@ export class RecordIndex {
     kind: string,
     records: RecordDir<T>,
     rowOf: (record: T) => IndexRow,
-  ): Promise<RecordIndex> {
-    const db = await openIndex(home, kind);
-    const index = new RecordIndex(db);
-    const { rows } = db.prepare('SELECT count(*) AS rows FROM records').get() as { rows: number };
-    if (rows !== (await records.count())) await index.match(records, rowOf);
+  ): Promise<RecordIndex<T>> {
+    const index = new RecordIndex(home, kind, records, rowOf);
+    index.use(await openIndex(home, kind));
+    await index.healing(async () => {
+      const { rows } = index.db.prepare('SELECT count(*) AS rows FROM records').get() as {
+        rows: number;
+      };
+      if (rows !== (await records.count())) await index.match();
+    });
     return index;
   }
 
-  private async match<T>(records: RecordDir<T>, rowOf: (record: T) => IndexRow): Promise<void> {
-    const onDisk = await records.ids();
+  private async match(): Promise<void> {
+    const onDisk = await this.records.ids();
     const gone: string[] = [];
     for (const { id } of this.db.prepare('SELECT id FROM records').iterate() as Iterable<{
       id: string;
     }>) {
       if (!onDisk.delete(id)) gone.push(id);
     }
-    if (gone.length > 0) inTransaction(this.db, () => gone.forEach((id) => this.forget(id)));
+    if (gone.length > 0) {
+      gone.forEach((id) => (this.pending.delete(id), this.known.delete(id)));
+      this.write(() => inTransaction(this.db, () => gone.forEach((id) => this.remove.run(id))));
+    }
     for (const id of onDisk) {
-      const record = await records.get(id);
-      this.pending.set(id, record === undefined ? { state: null, due: null } : rowOf(record));
+      const record = await this.records.get(id);
+      this.pending.set(id, record === undefined ? { state: null, due: null } : this.rowOf(record));
     }
     this.flush(); // one transaction: the first open after an upgrade indexes every record kept
+  }
+
+  /**
+   * `query`'s answer, asked again of a database made again from the records
+   * if SQLite finds the database damaged meanwhile (a page no open reads: a
+   * disk error, a copy cut short) or a write found it so before.
+   */
+  private async healing<R>(query: () => R | Promise<R>): Promise<R> {
+    await this.remaking; // the database is closed meanwhile
+    try {
+      const answer = await query();
+      if (!this.damaged) return answer;
+    } catch (error) {
+      if (!isDamage(error)) throw error;
+    }
+    this.remaking ??= this.remake().finally(() => (this.remaking = undefined));
+    await this.remaking;
+    return query();
+  }
+
+  private async remake(): Promise<void> {
+    this.damaged = true; // no writes while it is closed: `match` reads every record after
+    if (this.db.isOpen) this.db.close();
+    this.use(await openIndex(this.home, this.kind, true));
+    this.known.clear();
+    this.damaged = false;
+    await this.match();
+  }
+
+  /** A write; one that finds the database damaged is left to the remaking it then needs. */
+  private write(work: () => void): void {
+    if (this.damaged || !this.db.isOpen) return;
+    try {
+      work();
+    } catch (error) {
+      if (!isDamage(error)) throw error;
+      this.damaged = true;
+    }
   }
 
   /** The row of `id` as `row`, written unless this process wrote the same last. */
   note(id: string, row: IndexRow): void {
     this.pending.delete(id);
+    this.write(() => this.noteRow(id, row));
+  }
+
+  private noteRow(id: string, row: IndexRow): void {
     const known = this.known.get(id);
     if (known?.state === row.state && known.due === row.due) return;
     this.upsert.run(id, row.state, row.due);
@@ -133,10 +205,12 @@ export class RecordIndex {
   flush(): void {
     if (this.flushing) clearTimeout(this.flushing);
     this.flushing = undefined;
-    if (this.pending.size === 0 || !this.db.isOpen) return;
+    if (this.pending.size === 0) return;
     const rows = [...this.pending];
     this.pending.clear();
-    inTransaction(this.db, () => rows.forEach(([id, row]) => this.note(id, row)));
+    this.write(() =>
+      inTransaction(this.db, () => rows.forEach(([id, row]) => this.noteRow(id, row))),
+    );
   }
 
   /** The row this process last wrote for `id`, if any. */
@@ -146,24 +220,27 @@ export class RecordIndex {
 
   forget(id: string): void {
     this.pending.delete(id);
-    this.remove.run(id);
     this.known.delete(id);
+    this.write(() => this.remove.run(id));
   }
 
   /** Ids whose row is in one of `states`. */
-  inState(...states: string[]): string[] {
-    this.flush();
-    const rows = this.db
-      .prepare(`SELECT id FROM records WHERE state IN (${states.map(() => '?').join(', ')})`)
-      .all(...states);
-    return (rows as { id: string }[]).map((row) => row.id);
+  inState(...states: string[]): Promise<string[]> {
+    const marks = states.map(() => '?').join(', ');
+    return this.ids(`SELECT id FROM records WHERE state IN (${marks})`, ...states);
   }
 
   /** Ids due at `now` or before. */
-  dueBy(now: number): string[] {
-    this.flush();
-    const rows = this.db.prepare('SELECT id FROM records WHERE due <= ?').all(now);
-    return (rows as { id: string }[]).map((row) => row.id);
+  dueBy(now: number): Promise<string[]> {
+    return this.ids('SELECT id FROM records WHERE due <= ?', now);
+  }
+
+  private ids(query: string, ...params: (string | number)[]): Promise<string[]> {
+    return this.healing(() => {
+      this.flush();
+      const rows = this.db.prepare(query).all(...params) as { id: string }[];
+      return rows.map((row) => row.id);
+    });
   }
 
   close(): void {
