@@ -1,7 +1,6 @@
 import type { OutboxConfig } from '../config';
 import { DeliveryLog } from '../delivery-log/delivery-log';
 import { LinkStore } from '../links/link-store';
-import { LINK_TOMBSTONE_MS } from '../links/open-links';
 import { urlExporter } from '../links/url-exporter';
 import type { ProfileResolver } from '../profiles/profile-params';
 import { ensurePrivateDir } from '../store/atomic-file';
@@ -76,12 +75,14 @@ export class Engine extends ControlledRunner {
     return engine;
   }
 
-  /** Removes what outlived its time: jobs, their logs, links, partial uploads, stale claims. */
+  /**
+   * Removes what outlived its time: jobs, their logs, partial uploads, stale
+   * claims (links: the link server, while it serves them; see open-links.ts).
+   */
   async sweep(now = Date.now()): Promise<void> {
     for (const id of await this.store.sweep(new Set(this.active.keys()), now)) {
       this.finishedJobs.delete(id);
     }
-    await this.links.sweep(now, LINK_TOMBSTONE_MS);
     await this.partials.sweep(now);
     await this.claims.sweep();
     this.deliveryLog.sweep(now);

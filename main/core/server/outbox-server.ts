@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { OutboxConfig } from '../config';
 import { LinkCache } from '../links/link-cache';
+import { sweepLinksWhileServing } from '../links/open-links';
 import {
   handleLinkRequest,
   isLinkPath,
@@ -119,6 +120,10 @@ export async function startServer(options: {
   });
   port = (server.address() as AddressInfo).port;
   const url = `http://${config.host}:${port}`;
+  const stopSweeping = await sweepLinksWhileServing(links).catch(async (error: unknown) => {
+    await closeServer(server);
+    throw error;
+  });
   const started_at = new Date().toISOString();
 
   // LAN listeners: links marked `lan` and their pages, nothing else (no API, UI or /healthz).
@@ -210,6 +215,7 @@ export async function startServer(options: {
     applyLanSharing,
     close: async () => {
       clearInterval(poll);
+      stopSweeping();
       if (running.get(config.home) === handle) running.delete(config.home);
       await Promise.all([server, ...lanServers.values()].map(closeServer));
       lanServers.clear();
