@@ -7,6 +7,7 @@ import { startServer } from '../../main/core/server/outbox-server';
 import { RecordDir } from '../../main/core/store/record-dir';
 import { tempDir, testConfig } from '../support/engine';
 import { freePort } from '../support/net';
+import { fileLink } from '../support/link-record';
 
 // Links ended more than a week ago (their tombstones) are deleted by the host
 // that serves links: the link server, at its start and every 10 minutes. A
@@ -23,22 +24,11 @@ afterEach(async () => {
   await fs.rm(home, { recursive: true, force: true });
 });
 
-const link = (expiresIn: number) => ({
-  kind: 'file' as const,
-  filename: 'a.txt',
-  inline: false,
-  lan: false,
-  expires_at: new Date(Date.now() + expiresIn).toISOString(),
-  job_id: 'job-1',
-  task: 'export',
-  files: [{ path: '/data/a.txt', name: 'a.txt', size: 1, mtime_ms: 1 }],
-});
-
 /** A link that ended eight days ago (past its tombstone) and one that ended yesterday. */
 async function storeLinks(): Promise<{ old: string; recent: string }> {
   const links = new LinkStore(home, BASE);
-  const old = await links.create(link(-8 * DAY));
-  const recent = await links.create(link(-DAY));
+  const old = await links.create(fileLink(-8 * DAY));
+  const recent = await links.create(fileLink(-DAY));
   await links.close();
   return { old: old.id, recent: recent.id };
 }

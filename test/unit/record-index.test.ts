@@ -7,6 +7,7 @@ import { RecordDir } from '../../main/core/store/record-dir';
 import type { JobRecord } from '../../main/core/transfer/records';
 import { tempDir, testConfig } from '../support/engine';
 import { damageTree, indexRows } from '../support/record-index';
+import { fileLink } from '../support/link-record';
 
 // Opening a data directory reads the jobs and links it must (open, failed,
 // paused, past their time), found through an index beside the records, not
@@ -207,22 +208,11 @@ describe('the job index', () => {
 });
 
 describe('the link index', () => {
-  const link = (expiresIn: number) => ({
-    kind: 'file' as const,
-    filename: 'a.txt',
-    inline: false,
-    lan: false,
-    expires_at: new Date(Date.now() + expiresIn).toISOString(),
-    job_id: 'job-1',
-    task: 'export',
-    files: [{ path: '/data/a.txt', name: 'a.txt', size: 1, mtime_ms: 1 }],
-  });
-
   it('sweeps reading only the links past their end, a revocation bringing it forward', async () => {
     const links = new LinkStore(home, 'http://127.0.0.1:1');
     const kept = [];
-    for (let i = 0; i < 20; i++) kept.push(await links.create(link(HOUR)));
-    const expired = await links.create(link(-2 * HOUR));
+    for (let i = 0; i < 20; i++) kept.push(await links.create(fileLink(HOUR)));
+    const expired = await links.create(fileLink(-2 * HOUR));
     const revoked = await links.revoke(kept[0]!.id);
     await links.close();
 
@@ -240,8 +230,8 @@ describe('the link index', () => {
 
   it('sweeps through an index made again when the sweep finds it damaged', async () => {
     const links = new LinkStore(home, 'http://127.0.0.1:1');
-    for (let i = 0; i < 200; i++) await links.create(link(HOUR));
-    const expired = await links.create(link(-2 * HOUR));
+    for (let i = 0; i < 200; i++) await links.create(fileLink(HOUR));
+    const expired = await links.create(fileLink(-2 * HOUR));
     await links.close();
     await damageTree(home, 'links', 'records_by_due'); // the sweep's query reads it
 
