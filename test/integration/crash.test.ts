@@ -2,6 +2,7 @@ import { promises as fs, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../main/core/engine/engine';
+import { openLinks } from '../../main/core/links/open-links';
 import { makeFile, tempDir, testConfig } from '../support/engine';
 import { assertBuilt, spawnOutbox, until } from '../support/cli';
 import { startPutServer, type PutServer } from '../support/put-server';
@@ -9,7 +10,8 @@ import { indexRows } from '../support/record-index';
 
 // kill -9 at any moment never leaves a store that fails to load: every
 // record is written atomically, jobs whose process died are marked, and the
-// index of jobs and links (store/record-index.ts) is made whole again.
+// index of jobs and links (store/record-index.ts) is made whole again by the
+// next open that uses it.
 
 let dir: string;
 let server: PutServer;
@@ -95,6 +97,9 @@ describe('a killed engine', () => {
       } finally {
         await engine.close();
       }
+      // The links' index is made whole by the next host that uses the links: the link
+      // server or `outbox links` (an engine that serves none leaves the links folder alone).
+      await (await openLinks(home, 'http://127.0.0.1:1')).close();
       for (const sub of ['jobs', 'links'] as const) {
         const states = new Map<string, string | null>();
         for (const path of await jsonFiles(join(home, sub))) {
