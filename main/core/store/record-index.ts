@@ -19,6 +19,7 @@ function isDamage(error: unknown): boolean {
 /**
  * The index's database. One that does not open because it is damaged is made
  * again, empty: it is a cache of the records, which `over` then reads once.
+ * `fresh`: made again whatever it holds (a page found damaged after it opened).
  */
 async function openIndex(home: string, kind: string, fresh = false): Promise<DatabaseSync> {
   const dir = join(home, 'index');
