@@ -2,9 +2,14 @@ import { ensurePrivateDir } from '../store/atomic-file';
 import { LinkStore } from './link-store';
 
 /** Links stay answerable (410 Gone) this long after they expire, then are deleted. */
-export const LINK_TOMBSTONE_MS = 7 * 86400 * 1000;
+const LINK_TOMBSTONE_MS = 7 * 86400 * 1000;
 /** How often the host that serves the links deletes those past their tombstone time. */
 const SWEEP_EVERY_MS = 10 * 60 * 1000;
+
+/** Deletes the links past their tombstone time; how many. */
+function sweepTombstones(links: LinkStore): Promise<number> {
+  return links.sweep(Date.now(), LINK_TOMBSTONE_MS);
+}
 
 /**
  * Deletes the links past their tombstone time now and every 10 minutes, as
@@ -14,9 +19,9 @@ const SWEEP_EVERY_MS = 10 * 60 * 1000;
  * Returns the stop.
  */
 export async function sweepLinksWhileServing(links: LinkStore): Promise<() => void> {
-  await links.sweep(Date.now(), LINK_TOMBSTONE_MS);
+  await sweepTombstones(links);
   const timer = setInterval(
-    () => void links.sweep(Date.now(), LINK_TOMBSTONE_MS).catch(() => undefined),
+    () => void sweepTombstones(links).catch(() => undefined),
     SWEEP_EVERY_MS,
   );
   timer.unref();
@@ -31,6 +36,6 @@ export async function sweepLinksWhileServing(links: LinkStore): Promise<() => vo
 export async function openLinks(home: string, baseUrl: string): Promise<LinkStore> {
   await ensurePrivateDir(home);
   const links = new LinkStore(home, baseUrl);
-  await links.sweep(Date.now(), LINK_TOMBSTONE_MS);
+  await sweepTombstones(links);
   return links;
 }

@@ -129,8 +129,7 @@ export class RecordIndex<T> {
       if (!onDisk.delete(id)) gone.push(id);
     }
     if (gone.length > 0) {
-      gone.forEach((id) => (this.pending.delete(id), this.known.delete(id)));
-      this.write(() => inTransaction(this.db, () => gone.forEach((id) => this.remove.run(id))));
+      this.write(() => inTransaction(this.db, () => gone.forEach((id) => this.forget(id))));
     }
     for (const id of onDisk) {
       const record = await this.records.get(id);

@@ -65,31 +65,35 @@ function answerError(status: number, statusMessage: string | undefined, text: st
 }
 
 /**
- * The multipart body around the bytes. The boundary is random, made once per
- * uploader: 96 random bits keep it out of any file's bytes, and one
- * `randomBytes` call per file cost ~17 µs of the thread here.
+ * The multipart framing of one uploader: its body's content type and closing
+ * line, made once, and each file's opening (its metadata). The boundary is
+ * random, made once per uploader: 96 random bits keep it out of any file's
+ * bytes, and one `randomBytes` call per file cost ~17 µs of the thread here.
  */
-function framingOf(boundary: string, metadata: Record<string, string>, contentType: string) {
-  const head =
-    `--${boundary}\r\ncontent-type: application/json; charset=UTF-8\r\n\r\n` +
-    `${JSON.stringify(metadata)}\r\n--${boundary}\r\ncontent-type: ${contentType}\r\n\r\n`;
-  return { head: Buffer.from(head), tail: Buffer.from(`\r\n--${boundary}--\r\n`) };
+function multipartFraming() {
+  const boundary = `outbox-${randomBytes(12).toString('hex')}`;
+  return {
+    type: `multipart/related; boundary=${boundary}`,
+    tail: Buffer.from(`\r\n--${boundary}--\r\n`),
+    head: (metadata: Record<string, string>, contentType: string) =>
+      Buffer.from(
+        `--${boundary}\r\ncontent-type: application/json; charset=UTF-8\r\n\r\n` +
+          `${JSON.stringify(metadata)}\r\n--${boundary}\r\ncontent-type: ${contentType}\r\n\r\n`,
+      ),
+  };
 }
 
 /** Uploads into `target.bucket` on their own keep-alive connections (`close()` ends them). */
 export function directUpload(target: UploadTarget): { upload: UploadObject; close: () => void } {
   const root = new URL(target.apiRoot);
   const agent = keepAliveAgent(root);
-  const boundary = `outbox-${randomBytes(12).toString('hex')}`;
+  const multipart = multipartFraming();
   const path = `${root.pathname.replace(/\/+$/, '')}/upload/storage/v1/b/${encodeURIComponent(target.bucket)}/o?uploadType=multipart`;
   const upload: UploadObject = async (name, contentType, part, progress, signal) => {
-    const framing = framingOf(
-      boundary,
-      { name, contentType, md5Hash: part.md5.toString('base64') },
-      contentType,
-    );
+    const metadata = { name, contentType, md5Hash: part.md5.toString('base64') };
+    const framing = { head: multipart.head(metadata, contentType), tail: multipart.tail };
     const headers: Record<string, string> = {
-      'content-type': `multipart/related; boundary=${boundary}`,
+      'content-type': multipart.type,
       'content-length': String(framing.head.length + part.length + framing.tail.length),
       'user-agent': 'Outbox',
     };
