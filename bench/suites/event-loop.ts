@@ -1,4 +1,4 @@
-import { CreateBucketCommand, DeleteBucketCommand } from '@aws-sdk/client-s3';
+import { DeleteBucketCommand } from '@aws-sdk/client-s3';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { RGW, s3TaskOf } from '../../test/support/servers';
@@ -7,7 +7,7 @@ import { failedLine } from '../lib/line';
 import { lastLine, runCommand } from '../lib/proc';
 import { median, type Line } from '../lib/table';
 import { describeSize, sourceBytes } from '../lib/units';
-import { adminClient, emptyPrefix, rgwCollectGarbage } from './s3';
+import { adminClient, emptyPrefix, freshRgwBucket, rgwCollectGarbage } from './s3';
 
 type Probe = {
   status?: string;
@@ -99,7 +99,7 @@ export async function eventLoopLines(ctx: BenchContext): Promise<Line[]> {
   ];
   const title = (what: string) => `Main-thread event-loop delay, export of ${what} to S3 (RGW)`;
   try {
-    await client.send(new CreateBucketCommand({ Bucket: bucket }));
+    await freshRgwBucket(ctx, client, bucket);
   } catch (error) {
     client.destroy();
     return cases.map((c) => failedLine(c.id, title(c.what), error));

@@ -18,6 +18,7 @@ import type { BenchContext } from '../lib/context';
 import { failedLine, throughputLine } from '../lib/line';
 import { awsEnv, rcloneTool } from '../lib/peers';
 import { runCommand } from '../lib/proc';
+import { restartServer } from '../lib/servers';
 import type { Line } from '../lib/table';
 import { outboxTool, type Tool } from '../lib/tool';
 import { describeSize, sourceBytes } from '../lib/units';
@@ -131,11 +132,6 @@ export async function s3Lines(ctx: BenchContext, server: Server): Promise<Line[]
         ]
       : []),
   ];
-  try {
-    await client.send(new CreateBucketCommand({ Bucket: bucket }));
-  } catch (error) {
-    return kinds.map((k) => failedLine(k.id, title(k.what), `create bucket: ${String(error)}`));
-  }
   const outbox = outboxTool(ctx, (target) => ({
     ...s3TaskOf(s3),
     bucket,
@@ -204,9 +200,17 @@ export async function s3Lines(ctx: BenchContext, server: Server): Promise<Line[]
     );
   });
   const lines: Line[] = [];
+  let created = false;
   try {
     for (const kind of kinds) {
       ctx.log(`${kind.id}: ${title(kind.what)}`);
+      try {
+        if (s3.name === 'rgw') created = await freshRgwBucket(ctx, client, bucket);
+        else if (!created) created = await createBucket(client, bucket);
+      } catch (error) {
+        lines.push(failedLine(kind.id, title(kind.what), `ready the bucket: ${String(error)}`));
+        continue;
+      }
       lines.push(
         await throughputLine(ctx, {
           id: kind.id,
@@ -231,12 +235,34 @@ export async function s3Lines(ctx: BenchContext, server: Server): Promise<Line[]
       );
     }
   } finally {
-    await emptyPrefix(client, bucket, '').catch(() => undefined);
-    await client.send(new DeleteBucketCommand({ Bucket: bucket })).catch((error: unknown) => {
-      ctx.log(`  could not delete bucket ${bucket}: ${String(error)}`);
-    });
-    if (s3.name === 'rgw') await rgwCollectGarbage();
+    if (created) {
+      await emptyPrefix(client, bucket, '').catch(() => undefined);
+      await client.send(new DeleteBucketCommand({ Bucket: bucket })).catch((error: unknown) => {
+        ctx.log(`  could not delete bucket ${bucket}: ${String(error)}`);
+      });
+      if (s3.name === 'rgw') await rgwCollectGarbage();
+    }
     client.destroy();
   }
   return lines;
+}
+
+async function createBucket(client: S3Client, bucket: string): Promise<true> {
+  await client.send(new CreateBucketCommand({ Bucket: bucket }));
+  return true;
+}
+
+/**
+ * A fresh RGW (an empty cluster) and the bucket, before each RGW line (not
+ * timed; the line's warm-up run follows). Its memstore OSD once declared
+ * itself full a few minutes after a line of 1 GiB uploads, each deleted and
+ * its garbage collected ("now -2147483648% full"), and every write then hung.
+ */
+export async function freshRgwBucket(
+  ctx: BenchContext,
+  client: S3Client,
+  bucket: string,
+): Promise<true> {
+  await restartServer(ctx, 'rgw');
+  return createBucket(client, bucket);
 }
