@@ -104,28 +104,28 @@ export async function eventLoopLines(ctx: BenchContext): Promise<Line[]> {
     client.destroy();
     return cases.map((c) => failedLine(c.id, title(c.what), error));
   }
+  // Each export writes under its own prefix, emptied (and RGW's garbage collected) after it.
+  const taskUnder = (prefix: string) => ({ ...s3TaskOf(RGW), bucket, key_prefix: `${prefix}/` });
+  const emptied = (prefix: string) => async () => {
+    await emptyPrefix(client, bucket, `${prefix}/`);
+    await rgwCollectGarbage();
+  };
   const lines: Line[] = [];
   try {
     // A freshly started RGW takes its first 1 GiB at half speed (line.ts's warmUp): one export first.
     ctx.log(`event-loop warm-up: one export of the ${describeSize(sizes.bigBytes)}, not counted`);
-    await eventLoopDelay({ ...ctx, runs: 1 }, 'event-loop-warm-up', ctx.data.big, {
-      ...s3TaskOf(RGW),
-      bucket,
-      key_prefix: 'warm-up/',
-    })
-      .then(() => emptyPrefix(client, bucket, 'warm-up/'))
-      .then(() => rgwCollectGarbage())
-      .catch((error: unknown) => ctx.log(`  event-loop warm-up failed: ${String(error)}`));
+    await eventLoopDelay(
+      { ...ctx, runs: 1 },
+      'event-loop-warm-up',
+      ctx.data.big,
+      taskUnder('warm-up'),
+      emptied('warm-up'),
+    ).catch((error: unknown) => ctx.log(`  event-loop warm-up failed: ${String(error)}`));
     for (const c of cases) {
       ctx.log(`${c.id}: ${title(c.what)}`);
-      const task = { ...s3TaskOf(RGW), bucket, key_prefix: `${c.id}/` };
-      const afterRun = async () => {
-        await emptyPrefix(client, bucket, `${c.id}/`);
-        await rgwCollectGarbage();
-      };
       let absolute: string;
       try {
-        const delay = await eventLoopDelay(ctx, c.id, c.source, task, afterRun);
+        const delay = await eventLoopDelay(ctx, c.id, c.source, taskUnder(c.id), emptied(c.id));
         const bytes = await sourceBytes(c.source);
         absolute =
           `${describeDelay(delay)} (timer every ${delay.resolution} ms; ` +

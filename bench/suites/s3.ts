@@ -205,8 +205,9 @@ export async function s3Lines(ctx: BenchContext, server: Server): Promise<Line[]
     for (const kind of kinds) {
       ctx.log(`${kind.id}: ${title(kind.what)}`);
       try {
-        if (s3.name === 'rgw') created = await freshRgwBucket(ctx, client, bucket);
-        else if (!created) created = await createBucket(client, bucket);
+        if (s3.name === 'rgw') await freshRgwBucket(ctx, client, bucket);
+        else if (!created) await createBucket(client, bucket);
+        created = true;
       } catch (error) {
         lines.push(failedLine(kind.id, title(kind.what), `ready the bucket: ${String(error)}`));
         continue;
@@ -247,9 +248,8 @@ export async function s3Lines(ctx: BenchContext, server: Server): Promise<Line[]
   return lines;
 }
 
-async function createBucket(client: S3Client, bucket: string): Promise<true> {
+async function createBucket(client: S3Client, bucket: string): Promise<void> {
   await client.send(new CreateBucketCommand({ Bucket: bucket }));
-  return true;
 }
 
 /**
@@ -262,7 +262,7 @@ export async function freshRgwBucket(
   ctx: BenchContext,
   client: S3Client,
   bucket: string,
-): Promise<true> {
+): Promise<void> {
   await restartServer(ctx, 'rgw');
-  return createBucket(client, bucket);
+  await createBucket(client, bucket);
 }

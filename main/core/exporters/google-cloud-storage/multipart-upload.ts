@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { responseText } from '../../http/response-text';
 import type { ProgressSink } from '../exporter';
-import { keepAliveAgent, sendPart } from '../part-request';
+import { keepAliveAgent, sendPart, type Framing } from '../part-request';
 import type { PreparedPart } from '../parts';
 
 /**
@@ -70,16 +70,21 @@ function answerError(status: number, statusMessage: string | undefined, text: st
  * random, made once per uploader: 96 random bits keep it out of any file's
  * bytes, and one `randomBytes` call per file cost ~17 µs of the thread here.
  */
-function multipartFraming() {
+function multipartFraming(): {
+  type: string;
+  around: (metadata: Record<string, string>, contentType: string) => Framing;
+} {
   const boundary = `outbox-${randomBytes(12).toString('hex')}`;
+  const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
   return {
     type: `multipart/related; boundary=${boundary}`,
-    tail: Buffer.from(`\r\n--${boundary}--\r\n`),
-    head: (metadata: Record<string, string>, contentType: string) =>
-      Buffer.from(
+    around: (metadata, contentType) => ({
+      head: Buffer.from(
         `--${boundary}\r\ncontent-type: application/json; charset=UTF-8\r\n\r\n` +
           `${JSON.stringify(metadata)}\r\n--${boundary}\r\ncontent-type: ${contentType}\r\n\r\n`,
       ),
+      tail,
+    }),
   };
 }
 
@@ -91,7 +96,7 @@ export function directUpload(target: UploadTarget): { upload: UploadObject; clos
   const path = `${root.pathname.replace(/\/+$/, '')}/upload/storage/v1/b/${encodeURIComponent(target.bucket)}/o?uploadType=multipart`;
   const upload: UploadObject = async (name, contentType, part, progress, signal) => {
     const metadata = { name, contentType, md5Hash: part.md5.toString('base64') };
-    const framing = { head: multipart.head(metadata, contentType), tail: multipart.tail };
+    const framing = multipart.around(metadata, contentType);
     const headers: Record<string, string> = {
       'content-type': multipart.type,
       'content-length': String(framing.head.length + part.length + framing.tail.length),
