@@ -23,12 +23,29 @@ import type { Line } from '../lib/table';
 import { outboxTool, type Tool } from '../lib/tool';
 import { describeSize, sourceBytes } from '../lib/units';
 
-/** `scale`: the server also gets the 20,000-file line (RGW; Swift's s3api takes ~10 ms a file). */
-type Server = { endpoint: S3Endpoint; label: string; provider: string; scale: boolean };
+/**
+ * `scale`: the server also gets the 20,000-file line (RGW; Swift's s3api
+ * takes ~10 ms a file). `memstore`: it keeps objects in an in-memory OSD
+ * (RGW), so it starts afresh before each line and its garbage is collected
+ * after each run (freshRgwBucket, rgwCollectGarbage).
+ */
+type Server = {
+  endpoint: S3Endpoint;
+  label: string;
+  provider: string;
+  scale: boolean;
+  memstore: boolean;
+};
 
 export const S3_SERVERS: Server[] = [
-  { endpoint: RGW, label: 'S3 on Ceph RGW', provider: 'Ceph', scale: true },
-  { endpoint: SWIFT_S3, label: 'S3 on Swift s3api', provider: 'Other', scale: false },
+  { endpoint: RGW, label: 'S3 on Ceph RGW', provider: 'Ceph', scale: true, memstore: true },
+  {
+    endpoint: SWIFT_S3,
+    label: 'S3 on Swift s3api',
+    provider: 'Other',
+    scale: false,
+    memstore: false,
+  },
 ];
 
 /** A scale line's time budget: a round of 20,000 files takes minutes. */
@@ -205,7 +222,7 @@ export async function s3Lines(ctx: BenchContext, server: Server): Promise<Line[]
     for (const kind of kinds) {
       ctx.log(`${kind.id}: ${title(kind.what)}`);
       try {
-        if (s3.name === 'rgw') await freshRgwBucket(ctx, client, bucket);
+        if (server.memstore) await freshRgwBucket(ctx, client, bucket);
         else if (!created) await createBucket(client, bucket);
         created = true;
       } catch (error) {
@@ -230,7 +247,7 @@ export async function s3Lines(ctx: BenchContext, server: Server): Promise<Line[]
                 : Math.max(ctx.budgetSeconds, SMALL_FILES_BUDGET_SECONDS),
           afterRun: async (_tool, target) => {
             await emptyPrefix(client, bucket, `${target}/`);
-            if (s3.name === 'rgw') await rgwCollectGarbage();
+            if (server.memstore) await rgwCollectGarbage();
           },
         }),
       );
@@ -241,7 +258,7 @@ export async function s3Lines(ctx: BenchContext, server: Server): Promise<Line[]
       await client.send(new DeleteBucketCommand({ Bucket: bucket })).catch((error: unknown) => {
         ctx.log(`  could not delete bucket ${bucket}: ${String(error)}`);
       });
-      if (s3.name === 'rgw') await rgwCollectGarbage();
+      if (server.memstore) await rgwCollectGarbage();
     }
     client.destroy();
   }
