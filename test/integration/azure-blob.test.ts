@@ -9,6 +9,7 @@ import {
 } from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../main/core/engine/engine';
+import { containerClientOf } from '../../main/core/exporters/azure-blob/client';
 import type { ResultFile } from '../../main/core/transfer/records';
 import {
   exportFiles,
@@ -99,6 +100,29 @@ describe('export/azure/blob on azurite', () => {
     const [result] = record.result?.files ?? [];
     expect(result).toMatchObject({ filename: 'single.txt', blob: 'one/single.txt' });
     await expectStored(result as ResultFile, path, 'text/plain; charset=utf-8');
+  });
+
+  it("sends its requests without the SDK's form-data step (it loads Node's fetch into the thread)", async () => {
+    // The step asks for the global FormData on every request, and the first ask loads undici
+    // (~10 MiB in an exporter thread): count the asks while the exporter's client uploads.
+    const real = Object.getOwnPropertyDescriptor(globalThis, 'FormData');
+    let asked = 0;
+    Object.defineProperty(globalThis, 'FormData', {
+      configurable: true,
+      get() {
+        asked++;
+        return real?.get ? real.get.call(globalThis) : real?.value;
+      },
+    });
+    try {
+      const params = task({}) as unknown as Parameters<typeof containerClientOf>[0];
+      const client = await containerClientOf(params, { get: (_key, create) => create() });
+      await client.getBlockBlobClient('form-data/probe.txt').upload('probe', 5);
+    } finally {
+      if (real) Object.defineProperty(globalThis, 'FormData', real);
+    }
+    expect(asked).toBe(0);
+    expect((await download('form-data/probe.txt')).toString()).toBe('probe');
   });
 
   it('names several files with %d', async () => {
