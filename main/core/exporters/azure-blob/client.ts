@@ -32,9 +32,9 @@ function sasQuery(token: string): string {
  * A service client without the SDK's form-data step, which no blob request
  * needs (bodies are bytes, streams or XML, never forms). The step asks for a
  * global `FormData` on every request, and the first ask loads Node's fetch
- * (undici) into the exporter thread: ~10 MiB and ~15 ms of every Azure
- * export (BENCHMARKS.md, twenty-fifth session). The clients made from this
- * one share its request pipeline, so none of them has the step.
+ * (undici) into the exporter thread: ~15 ms of its start and ~3 MiB of a
+ * 1 MiB export's peak (BENCHMARKS.md, twenty-fifth session). The clients
+ * made from this one share its request pipeline, so none of them has the step.
  */
 class BlobServiceWithoutForms extends BlobServiceClient {
   constructor(url: string, pipeline: PipelineLike) {
