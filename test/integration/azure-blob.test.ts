@@ -9,7 +9,9 @@ import {
 } from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../main/core/engine/engine';
+import { WorkerSessions } from '../../main/core/engine/session-cache';
 import { containerClientOf } from '../../main/core/exporters/azure-blob/client';
+import { parseTask } from '../../main/core/tasks/validate';
 import type { ResultFile } from '../../main/core/transfer/records';
 import {
   exportFiles,
@@ -115,11 +117,15 @@ describe('export/azure/blob on azurite', () => {
       },
     });
     try {
-      const params = task({}) as Parameters<typeof containerClientOf>[0];
-      const client = await containerClientOf(params, { get: (_key, create) => create() });
+      // The task as the exporter gets it: parsed by its schema, the client from the worker's cache.
+      const params = parseTask(task({}), 'task');
+      if (params?.operation !== 'export/azure/blob')
+        throw new Error('the test task does not parse');
+      const client = await containerClientOf(params, new WorkerSessions());
       await client.getBlockBlobClient('form-data/probe.txt').upload('probe', 5);
     } finally {
       if (real) Object.defineProperty(globalThis, 'FormData', real);
+      else delete (globalThis as { FormData?: unknown }).FormData;
     }
     expect(asked).toBe(0);
     expect((await download('form-data/probe.txt')).toString()).toBe('probe');
