@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { contentDisposition, parseRange } from '../../main/core/http/http-headers';
-import { tokensMatch } from '../../main/core/http/tokens';
+import { keyMatches, tokenKey, tokensMatch } from '../../main/core/http/tokens';
 import { newId, newToken } from '../../main/core/links/link-store';
 
 describe('tokens', () => {
@@ -26,6 +26,24 @@ describe('tokens', () => {
     expect(tokensMatch(token, token.slice(0, -1))).toBe(false);
     expect(tokensMatch(token, token + 'x')).toBe(false);
     expect(tokensMatch(token, '')).toBe(false);
+    expect(tokensMatch('é', 'é')).toBe(true);
+    expect(tokensMatch('é', 'e\u0301')).toBe(false); // the same letter, other bytes
+  });
+
+  it('compare over a fixed span: a longer given token never matches, a longer expected one is refused', () => {
+    const token = newToken();
+    const key = tokenKey(token);
+    expect(key.bytes.length).toBe(256);
+    expect(keyMatches(key, token)).toBe(true);
+    // Past the span the given bytes are not compared, so its length must tell them apart.
+    expect(keyMatches(key, token + 'x'.repeat(300))).toBe(false);
+    const long = 'y'.repeat(256);
+    expect(keyMatches(tokenKey(long), long)).toBe(true);
+    expect(keyMatches(tokenKey(long), long + 'y')).toBe(false);
+    expect(() => tokenKey(long + 'y')).toThrow(/257 bytes is longer than 256/);
+    // The scratch buffer of one comparison leaves nothing for the next.
+    expect(keyMatches(tokenKey('ab'), 'abc')).toBe(false);
+    expect(keyMatches(tokenKey('a'), 'a')).toBe(true);
   });
 });
 

@@ -172,6 +172,36 @@ describe('download counting, by the bytes sent', () => {
     expect(await ledger.downloads('b', size)).toBe(0);
   });
 
+  it('writes the counts of a link without a limit in groups, and a failed write blocks no response', async () => {
+    const ledger = new DownloadLedger(dir);
+    const whole = () =>
+      ledger.begin('c', size, undefined, { start: 0, end: size }, (sent) => ({
+        start: 0,
+        end: sent,
+      }));
+    for (let i = 0; i < 100; i++) (await whole())?.end(size);
+    await ledger.close();
+    const lines = (await fs.readFile(join(dir, 'c.sent'), 'utf8')).trimEnd().split('\n');
+    expect(lines.length).toBeLessThan(100);
+    expect(await readTally(dir, 'c', size)).toMatchObject({ downloads: 100, sent: 100 * size });
+
+    // A folder that cannot be written: responses without a limit go on (the write fails
+    // unseen, with no unhandled rejection); one with a limit waits for its write, and fails.
+    const gone = new DownloadLedger(join(dir, 'no-such-folder'));
+    const unlimited = await gone.begin('d', size, undefined, { start: 0, end: size }, (sent) => ({
+      start: 0,
+      end: sent,
+    }));
+    unlimited?.end(size);
+    expect(await gone.downloads('d', size)).toBe(1);
+    // Its grouped write fails 50 ms later, awaited by no one: a rejection left unhandled fails the run.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await expect(
+      gone.begin('e', size, 1, { start: 0, end: size }, (sent) => ({ start: 0, end: sent })),
+    ).rejects.toThrow(/ENOENT/);
+    await gone.close();
+  });
+
   it('reads the counts of links made before (one dot per download)', async () => {
     await fs.writeFile(join(dir, 'old.downloads'), '...');
     expect(await readTally(dir, 'old', 50)).toEqual({ downloads: 3, sent: 150, covered: [] });

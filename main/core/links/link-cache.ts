@@ -1,7 +1,7 @@
 import { statSync, watch, type FSWatcher } from 'node:fs';
 import { checkFiles } from '../store/many-files';
 import type { LinkRecord } from './link-record';
-import { digestMatches, tokenDigest } from '../http/tokens';
+import { keyMatches, tokenKey, type TokenKey } from '../http/tokens';
 import { downloadSize, type LinkStore } from './link-store';
 import { ServedFiles } from './served-files';
 import { zipLayout, type ZipLayout } from './zip-layout';
@@ -23,13 +23,15 @@ const MAX_LINKS = 1000;
 const RECHECK_MS = 1000;
 /** How long the check that every file of a ZIP link is unchanged holds. */
 const ZIP_CHECK_MS = 1000;
+/** What a token for an unknown link is compared with. */
+const NO_LINK = tokenKey('');
 
 export class ServedLink {
   readonly expiresMs: number;
   /** Bytes of one download (download-ledger.ts): the file, or all the files of a ZIP. */
   readonly downloadSize: number;
-  /** What the link's token is compared by (link-store.ts). */
-  readonly tokenDigest: Buffer;
+  /** The link's token, laid out for a constant-time comparison. */
+  readonly tokenKey: TokenKey;
   /** The newest modification time of the link's files: its Last-Modified. */
   readonly lastModifiedMs: number;
   private zipState: { layout: ZipLayout; crcs: ZipCrcs } | undefined;
@@ -39,7 +41,7 @@ export class ServedLink {
   constructor(readonly link: LinkRecord) {
     this.expiresMs = Date.parse(link.expires_at);
     this.downloadSize = downloadSize(link);
-    this.tokenDigest = tokenDigest(link.token);
+    this.tokenKey = tokenKey(link.token);
     this.lastModifiedMs = link.files.reduce((newest, file) => Math.max(newest, file.mtime_ms), 0);
   }
 
@@ -142,12 +144,12 @@ export class LinkCache {
     }
     this.links.delete(id); // re-inserted: most recently used last
     if (!cached) {
-      tokenDigest(token); // the same work as a real check
+      keyMatches(NO_LINK, token); // the same work as a real check
       return undefined;
     }
     this.links.set(id, cached);
     if (this.links.size > MAX_LINKS) this.links.delete(this.links.keys().next().value as string);
-    return digestMatches(cached.served.tokenDigest, token) ? cached.served : undefined;
+    return keyMatches(cached.served.tokenKey, token) ? cached.served : undefined;
   }
 
   close(): void {
