@@ -75,8 +75,11 @@ type Resource = {
   counted: (offset: number) => number;
 };
 
-/** A resource's headers, made once per link: those of every answer, and those of a 200/206 besides. */
-type Headed = Resource & { validators: string[]; body: string[] };
+/**
+ * A resource's headers, made once per link: those of every answer, those of
+ * a 200/206 besides (less its length), and all of a whole 200's.
+ */
+type Headed = Resource & { validators: string[]; body: string[]; whole: string[] };
 
 function headed(resource: Resource): Headed {
   const validators = [
@@ -97,7 +100,8 @@ function headed(resource: Resource): Headed {
     'Content-Disposition',
     resource.disposition,
   ];
-  return { ...resource, validators, body };
+  const whole = [...body, 'Content-Length', String(resource.size)];
+  return { ...resource, validators, body, whole };
 }
 
 /**
@@ -155,9 +159,15 @@ async function begin(
     return undefined;
   }
   // One call with every header: sent with the body's first bytes.
-  const sized = [...resource.body, 'Content-Length', String(length)];
-  if (range) sized.push('Content-Range', `bytes ${start}-${end}/${resource.size}`);
-  res.writeHead(range ? 206 : 200, sized);
+  if (range) {
+    res.writeHead(206, [
+      ...resource.body,
+      'Content-Length',
+      String(length),
+      'Content-Range',
+      `bytes ${start}-${end}/${resource.size}`,
+    ]);
+  } else res.writeHead(200, resource.whole);
   return { range: { start, end }, delivery };
 }
 
@@ -171,13 +181,15 @@ export async function serveFile(
     snapshot: LinkRecord['files'][number];
     open: ServedFile;
     filename: string;
+    /** Which of the link's files (0 but for a file of a ZIP link). */
+    index: number;
     /** Where its bytes are among the link's files' (0 but for a file of a ZIP link). */
     dataBefore: number;
   },
 ): Promise<void> {
-  const { snapshot, open, filename, dataBefore } = file;
+  const { snapshot, open, filename, index, dataBefore } = file;
   const { link } = served;
-  const resource = served.memo(`file ${dataBefore} ${filename}`, (): Headed => {
+  const resource = served.memo(index === 0 ? 'file' : `file ${index}`, (): Headed => {
     const inline = link.inline && link.kind === 'file';
     return headed({
       size: snapshot.size,

@@ -35,7 +35,7 @@ export class ServedLink {
   /** The newest modification time of the link's files: its Last-Modified. */
   readonly lastModifiedMs: number;
   private zipState: { layout: ZipLayout; crcs: ZipCrcs } | undefined;
-  private readonly memos = new Map<string, unknown>();
+  private readonly memos = new Map<string, object>();
   private zipCheck: { at: number; result: Promise<true | string> } | undefined;
 
   constructor(readonly link: LinkRecord) {
@@ -46,9 +46,12 @@ export class ServedLink {
   }
 
   /** What `make` gives, made once for this link (e.g. the headers of one of its files). */
-  memo<T>(key: string, make: () => T): T {
-    if (!this.memos.has(key)) this.memos.set(key, make());
-    return this.memos.get(key) as T;
+  memo<T extends object>(key: string, make: () => T): T {
+    const known = this.memos.get(key);
+    if (known !== undefined) return known as T;
+    const made = make();
+    this.memos.set(key, made);
+    return made;
   }
 
   /** The archive of a ZIP link: its layout (sizes, ETag) and the CRCs known so far. */

@@ -89,7 +89,9 @@ export async function handleLinkRequest(
 ): Promise<void> {
   const { links, ledger } = context;
   const match = LINK_PATH.exec(url.pathname);
-  const isPage = match?.[3] === '' || url.searchParams.has('page');
+  // Most requests have no query: its parameters are not parsed then.
+  const query = url.search === '' ? undefined : url.searchParams;
+  const isPage = match?.[3] === '' || query?.has('page') === true;
   const head = req.method === 'HEAD';
   if (req.method !== 'GET' && !head && !(isPage && req.method === 'POST')) {
     res.setHeader('Allow', isPage ? 'GET, HEAD, POST' : 'GET, HEAD');
@@ -129,7 +131,7 @@ export async function handleLinkRequest(
     const downloads = await ledger.downloads(link.id, served.downloadSize);
     return sendHtml(res, 200, downloadPage(link, downloads), head);
   }
-  const fileParam = url.searchParams.get('file');
+  const fileParam = query?.get('file') ?? null;
   if (several && fileParam === null) return serveZip(req, res, served, ledger);
   const index = !several ? 0 : /^\d{1,6}$/.test(fileParam ?? '') ? Number(fileParam) : -1;
   const file = link.files[index];
@@ -138,7 +140,7 @@ export async function handleLinkRequest(
   if (!open) return refuse(410, changedMessage(file.name));
   const filename = several ? (file.name.split('/').pop() ?? file.name) : link.filename;
   const dataBefore = several ? (served.zip.layout.items[index]?.dataBefore ?? 0) : 0;
-  return serveFile(req, res, served, ledger, { snapshot: file, open, filename, dataBefore });
+  return serveFile(req, res, served, ledger, { snapshot: file, open, filename, index, dataBefore });
 }
 
 /** Checks a posted password: a cookie for this link and back to the page, or 401/429. */
