@@ -24,6 +24,9 @@ export { sendText } from './link-body';
 
 const LINK_PATH = /^\/d\/([A-Za-z0-9_-]{1,64})\/([A-Za-z0-9_-]{1,128})(?:\/([^/]*))?$/;
 
+/** The parameters of a request without a query (never added to). */
+const NO_QUERY = new URLSearchParams();
+
 export function isLinkPath(pathname: string): boolean {
   return pathname.startsWith('/d/');
 }
@@ -90,8 +93,8 @@ export async function handleLinkRequest(
   const { links, ledger } = context;
   const match = LINK_PATH.exec(url.pathname);
   // Most requests have no query: its parameters are not parsed then.
-  const query = url.search === '' ? undefined : url.searchParams;
-  const isPage = match?.[3] === '' || query?.has('page') === true;
+  const query = url.search === '' ? NO_QUERY : url.searchParams;
+  const isPage = match?.[3] === '' || query.has('page');
   const head = req.method === 'HEAD';
   if (req.method !== 'GET' && !head && !(isPage && req.method === 'POST')) {
     res.setHeader('Allow', isPage ? 'GET, HEAD, POST' : 'GET, HEAD');
@@ -131,7 +134,7 @@ export async function handleLinkRequest(
     const downloads = await ledger.downloads(link.id, served.downloadSize);
     return sendHtml(res, 200, downloadPage(link, downloads), head);
   }
-  const fileParam = query?.get('file') ?? null;
+  const fileParam = query.get('file');
   if (several && fileParam === null) return serveZip(req, res, served, ledger);
   const index = !several ? 0 : /^\d{1,6}$/.test(fileParam ?? '') ? Number(fileParam) : -1;
   const file = link.files[index];
