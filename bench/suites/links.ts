@@ -200,16 +200,27 @@ async function requestRate(url: string, requests: number, clients: number, bytes
   return rate;
 }
 
-/** bench/ceilings/node-http-file.cjs serving `file` on a free loopback port, once it answers. */
-async function startNodeHttp(ctx: BenchContext, file: string) {
+/** A ceiling script of bench/ceilings/ (`args`, then the port) serving `file`, once it answers. */
+async function startNodeHttp(ctx: BenchContext, script: string, args: string[], file: string) {
   const port = await freePort();
-  const script = join(ctx.repo, 'bench', 'ceilings', 'node-http-file.cjs');
+  const path = join(ctx.repo, 'bench', 'ceilings', script);
   const child = track(
-    spawn(process.execPath, [script, file, String(port)], { stdio: 'ignore', detached: true }),
+    spawn(process.execPath, [path, ...args, String(port)], { stdio: 'ignore', detached: true }),
   );
   const url = `http://127.0.0.1:${port}/${basename(file)}`;
-  for (let i = 0; i < 100 && !(await curl(url)).ok; i++) await sleep(100);
-  return { url, child };
+  for (let i = 0; i < 100 && !(await answers(url)); i++) await sleep(100);
+  return { url, child, rss: () => peakRssOf(child.pid ?? 0) };
+}
+
+/** Whether `url` answers 200 (its headers only: a large body is not read). */
+async function answers(url: string): Promise<boolean> {
+  const r = await runCommand(
+    ['curl', '-s', '-o', '/dev/null', '-r', '0-0', '-w', '%{http_code}', url],
+    {
+      timeoutMs: 5000,
+    },
+  );
+  return r.stdout.trim() === '200' || r.stdout.trim() === '206';
 }
 
 async function stop(child: ChildProcess): Promise<void> {
@@ -254,8 +265,22 @@ export async function linkLines(ctx: BenchContext): Promise<Line[]> {
     },
   ];
   const lines: Line[] = [];
-  let ceiling: { url: string; child: ChildProcess } | undefined;
+  const ceilings: { child: ChildProcess }[] = [];
   try {
+    // Node's own server sending the big file, from the file and from memory
+    for (const [mode, name] of [
+      ['file', 'Node http, one thread, fs.createReadStream (1 MiB reads)'],
+      ['memory', 'Node http, one thread, a 1 MiB buffer from memory (no file read)'],
+    ] as const) {
+      const ceiling = await startNodeHttp(
+        ctx,
+        'node-http-stream.cjs',
+        [mode, ctx.data.big],
+        ctx.data.big,
+      );
+      ceilings.push(ceiling);
+      servers.push({ name, bigUrl: ceiling.url, rss: ceiling.rss, ceiling: true });
+    }
     // one client
     ctx.log(`links-single: ${titles.single}`);
     lines.push(
@@ -280,15 +305,15 @@ export async function linkLines(ctx: BenchContext): Promise<Line[]> {
     );
     // many small requests: what a request costs beyond its bytes
     const smallFile = join(ctx.data.small, (await fs.readdir(ctx.data.small)).sort()[0] ?? '');
-    ceiling = await startNodeHttp(ctx, smallFile);
-    const ceilingPid = ceiling.child.pid ?? 0;
+    const ceiling = await startNodeHttp(ctx, 'node-http-file.cjs', [smallFile], smallFile);
+    ceilings.push(ceiling);
     const smallServers: Served[] = [
       { ...servers[0]!, bigUrl: await exportLink(ctx, outbox, 'small', {}, smallFile) },
       { ...servers[1]!, bigUrl: `http://127.0.0.1:${nginx.port}/small/${basename(smallFile)}` },
       {
         name: 'Node http, one thread, body in memory',
         bigUrl: ceiling.url,
-        rss: () => peakRssOf(ceilingPid),
+        rss: ceiling.rss,
         ceiling: true,
       },
     ];
@@ -336,7 +361,7 @@ export async function linkLines(ctx: BenchContext): Promise<Line[]> {
     if (zipPeer && zipRss !== undefined) zipPeer.rssMiB = zipRss;
     lines.push(line);
   } finally {
-    if (ceiling) await stop(ceiling.child);
+    for (const ceiling of ceilings) await stop(ceiling.child);
     await stop(outbox.child);
     await stop(nginx.child);
   }
