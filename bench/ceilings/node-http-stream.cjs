@@ -35,11 +35,12 @@ function fromMemory(response) {
   more();
 }
 
-createServer((_request, response) => {
+createServer((request, response) => {
   response.writeHead(200, {
     'content-type': 'application/octet-stream',
     'content-length': size,
   });
-  if (mode === 'memory') fromMemory(response);
+  if (request.method === 'HEAD') response.end();
+  else if (mode === 'memory') fromMemory(response);
   else pipeline(createReadStream(file, { highWaterMark: CHUNK }), response, () => {});
 }).listen(Number(port), '127.0.0.1');

@@ -212,15 +212,12 @@ async function startNodeHttp(ctx: BenchContext, script: string, args: string[], 
   return { url, child, rss: () => peakRssOf(child.pid ?? 0) };
 }
 
-/** Whether `url` answers 200 (its headers only: a large body is not read). */
+/** Whether `url` answers 200 to a HEAD request (the ceilings ignore ranges: a GET would read it all). */
 async function answers(url: string): Promise<boolean> {
-  const r = await runCommand(
-    ['curl', '-s', '-o', '/dev/null', '-r', '0-0', '-w', '%{http_code}', url],
-    {
-      timeoutMs: 5000,
-    },
-  );
-  return r.stdout.trim() === '200' || r.stdout.trim() === '206';
+  const r = await runCommand(['curl', '-s', '-I', '-o', '/dev/null', '-w', '%{http_code}', url], {
+    timeoutMs: 5000,
+  });
+  return r.stdout.trim() === '200';
 }
 
 async function stop(child: ChildProcess): Promise<void> {
