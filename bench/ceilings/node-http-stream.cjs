@@ -18,6 +18,7 @@ const { pipeline } = require('node:stream');
 
 const CHUNK = 1024 * 1024;
 const [mode, file, port] = process.argv.slice(2);
+if (mode !== 'file' && mode !== 'memory') throw new Error(`mode: file or memory, not ${mode}`);
 const size = statSync(file).size;
 const chunk = Buffer.alloc(CHUNK, 0x5a);
 

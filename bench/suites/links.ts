@@ -22,8 +22,14 @@ type Served = {
 
 type Curl = { ok: boolean; status: string; bytes: number; seconds: number; error: string };
 
-/** One `curl` download to /dev/null; speed from curl's own clock (process start-up excluded). */
-async function curl(url: string, maxSeconds?: number): Promise<Curl> {
+/**
+ * One `curl` download to /dev/null; speed from curl's own clock (process start-up excluded).
+ * `head`: a HEAD request, to see that a server answers without reading a large body.
+ */
+async function curl(
+  url: string,
+  { maxSeconds, head = false }: { maxSeconds?: number; head?: boolean } = {},
+): Promise<Curl> {
   const argv = [
     'curl',
     '-s',
@@ -33,6 +39,7 @@ async function curl(url: string, maxSeconds?: number): Promise<Curl> {
     '%{http_code} %{size_download} %{time_total}',
   ];
   if (maxSeconds !== undefined) argv.push('--max-time', String(maxSeconds));
+  if (head) argv.push('-I');
   const r = await runCommand([...argv, url], { timeoutMs: 600_000 });
   const [status = '000', bytes = '0', seconds = '0'] = r.stdout.trim().split(' ');
   // exit 28 = --max-time reached: expected for the timed parallel downloads
@@ -200,24 +207,19 @@ async function requestRate(url: string, requests: number, clients: number, bytes
   return rate;
 }
 
-/** A ceiling script of bench/ceilings/ (`args`, then the port) serving `file`, once it answers. */
-async function startNodeHttp(ctx: BenchContext, script: string, args: string[], file: string) {
+/**
+ * A ceiling script of bench/ceilings/ (`args`, then the port), once it answers HEAD (the
+ * ceilings ignore ranges: a GET would read a whole large file). Any path serves the file.
+ */
+async function startNodeHttp(ctx: BenchContext, script: string, args: string[]) {
   const port = await freePort();
   const path = join(ctx.repo, 'bench', 'ceilings', script);
   const child = track(
     spawn(process.execPath, [path, ...args, String(port)], { stdio: 'ignore', detached: true }),
   );
-  const url = `http://127.0.0.1:${port}/${basename(file)}`;
-  for (let i = 0; i < 100 && !(await answers(url)); i++) await sleep(100);
+  const url = `http://127.0.0.1:${port}/${script}`;
+  for (let i = 0; i < 100 && !(await curl(url, { head: true })).ok; i++) await sleep(100);
   return { url, child, rss: () => peakRssOf(child.pid ?? 0) };
-}
-
-/** Whether `url` answers 200 to a HEAD request (the ceilings ignore ranges: a GET would read it all). */
-async function answers(url: string): Promise<boolean> {
-  const r = await runCommand(['curl', '-s', '-I', '-o', '/dev/null', '-w', '%{http_code}', url], {
-    timeoutMs: 5000,
-  });
-  return r.stdout.trim() === '200';
 }
 
 async function stop(child: ChildProcess): Promise<void> {
@@ -269,12 +271,7 @@ export async function linkLines(ctx: BenchContext): Promise<Line[]> {
       ['file', 'Node http, one thread, fs.createReadStream (1 MiB reads)'],
       ['memory', 'Node http, one thread, a 1 MiB buffer from memory (no file read)'],
     ] as const) {
-      const ceiling = await startNodeHttp(
-        ctx,
-        'node-http-stream.cjs',
-        [mode, ctx.data.big],
-        ctx.data.big,
-      );
+      const ceiling = await startNodeHttp(ctx, 'node-http-stream.cjs', [mode, ctx.data.big]);
       ceilings.push(ceiling);
       servers.push({ name, bigUrl: ceiling.url, rss: ceiling.rss, ceiling: true });
     }
@@ -292,7 +289,7 @@ export async function linkLines(ctx: BenchContext): Promise<Line[]> {
     lines.push(
       await compare(ctx, 'links-parallel', titles.parallel, servers, async (s) => {
         const all = await Promise.all(
-          Array.from({ length: parallel }, () => curl(s.bigUrl, window)),
+          Array.from({ length: parallel }, () => curl(s.bigUrl, { maxSeconds: window })),
         );
         const bad = all.find((r) => !r.ok);
         if (bad) throw new Error(bad.error);
@@ -302,7 +299,7 @@ export async function linkLines(ctx: BenchContext): Promise<Line[]> {
     );
     // many small requests: what a request costs beyond its bytes
     const smallFile = join(ctx.data.small, (await fs.readdir(ctx.data.small)).sort()[0] ?? '');
-    const ceiling = await startNodeHttp(ctx, 'node-http-file.cjs', [smallFile], smallFile);
+    const ceiling = await startNodeHttp(ctx, 'node-http-file.cjs', [smallFile]);
     ceilings.push(ceiling);
     const smallServers: Served[] = [
       { ...servers[0]!, bigUrl: await exportLink(ctx, outbox, 'small', {}, smallFile) },
