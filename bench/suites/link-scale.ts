@@ -2,16 +2,18 @@ import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../../test/support/net';
+import { ceilingTool } from '../lib/ceiling';
 import { outboxBin, type BenchContext } from '../lib/context';
 import { failedLine } from '../lib/line';
-import { killGroup, lastLine, measure, runCommand, sleep, track } from '../lib/proc';
+import { killGroup, lastLine, measure, runCommand, sleep, track, type Measured } from '../lib/proc';
 import { median, type Line } from '../lib/table';
 import { describeDelay, eventLoopDelay } from './event-loop';
 
 /**
  * The link server at scale: a folder of 100,000 files (100 folders × 1,000
  * one-byte files) exported as one ZIP link, and 10,000 of them as separate
- * links; the CLI's wall time, peak RSS and CPU, as users run it; the main
+ * links; the CLI's wall time, peak RSS and CPU, as users run it, beside the
+ * same checks, link and record with no Outbox code (the ZIP's ceiling); the main
  * thread's event-loop delay meanwhile (bench/probes/event-loop.ts runs the
  * same export in the Engine, as the app does); and how long the 100,000-file
  * ZIP takes to download.
@@ -41,7 +43,7 @@ async function scaleData(ctx: BenchContext, shape: Shape): Promise<string> {
   return dir;
 }
 
-type Run = { seconds: number; rssMiB?: number; cpuSeconds?: number; stdout: string; home: string };
+type Run = Pick<Measured, 'seconds' | 'rssMiB' | 'cpuSeconds' | 'stdout'>;
 
 /** `outbox export --task TASK SOURCES --json` on a fresh data directory, measured. */
 async function exportOnce(
@@ -51,7 +53,7 @@ async function exportOnce(
   sources: string[],
   port: number,
   round: number,
-): Promise<Run> {
+): Promise<Run & { home: string }> {
   const home = join(ctx.scratch, `${name}-${round}`);
   await fs.mkdir(home, { recursive: true });
   const taskFile = join(ctx.scratch, `${name}.json`);
@@ -66,6 +68,24 @@ async function exportOnce(
   );
   if (!run.ok) throw new Error(`export: ${lastLine(run.stderr) || lastLine(run.stdout)}`);
   return { ...run, home };
+}
+
+/**
+ * The ZIP line's ceiling (bench/ceilings/zip-link-floor.mts): the same checks
+ * of the same files and a durable link and record of them, with no Outbox
+ * code; what it writes is removed after each run.
+ */
+async function zipFloorOnce(ctx: BenchContext, dir: string, round: number): Promise<Run> {
+  const out = join(ctx.scratch, `zip-floor-${round}`);
+  const tool = ceilingTool(ctx, 'zip-link-floor', 'zip-link-floor', () => ({ dir: out }));
+  const { argv, env } = await tool.command(dir, out);
+  try {
+    const run = await measure(argv, { env, timeoutMs: ctx.timeoutMs, scratch: ctx.scratch });
+    if (!run.ok) throw new Error(`zip-link-floor: ${lastLine(run.stderr) || lastLine(run.stdout)}`);
+    return run;
+  } finally {
+    await fs.rm(out, { recursive: true, force: true });
+  }
 }
 
 function summary(runs: Run[]): string {
@@ -138,12 +158,24 @@ export async function scaleLines(ctx: BenchContext): Promise<Line[]> {
   try {
     ctx.log(`scale-zip: ${titles.zip}`);
     const port = await freePort();
-    const runs: Run[] = [];
+    const runs: (Run & { home: string })[] = [];
+    const floor: Run[] = [];
+    // Outbox and its ceiling in turn, the order rotating each round: this machine's speed drifts
     for (let round = 0; round < ctx.runs; round++) {
-      runs.push(await exportOnce(ctx, 'scale-zip', zipTask, [dir], port, round));
-      ctx.log(`  scale-zip run ${round + 1}: ${runs.at(-1)?.seconds.toFixed(2)} s`);
+      const outboxRun = async () => {
+        runs.push(await exportOnce(ctx, 'scale-zip', zipTask, [dir], port, round));
+        ctx.log(`  scale-zip Outbox run ${round + 1}: ${runs.at(-1)?.seconds.toFixed(2)} s`);
+      };
+      const floorRun = async () => {
+        floor.push(await zipFloorOnce(ctx, dir, round));
+        ctx.log(
+          `  scale-zip zip-link-floor run ${round + 1}: ${floor.at(-1)?.seconds.toFixed(2)} s`,
+        );
+      };
+      for (const turn of round % 2 ? [floorRun, outboxRun] : [outboxRun, floorRun]) await turn();
     }
-    const last = runs.at(-1) as Run;
+    const last = runs.at(-1) as Run & { home: string };
+    const seconds = (of: Run[]) => median(of.map((r) => r.seconds)) ?? NaN;
     const url = /"url":\s*"([^"]+)"/.exec(last.stdout)?.[1] ?? '';
     const download = await downloadSeconds(ctx, last.home, port, url);
     const delay = await eventLoopDelay(ctx, 'scale-event-loop', dir, {
@@ -154,7 +186,9 @@ export async function scaleLines(ctx: BenchContext): Promise<Line[]> {
       line(
         'scale-zip',
         titles.zip,
-        `${summary(runs)}; event-loop delay, ${describeDelay(delay)}; the ZIP (${(download.bytes / 1e6).toFixed(1)} MB) downloads in ${download.seconds.toFixed(1)} s`,
+        `${summary(runs)}; the same checks, link and record with no Outbox code ` +
+          `(zip-link-floor): ${summary(floor)} → Outbox ÷ ceiling **${(seconds(floor) / seconds(runs)).toFixed(2)}×**; ` +
+          `event-loop delay, ${describeDelay(delay)}; the ZIP (${(download.bytes / 1e6).toFixed(1)} MB) downloads in ${download.seconds.toFixed(1)} s`,
       ),
     );
   } catch (error) {
