@@ -3,6 +3,11 @@ import { timeSlices } from '../time-slices';
 
 /** The one buffer a list is encoded into; its bytes are written when a slice ends or it fills. */
 const BUFFER_BYTES = 1 << 20;
+/**
+ * Items encoded by one JSON.stringify: a call per item of 100,000 (a ZIP
+ * link's files) cost ~2.5× what calls of this many items cost.
+ */
+const ITEMS_A_CALL = 256;
 
 /**
  * A long list as a JSON array (`before` and `after` around it: the rest of
@@ -42,16 +47,25 @@ export function jsonArrayInSlices(
     const slices = timeSlices();
     await put(before + '[');
     let separator = '';
-    for (const item of items) {
-      // as in JSON.stringify of the array: an item with no JSON (undefined, a function) is null
-      const long = put(separator + (JSON.stringify(item) ?? 'null'));
-      if (long) await long;
+    let run: unknown[] = [];
+    // A run's items as JSON.stringify writes them inside the array (so an item with no
+    // JSON, such as undefined, is null): the text between its brackets.
+    const putRun = async () => {
+      const text = JSON.stringify(run);
+      run = [];
+      await put(separator + text.slice(1, -1));
       separator = ',';
+    };
+    for (const item of items) {
+      run.push(item);
+      if (run.length < ITEMS_A_CALL) continue;
+      await putRun();
       if (slices.over()) {
         await flush();
         await slices.next();
       }
     }
+    if (run.length > 0) await putRun();
     await put(']' + after);
     await flush();
   };
