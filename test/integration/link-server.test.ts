@@ -2,7 +2,8 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../main/core/engine/engine';
-import { makeFile, sha256, sha256File } from '../support/engine';
+import { ValidationError } from '../../main/core/errors';
+import { exportFiles, makeFile, sha256, sha256File } from '../support/engine';
 import { run } from '../support/net';
 import { aria2, linksOf, openLinkServer, type LinkServer } from '../support/link-server';
 
@@ -264,6 +265,23 @@ describe('archive_multiple_files', () => {
     expect(await fs.readFile(join(extracted, 'album/sub/two.txt'), 'utf8')).toBe(
       await fs.readFile(b, 'utf8'),
     );
+  });
+
+  it('refuses a ZIP of two files of one name before a link is made (entries are named as the files)', async () => {
+    const a = await makeFile(join(dir, 'twin-a'), 'same.txt', 'a');
+    const b = await makeFile(join(dir, 'twin-b'), 'same.txt', 'b');
+    const job = exportFiles(engine, { operation: 'export/url', archive_multiple_files: true }, [
+      a,
+      b,
+    ]);
+    const error = await job.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).fields).toEqual({
+      'tasks.export.input': ['two files would both be stored as "same.txt"'],
+    });
   });
 
   it('serves ranges with a strong ETag: curl -C - after a cut, and aria2c -x 8', async () => {
