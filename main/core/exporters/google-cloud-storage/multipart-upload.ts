@@ -72,13 +72,13 @@ function answerError(status: number, statusMessage: string | undefined, text: st
  */
 function multipartFraming(): {
   type: string;
-  around: (metadata: Record<string, string>, contentType: string) => Framing;
+  framingOf: (metadata: Record<string, string>, contentType: string) => Framing;
 } {
   const boundary = `outbox-${randomBytes(12).toString('hex')}`;
   const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
   return {
     type: `multipart/related; boundary=${boundary}`,
-    around: (metadata, contentType) => ({
+    framingOf: (metadata, contentType) => ({
       head: Buffer.from(
         `--${boundary}\r\ncontent-type: application/json; charset=UTF-8\r\n\r\n` +
           `${JSON.stringify(metadata)}\r\n--${boundary}\r\ncontent-type: ${contentType}\r\n\r\n`,
@@ -96,7 +96,7 @@ export function directUpload(target: UploadTarget): { upload: UploadObject; clos
   const path = `${root.pathname.replace(/\/+$/, '')}/upload/storage/v1/b/${encodeURIComponent(target.bucket)}/o?uploadType=multipart`;
   const upload: UploadObject = async (name, contentType, part, progress, signal) => {
     const metadata = { name, contentType, md5Hash: part.md5.toString('base64') };
-    const framing = multipart.around(metadata, contentType);
+    const framing = multipart.framingOf(metadata, contentType);
     const headers: Record<string, string> = {
       'content-type': multipart.type,
       'content-length': String(framing.head.length + part.length + framing.tail.length),
