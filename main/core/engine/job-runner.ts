@@ -270,13 +270,11 @@ export class JobRunner {
   private async execute(active: ActiveJob, plan: JobPlan): Promise<JobRecord> {
     const { record } = active;
     for (const task of record.tasks) {
-      const files = plan.sources.get(task.name);
+      const files = plan.imported.get(task.name);
       if (files) {
         task.status = 'finished';
         task.ended_at = task.started_at = new Date().toISOString();
-        task.result = {
-          files: fixedList(files.map((file) => ({ filename: file.name, size: file.size }))),
-        };
+        task.result = { files: fixedList(files) };
       }
     }
     // The setting as it is now (`outbox settings jobs N` from another process too).
