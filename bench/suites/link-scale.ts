@@ -44,6 +44,8 @@ async function scaleData(ctx: BenchContext, shape: Shape): Promise<string> {
 }
 
 type Run = Pick<Measured, 'seconds' | 'rssMiB' | 'cpuSeconds' | 'stdout'>;
+/** An export's run, with the data directory it made (the ZIP line downloads from the last). */
+type ExportRun = Run & { home: string };
 
 /** `outbox export --task TASK SOURCES --json` on a fresh data directory, measured. */
 async function exportOnce(
@@ -53,7 +55,7 @@ async function exportOnce(
   sources: string[],
   port: number,
   round: number,
-): Promise<Run & { home: string }> {
+): Promise<ExportRun> {
   const home = join(ctx.scratch, `${name}-${round}`);
   await fs.mkdir(home, { recursive: true });
   const taskFile = join(ctx.scratch, `${name}.json`);
@@ -77,7 +79,7 @@ async function exportOnce(
  */
 async function zipFloorOnce(ctx: BenchContext, dir: string, round: number): Promise<Run> {
   const out = join(ctx.scratch, `zip-floor-${round}`);
-  const tool = ceilingTool(ctx, 'zip-link-floor', 'zip-link-floor', () => ({ dir: out }));
+  const tool = ceilingTool(ctx, 'zip-link-floor', 'zip-link-floor', (target) => ({ dir: target }));
   const { argv, env } = await tool.command(dir, out);
   try {
     const run = await measure(argv, { env, timeoutMs: ctx.timeoutMs, scratch: ctx.scratch });
@@ -88,12 +90,15 @@ async function zipFloorOnce(ctx: BenchContext, dir: string, round: number): Prom
   }
 }
 
+/** The median of one figure over runs (NaN when no run has it). */
+function medianOf(runs: Run[], figure: (run: Run) => number | undefined): number {
+  return median(runs.map(figure).filter((v): v is number => v !== undefined)) ?? NaN;
+}
+
 function summary(runs: Run[]): string {
-  const med = (values: (number | undefined)[]) =>
-    median(values.filter((v): v is number => v !== undefined)) ?? NaN;
   return (
-    `**${med(runs.map((r) => r.seconds)).toFixed(2)} s**, ${Math.round(med(runs.map((r) => r.rssMiB)))} MiB peak RSS, ` +
-    `${med(runs.map((r) => r.cpuSeconds)).toFixed(1)} CPU-s (median of ${runs.length})`
+    `**${medianOf(runs, (r) => r.seconds).toFixed(2)} s**, ${Math.round(medianOf(runs, (r) => r.rssMiB))} MiB peak RSS, ` +
+    `${medianOf(runs, (r) => r.cpuSeconds).toFixed(1)} CPU-s (median of ${runs.length})`
   );
 }
 
@@ -158,7 +163,7 @@ export async function scaleLines(ctx: BenchContext): Promise<Line[]> {
   try {
     ctx.log(`scale-zip: ${titles.zip}`);
     const port = await freePort();
-    const runs: (Run & { home: string })[] = [];
+    const runs: ExportRun[] = [];
     const floor: Run[] = [];
     let floorError: string | undefined;
     // Outbox and its ceiling in turn, the order rotating each round: this machine's speed drifts
@@ -182,11 +187,10 @@ export async function scaleLines(ctx: BenchContext): Promise<Line[]> {
       };
       for (const turn of round % 2 ? [floorRun, outboxRun] : [outboxRun, floorRun]) await turn();
     }
-    const last = runs.at(-1) as Run & { home: string };
-    const seconds = (of: Run[]) => median(of.map((r) => r.seconds)) ?? NaN;
+    const last = runs.at(-1) as ExportRun;
     const ceiling = floorError
       ? `ERROR: ${floorError.replace(/\|/g, '/')}`
-      : `${summary(floor)} → Outbox ÷ ceiling **${(seconds(floor) / seconds(runs)).toFixed(2)}×**`;
+      : `${summary(floor)} → Outbox ÷ ceiling **${(medianOf(floor, (r) => r.seconds) / medianOf(runs, (r) => r.seconds)).toFixed(2)}×**`;
     const url = /"url":\s*"([^"]+)"/.exec(last.stdout)?.[1] ?? '';
     const download = await downloadSeconds(ctx, last.home, port, url);
     const delay = await eventLoopDelay(ctx, 'scale-event-loop', dir, {

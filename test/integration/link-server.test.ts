@@ -274,13 +274,9 @@ describe('archive_multiple_files', () => {
       a,
       b,
     ]);
-    const error = await job.then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(error).toBeInstanceOf(ValidationError);
-    expect((error as ValidationError).fields).toEqual({
-      'tasks.export.input': ['two files would both be stored as "same.txt"'],
+    await expect(job).rejects.toBeInstanceOf(ValidationError);
+    await expect(job).rejects.toMatchObject({
+      fields: { 'tasks.export.input': ['two files would both be stored as "same.txt"'] },
     });
   });
 

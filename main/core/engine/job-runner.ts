@@ -284,7 +284,7 @@ export class JobRunner {
     if ((await turn) === 'start') {
       await Promise.all(
         record.tasks
-          .filter((task) => !plan.sources.has(task.name) && task.status === 'waiting')
+          .filter((task) => !plan.imported.has(task.name) && task.status === 'waiting')
           .map((task) => this.runExport(active, plan, task)),
       ).finally(() => this.queue.leave(record.id));
     } else if (!active.paused) {

@@ -15,7 +15,7 @@ const LINKS_AT_ONCE = 64;
  * The ZIP's entries, named by the files' own names (unique: the job's plan
  * refuses two files of one name, naming.ts), its name: `photos.zip` when
  * every file comes from one dropped folder, else `archive.zip`, and its size.
- * Made in time slices: 100,000 files are ~100 ms of work.
+ * Made in time slices: 100,000 files are ~60 ms of work.
  */
 async function zipOf(
   files: SourceFile[],

@@ -33,16 +33,10 @@ export function jsonArrayInSlices(
     // UTF-8 takes at most 3 bytes per UTF-16 unit: text that fits by this count fits.
     const fits = (text: string) => text.length * 3 <= BUFFER_BYTES - used;
     // Past the buffer's room: its bytes are written first, and text too long for it on its own.
-    const putLong = async (text: string) => {
-      await flush();
+    const put = async (text: string) => {
+      if (!fits(text)) await flush();
       if (fits(text)) used += buffer.write(text, used);
       else await file.writeFile(text);
-    };
-    // Synchronous when the text fits: no promise per item of 100,000.
-    const put = (text: string): Promise<void> | undefined => {
-      if (!fits(text)) return putLong(text);
-      used += buffer.write(text, used);
-      return undefined;
     };
     const slices = timeSlices();
     await put(before + '[');
