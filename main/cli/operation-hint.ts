@@ -2,6 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { homeFromEnv } from '../core/default-home';
+import { hasExporter } from '../core/exporters/registry';
+import type { ExportOperation } from '../core/tasks/operations';
 
 /**
  * A guess, made before the CLI loads, at which exporters a command line will run, so its
@@ -25,7 +27,8 @@ const STDIN = '-';
 
 /**
  * What `argv` (the arguments after `outbox`) means for the early exporter thread:
- * undefined for none (not an exporting command, or its help), otherwise the distinct
+ * undefined for none (not an exporting command, or its help, or tasks that all run without
+ * an exporter thread: export/url's links are made in the main thread), otherwise the distinct
  * `operation`s of the tasks it names (unchecked strings, possibly none).
  */
 export function exporterHint(
@@ -62,7 +65,14 @@ export function exporterHint(
     const job = readJson(positionals[0]);
     if (isObject(job) && isObject(job.tasks)) Object.values(job.tasks).forEach(addTask);
   }
-  return { operations: [...operations] };
+  const found = [...operations];
+  if (found.length > 0 && !found.some(runsInThread)) return undefined;
+  return { operations: found };
+}
+
+/** Whether an (unchecked) operation is an export that an exporter thread runs. */
+function runsInThread(operation: string): boolean {
+  return operation.startsWith('export/') && hasExporter(operation as ExportOperation);
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

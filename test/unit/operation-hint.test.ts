@@ -44,6 +44,23 @@ describe('exporterHint', () => {
     });
   });
 
+  it('starts no thread for tasks that only make links (export/url runs in the main thread)', async () => {
+    const dir = await tempDir();
+    const url = await writeJson(dir, 'url.json', { operation: 'export/url' });
+    const s3 = await writeJson(dir, 's3.json', { operation: 'export/s3', bucket: 'b' });
+    const job = await writeJson(dir, 'job.json', {
+      tasks: {
+        files: { operation: 'import/file', path: 'a' },
+        links: { operation: 'export/url', input: 'files' },
+      },
+    });
+    expect(exporterHint(['export', '--task', url, 'f'])).toBeUndefined();
+    expect(exporterHint(['run', job])).toBeUndefined();
+    expect(exporterHint(['export', '--task', url, '--task', s3, 'f'])).toEqual({
+      operations: ['export/url', 'export/s3'],
+    });
+  });
+
   it('guesses nothing, but still starts the thread, for a missing, broken or odd file', async () => {
     const dir = await tempDir();
     const broken = await writeJson(dir, 'broken.json', '{"operation": "export/s3"');
