@@ -1,6 +1,7 @@
 import type { BenchContext } from './context';
-import { measure } from './proc';
-import { median, type Figure, type Line } from './table';
+import { measure, type Measured } from './proc';
+import { inRotatingRounds, type Contender } from './rounds';
+import { medianOf, type Figure, type Line } from './table';
 import { exitFailure, type Tool } from './tool';
 
 export type ThroughputSpec = {
@@ -22,68 +23,47 @@ export type ThroughputSpec = {
 };
 
 /**
- * Runs every tool `ctx.runs` times after one warm-up run, rotating the order
- * each round so drift (page cache, a server's state) does not favour one tool;
- * reports medians.
- * A tool that fails is not run again on this line; the board shows its error.
- * A line over its time budget stops after the round in progress (the title says so).
+ * Runs every tool `ctx.runs` times after one warm-up run, in rotating rounds
+ * (rounds.ts); reports medians. A tool that fails is not run again on this
+ * line; the board shows its error. A line over its time budget stops after the
+ * round in progress (the title says so).
  */
 export async function throughputLine(ctx: BenchContext, spec: ThroughputSpec): Promise<Line> {
-  const ceilings = spec.ceilings ?? [];
-  const tools = [spec.outbox, ...spec.peers, ...ceilings];
-  const seconds = tools.map(() => [] as number[]);
-  const rss = tools.map(() => [] as number[]);
-  const cpu = tools.map(() => [] as number[]);
-  const errors = tools.map(() => undefined as string | undefined);
+  const tools = [spec.outbox, ...spec.peers, ...(spec.ceilings ?? [])];
   await warmUp(ctx, spec);
-  const started = Date.now();
-  const budget = spec.budgetSeconds ?? ctx.budgetSeconds;
-  let rounds = 0;
-  for (let round = 0; round < ctx.runs; round++) {
-    const elapsed = (Date.now() - started) / 1000;
-    if (round > 0 && elapsed + elapsed / round > budget) {
-      ctx.log(`  ${spec.id}: stopping after ${round} run(s): over its ${budget} s budget`);
-      break;
-    }
-    rounds++;
-    for (let k = 0; k < tools.length; k++) {
-      const i = (k + round) % tools.length;
-      const tool = tools[i];
-      if (!tool || errors[i] !== undefined) continue;
+  const contenders = tools.map((tool): Contender<Measured> => ({
+    name: tool.name,
+    async run(round) {
       const target = `r${round + 1}-${tool.name.toLowerCase().replace(/[^a-z0-9]+/g, '')}`;
       try {
         const run = await runTool(ctx, spec, tool, target);
         const error = (tool.failure ?? exitFailure)(run);
-        if (error) {
-          errors[i] = error;
-          ctx.log(`  ${spec.id} ${tool.name}: FAILED ${error}`);
-        } else {
-          seconds[i]?.push(run.seconds);
-          if (run.rssMiB !== undefined) rss[i]?.push(run.rssMiB);
-          if (run.cpuSeconds !== undefined) cpu[i]?.push(run.cpuSeconds);
-          ctx.log(
-            `  ${spec.id} ${tool.name} run ${round + 1}: ${run.seconds.toFixed(2)} s, ` +
-              `${(spec.bytes / 1e6 / run.seconds).toFixed(1)} MB/s, ${Math.round(run.rssMiB ?? 0)} MiB, ` +
-              `${(run.cpuSeconds ?? 0).toFixed(1)} CPU-s`,
-          );
-        }
-      } catch (error) {
-        errors[i] = error instanceof Error ? error.message : String(error);
-        ctx.log(`  ${spec.id} ${tool.name}: FAILED ${errors[i]}`);
+        if (error) throw new Error(error);
+        return run;
       } finally {
         await spec.afterRun?.(tool, target).catch((error: unknown) => {
           ctx.log(`  ${spec.id} ${tool.name}: cleanup failed: ${String(error)}`);
         });
       }
-    }
-  }
+    },
+    describe: (run) =>
+      `${run.seconds.toFixed(2)} s, ${(spec.bytes / 1e6 / run.seconds).toFixed(1)} MB/s, ` +
+      `${Math.round(run.rssMiB ?? 0)} MiB, ${(run.cpuSeconds ?? 0).toFixed(1)} CPU-s`,
+  }));
+  const { runs, errors, rounds } = await inRotatingRounds(
+    ctx,
+    spec.id,
+    contenders,
+    spec.budgetSeconds ?? ctx.budgetSeconds,
+  );
   const figures: Figure[] = tools.map((tool, i) => {
-    const s = median(seconds[i] ?? []);
-    const r = median(rss[i] ?? []);
-    const c = median(cpu[i] ?? []);
+    const done = runs[i] ?? [];
+    const s = medianOf(done, (run) => run.seconds);
+    const r = medianOf(done, (run) => run.rssMiB);
+    const c = medianOf(done, (run) => run.cpuSeconds);
     return {
       tool: tool.name,
-      samples: seconds[i] ?? [],
+      samples: done.map((run) => run.seconds),
       ...(s === undefined ? {} : { mbps: spec.bytes / 1e6 / s }),
       ...(r === undefined ? {} : { rssMiB: r }),
       ...(c === undefined ? {} : { cpuSeconds: c }),

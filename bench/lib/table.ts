@@ -31,6 +31,16 @@ export function median(values: number[]): number | undefined {
   return sorted.length % 2 ? sorted[mid] : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
 }
 
+/** The median of one figure over runs, leaving out runs without it (undefined for none). */
+export function medianOf<R>(runs: R[], figure: (run: R) => number | undefined): number | undefined {
+  return median(runs.map(figure).filter((v): v is number => v !== undefined));
+}
+
+/** Text as one table cell: a `|` would end the cell. */
+export function cellText(text: string): string {
+  return text.replace(/\|/g, '/');
+}
+
 export function bestPeer(line: Line): Figure | undefined {
   return line.peers
     .filter((p) => p.mbps !== undefined && !p.error)
@@ -53,7 +63,7 @@ const fmt = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n
 
 function cell(f: Figure, withName: boolean, unit = 'MB/s'): string {
   const name = withName ? `${f.tool} ` : '';
-  if (f.error) return `${name}ERROR: ${f.error.replace(/\|/g, '/')}`;
+  if (f.error) return `${name}ERROR: ${cellText(f.error)}`;
   const parts = [f.mbps === undefined ? '—' : `${fmt(f.mbps)} ${unit}`];
   if (f.rssMiB !== undefined) parts.push(`${Math.round(f.rssMiB)} MiB`);
   if (f.cpuSeconds !== undefined) parts.push(`${f.cpuSeconds.toFixed(1)} CPU-s`);

@@ -6,7 +6,8 @@ import { ceilingTool } from '../lib/ceiling';
 import { outboxBin, type BenchContext } from '../lib/context';
 import { failedLine } from '../lib/line';
 import { killGroup, lastLine, measure, runCommand, sleep, track, type Measured } from '../lib/proc';
-import { median, type Line } from '../lib/table';
+import { inRotatingRounds } from '../lib/rounds';
+import { cellText, medianOf, type Line } from '../lib/table';
 import { describeDelay, eventLoopDelay } from './event-loop';
 
 /**
@@ -91,14 +92,14 @@ async function zipFloorOnce(ctx: BenchContext, dir: string, round: number): Prom
 }
 
 /** The median of one figure over runs (NaN when no run has it). */
-function medianOf(runs: Run[], figure: (run: Run) => number | undefined): number {
-  return median(runs.map(figure).filter((v): v is number => v !== undefined)) ?? NaN;
+function medianOrNaN(runs: Run[], figure: (run: Run) => number | undefined): number {
+  return medianOf(runs, figure) ?? NaN;
 }
 
 function summary(runs: Run[]): string {
   return (
-    `**${medianOf(runs, (r) => r.seconds).toFixed(2)} s**, ${Math.round(medianOf(runs, (r) => r.rssMiB))} MiB peak RSS, ` +
-    `${medianOf(runs, (r) => r.cpuSeconds).toFixed(1)} CPU-s (median of ${runs.length})`
+    `**${medianOrNaN(runs, (r) => r.seconds).toFixed(2)} s**, ${Math.round(medianOrNaN(runs, (r) => r.rssMiB))} MiB peak RSS, ` +
+    `${medianOrNaN(runs, (r) => r.cpuSeconds).toFixed(1)} CPU-s (median of ${runs.length})`
   );
 }
 
@@ -163,34 +164,23 @@ export async function scaleLines(ctx: BenchContext): Promise<Line[]> {
   try {
     ctx.log(`scale-zip: ${titles.zip}`);
     const port = await freePort();
-    const runs: ExportRun[] = [];
-    const floor: Run[] = [];
-    let floorError: string | undefined;
+    const seconds = (run: Run) => `${run.seconds.toFixed(2)} s`;
     // Outbox and its ceiling in turn, the order rotating each round: this machine's speed drifts
-    for (let round = 0; round < ctx.runs; round++) {
-      const outboxRun = async () => {
-        runs.push(await exportOnce(ctx, 'scale-zip', zipTask, [dir], port, round));
-        ctx.log(`  scale-zip Outbox run ${round + 1}: ${runs.at(-1)?.seconds.toFixed(2)} s`);
-      };
-      // A ceiling that fails is not run again; the line says why and keeps Outbox's figures.
-      const floorRun = async () => {
-        if (floorError) return;
-        try {
-          floor.push(await zipFloorOnce(ctx, dir, round));
-          ctx.log(
-            `  scale-zip zip-link-floor run ${round + 1}: ${floor.at(-1)?.seconds.toFixed(2)} s`,
-          );
-        } catch (error) {
-          floorError = error instanceof Error ? error.message : String(error);
-          ctx.log(`  scale-zip zip-link-floor: FAILED ${floorError}`);
-        }
-      };
-      for (const turn of round % 2 ? [floorRun, outboxRun] : [outboxRun, floorRun]) await turn();
-    }
-    const last = runs.at(-1) as ExportRun;
-    const ceiling = floorError
-      ? `ERROR: ${floorError.replace(/\|/g, '/')}`
-      : `${summary(floor)} → Outbox ÷ ceiling **${(medianOf(floor, (r) => r.seconds) / medianOf(runs, (r) => r.seconds)).toFixed(2)}×**`;
+    const { runs: measured, errors } = await inRotatingRounds<Run>(ctx, 'scale-zip', [
+      {
+        name: 'Outbox',
+        run: (round) => exportOnce(ctx, 'scale-zip', zipTask, [dir], port, round),
+        describe: seconds,
+      },
+      { name: 'zip-link-floor', run: (round) => zipFloorOnce(ctx, dir, round), describe: seconds },
+    ]);
+    if (errors[0]) throw new Error(errors[0]);
+    const [runs = [], floor = []] = measured;
+    const last = runs.at(-1) as ExportRun; // the Outbox contender's runs are exportOnce's
+    // A ceiling that fails keeps Outbox's figures; the line says why.
+    const ceiling = errors[1]
+      ? `ERROR: ${cellText(errors[1])}`
+      : `${summary(floor)} → Outbox ÷ ceiling **${(medianOrNaN(floor, (r) => r.seconds) / medianOrNaN(runs, (r) => r.seconds)).toFixed(2)}×**`;
     const url = /"url":\s*"([^"]+)"/.exec(last.stdout)?.[1] ?? '';
     const download = await downloadSeconds(ctx, last.home, port, url);
     const delay = await eventLoopDelay(ctx, 'scale-event-loop', dir, {
@@ -216,11 +206,15 @@ export async function scaleLines(ctx: BenchContext): Promise<Line[]> {
       .slice(0, separate)
       .map((f) => join(dir, f));
     const port = await freePort();
-    const runs: Run[] = [];
-    for (let round = 0; round < ctx.runs; round++) {
-      runs.push(await exportOnce(ctx, 'scale-links', {}, folders, port, round));
-      ctx.log(`  scale-links run ${round + 1}: ${runs.at(-1)?.seconds.toFixed(2)} s`);
-    }
+    const { runs: measured, errors } = await inRotatingRounds<Run>(ctx, 'scale-links', [
+      {
+        name: 'Outbox',
+        run: (round) => exportOnce(ctx, 'scale-links', {}, folders, port, round),
+        describe: (run) => `${run.seconds.toFixed(2)} s`,
+      },
+    ]);
+    const runs = measured[0] ?? [];
+    if (errors[0]) throw new Error(errors[0]);
     lines.push(line('scale-links', titles.links, summary(runs)));
   } catch (error) {
     lines.push(failedLine('scale-links', titles.links, error));

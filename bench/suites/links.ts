@@ -4,6 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import { outboxBin, type BenchContext } from '../lib/context';
 import { failedLine } from '../lib/line';
 import { killGroup, lastLine, measure, peakRssOf, runCommand, sleep, track } from '../lib/proc';
+import { inRotatingRounds } from '../lib/rounds';
 import { freePort } from '../../test/support/net';
 import { median, type Figure, type Line } from '../lib/table';
 import { describeSize, sourceBytes } from '../lib/units';
@@ -364,7 +365,7 @@ export async function linkLines(ctx: BenchContext): Promise<Line[]> {
 }
 
 /**
- * Alternates the servers `ctx.runs` times; MB/s medians. Memory is each
+ * The servers in rotating rounds (bench/lib/rounds.ts); MB/s medians. Memory is each
  * server process's peak RSS since it started (Outbox: the one Node process).
  */
 async function compare(
@@ -374,23 +375,15 @@ async function compare(
   servers: Served[],
   once: (server: Served) => Promise<number>,
 ): Promise<Line> {
-  const speeds = servers.map(() => [] as number[]);
-  const errors = servers.map(() => undefined as string | undefined);
-  for (let round = 0; round < ctx.runs; round++) {
-    for (let k = 0; k < servers.length; k++) {
-      const i = (k + round) % servers.length;
-      const server = servers[i];
-      if (!server || errors[i]) continue;
-      try {
-        const mbps = await once(server);
-        speeds[i]?.push(mbps);
-        ctx.log(`  ${id} ${server.name} run ${round + 1}: ${mbps.toFixed(0)}`);
-      } catch (error) {
-        errors[i] = error instanceof Error ? error.message : String(error);
-        ctx.log(`  ${id} ${server.name}: FAILED ${errors[i]}`);
-      }
-    }
-  }
+  const { runs: speeds, errors } = await inRotatingRounds(
+    ctx,
+    id,
+    servers.map((server) => ({
+      name: server.name,
+      run: () => once(server),
+      describe: (mbps: number) => mbps.toFixed(0),
+    })),
+  );
   const figures = await Promise.all(
     servers.map(async (s, i) => figure(s.name, speeds[i] ?? [], await s.rss(), errors[i])),
   );
