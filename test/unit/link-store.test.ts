@@ -33,4 +33,21 @@ describe('link records', () => {
       expect(text.endsWith('}\n')).toBe(true);
     }
   });
+
+  it('store links made together, each with its own id and token, and tell listeners of each', async () => {
+    const links = new LinkStore(await tempDir('outbox-links-'), 'http://127.0.0.1:1');
+    const changed: string[] = [];
+    links.onChange((id) => changed.push(id));
+    const made = await links.createMany([zipLink(1), zipLink(2500), zipLink(2)]);
+    expect(made.map((link) => link.files.length)).toEqual([1, 2500, 2]);
+    expect(new Set(made.map((link) => link.id)).size).toBe(3);
+    expect(new Set(made.map((link) => link.token)).size).toBe(3);
+    for (const link of made) expect(await links.get(link.id)).toEqual(link);
+    expect(changed).toEqual(made.map((link) => link.id));
+    const names = await fs.readdir(links.dir);
+    expect(names.filter((name) => name.endsWith('.tmp'))).toEqual([]);
+    expect(names.filter((name) => name.endsWith('.json')).sort()).toEqual(
+      made.map((link) => `${link.id}.json`).sort(),
+    );
+  });
 });

@@ -3,7 +3,7 @@ import type { ResultFile } from '../transfer/records';
 import type { SourceFile } from '../transfer/sources';
 import type { ExportUrlTask } from '../tasks/operations';
 import { hashPassword } from './link-password';
-import type { LinkStore } from './link-store';
+import type { LinkStore, NewLink } from './link-store';
 import { forEachSliced } from '../time-slices';
 import type { LinkRecord } from './link-record';
 import { ZipSizeCount } from './zip-layout';
@@ -92,15 +92,25 @@ export async function createUrlExport(
   const results: ResultFile[] = [];
   for (let i = 0; i < files.length; i += LINKS_AT_ONCE) {
     const batch = files.slice(i, i + LINKS_AT_ONCE);
-    results.push(...(await Promise.all(batch.map((file) => fileLink(file)))));
+    const made = await links.createMany(batch.map(fileLink));
+    batch.forEach((file, k) => {
+      const link = made[k] as LinkRecord;
+      results.push({
+        filename: file.name,
+        size: file.size,
+        url: links.urlOf(link),
+        link_id: link.id,
+        expires_at,
+      });
+    });
   }
   return results;
 
-  async function fileLink(file: SourceFile): Promise<ResultFile> {
+  function fileLink(file: SourceFile): NewLink {
     // The download is named by the file's own name; the result keeps its place in a
     // dropped folder (`album/1.jpg`): two `1.jpg` of different folders stay apart.
     const downloadName = posix.basename(file.name);
-    const link = await links.create({
+    return {
       ...origin,
       ...options,
       kind: 'file',
@@ -108,13 +118,6 @@ export async function createUrlExport(
       inline: task.inline,
       expires_at,
       files: [{ path: file.path, name: downloadName, size: file.size, mtime_ms: file.mtimeMs }],
-    });
-    return {
-      filename: file.name,
-      size: file.size,
-      url: links.urlOf(link),
-      link_id: link.id,
-      expires_at,
     };
   }
 }

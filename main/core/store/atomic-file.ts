@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 
 /**
  * A file's content: text, bytes, or a writer that writes it through the open
@@ -15,7 +15,30 @@ export type FileContent = string | Uint8Array | ((file: FileHandle) => Promise<v
  * A write that fails leaves the old file and no temp file.
  */
 export async function writeFileAtomic(path: string, data: FileContent): Promise<void> {
-  const dir = dirname(path);
+  await writeFilesAtomic(dirname(path), [[basename(path), data]]);
+}
+
+/**
+ * writeFileAtomic for several files of one folder (`[name, content]`), written
+ * at once, their folder fsynced once for all of them: one fsync where each
+ * file alone needs two (10,000 links of a job: 10,000 fsyncs fewer). Resolves
+ * once every file is on disk; if any failed, rejects with the first failure
+ * after the others are written and durable.
+ */
+export async function writeFilesAtomic(
+  dir: string,
+  files: readonly (readonly [name: string, data: FileContent])[],
+): Promise<void> {
+  const written = await Promise.allSettled(
+    files.map(([name, data]) => replaceFile(dir, name, data)),
+  );
+  if (written.some((result) => result.status === 'fulfilled')) await syncDirectory(dir);
+  const failed = written.find((result) => result.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
+/** One file of writeFilesAtomic: its content on disk under a temp name, then renamed into place. */
+async function replaceFile(dir: string, name: string, data: FileContent): Promise<void> {
   const tmp = join(dir, `.${randomBytes(6).toString('hex')}.tmp`);
   const handle = await fs.open(tmp, 'w', 0o600);
   try {
@@ -26,12 +49,11 @@ export async function writeFileAtomic(path: string, data: FileContent): Promise<
     } finally {
       await handle.close();
     }
-    await fs.rename(tmp, path);
+    await fs.rename(tmp, join(dir, name));
   } catch (error) {
     await fs.rm(tmp, { force: true });
     throw error;
   }
-  await syncDirectory(dir);
 }
 
 async function syncDirectory(dir: string): Promise<void> {

@@ -1,12 +1,17 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import type { z } from 'zod';
-import { openRecordFolder, unlinkIfThere, writeFileAtomic, type FileContent } from './atomic-file';
+import { openRecordFolder, unlinkIfThere, writeFilesAtomic, type FileContent } from './atomic-file';
 
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
 const isRecordName = (name: string) => name.endsWith('.json');
 /** Records up to this many characters (compact) are stored indented. */
 const INDENT_UP_TO = 256 * 1024;
+
+function fileNameOf(id: string): string {
+  if (!ID.test(id)) throw new Error(`invalid record id ${JSON.stringify(id)}`);
+  return `${id}.json`;
+}
 
 /**
  * A folder of JSON records, one file per id, each written atomically and
@@ -39,8 +44,7 @@ export class RecordDir<T> {
   }
 
   pathOf(id: string): string {
-    if (!ID.test(id)) throw new Error(`invalid record id ${JSON.stringify(id)}`);
-    return join(this.dir, `${id}.json`);
+    return join(this.dir, fileNameOf(id));
   }
 
   async put(id: string, record: T): Promise<void> {
@@ -59,8 +63,16 @@ export class RecordDir<T> {
 
   /** Stores the text of `serialize`, or the same as bytes, or a writer of it (a long list made as it is written: json-in-slices.ts). */
   async putSerialized(id: string, text: FileContent): Promise<void> {
+    await this.putSerializedMany([[id, text]]);
+  }
+
+  /** putSerialized of several records at once, durable together (writeFilesAtomic: one fsync of the folder). */
+  async putSerializedMany(
+    records: readonly (readonly [id: string, text: FileContent])[],
+  ): Promise<void> {
+    const files = records.map(([id, text]) => [fileNameOf(id), text] as const);
     await this.init();
-    await writeFileAtomic(this.pathOf(id), text);
+    await writeFilesAtomic(this.dir, files);
   }
 
   /** The record, or undefined when it does not exist or is not valid. */
