@@ -270,6 +270,7 @@ describe('archive_multiple_files', () => {
   it('refuses a ZIP of two files of one name before a link is made (entries are named as the files)', async () => {
     const a = await makeFile(join(dir, 'twin-a'), 'same.txt', 'a');
     const b = await makeFile(join(dir, 'twin-b'), 'same.txt', 'b');
+    const linksBefore = (await engine.links.list()).length;
     const job = exportFiles(engine, { operation: 'export/url', archive_multiple_files: true }, [
       a,
       b,
@@ -278,6 +279,7 @@ describe('archive_multiple_files', () => {
     await expect(job).rejects.toMatchObject({
       fields: { 'tasks.export.input': ['two files would both be stored as "same.txt"'] },
     });
+    expect((await engine.links.list()).length).toBe(linksBefore);
   });
 
   it('serves ranges with a strong ETag: curl -C - after a cut, and aria2c -x 8', async () => {
