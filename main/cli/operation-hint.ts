@@ -11,7 +11,8 @@ import type { ExportOperation } from '../core/tasks/operations';
  * (early-exporter-thread.ts). It reads the task, job and profile files the command names,
  * synchronously and without validating anything: any doubt means no guess, and the
  * command's own parsing reports every mistake later, as before. This module stays light
- * (node:fs and node:path only): it runs before everything else.
+ * (node:fs, node:path, and the exporter registry, which imports nothing at load): it runs
+ * before everything else.
  */
 
 /** The commands that export, and the options among theirs that take a value (parseArgs). */
