@@ -1,7 +1,13 @@
-import { promises as fs } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import { basename, resolve, sep } from 'node:path';
 import { OutboxError } from '../errors';
-import { checkFile, checkFiles, type Checked, type FileFacts } from '../store/many-files';
+import {
+  checkFile,
+  checkFiles,
+  listFolder,
+  type Checked,
+  type FileFacts,
+} from '../store/many-files';
 
 /** A local file as it was when the job started: exporters check it did not change since. */
 export type SourceFile = {
@@ -16,7 +22,7 @@ export type SourceFile = {
  * Turns import paths into files. A folder contributes everything inside it,
  * named by its path relative to the folder's parent (so `photos/2024/a.jpg`),
  * the way a file manager copies a folder. Symlinks are followed, loops are not.
- * The entries of a folder are checked in batches (many-files.ts); the first
+ * A folder is listed and its entries checked in batches (many-files.ts); the first
  * problem in name order is the one reported.
  */
 export async function resolveSources(paths: string[]): Promise<SourceFile[]> {
@@ -49,10 +55,10 @@ async function collectFolder(
   into: SourceFile[],
   seen: Set<string>,
 ): Promise<void> {
-  const real = await fs.realpath(path);
+  const real = realpathSync.native(path); // one syscall-backed call: no wait on the pool
   if (seen.has(real)) return; // a symlink back up the tree
   seen.add(real);
-  const names = await fs.readdir(path).catch((error: NodeJS.ErrnoException) => {
+  const names = await listFolder(path).catch((error: NodeJS.ErrnoException) => {
     throw fileError(path, error);
   });
   names.sort();
