@@ -1,18 +1,16 @@
 import { accessSync, constants, opendirSync, statSync, type Stats } from 'node:fs';
-import { setImmediate as nextTurn } from 'node:timers/promises';
+import { forEachSliced, timeSlices } from '../time-slices';
 
 /**
  * The file-system work on many files at once (a folder of 100,000 files):
  * listing folders, and stat and, for regular files, access(R_OK), made
- * synchronously in batches of a few milliseconds, the event loop turning
- * between batches. Measured on 100,000 files: ~1 CPU-s this way; ~3 CPU-s
- * through the async API, whose per-call cost (request objects, promises, the
- * thread pool hand-off) is several times the syscall's. The price: a file
- * system that hangs (a dead network mount) holds the thread for one call.
+ * synchronously in time slices of a few milliseconds (time-slices.ts), the
+ * event loop turning between them. Measured on 100,000 files: ~1 CPU-s this
+ * way; ~3 CPU-s through the async API, whose per-call cost (request objects,
+ * promises, the thread pool hand-off) is several times the syscall's. The
+ * price: a file system that hangs (a dead network mount) holds the thread
+ * for one call.
  */
-
-/** A batch ends after this long; the event loop then serves everything else. */
-const BATCH_MS = 4;
 
 /** What a check keeps of a stat: few fields, as 100,000 of them may be alive at once. */
 export type FileFacts = { kind: 'file' | 'folder' | 'other'; size: number; mtimeMs: number };
@@ -43,20 +41,17 @@ const LIST_BUFFER = 256;
 
 /**
  * The names in a folder, in the order the file system gives them, read in
- * batches of BATCH_MS. Not `fs.readdir`: each folder of a walk then waited
- * on the thread pool, ~15 % of a 100,000-file walk's time idle (100 folders).
+ * time slices. Not `fs.readdir`: each folder of a walk then waited on the
+ * thread pool, ~15 % of a 100,000-file walk's time idle (100 folders).
  */
 export async function listFolder(path: string): Promise<string[]> {
   const names: string[] = [];
   const folder = opendirSync(path, { bufferSize: LIST_BUFFER });
   try {
-    let batchStart = performance.now();
+    const slices = timeSlices();
     for (let entry = folder.readSync(); entry !== null; entry = folder.readSync()) {
       names.push(entry.name);
-      if (performance.now() - batchStart > BATCH_MS) {
-        await nextTurn();
-        batchStart = performance.now();
-      }
+      if (slices.over()) await slices.next();
     }
   } finally {
     folder.closeSync();
@@ -64,16 +59,9 @@ export async function listFolder(path: string): Promise<string[]> {
   return names;
 }
 
-/** `checkFile` of every path, in order, in batches of BATCH_MS. */
+/** `checkFile` of every path, in order, in time slices. */
 export async function checkFiles(paths: readonly string[], readable = true): Promise<Checked[]> {
   const out: Checked[] = [];
-  let batchStart = performance.now();
-  for (const path of paths) {
-    out.push(checkFile(path, readable));
-    if (performance.now() - batchStart > BATCH_MS) {
-      await nextTurn();
-      batchStart = performance.now();
-    }
-  }
+  await forEachSliced(paths, (path) => out.push(checkFile(path, readable)));
   return out;
 }
