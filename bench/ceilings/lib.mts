@@ -88,6 +88,15 @@ export async function sendHashedParts<T>(
   return results;
 }
 
+/**
+ * Fails the run when a server stored other bytes than were sent: its ETag (quoted, in
+ * any case) is not `expected`, the MD5 (or S3 composite ETag) of what was sent.
+ */
+export function sameEtag(what: string, stored: string | undefined, expected: string): void {
+  const bare = (stored ?? '').replace(/"/g, '').toLowerCase();
+  if (bare !== expected) throw new Error(`${what}: stored ETag ${bare}, expected ${expected}`);
+}
+
 /** Runs `work` on every item, `limit` at a time: the engine's own (scheduling, no protocol code). */
 export { eachLimited } from '../../main/core/engine/each-limited.ts';
 

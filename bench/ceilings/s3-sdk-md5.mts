@@ -20,14 +20,8 @@ import {
   type S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import { PART_SIZE, sendHashedParts, type SourceFile } from './lib.mts';
+import { PART_SIZE, sameEtag, sendHashedParts, type SourceFile } from './lib.mts';
 import { runS3Ceiling, type S3Settings } from './s3-ceiling.mts';
-
-const bare = (etag: string | undefined) => (etag ?? '').replace(/"/g, '').toLowerCase();
-
-function same(what: string, stored: string, expected: string) {
-  if (stored !== expected) throw new Error(`${what}: stored ETag ${stored}, expected ${expected}`);
-}
 
 async function upload(client: S3Client, s: S3Settings, file: SourceFile, key: string) {
   const target = { Bucket: s.bucket, Key: key };
@@ -41,7 +35,7 @@ async function upload(client: S3Client, s: S3Settings, file: SourceFile, key: st
           ContentMD5: md5.toString('base64'),
         }),
       );
-      same(key, bare(answer.ETag), md5.toString('hex'));
+      sameEtag(key, answer.ETag, md5.toString('hex'));
     });
     return;
   }
@@ -71,7 +65,7 @@ async function upload(client: S3Client, s: S3Settings, file: SourceFile, key: st
   const composite = createHash('md5');
   for (const md5 of md5s) composite.update(md5);
   const head = await client.send(new HeadObjectCommand(target));
-  same(key, bare(head.ETag), `${composite.digest('hex')}-${md5s.length}`);
+  sameEtag(key, head.ETag, `${composite.digest('hex')}-${md5s.length}`);
 }
 
 runS3Ceiling(upload);

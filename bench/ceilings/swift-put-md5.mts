@@ -12,7 +12,15 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { eachLimited, filesOf, FILES_IN_FLIGHT, nameOf, run, type SourceFile } from './lib.mts';
+import {
+  eachLimited,
+  filesOf,
+  FILES_IN_FLIGHT,
+  nameOf,
+  run,
+  sameEtag,
+  type SourceFile,
+} from './lib.mts';
 
 type SwiftSettings = { url: string; token: string; container: string; prefix: string };
 
@@ -34,11 +42,13 @@ function put(s: SwiftSettings, file: SourceFile, name: string): Promise<void> {
       response.resume();
       response.on('error', reject);
       response.on('end', () => {
-        const stored = String(response.headers.etag ?? '').replace(/"/g, '');
-        const sent = md5.digest('hex');
-        if (response.statusCode !== 201) reject(new Error(`${name}: HTTP ${response.statusCode}`));
-        else if (stored !== sent) reject(new Error(`${name}: stored ETag ${stored}, sent ${sent}`));
-        else resolve();
+        try {
+          if (response.statusCode !== 201) throw new Error(`${name}: HTTP ${response.statusCode}`);
+          sameEtag(name, response.headers.etag, md5.digest('hex'));
+          resolve();
+        } catch (error) {
+          reject(error as Error);
+        }
       });
     });
     const body = createReadStream(file.path, { highWaterMark: CHUNK });

@@ -40,6 +40,7 @@ describe('many-files', () => {
     await fs.mkdir(join(root, 'b'));
     const checked = await checkFiles([join(root, 'a.txt'), join(root, 'b'), join(root, 'c')]);
     expect(checked[0]).toMatchObject({ kind: 'file', size: 5 });
+    expect(checked[0]).toHaveProperty('mtimeMs', (await fs.stat(join(root, 'a.txt'))).mtimeMs);
     expect(checked[1]).toMatchObject({ kind: 'folder' });
     expect(checked[2]).toMatchObject({ error: { code: 'ENOENT' } });
   });

@@ -22,8 +22,8 @@ export type SourceFile = {
  * Turns import paths into files. A folder contributes everything inside it,
  * named by its path relative to the folder's parent (so `photos/2024/a.jpg`),
  * the way a file manager copies a folder. Symlinks are followed, loops are not.
- * A folder is listed and its entries checked in batches (many-files.ts); the first
- * problem in name order is the one reported.
+ * A folder is listed and its entries checked in time slices (many-files.ts); the
+ * first problem in name order is the one reported.
  */
 export async function resolveSources(paths: string[]): Promise<SourceFile[]> {
   const files: SourceFile[] = [];
