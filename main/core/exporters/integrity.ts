@@ -38,6 +38,11 @@ export function multipartEtag(partMd5s: Buffer[]): string {
   return `${md5.digest('hex')}-${partMd5s.length}`;
 }
 
+/** An ETag as a bare checksum: servers quote it and some spell hex in capitals. */
+export function bareEtag(etag: string): string {
+  return etag.replace(/"/g, '').toLowerCase();
+}
+
 /** Fails loudly when what the server stored is not what was read. */
 export function verify(
   what: string,
@@ -51,8 +56,7 @@ export function verify(
     );
   }
   if (expected.checksum && stored.checksum !== undefined) {
-    const normalize = (value: string) => value.replace(/"/g, '').toLowerCase();
-    if (normalize(stored.checksum) !== normalize(expected.checksum.value)) {
+    if (bareEtag(stored.checksum) !== bareEtag(expected.checksum.value)) {
       throw new OutboxError(
         'INTEGRITY_ERROR',
         `${what}: the stored ${expected.checksum.algorithm} checksum ${stored.checksum} does not match ${expected.checksum.value} of the bytes sent. The upload was corrupted; retry it.`,

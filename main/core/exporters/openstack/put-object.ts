@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { OutboxError } from '../../errors';
-import { verify, type Checksum } from '../integrity';
+import { bareEtag, verify, type Checksum } from '../integrity';
 import type { PreparedPart, RetractableProgress } from '../parts';
 import type { ReadInto } from '../exporter';
 import { writeSource } from '../source-stream';
@@ -95,9 +95,7 @@ export async function putObjectStreamed(
   }
   await response.text();
   const md5 = digest?.().toString('hex') ?? '';
-  const stored = String(response.headers.etag ?? '')
-    .replace(/"/g, '')
-    .toLowerCase();
+  const stored = bareEtag(String(response.headers.etag ?? ''));
   if (stored !== md5) {
     progress.retract();
     await account

@@ -8,6 +8,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { OutboxError } from '../../errors';
+import { bareEtag } from '../integrity';
 import { withRetry, type RetryPolicy } from '../../transfer/retry';
 import type { TransferContext } from '../exporter';
 import { s3Error, type S3ErrorScope } from './errors';
@@ -64,7 +65,7 @@ async function continuable(
       for (const part of page.Parts ?? []) {
         if (part.PartNumber && part.ETag) {
           stored.set(part.PartNumber, {
-            etag: part.ETag.replace(/"/g, '').toLowerCase(),
+            etag: bareEtag(part.ETag),
             size: part.Size ?? -1,
           });
         }

@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import { S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
 import type { ProgressSink } from '../exporter';
+import { bareEtag } from '../integrity';
 import { keepAliveAgent, sendPart } from '../part-request';
 import type { PreparedPart } from '../parts';
 import { responseText } from '../../http/response-text';
@@ -185,7 +186,8 @@ export function directPutObject(
     if (status < 200 || status >= 300) throw await serviceError(response);
     response.resume();
     await once(response, 'end');
-    return { etag: response.headers.etag?.replace(/"/g, '').toLowerCase() };
+    const etag = response.headers.etag;
+    return { etag: etag === undefined ? undefined : bareEtag(etag) };
   };
   return { put, close: () => agent.destroy() };
 }

@@ -12,7 +12,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { OutboxError } from '../../errors';
 import { withRetry } from '../../transfer/retry';
 import type { Exporter, ShareLinkExpiry, TransferContext } from '../exporter';
-import { multipartEtag, verify, type Checksum } from '../integrity';
+import { bareEtag, multipartEtag, verify, type Checksum } from '../integrity';
 import { describeDestination, objectUrl, s3Client, s3PutObject } from './client';
 import { s3Error, type S3ErrorScope } from './errors';
 import { uploadMultipart, type MultipartTarget } from './multipart';
@@ -78,7 +78,7 @@ async function verifyStored(
   );
   const what = `${scope.destination}, key "${key}"`;
   // RGW answers CompleteMultipartUpload with an empty ETag: HeadObject has the real one.
-  const etag = head.ETag?.replace(/"/g, '').toLowerCase() ?? '';
+  const etag = bareEtag(head.ETag ?? '');
   if (etagIsNoMd5(head) && etag !== expected.checksum.value) {
     verify(what, expected, { size: head.ContentLength ?? -1 });
     return { verification: 'content-md5', head };

@@ -5,7 +5,7 @@ import { OutboxError } from '../../errors';
 import { failWhenIdle } from '../../http/idle-timeout';
 import { httpError, networkError } from '../classify';
 import type { Exporter } from '../exporter';
-import { hashing, verify } from '../integrity';
+import { bareEtag, hashing, verify } from '../integrity';
 import { storedFile } from '../stored-file';
 import { publicUrl } from './public-url';
 
@@ -36,8 +36,8 @@ function reportedMd5(response: IncomingMessage): string | undefined {
   const contentMd5 = response.headers['content-md5'];
   if (typeof contentMd5 === 'string' && contentMd5)
     return Buffer.from(contentMd5, 'base64').toString('hex');
-  const etag = response.headers.etag?.replace(/"/g, '');
-  return etag && /^[0-9a-f]{32}$/i.test(etag) ? etag : undefined;
+  const etag = bareEtag(response.headers.etag ?? '');
+  return /^[0-9a-f]{32}$/.test(etag) ? etag : undefined;
 }
 
 /**
