@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { randomBase64url } from '../random-text';
 import type { FileContent } from '../store/atomic-file';
 import { RecordDir } from '../store/record-dir';
 import { RecordIndex, type IndexRow } from '../store/record-index';
@@ -36,13 +36,13 @@ export function downloadSize(link: LinkRecord): number {
 
 /** 256-bit token, URL-safe. */
 export function newToken(): string {
-  return randomBytes(32).toString('base64url');
+  return randomBase64url(32);
 }
 
 /** 72-bit id, URL-safe; never starts with "-", which a command line takes for an option. */
 export function newId(): string {
   for (;;) {
-    const id = randomBytes(9).toString('base64url');
+    const id = randomBase64url(9);
     if (!id.startsWith('-')) return id;
   }
 }

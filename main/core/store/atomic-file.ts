@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { randomBase64url } from '../random-text';
 
 /**
  * A file's content: text, bytes, or a writer that writes it through the open
@@ -39,7 +39,7 @@ export async function writeFilesAtomic(
 
 /** One file of writeFilesAtomic: its content on disk under a temp name, then renamed into place. */
 async function replaceFile(dir: string, name: string, data: FileContent): Promise<void> {
-  const tmp = join(dir, `.${randomBytes(6).toString('hex')}.tmp`);
+  const tmp = join(dir, `.${randomBase64url(6)}.tmp`);
   const handle = await fs.open(tmp, 'w', 0o600);
   try {
     try {
