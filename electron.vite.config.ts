@@ -15,6 +15,8 @@ export default defineConfig({
           '@aws-sdk/client-s3',
           '@aws-sdk/s3-request-presigner',
           '@azure/storage-blob',
+          // ESM only: bundled, the CommonJS build needs no require() of an ES module
+          'nanoid',
         ],
       },
       outDir: 'out/main',

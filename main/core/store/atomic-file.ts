@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { randomBase64url } from '../random-text';
+import { nanoid } from 'nanoid';
 
 /**
  * A file's content: text, bytes, or a writer that writes it through the open
@@ -39,7 +39,8 @@ export async function writeFilesAtomic(
 
 /** One file of writeFilesAtomic: its content on disk under a temp name, then renamed into place. */
 async function replaceFile(dir: string, name: string, data: FileContent): Promise<void> {
-  const tmp = join(dir, `.${randomBase64url(6)}.tmp`);
+  // nanoid: a `randomBytes` call per file cost ~5 µs (10,000 links: ~50 ms)
+  const tmp = join(dir, `.${nanoid(8)}.tmp`);
   const handle = await fs.open(tmp, 'w', 0o600);
   try {
     try {
