@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream';
+import { nanoid } from 'nanoid';
 import { dispatch } from '../core/api/api-dispatch';
 import { apiErrorOf, createCoreApi } from '../core/api/core-api';
 import { isApiMethod, type ApiResult } from '../core/api/api-transport';
@@ -135,9 +135,10 @@ export function createBrowserHost(options: {
 }): BrowserHost {
   const { api, staging } = options;
   const root = resolve(options.rendererDir);
-  // Per run: the key printed in the URL, and the session the cookie carries (never the key itself).
-  const key = randomBytes(32).toString('base64url');
-  const session = randomBytes(32).toString('base64url');
+  // Per run, 258 random bits each: the key printed in the URL, and the session the cookie
+  // carries (never the key itself).
+  const key = nanoid(43);
+  const session = nanoid(43);
   const streams = new Set<ServerResponse>();
 
   /** Cookies are per host, not per port: the port in the name keeps two Outboxes apart. */

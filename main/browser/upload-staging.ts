@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { createWriteStream, promises as fs } from 'node:fs';
 import { dirname, join, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { nanoid } from 'nanoid';
 import { z } from 'zod';
 import type { HostContext } from '../core/api/host-context';
 import { OutboxError } from '../core/errors';
@@ -71,7 +71,7 @@ export class UploadStaging {
   /** Streams `body` to disk (backpressure keeps memory flat) and returns the upload id. */
   async receive(name: string, body: Readable): Promise<{ uploadId: string; size: number }> {
     const segments = safeRelativePath(name);
-    const id = randomBytes(16).toString('base64url');
+    const id = nanoid(22);
     const root = join(this.dir, id);
     const path = join(root, ...segments);
     this.receiving.add(id);

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { contentDisposition, parseRange } from '../../main/core/http/http-headers';
 import { keyMatches, tokenKey, tokensMatch } from '../../main/core/http/tokens';
-import { newId, newToken } from '../../main/core/links/link-store';
+import { newToken } from '../../main/core/links/link-store';
+import { newRecordId } from '../../main/core/store/record-id';
 
 describe('tokens', () => {
   it('carry 258 bits of randomness (43 URL-safe characters of 6 bits) and never repeat', () => {
@@ -9,12 +10,12 @@ describe('tokens', () => {
     // 10,000 draws: nanoid's pool of random bytes refills many times over
     const many = new Set(Array.from({ length: 10_000 }, newToken));
     expect(many.size).toBe(10_000);
-    expect(newId()).toMatch(/^[A-Za-z0-9_-]{12}$/);
+    expect(newRecordId()).toMatch(/^[A-Za-z0-9_-]{12}$/);
   });
 
-  it('link ids never start with "-" (`outbox links revoke -x…` would read an option; seen in CI)', () => {
+  it('record ids (links, profiles) never start with "-" (`outbox links revoke -x…` would read an option; seen in CI)', () => {
     // One id in 64 started with "-" before: 10,000 draws miss that with odds of 1 in 10^68.
-    const ids = Array.from({ length: 10_000 }, newId);
+    const ids = Array.from({ length: 10_000 }, newRecordId);
     expect(ids.filter((id) => id.startsWith('-'))).toEqual([]);
     expect(ids.every((id) => /^[A-Za-z0-9_][A-Za-z0-9_-]{11}$/.test(id))).toBe(true);
   });

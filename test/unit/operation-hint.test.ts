@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { exporterHint } from '../../main/cli/operation-hint';
 import { ProfileStore } from '../../main/core/profiles/profile-store';
+import { newRecordId } from '../../main/core/store/record-id';
 import { tempDir } from '../support/engine';
 
 /** The early exporter thread's guess from the command line (main/cli/operation-hint.ts). */
@@ -79,11 +80,11 @@ describe('exporterHint', () => {
     const record = { params: {}, secrets: [], created_at: now, updated_at: now };
     await store.put({
       ...record,
-      id: ProfileStore.newId(),
+      id: newRecordId(),
       name: 'backup',
       operation: 'export/sftp',
     });
-    await store.put({ ...record, id: ProfileStore.newId(), name: 'web', operation: 'export/s3' });
+    await store.put({ ...record, id: newRecordId(), name: 'web', operation: 'export/s3' });
     await fs.writeFile(join(home, 'profiles', 'junk.json'), 'not json');
     const env = { OUTBOX_HOME: home };
     expect(exporterHint(['export', '--profile', 'backup', '--profile=web', 'f'], env)).toEqual({

@@ -12,6 +12,7 @@ import {
   type SecretKey,
 } from './profile-params';
 import { ProfileStore, type ProfileRecord } from './profile-store';
+import { newRecordId } from '../store/record-id';
 import { KeychainSecretStore, type SecretStore } from './secret-store';
 import { renameBandwidthLimit, saveBandwidthLimit } from '../transfer/bwlimit-settings';
 
@@ -91,7 +92,7 @@ export class ProfileService {
     const { plain, secrets } = splitSecrets(operation, params);
     const now = new Date().toISOString();
     const record: ProfileRecord = {
-      id: ProfileStore.newId(),
+      id: newRecordId(),
       name: profileName,
       operation,
       params: plain,

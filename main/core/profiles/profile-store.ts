@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { exportOperations, type ExportOperation } from '../tasks/operations';
@@ -29,10 +28,6 @@ export class ProfileStore {
 
   constructor(home: string) {
     this.records = new RecordDir(join(home, 'profiles'), profileRecordSchema);
-  }
-
-  static newId(): string {
-    return randomBytes(9).toString('base64url');
   }
 
   async list(): Promise<ProfileRecord[]> {
