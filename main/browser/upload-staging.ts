@@ -11,7 +11,9 @@ import { writeFileAtomic } from '../core/store/atomic-file';
 /** Unused uploads (streamed but never exported) are deleted after this long. */
 const UNUSED_GRACE_MS = 60 * 60 * 1000;
 const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
-const UPLOAD_ID = /^[A-Za-z0-9_-]{22}$/;
+/** Upload ids: 22 URL-safe characters (132 random bits), drawn and recognised alike. */
+const UPLOAD_ID_LENGTH = 22;
+const UPLOAD_ID = new RegExp(`^[A-Za-z0-9_-]{${UPLOAD_ID_LENGTH}}$`);
 const MAX_SEGMENT_BYTES = 255;
 const MAX_DEPTH = 64;
 
@@ -71,7 +73,7 @@ export class UploadStaging {
   /** Streams `body` to disk (backpressure keeps memory flat) and returns the upload id. */
   async receive(name: string, body: Readable): Promise<{ uploadId: string; size: number }> {
     const segments = safeRelativePath(name);
-    const id = nanoid(22);
+    const id = nanoid(UPLOAD_ID_LENGTH);
     const root = join(this.dir, id);
     const path = join(root, ...segments);
     this.receiving.add(id);

@@ -12,9 +12,9 @@ import {
   type SecretKey,
 } from './profile-params';
 import { ProfileStore, type ProfileRecord } from './profile-store';
-import { newRecordId } from '../store/record-id';
 import { KeychainSecretStore, type SecretStore } from './secret-store';
 import { renameBandwidthLimit, saveBandwidthLimit } from '../transfer/bwlimit-settings';
+import { newRecordId } from '../store/record-id';
 
 /**
  * A saved destination as the UI and CLI see it: secrets only as `{ set }`.
