@@ -2,8 +2,8 @@ import { resolve } from 'node:path';
 import { defineConfig } from 'electron-vite';
 import react from '@vitejs/plugin-react';
 
-// One build for every host: the Electron main process, the `outbox` CLI and
-// the exporter worker all come out of main/ as separate entries that share
+// One build for every host: the Electron main process, the `outbox` CLI, the
+// exporter worker and the file-check thread all come out of main/ as separate entries that share
 // main/core. Dependencies stay external (resolved from node_modules), except
 // those bundled for start-up time (README: "Build note").
 export default defineConfig({
@@ -25,6 +25,7 @@ export default defineConfig({
           index: resolve(__dirname, 'main/electron/main.ts'),
           cli: resolve(__dirname, 'main/cli/outbox.ts'),
           worker: resolve(__dirname, 'main/core/engine/worker.ts'),
+          'file-check': resolve(__dirname, 'main/core/store/file-check-thread.ts'),
         },
         output: {
           // ASCII only (non-ASCII escaped, JSDoc comments left out; licence comments kept):
@@ -41,7 +42,10 @@ export default defineConfig({
             groups: [
               { name: 'young-generation', test: /main[\\/]core[\\/]young-generation\.ts$/ },
               { name: 'compile-cache', test: /main[\\/]core[\\/]compile-cache\.ts$/ },
-              { name: 'worker-thread', test: /main[\\/]core[\\/]engine[\\/]worker-thread\.ts$/ },
+              {
+                name: 'worker-thread',
+                test: /main[\\/]core[\\/](engine[\\/]worker-thread|thread-entry)\.ts$/,
+              },
               { name: 'default-home', test: /main[\\/]core[\\/]default-home\.ts$/ },
               {
                 name: 'early-exporter-thread',

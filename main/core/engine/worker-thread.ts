@@ -1,9 +1,5 @@
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
-import { mainBuildDir } from '../build-dir';
+import type { Worker } from 'node:worker_threads';
+import { EXPORTER_THREAD, startThread } from '../thread-entry';
 import type { WorkerData, WorkRequest } from './worker-protocol';
 
 /**
@@ -26,28 +22,6 @@ import type { WorkerData, WorkRequest } from './worker-protocol';
  */
 const WORKER_OPTIONS = { resourceLimits: { maxYoungGenerationSizeMb: 16 } };
 
-/**
- * The worker script: built next to this bundle (out/main/worker.js), or — when
- * running from source in tests — the TypeScript file loaded through tsx.
- */
-function createWorker(): Worker {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const built = join(mainBuildDir(here), 'worker.js');
-  if (existsSync(built)) return new Worker(built, WORKER_OPTIONS);
-  const resolve = createRequire(import.meta.url).resolve;
-  const tsx = join(dirname(resolve('tsx/package.json')), 'dist');
-  const url = (path: string) => JSON.stringify(pathToFileURL(path).href);
-  const bootstrap = [
-    `(await import(${url(join(tsx, 'esm/api/index.mjs'))})).register();`,
-    `(await import(${url(join(tsx, 'cjs/api/index.mjs'))})).register();`,
-    `await import(${url(join(here, 'worker.ts'))});`,
-  ].join('\n');
-  return new Worker(
-    new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`),
-    WORKER_OPTIONS,
-  );
-}
-
 /** The thread started ahead of the pool, until the pool takes it. */
 let started: Worker | undefined;
 
@@ -59,7 +33,7 @@ let started: Worker | undefined;
  */
 export function startExporterThread(operations: readonly string[] = []): void {
   if (started) return;
-  const worker = createWorker();
+  const worker = startThread(EXPORTER_THREAD, WORKER_OPTIONS);
   worker.unref();
   if (operations.length > 0)
     worker.postMessage([{ type: 'load', operations: [...operations] }] satisfies WorkRequest[]);
@@ -72,7 +46,7 @@ export function startExporterThread(operations: readonly string[] = []): void {
 
 /** An exporter thread for the pool, told what every worker gets: the one started ahead, or a new one. */
 export function newExporterThread(data: WorkerData): Worker {
-  const worker = started ?? createWorker();
+  const worker = started ?? startThread(EXPORTER_THREAD, WORKER_OPTIONS);
   started = undefined;
   worker.ref();
   worker.postMessage([{ type: 'init', ...data }] satisfies WorkRequest[]);

@@ -1,13 +1,9 @@
 import { realpathSync } from 'node:fs';
 import { basename, resolve, sep } from 'node:path';
 import { OutboxError } from '../errors';
-import {
-  checkFile,
-  checkFiles,
-  listFolder,
-  type Checked,
-  type FileFacts,
-} from '../store/many-files';
+import type { FolderRead } from '../store/file-check-protocol';
+import { FolderWalk } from '../store/folder-walk';
+import { checkFile, type Checked, type FileFacts } from '../store/many-files';
 
 /** A local file as it was when the job started: exporters check it did not change since. */
 export type SourceFile = {
@@ -22,17 +18,21 @@ export type SourceFile = {
  * Turns import paths into files. A folder contributes everything inside it,
  * named by its path relative to the folder's parent (so `photos/2024/a.jpg`),
  * the way a file manager copies a folder. Symlinks are followed, loops are not.
- * A folder is listed and its entries checked in time slices (many-files.ts); the
+ * A folder is listed and its entries checked in time slices (many-files.ts), a
+ * large walk's with a second thread's help (folder-walk.ts); the
  * first problem in name order is the one reported.
  */
-export async function resolveSources(paths: string[]): Promise<SourceFile[]> {
+export async function resolveSources(
+  paths: string[],
+  walk = new FolderWalk(),
+): Promise<SourceFile[]> {
   const files: SourceFile[] = [];
   for (const path of paths) {
     const absolute = resolve(path);
     const checked = checkFile(absolute);
     if ('error' in checked) throw fileError(absolute, checked.error);
     if (checked.kind === 'folder')
-      await collectFolder(absolute, basename(absolute), files, new Set());
+      await collectFolder(absolute, basename(absolute), files, new Set(), walk);
     else files.push(sourceFile(absolute, basename(absolute), checked));
   }
   return files;
@@ -54,25 +54,30 @@ async function collectFolder(
   name: string,
   into: SourceFile[],
   seen: Set<string>,
+  walk: FolderWalk,
+  /** Its read, if the walk started it ahead (FolderReads). */
+  read?: Promise<FolderRead>,
 ): Promise<void> {
   const real = realpathSync.native(path); // one syscall-backed call: no wait on the pool
   if (seen.has(real)) return; // a symlink back up the tree
   seen.add(real);
-  const names = await listFolder(path).catch((error: NodeJS.ErrnoException) => {
-    throw fileError(path, error);
-  });
-  names.sort();
-  // readdir gives plain names and `path` is absolute and normalized: no join() needed.
+  const listed = await (read ?? walk.read(path));
+  if ('error' in listed) throw fileError(path, listed.error);
+  const { names, checked } = listed;
   const prefix = path.endsWith(sep) ? path : path + sep;
-  const paths = names.map((child) => prefix + child);
-  // Each entry's stat, and for a file the check that it can be read.
-  const checked = await checkFiles(paths);
-  for (let i = 0; i < paths.length; i++) {
-    const childPath = paths[i] as string;
+  const folders = walk.readAhead(
+    names.flatMap((child, i) => {
+      const outcome = checked[i] as Checked;
+      return 'kind' in outcome && outcome.kind === 'folder' ? [prefix + child] : [];
+    }),
+  );
+  for (let i = 0; i < names.length; i++) {
+    const childPath = prefix + (names[i] as string);
     const outcome = checked[i] as Checked;
     const childName = `${name}/${names[i]}`;
     if ('error' in outcome) throw fileError(childPath, outcome.error);
-    if (outcome.kind === 'folder') await collectFolder(childPath, childName, into, seen);
+    if (outcome.kind === 'folder')
+      await collectFolder(childPath, childName, into, seen, walk, folders.take());
     else into.push(sourceFile(childPath, childName, outcome));
   }
   seen.delete(real);
