@@ -166,6 +166,40 @@ describe('the delivery log', () => {
     log = await DeliveryLog.open(home, 90);
   });
 
+  it('syncs the last commit of a long list, and every commit of a short one made meanwhile', async () => {
+    // What is on disk cannot be seen from here; what each COMMIT ran under can: slices
+    // commit with synchronous=NORMAL (no fsync), the list's last commit and any other
+    // append's with FULL (an fsync, which writes the WAL's earlier frames too).
+    const db = (log as unknown as { db: DatabaseSync }).db;
+    const mode = () =>
+      (db.prepare('PRAGMA synchronous').get() as { synchronous: number }).synchronous;
+    const commits: string[] = [];
+    const exec = db.exec.bind(db);
+    const spy = vi.spyOn(db, 'exec').mockImplementation((sql: string) => {
+      if (sql === 'COMMIT') commits.push(mode() === 2 ? 'FULL' : 'NORMAL');
+      return exec(sql);
+    });
+    try {
+      function* entries() {
+        for (let n = 0; n < 20_000; n++) yield entry(n, now, { filename: `long-${n}.txt` });
+      }
+      const long = log.appendSliced(entries());
+      await new Promise((resolve) => setImmediate(resolve)); // a slice or two in
+      const before = commits.length;
+      log.append([entry(1, now, { filename: 'short.txt' })]);
+      const shortCommit = commits.slice(before);
+      await long;
+      expect(shortCommit).toEqual(['FULL']);
+      expect(commits.at(-1)).toBe('FULL');
+      expect(commits.filter((c) => c === 'NORMAL').length).toBeGreaterThan(2);
+      expect(mode()).toBe(2); // FULL again once no long list is written
+      expect(log.search({ name: 'short.txt' }).entries).toHaveLength(1);
+      expect(log.search({ name: 'long-19999' }).entries).toHaveLength(1);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
   it('says how many entries of a long list are on disk when it fails part-way', async () => {
     function* entries() {
       for (let n = 0; n < 20_000; n++) {

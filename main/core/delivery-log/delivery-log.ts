@@ -130,6 +130,8 @@ export class DeliveryLog {
   private readonly checkpoint: StatementSync;
   /** Entries this connection wrote whose names wait for a batch to be indexed. */
   private namesWaiting = 0;
+  /** Sliced appends under way on this connection: their slices commit without an fsync. */
+  private slicing = 0;
 
   private constructor(
     private readonly db: DatabaseSync,
@@ -179,10 +181,22 @@ export class DeliveryLog {
    */
   append(entries: Iterable<NewDeliveryEntry>): void {
     if (Array.isArray(entries) && entries.length === 0) return;
-    inTransaction(this.db, () => {
-      this.insertAll(entries);
-      this.indexAndMerge();
-    });
+    this.synced(() =>
+      inTransaction(this.db, () => {
+        this.insertAll(entries);
+        this.indexAndMerge();
+      }),
+    );
+  }
+
+  /** `write`'s transactions committed with an fsync (synchronous=FULL), also while a sliced append runs. */
+  private synced(write: () => void): void {
+    this.db.exec('PRAGMA synchronous = FULL');
+    try {
+      write();
+    } finally {
+      if (this.slicing > 0) this.db.exec('PRAGMA synchronous = NORMAL');
+    }
   }
 
   /**
@@ -193,6 +207,11 @@ export class DeliveryLog {
    * Names are indexed NAME_BATCH at a time and at the end (after a crash
    * part-way, by the next `open`): meanwhile a search by name may miss the
    * newest few thousand entries.
+   * The slices commit without an fsync (synchronous=NORMAL: in WAL mode a
+   * process crash still keeps them, a power cut may not), and the append
+   * ends with one commit that has one: an fsync writes the WAL's earlier
+   * frames too, so the append is on disk when it returns, as `append` is.
+   * 100,000 entries were ~200 fsyncs.
    */
   async appendSliced(entries: Iterable<NewDeliveryEntry>): Promise<void> {
     // Indexing a batch of names takes a turn of its own, and merging the index as many
@@ -203,6 +222,8 @@ export class DeliveryLog {
     let next: 'insert' | 'index' | 'merge' | 'checkpoint' = 'insert';
     let batches = 0;
     let written = 0;
+    let failure: unknown;
+    if (this.slicing++ === 0) this.db.exec('PRAGMA synchronous = NORMAL');
     try {
       await inSlices(entries, (slice) => {
         if (next === 'index') {
@@ -221,10 +242,22 @@ export class DeliveryLog {
           if (this.namesWaiting >= NAME_BATCH) next = 'index';
         }
       });
-      if (this.namesWaiting > 0) inTransaction(this.db, () => this.indexAndMerge());
     } catch (error) {
-      throw new PartlyWritten(written, error);
+      failure = error;
     }
+    this.slicing--;
+    try {
+      // The mark is written even when no name waits: a commit that writes nothing syncs nothing.
+      this.synced(() =>
+        inTransaction(this.db, () => {
+          this.indexAndMerge();
+          this.markIndexed.run();
+        }),
+      );
+    } catch (error) {
+      failure ??= error;
+    }
+    if (failure !== undefined) throw new PartlyWritten(written, failure);
   }
 
   private insertAll(entries: Iterable<NewDeliveryEntry>): number {
