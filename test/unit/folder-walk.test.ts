@@ -70,12 +70,12 @@ describe('folder walk', () => {
     const folder = join(root, 'tree', 'folder-00');
     const paths = [join(folder, 'file-3.txt'), join(folder, 'inner'), join(folder, 'missing.txt')];
 
-    const theirs = await thread?.check(paths, true);
-    expect(theirs).toEqual(await checkFiles(paths, true));
+    const theirs = await thread?.check(paths);
+    expect(theirs).toEqual(await checkFiles(paths));
     expect(theirs?.[2]).toMatchObject({ error: { code: 'ENOENT', syscall: 'stat' } });
 
-    const read = await thread?.read(folder, true);
-    const here = await readFolder(folder, (p) => checkFiles(p, true));
+    const read = await thread?.read(folder);
+    const here = await readFolder(folder, checkFiles);
     expect(read).toEqual(here);
     expect('names' in here && here.names.slice(0, 3)).toEqual([
       'file-0.txt',
@@ -83,7 +83,7 @@ describe('folder walk', () => {
       'file-10.txt',
     ]);
 
-    const missing = await thread?.read(join(root, 'nowhere'), true);
+    const missing = await thread?.read(join(root, 'nowhere'));
     expect(missing).toMatchObject({ error: { code: 'ENOENT', syscall: 'opendir' } });
   });
 
@@ -102,10 +102,7 @@ describe('folder walk', () => {
   });
 
   it('a thread that fails costs nothing: the main thread reads and checks what it was given', async () => {
-    const files = await resolveSources(
-      [join(root, 'tree')],
-      new FolderWalk(true, () => failingHelper),
-    );
+    const files = await resolveSources([join(root, 'tree')], new FolderWalk(() => failingHelper));
     expect(files.map(({ name, size }) => ({ name, size }))).toEqual(
       await expectedFiles(join(root, 'tree'), 'tree'),
     );
@@ -113,7 +110,7 @@ describe('folder walk', () => {
     const paths = Array.from({ length: 5000 }, (_, i) =>
       join(root, 'tree', 'folder-01', `file-${i % 250}.txt`),
     );
-    expect(await checkShared(paths, true, failingHelper)).toEqual(await checkFiles(paths, true));
+    expect(await checkShared(paths, failingHelper)).toEqual(await checkFiles(paths));
   });
 
   it('reports the first problem in name order, even when the thread read a later folder first', async () => {

@@ -189,7 +189,10 @@ export class DeliveryLog {
     );
   }
 
-  /** `write`'s transactions committed with an fsync (synchronous=FULL), also while a sliced append runs. */
+  /**
+   * `write`'s transactions committed with an fsync (synchronous=FULL), also while a
+   * sliced append runs; after the last one's final commit FULL stays, as `open` set it.
+   */
   private synced(write: () => void): void {
     this.db.exec('PRAGMA synchronous = FULL');
     try {
@@ -250,8 +253,8 @@ export class DeliveryLog {
       // The mark is written even when no name waits: a commit that writes nothing syncs nothing.
       this.synced(() =>
         inTransaction(this.db, () => {
-          this.indexAndMerge();
-          this.markIndexed.run();
+          if (this.indexWaitingNames()) this.mergeNames.run();
+          else this.markIndexed.run();
         }),
       );
     } catch (error) {

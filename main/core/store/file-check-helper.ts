@@ -56,13 +56,13 @@ export class FileCheckThread {
   }
 
   /** `checkFiles` of `paths`, in that thread. */
-  check(paths: string[], readable: boolean): Promise<Checked[]> {
-    return this.request({ paths, readable }).then(decodeChecks);
+  check(paths: string[]): Promise<Checked[]> {
+    return this.request({ paths }).then(decodeChecks);
   }
 
   /** `readFolder` of `folder`, in that thread. */
-  read(folder: string, readable: boolean): Promise<FolderRead> {
-    return this.request({ folder, readable }).then(decodeRead);
+  read(folder: string): Promise<FolderRead> {
+    return this.request({ folder }).then(decodeRead);
   }
 
   private request(work: CheckWork): Promise<CheckReply> {

@@ -8,7 +8,7 @@ import type { Checked } from './many-files';
  */
 
 /** Check these paths; or list this folder (names sorted) and check its entries. */
-export type CheckWork = { readable: boolean } & ({ paths: string[] } | { folder: string });
+export type CheckWork = { paths: string[] } | { folder: string };
 export type CheckRequest = CheckWork & { id: number };
 
 type ErrorFacts = {

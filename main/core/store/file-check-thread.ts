@@ -11,11 +11,10 @@ const port = parentPort;
 if (!port) throw new Error('file-check-thread.ts must run in a worker thread');
 
 async function answer(request: CheckRequest): Promise<void> {
-  const check = (paths: readonly string[]) => checkFiles(paths, request.readable);
   const reply =
     'folder' in request
-      ? encodeRead(request.id, await readFolder(request.folder, check))
-      : encodeChecks(request.id, await check(request.paths));
+      ? encodeRead(request.id, await readFolder(request.folder, checkFiles))
+      : encodeChecks(request.id, await checkFiles(request.paths));
   port?.postMessage(reply, transferOf(reply));
 }
 

@@ -36,22 +36,26 @@ export async function readFolder(
     return { error: error as NodeJS.ErrnoException };
   }
   names.sort();
-  // readdir gives plain names and `path` is absolute and normalized: no join() needed.
-  const prefix = path.endsWith(sep) ? path : path + sep;
+  const prefix = childPrefix(path);
   return { names, checked: await check(names.map((name) => prefix + name)) };
+}
+
+/**
+ * What a child's name follows: readdir gives plain names and `folder` is
+ * absolute and normalized, so no join() is needed.
+ */
+export function childPrefix(folder: string): string {
+  return folder.endsWith(sep) ? folder : folder + sep;
 }
 
 /** What a walk asks of the file-check thread. */
 export type CheckHelper = Pick<FileCheckThread, 'online' | 'busy' | 'check' | 'read'>;
 
-/** One walk's reads (each entry checked readable unless `readable` is false). */
+/** One walk's reads (each entry's kind and size, and whether a file is readable). */
 export class FolderWalk {
   private checked = 0;
 
-  constructor(
-    readonly readable = true,
-    private readonly thread: () => CheckHelper | undefined = fileCheckThread,
-  ) {}
+  constructor(private readonly thread: () => CheckHelper | undefined = fileCheckThread) {}
 
   /** The thread, once this walk has checked HELP_AFTER paths (started then); none if it cannot start. */
   helper(): CheckHelper | undefined {
@@ -69,9 +73,7 @@ export class FolderWalk {
       this.count(paths.length);
       const helper = this.helper();
       // Not while it reads folders ahead: this half would wait behind them.
-      return helper?.online && !helper.busy
-        ? checkShared(paths, this.readable, helper)
-        : checkFiles(paths, this.readable);
+      return helper?.online && !helper.busy ? checkShared(paths, helper) : checkFiles(paths);
     });
   }
 
@@ -132,7 +134,7 @@ export class FolderReads {
       const folder = this.folders[k] as string;
       this.atThread++;
       const read = helper
-        .read(folder, this.walk.readable)
+        .read(folder)
         .then(
           (read) => {
             if ('names' in read) this.walk.count(read.names.length);
@@ -157,18 +159,17 @@ export class FolderReads {
  */
 export async function checkShared(
   paths: readonly string[],
-  readable: boolean,
   helper: Pick<CheckHelper, 'check'>,
 ): Promise<Checked[]> {
   const out: Checked[] = [];
   for (let start = 0; start < paths.length; start += PIECE) {
     const piece = paths.slice(start, start + PIECE);
     const split = Math.ceil(piece.length / 2);
-    const theirs = helper.check(piece.slice(split), readable);
+    const theirs = helper.check(piece.slice(split));
     theirs.catch(() => {}); // awaited below, after the main thread's half
-    out.push(...(await checkFiles(piece.slice(0, split), readable)));
+    out.push(...(await checkFiles(piece.slice(0, split))));
     const helped = await theirs.catch(() => undefined);
-    out.push(...(helped ?? (await checkFiles(piece.slice(split), readable))));
+    out.push(...(helped ?? (await checkFiles(piece.slice(split)))));
   }
   return out;
 }

@@ -1,8 +1,8 @@
 import { realpathSync } from 'node:fs';
-import { basename, resolve, sep } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { OutboxError } from '../errors';
 import type { FolderRead } from '../store/file-check-protocol';
-import { FolderWalk } from '../store/folder-walk';
+import { childPrefix, FolderWalk } from '../store/folder-walk';
 import { checkFile, type Checked, type FileFacts } from '../store/many-files';
 
 /** A local file as it was when the job started: exporters check it did not change since. */
@@ -64,7 +64,7 @@ async function collectFolder(
   const listed = await (read ?? walk.read(path));
   if ('error' in listed) throw fileError(path, listed.error);
   const { names, checked } = listed;
-  const prefix = path.endsWith(sep) ? path : path + sep;
+  const prefix = childPrefix(path);
   const folders = walk.readAhead(
     names.flatMap((child, i) => {
       const outcome = checked[i] as Checked;
