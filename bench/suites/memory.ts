@@ -46,9 +46,10 @@ function libraries(
  * (the baseline: Node, the SDKs, the engine; median of 3), and the runtime's
  * own floor. One run of the large file: memory barely varies between runs.
  *
- * Not on S3: the test RGW's memstore OSD holds 4 GiB in all and Swift's tmpfs
- * 2 GiB, so neither can store a 4 GiB object. Azure blocks go through the same
- * part planner (main/core/exporters/parts.ts) as S3 multipart.
+ * Not on S3 or Swift: a 4 GiB object would take half of the test RGW's
+ * memstore OSD (8 GiB, in RAM) and is more than Swift's 2 GiB tmpfs. Azure
+ * blocks go through the same part planner (main/core/exporters/parts.ts) as
+ * S3 multipart.
  */
 export async function memoryLines(ctx: BenchContext): Promise<Line[]> {
   const container = `outbox-bench-mem-${ctx.tag}`;
