@@ -169,14 +169,22 @@ describe('the delivery log', () => {
   it('syncs the last commit of a long list, and every commit of a short one made meanwhile', async () => {
     // What is on disk cannot be seen from here; what each COMMIT ran under can: slices
     // commit with synchronous=NORMAL (no fsync), the list's last commit and any other
-    // append's with FULL (an fsync, which writes the WAL's earlier frames too).
+    // append's with FULL (an fsync, which writes the WAL's earlier frames too). A
+    // commit that changed no row writes nothing and syncs nothing: the last must change one.
     const db = (log as unknown as { db: DatabaseSync }).db;
     const mode = () =>
       (db.prepare('PRAGMA synchronous').get() as { synchronous: number }).synchronous;
+    const totalChanges = () => (db.prepare('SELECT total_changes() AS n').get() as { n: number }).n;
     const commits: string[] = [];
+    let changedByLast = 0;
+    let atBegin = 0;
     const exec = db.exec.bind(db);
     const spy = vi.spyOn(db, 'exec').mockImplementation((sql: string) => {
-      if (sql === 'COMMIT') commits.push(mode() === 2 ? 'FULL' : 'NORMAL');
+      if (sql.startsWith('BEGIN')) atBegin = totalChanges();
+      if (sql === 'COMMIT') {
+        commits.push(mode() === 2 ? 'FULL' : 'NORMAL');
+        changedByLast = totalChanges() - atBegin;
+      }
       return exec(sql);
     });
     try {
@@ -191,6 +199,7 @@ describe('the delivery log', () => {
       await long;
       expect(shortCommit).toEqual(['FULL']);
       expect(commits.at(-1)).toBe('FULL');
+      expect(changedByLast).toBeGreaterThan(0);
       expect(commits.filter((c) => c === 'NORMAL').length).toBeGreaterThan(2);
       expect(mode()).toBe(2); // FULL again once no long list is written
       expect(log.search({ name: 'short.txt' }).entries).toHaveLength(1);

@@ -253,8 +253,8 @@ export class DeliveryLog {
       // The mark is written even when no name waits: a commit that writes nothing syncs nothing.
       this.synced(() =>
         inTransaction(this.db, () => {
-          if (this.indexWaitingNames()) this.mergeNames.run();
-          else this.markIndexed.run();
+          this.indexAndMerge();
+          this.markIndexed.run();
         }),
       );
     } catch (error) {
